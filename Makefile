@@ -1,0 +1,52 @@
+# Clover: `make run` starts the API with the embedded defaults; `make test` runs every check.
+PYTHON ?= python3
+VENV   ?= .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+# Embedded default: a SQLite file and in-process jobs.
+export DATABASE_URL ?= sqlite:///var/clover.db
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run install test lint format spec spec-check pytest bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(STAMP): pyproject.toml | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	touch $(STAMP)
+
+install: $(STAMP)
+
+run: install
+	$(BIN)/clover db upgrade
+	$(BIN)/clover demo
+	$(BIN)/clover serve --host $(HOST) --port $(PORT)
+
+test: install lint spec-check pytest
+
+pytest: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+spec: install
+	$(BIN)/clover spec
+
+spec-check: install
+	$(BIN)/clover spec --check
+
+bench: install
+	$(BIN)/python -m bench.run
+
+clean:
+	rm -rf $(VENV) var .pytest_cache .ruff_cache

@@ -1,0 +1,99 @@
+"""Clover's HTTP API. ``create_app`` wires settings → extensions → auth → blueprints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from flask import Flask, send_from_directory
+from flask_cors import CORS
+from swagger_ui_bundle import swagger_ui_path
+
+from api import logs
+from api.config import Settings
+from api.db import Database, database_for
+from api.errors import CloverApi
+from api.http import context
+
+API_VERSION = "1.0.0"
+DESCRIPTION = """\
+Clover runs social media marketing as a business process: a strategy tied to
+business objectives, channels, a rolling content plan, campaigns in
+plan-do-check-act cycles, and KPIs measured from the channels' data.
+
+Everything an organisation owns lives under `/v1/organisations/{organisation_id}/`.
+Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457
+`application/problem+json` documents; another organisation's objects are 404.
+Lists are cursor-paged (`limit`, `cursor` → `items`, `next_cursor`). Reads return
+an `ETag`; writes may send `If-Match` (optional) and get 412 when it is stale.
+Creates accept an `Idempotency-Key` header.
+"""
+
+
+@dataclass
+class Clover:
+    """What the app holds for its requests."""
+
+    settings: Settings
+    database: Database
+    jobs: object
+
+
+def create_app(settings: Settings | None = None) -> Flask:
+    from api.domain import models  # noqa: F401  (registers every model)
+    from api.resources import health
+    from api.resources.v1 import BLUEPRINTS
+    from workers import runtime
+    from workers.queues import dispatcher
+
+    settings = settings or Settings.from_env()
+    logs.configure(settings.log_level)
+    runtime.configure(settings)
+
+    app = Flask(__name__, static_folder=None)
+    app.config.update(
+        MAX_CONTENT_LENGTH=settings.max_body_bytes,
+        API_TITLE="Clover API",
+        API_VERSION=API_VERSION,
+        OPENAPI_VERSION="3.1.0",
+        OPENAPI_URL_PREFIX="/",
+        OPENAPI_JSON_PATH="openapi.json",
+        OPENAPI_SWAGGER_UI_PATH="/docs",
+        OPENAPI_SWAGGER_UI_URL="/docs/assets/",
+        # No call to the public validator: the docs make no request off this host.
+        OPENAPI_SWAGGER_UI_CONFIG={"validatorUrl": None, "deepLinking": True},
+        API_SPEC_OPTIONS={
+            "info": {"description": DESCRIPTION},
+            "security": [{"bearer": []}],
+            "components": {
+                "securitySchemes": {
+                    "bearer": {
+                        "type": "http",
+                        "scheme": "bearer",
+                        "description": "An organisation API key",
+                    }
+                }
+            },
+        },
+    )
+    app.extensions["clover"] = Clover(settings, database_for(settings), dispatcher(settings))
+    app.json.sort_keys = False
+
+    context.init_app(app)
+    logs.init_app(app)
+    if settings.cors_origins:
+        CORS(
+            app,
+            origins=list(settings.cors_origins),
+            expose_headers=["ETag", "Link", "Location", "X-Request-ID"],
+        )
+
+    @app.get("/docs/assets/<path:filename>")
+    def swagger_assets(filename):
+        return send_from_directory(swagger_ui_path, filename)
+
+    api = CloverApi(app)
+    api.register_blueprint(health.blp)
+    for blueprint in BLUEPRINTS:
+        api.register_blueprint(blueprint)
+    app.extensions["clover.api"] = api
+    return app

@@ -1,0 +1,170 @@
+"""The `clover` command: database, organisations, the demo, workers and the spec."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from api.config import Settings, SettingsError
+
+SPEC_PATH = Path("openapi/openapi.json")
+
+
+def load_settings() -> Settings:
+    try:
+        return Settings.from_env()
+    except SettingsError as error:
+        raise click.ClickException(f"invalid settings: {error}") from None
+
+
+@click.group()
+def main() -> None:
+    """Clover: social media marketing as a business process."""
+
+
+@main.group()
+def db() -> None:
+    """Database schema (Alembic migrations)."""
+
+
+@db.command("upgrade")
+@click.argument("revision", default="head")
+def db_upgrade(revision: str) -> None:
+    """Migrate the database up to REVISION (default: head)."""
+    from api.migrate import upgrade
+
+    upgrade(load_settings(), revision)
+    click.echo(f"database at {revision}")
+
+
+@db.command("downgrade")
+@click.argument("revision")
+def db_downgrade(revision: str) -> None:
+    """Migrate the database down to REVISION."""
+    from api.migrate import downgrade
+
+    downgrade(load_settings(), revision)
+
+
+@db.command("revision")
+@click.option("-m", "--message", required=True)
+def db_revision(message: str) -> None:
+    """Draft a migration from the models (check it by hand before committing)."""
+    from alembic import command
+
+    from api.migrate import alembic_config
+
+    command.revision(alembic_config(load_settings()), message=message, autogenerate=True)
+
+
+def _unit_of_work(settings: Settings):
+    from api.db import database_for
+    from api.domain.uow import UnitOfWork
+    from workers.queues import dispatcher
+
+    return UnitOfWork(database_for(settings).session(), dispatcher(settings))
+
+
+def _print_key(title: str, organisation, issued) -> None:
+    click.echo(title)
+    click.echo(f"  organisation: {organisation.name} ({organisation.id})")
+    click.echo(f"  API key (shown once): {issued.token}")
+
+
+@main.command("create-organisation")
+@click.option("--name", required=True, help="Organisation name")
+@click.option("--owner-email", required=True)
+@click.option("--owner-name", required=True)
+def create_organisation(name: str, owner_email: str, owner_name: str) -> None:
+    """Create an organisation and its owner; print an owner API key."""
+    from api.domain.errors import DomainError
+    from api.domain.identity.service import signup
+
+    settings = load_settings()
+    with _unit_of_work(settings) as uow:
+        try:
+            result = signup(
+                uow, email=owner_email, name=owner_name, password=None, organisation_name=name
+            )
+        except DomainError as error:
+            raise click.ClickException(error.detail) from None
+    _print_key("Created.", result.organisation, result.issued)
+
+
+@main.command()
+def demo() -> None:
+    """Seed the demo organisation (once) and print a fresh owner API key."""
+    from api.demo import seed_demo
+
+    settings = load_settings()
+    with _unit_of_work(settings) as uow:
+        organisation, issued, created = seed_demo(uow)
+    _print_key(
+        "Demo organisation created." if created else "Demo organisation exists; new key issued.",
+        organisation,
+        issued,
+    )
+    click.echo(f'  try: curl -H "Authorization: Bearer {issued.token}" http://127.0.0.1:8000/v1/me')
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1")
+@click.option("--port", default=8000, type=int)
+def serve(host: str, port: int) -> None:
+    """Serve the API (development server; use gunicorn in production)."""
+    from werkzeug.serving import run_simple
+
+    from api import create_app
+
+    app = create_app(load_settings())
+    click.echo(f"Clover API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
+    run_simple(host, port, app, threaded=True, use_reloader=False)
+
+
+@main.command()
+@click.option("--burst", is_flag=True, help="Stop when the queues are empty")
+@click.option("--queue", "queues", multiple=True, help="Queues to listen on (default: all)")
+def worker(burst: bool, queues: tuple[str, ...]) -> None:
+    """Run an RQ worker, with its scheduler, on REDIS_URL."""
+    from rq import Worker
+
+    from workers import runtime
+    from workers.queues import QUEUES, dispatcher
+
+    settings = load_settings()
+    if not settings.redis_url:
+        raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker needed")
+    runtime.configure(settings)
+    jobs = dispatcher(settings)
+    names = queues or QUEUES
+    rq_worker = Worker([jobs.queue(name) for name in names], connection=jobs.connection)
+    rq_worker.work(burst=burst, with_scheduler=True)
+
+
+def build_spec() -> str:
+    from api import create_app
+
+    app = create_app(Settings.build(database_url="sqlite:///:memory:", environment="test"))
+    spec = app.extensions["clover.api"].spec.to_dict()
+    return json.dumps(spec, indent=2, sort_keys=True) + "\n"
+
+
+@main.command()
+@click.option("--output", type=click.Path(path_type=Path), default=SPEC_PATH)
+@click.option("--check", is_flag=True, help="Fail if the file differs from the code")
+def spec(output: Path, check: bool) -> None:
+    """Write the OpenAPI document generated from the code (or check it has not drifted)."""
+    document = build_spec()
+    if check:
+        current = output.read_text() if output.exists() else ""
+        if current != document:
+            click.echo(f"{output} is out of date with the code: run `make spec` and commit.")
+            sys.exit(1)
+        click.echo(f"{output} matches the code.")
+        return
+    output.parent.mkdir(parents=True, exist_ok=True)
+    output.write_text(document)
+    click.echo(f"wrote {output}")

@@ -1,0 +1,120 @@
+"""Settings from the environment, validated once at start.
+
+Unknown ``CLOVER_*`` variables and invalid values stop the process with a
+clear message instead of being silently ignored.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
+
+DEV_SECRET_KEY = "clover-development-secret-key-change-me"
+
+
+class SettingsError(ValueError):
+    """A setting is missing, unknown or invalid."""
+
+
+def _int(name: str, raw: str, minimum: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        raise SettingsError(f"{name} must be an integer, got {raw!r}") from None
+    if value < minimum:
+        raise SettingsError(f"{name} must be at least {minimum}, got {value}")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = "sqlite:///var/clover.db"
+    # Empty: jobs run in-process (the embedded default).
+    redis_url: str = ""
+    secret_key: str = DEV_SECRET_KEY
+    environment: str = "development"
+    cors_origins: tuple[str, ...] = ()
+    max_body_bytes: int = 1_048_576
+    statement_timeout_ms: int = 15_000
+    log_level: str = "INFO"
+    idempotency_ttl_hours: int = 24
+
+    # environment variable → (attribute, parser)
+    ENV = {
+        "DATABASE_URL": "database_url",
+        "REDIS_URL": "redis_url",
+        "SECRET_KEY": "secret_key",
+        "CLOVER_ENV": "environment",
+        "CLOVER_CORS_ORIGINS": "cors_origins",
+        "CLOVER_MAX_BODY_BYTES": "max_body_bytes",
+        "CLOVER_STATEMENT_TIMEOUT_MS": "statement_timeout_ms",
+        "CLOVER_LOG_LEVEL": "log_level",
+        "CLOVER_IDEMPOTENCY_TTL_HOURS": "idempotency_ttl_hours",
+    }
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        environ = os.environ if environ is None else environ
+        unknown = sorted(k for k in environ if k.startswith("CLOVER_") and k not in cls.ENV)
+        if unknown:
+            known = ", ".join(sorted(cls.ENV))
+            raise SettingsError(f"unknown setting(s) {', '.join(unknown)}; known: {known}")
+        values: dict[str, object] = {}
+        for name, attr in cls.ENV.items():
+            raw = environ.get(name)
+            if raw is None or raw == "":
+                continue
+            values[attr] = raw
+        return cls.build(**values)
+
+    @classmethod
+    def build(cls, **values: object) -> Settings:
+        """Build settings from raw (string or typed) values and validate them."""
+        names = {f.name for f in fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise SettingsError(f"unknown setting(s): {', '.join(unknown)}")
+        settings = replace(cls(), **values)
+        return settings.validated()
+
+    def validated(self) -> Settings:
+        origins = self.cors_origins
+        if isinstance(origins, str):
+            origins = tuple(o.strip() for o in origins.split(",") if o.strip())
+        max_body = self.max_body_bytes
+        if isinstance(max_body, str):
+            max_body = _int("CLOVER_MAX_BODY_BYTES", max_body, 1024)
+        timeout = self.statement_timeout_ms
+        if isinstance(timeout, str):
+            timeout = _int("CLOVER_STATEMENT_TIMEOUT_MS", timeout, 1)
+        ttl = self.idempotency_ttl_hours
+        if isinstance(ttl, str):
+            ttl = _int("CLOVER_IDEMPOTENCY_TTL_HOURS", ttl, 1)
+        if self.environment not in ("development", "test", "production"):
+            raise SettingsError(
+                f"CLOVER_ENV must be development, test or production, got {self.environment!r}"
+            )
+        if not self.database_url.startswith(("sqlite:", "postgresql")):
+            raise SettingsError(
+                "DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL, "
+                f"got {self.database_url!r}"
+            )
+        if self.redis_url and not self.redis_url.startswith(("redis://", "rediss://", "unix://")):
+            raise SettingsError(f"REDIS_URL must be a redis:// URL, got {self.redis_url!r}")
+        if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
+            raise SettingsError("SECRET_KEY must be set in production")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise SettingsError(f"CLOVER_LOG_LEVEL is not a log level: {self.log_level!r}")
+        return replace(
+            self,
+            cors_origins=origins,
+            max_body_bytes=max_body,
+            statement_timeout_ms=timeout,
+            idempotency_ttl_hours=ttl,
+            log_level=self.log_level.upper(),
+        )
+
+    @property
+    def uses_postgresql(self) -> bool:
+        return self.database_url.startswith("postgresql")

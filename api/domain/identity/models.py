@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.domain.base import Base, IdMixin, Timestamped
+from api.domain.tenancy import TenantOwned
+
+
+class User(IdMixin, Timestamped, Base):
+    """A person. Belongs to organisations through memberships."""
+
+    __tablename__ = "users"
+
+    email: Mapped[str] = mapped_column(String(254), unique=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # None for users created by the CLI who have not set a password yet.
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+
+
+class ApiKey(IdMixin, Timestamped, TenantOwned, Base):
+    """An organisation-bound bearer token; only a hash of the secret is stored."""
+
+    __tablename__ = "api_keys"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "id"),
+        CheckConstraint(
+            "role IN ('owner', 'admin', 'strategist', 'contributor', 'analyst')", name="role"
+        ),
+    )
+
+    name: Mapped[str] = mapped_column(String(200))
+    prefix: Mapped[str] = mapped_column(String(16), unique=True)
+    secret_hash: Mapped[str] = mapped_column(String(64))
+    role: Mapped[str] = mapped_column(String(20))
+    scopes: Mapped[list[str]] = mapped_column(JSON)
+    expires_at: Mapped[datetime | None]
+    last_used_at: Mapped[datetime | None]
+    revoked_at: Mapped[datetime | None]
+    created_by_user_id: Mapped[uuid.UUID | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL")
+    )

@@ -1,0 +1,176 @@
+"""Organisations and their members."""
+
+from __future__ import annotations
+
+import re
+import secrets
+import unicodedata
+import uuid
+from zoneinfo import available_timezones
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from api.domain import tenancy
+from api.domain.access import ROLES, Principal, Tenant, may_grant_role
+from api.domain.base import check_version
+from api.domain.errors import Conflict, PermissionDenied, RuleViolation
+from api.domain.organisations.models import Membership, Organisation
+from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.uow import UnitOfWork
+
+UPDATABLE = ("name", "timezone", "currency", "fiscal_year_start_month")
+
+
+def slugify(name: str) -> str:
+    ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
+    return slug[:60] or "organisation"
+
+
+def check_organisation_fields(fields: dict[str, object]) -> None:
+    errors: dict[str, list[str]] = {}
+    tz = fields.get("timezone")
+    if tz is not None and tz not in available_timezones():
+        errors["timezone"] = ["Not an IANA time zone name."]
+    currency = fields.get("currency")
+    if currency is not None and not re.fullmatch(r"[A-Z]{3}", str(currency)):
+        errors["currency"] = ["Must be an ISO 4217 code such as EUR."]
+    month = fields.get("fiscal_year_start_month")
+    if month is not None and not 1 <= int(month) <= 12:
+        errors["fiscal_year_start_month"] = ["Must be between 1 and 12."]
+    if errors:
+        raise RuleViolation("invalid organisation settings", errors=errors)
+
+
+def create_organisation(
+    uow: UnitOfWork, *, name: str, owner_id: uuid.UUID, **fields: object
+) -> Organisation:
+    """A new organisation with ``owner_id`` as its owner. The caller commits."""
+    check_organisation_fields(fields)
+    slug = slugify(name)
+    if uow.session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
+        slug = f"{slug}-{secrets.token_hex(3)}"
+    organisation = Organisation(name=name, slug=slug, member_count=1, **fields)
+    uow.session.add(organisation)
+    uow.flush()
+    uow.session.add(Membership(organisation_id=organisation.id, user_id=owner_id, role="owner"))
+    uow.flush()
+    return organisation
+
+
+def list_organisations(uow: UnitOfWork, principal: Principal, page: PageRequest) -> Page:
+    stmt = select(Organisation).where(Organisation.id.in_(list(principal.grants)))
+    return paginate(uow.session, stmt, Organisation.id, page)
+
+
+def get_organisation(uow: UnitOfWork, tenant: Tenant) -> Organisation:
+    return tenancy.get(uow.session, Organisation, tenant.organisation_id, what="organisation")
+
+
+def update_organisation(
+    uow: UnitOfWork, tenant: Tenant, changes: dict[str, object], expected_version: int | None
+) -> Organisation:
+    organisation = get_organisation(uow, tenant)
+    check_version(organisation, expected_version)
+    check_organisation_fields(changes)
+    for name in UPDATABLE:
+        if name in changes:
+            setattr(organisation, name, changes[name])
+    uow.commit()
+    return organisation
+
+
+# Members
+
+
+def list_members(uow: UnitOfWork, tenant: Tenant, page: PageRequest) -> Page[Membership]:
+    stmt = select(Membership).options(joinedload(Membership.user))
+    return paginate(uow.session, stmt, Membership.id, page)
+
+
+def get_member(uow: UnitOfWork, tenant: Tenant, membership_id: uuid.UUID) -> Membership:
+    return tenancy.get(
+        uow.session, Membership, membership_id, what="member", options=[joinedload(Membership.user)]
+    )
+
+
+def _check_role(tenant: Tenant, role: str) -> None:
+    if role not in ROLES:
+        raise RuleViolation("unknown role", errors={"role": [f"One of {', '.join(ROLES)}."]})
+    if not may_grant_role(tenant.role, role):
+        raise PermissionDenied(f"a {tenant.role} cannot grant the {role} role")
+
+
+def add_member(uow: UnitOfWork, tenant: Tenant, *, email: str, role: str) -> Membership:
+    from api.domain.identity.service import find_user_by_email
+
+    _check_role(tenant, role)
+    user = find_user_by_email(uow.session, email)
+    if user is None:
+        raise RuleViolation(
+            "no such user", errors={"email": ["No Clover user has this email; they sign up first."]}
+        )
+    existing = uow.session.scalar(select(Membership).where(Membership.user_id == user.id))
+    if existing is not None:
+        raise Conflict(f"{email} is already a member")
+    membership = Membership(user=user, role=role)
+    uow.session.add(membership)
+    _after_members_changed(uow, tenant)
+    uow.commit()
+    return membership
+
+
+def _owner_count(uow: UnitOfWork) -> int:
+    return uow.session.scalar(
+        select(func.count()).select_from(Membership).where(Membership.role == "owner")
+    )
+
+
+def change_role(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    membership_id: uuid.UUID,
+    *,
+    role: str,
+    expected_version: int | None = None,
+) -> Membership:
+    membership = get_member(uow, tenant, membership_id)
+    check_version(membership, expected_version)
+    _check_role(tenant, role)
+    if membership.role == "owner" and tenant.role != "owner":
+        raise PermissionDenied("only an owner can change an owner's role")
+    if membership.role == "owner" and role != "owner" and _owner_count(uow) <= 1:
+        raise Conflict("the last owner cannot be demoted; make another member owner first")
+    membership.role = role
+    uow.commit()
+    return membership
+
+
+def remove_member(uow: UnitOfWork, tenant: Tenant, membership_id: uuid.UUID) -> None:
+    membership = get_member(uow, tenant, membership_id)
+    if membership.role == "owner":
+        if tenant.role != "owner":
+            raise PermissionDenied("only an owner can remove an owner")
+        if _owner_count(uow) <= 1:
+            raise Conflict("the last owner cannot be removed")
+    uow.session.delete(membership)
+    _after_members_changed(uow, tenant)
+    uow.commit()
+
+
+def _after_members_changed(uow: UnitOfWork, tenant: Tenant) -> None:
+    uow.after_commit("default", "workers.jobs.refresh_member_count", str(tenant.organisation_id))
+
+
+def refresh_member_count(uow: UnitOfWork, organisation_id: uuid.UUID) -> int:
+    """Recount members; idempotent, so a job may run it any number of times."""
+    uow.scope(organisation_id)
+    organisation = uow.session.get(Organisation, organisation_id)
+    if organisation is None:
+        return 0
+    count = uow.session.scalar(select(func.count()).select_from(Membership))
+    if organisation.member_count != count:
+        organisation.member_count = count
+        uow.commit()
+    return count

@@ -1,0 +1,83 @@
+"""The one way a query is scoped to an organisation.
+
+Once a session is scoped (``scope_session``), every ORM SELECT, UPDATE and
+DELETE on a ``TenantOwned`` model gets ``organisation_id = :org`` added, and
+every new tenant-owned row is stamped with (or checked against) that
+organisation before flush. Services never filter by organisation by hand.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import TypeVar
+
+from sqlalchemy import ForeignKey, event
+from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
+
+from api.domain.errors import NotFound
+
+KEY = "clover.organisation_id"
+T = TypeVar("T")
+
+
+class TenantOwned:
+    """Mixin for rows that belong to one organisation."""
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), index=True
+    )
+
+
+class CrossTenantWrite(RuntimeError):
+    """A row of one organisation was about to be written in another's session (a bug)."""
+
+
+def scope_session(session: Session, organisation_id: uuid.UUID) -> None:
+    session.info[KEY] = organisation_id
+
+
+def scoped_organisation(session: Session) -> uuid.UUID | None:
+    return session.info.get(KEY)
+
+
+def get(
+    session: Session, model: type[T], id_: uuid.UUID, *, what: str | None = None, options=()
+) -> T:
+    """Load one tenant row by id or raise NotFound (another tenant's row is not found)."""
+    obj = session.get(model, id_, options=options)
+    if obj is None:
+        raise NotFound(f"{what or model.__name__} {id_} not found")
+    return obj
+
+
+def install(factory) -> None:
+    """Attach the scoping listeners to a sessionmaker."""
+    event.listen(factory, "do_orm_execute", _add_tenant_criteria)
+    event.listen(factory, "before_flush", _stamp_new_rows)
+
+
+def _add_tenant_criteria(state: ORMExecuteState) -> None:
+    organisation_id = state.session.info.get(KEY)
+    if organisation_id is None or state.is_column_load:
+        return
+    if state.is_select or state.is_update or state.is_delete:
+        state.statement = state.statement.options(
+            with_loader_criteria(
+                TenantOwned,
+                lambda cls: cls.organisation_id == organisation_id,
+                include_aliases=True,
+            )
+        )
+
+
+def _stamp_new_rows(session: Session, _context, _instances) -> None:
+    organisation_id = session.info.get(KEY)
+    for obj in session.new:
+        if not isinstance(obj, TenantOwned):
+            continue
+        if obj.organisation_id is None:
+            if organisation_id is None:
+                raise CrossTenantWrite(f"{type(obj).__name__} has no organisation")
+            obj.organisation_id = organisation_id
+        elif organisation_id is not None and obj.organisation_id != organisation_id:
+            raise CrossTenantWrite(f"{type(obj).__name__} belongs to another organisation")

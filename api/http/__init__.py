@@ -1,0 +1,1 @@
+"""Cross-cutting HTTP concerns, built once and used by every resource."""

@@ -1,0 +1,118 @@
+"""A flask-smorest Blueprint whose decorators both enforce and document.
+
+``@blp.operation(...)`` on every view method names the operation, resolves the
+caller, authorises it for the organisation in the URL (scoping the unit of
+work to it), applies Idempotency-Key semantics to creates, and documents the
+security scheme and the error responses that follow from all that.
+"""
+
+from __future__ import annotations
+
+import http
+from functools import wraps
+
+from flask import request
+from flask_smorest import Blueprint as SmorestBlueprint
+
+from api.domain.access import Tenant
+from api.domain.errors import StaleVersion
+from api.http.context import current_principal, uow
+from api.http.idempotency import HEADER as IDEMPOTENCY_HEADER
+from api.http.idempotency import run_idempotently
+
+IF_MATCH = {
+    "name": "If-Match",
+    "in": "header",
+    "required": False,
+    "description": "ETag from an earlier read; the write is refused with 412 if it is stale.",
+    "schema": {"type": "string"},
+}
+IDEMPOTENCY_KEY = {
+    "name": IDEMPOTENCY_HEADER,
+    "in": "header",
+    "required": False,
+    "description": (
+        "Unique key for this create (at most 255 characters, kept 24 h). Repeating the "
+        "request with the same key and body replays the first response; the same key "
+        "with another body is a 422; while the first is running, a 409."
+    ),
+    "schema": {"type": "string", "maxLength": 255},
+}
+ETAG_HEADER = {"ETag": {"description": "Version of the resource", "schema": {"type": "string"}}}
+
+
+def etag(obj) -> str:
+    return f'"{obj.version}"'
+
+
+def expected_version() -> int | None:
+    """The version named by If-Match, None when absent or ``*``."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return None
+    tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
+    if not tag.isdigit():
+        raise StaleVersion("If-Match does not name a version of this resource")
+    return int(tag)
+
+
+class Blueprint(SmorestBlueprint):
+    def operation(
+        self,
+        operation_id: str,
+        *,
+        scope: str | None = None,
+        public: bool = False,
+        tenant: bool = True,
+        idempotent: bool = False,
+        versioned: bool = False,
+    ):
+        """Enforce and document one operation.
+
+        public: no credentials needed. tenant: the URL names an organisation, the
+        caller must reach it (404 otherwise) and hold ``scope`` there (403).
+        """
+
+        def decorator(func):
+            @wraps(func)
+            def enforced(*args, **kwargs):
+                if not public:
+                    principal = current_principal()
+                    if tenant:
+                        organisation_id = kwargs.pop("organisation_id")
+                        grant = principal.authorise(organisation_id, scope)
+                        uow().scope(organisation_id)
+                        kwargs["tenant"] = Tenant(organisation_id, principal, grant)
+                if idempotent:
+                    return run_idempotently(func, *args, **kwargs)
+                return func(*args, **kwargs)
+
+            parameters = []
+            if idempotent:
+                parameters.append(IDEMPOTENCY_KEY)
+            if versioned:
+                parameters.append(IF_MATCH)
+            doc: dict = {"operationId": operation_id}
+            if parameters:
+                doc["parameters"] = parameters
+            if public:
+                doc["security"] = []
+            wrapped = self.doc(**doc)(enforced)
+            errors = []
+            if not public:
+                errors.append(401)
+                if tenant:
+                    errors += [403, 404]
+            if idempotent:
+                errors += [409, 422]
+            if versioned:
+                errors.append(412)
+            for status in errors:
+                wrapped = self.alt_response(status, response=_response_name(status))(wrapped)
+            return wrapped
+
+        return decorator
+
+
+def _response_name(status: int) -> str:
+    return http.HTTPStatus(status).name

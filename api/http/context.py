@@ -1,0 +1,57 @@
+"""Per-request state: request id, the unit of work, the caller."""
+
+from __future__ import annotations
+
+import re
+import uuid
+
+from flask import Flask, current_app, g, request
+
+from api.domain.access import Principal
+from api.domain.errors import Unauthenticated
+from api.domain.identity.service import authenticate_api_key
+from api.domain.uow import UnitOfWork
+
+REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+
+def clover(app: Flask | None = None):
+    return (app or current_app).extensions["clover"]
+
+
+def uow() -> UnitOfWork:
+    """The request's unit of work, opened on first use and closed at teardown."""
+    if "uow" not in g:
+        ext = clover()
+        g.uow = UnitOfWork(ext.database.session(), ext.jobs)
+    return g.uow
+
+
+def current_principal() -> Principal:
+    if "principal" not in g:
+        header = request.headers.get("Authorization", "")
+        scheme, _, token = header.partition(" ")
+        if not header:
+            raise Unauthenticated("this needs a bearer token (Authorization: Bearer <key>)")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+        g.principal = authenticate_api_key(uow().session, token.strip())
+    return g.principal
+
+
+def init_app(app: Flask) -> None:
+    @app.before_request
+    def _request_id():
+        incoming = request.headers.get("X-Request-ID", "")
+        g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.after_request
+    def _echo_request_id(response):
+        response.headers["X-Request-ID"] = g.get("request_id", "")
+        return response
+
+    @app.teardown_request
+    def _close_uow(_exc):
+        work = g.pop("uow", None)
+        if work is not None:
+            work.close()

@@ -1,0 +1,68 @@
+"""Idempotency-Key handling around a create view (the rules live in the domain)."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import timedelta
+
+from flask import Response, make_response, request
+
+from api.domain import idempotency
+from api.domain.errors import RuleViolation
+from api.http.context import clover, current_principal
+
+HEADER = "Idempotency-Key"
+# Headers worth replaying with the stored body.
+REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
+
+
+def _fingerprint() -> str:
+    digest = hashlib.sha256()
+    digest.update(request.method.encode())
+    digest.update(request.path.encode())
+    digest.update(b"\0")
+    digest.update(request.get_data(cache=True))
+    return digest.hexdigest()
+
+
+def run_idempotently(view, *args, **kwargs) -> Response:
+    key = request.headers.get(HEADER)
+    if key is None:
+        return make_response(view(*args, **kwargs))
+    if not 1 <= len(key) <= 255:
+        raise RuleViolation(
+            "invalid Idempotency-Key", errors={HEADER: ["Must be 1 to 255 characters."]}
+        )
+    ext = clover()
+    caller = current_principal().identity
+    ttl = timedelta(hours=ext.settings.idempotency_ttl_hours)
+    with ext.database.session() as session:
+        outcome = idempotency.begin(
+            session, caller=caller, key=key, fingerprint=_fingerprint(), ttl=ttl
+        )
+    if isinstance(outcome, idempotency.Replay):
+        response = Response(outcome.body, status=outcome.status_code, headers=outcome.headers)
+        response.headers["Idempotent-Replayed"] = "true"
+        return response
+    try:
+        response = make_response(view(*args, **kwargs))
+    except BaseException:
+        _abandon(outcome.record_id)
+        raise
+    if response.status_code >= 500:
+        _abandon(outcome.record_id)
+    else:
+        with ext.database.session() as session:
+            idempotency.finish(
+                session,
+                outcome.record_id,
+                status_code=response.status_code,
+                body=response.get_data(as_text=True),
+                headers={h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers},
+            )
+    return response
+
+
+def _abandon(record_id) -> None:
+    with clover().database.session() as session:
+        idempotency.abandon(session, record_id)

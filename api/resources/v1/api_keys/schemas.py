@@ -1,0 +1,51 @@
+import marshmallow as ma
+
+from api.domain.access import ALL_SCOPES, ROLES
+from api.resources.common import ResourceSchema, name_field
+
+
+class ApiKeySchema(ResourceSchema):
+    class Meta:
+        name = "ApiKey"
+
+    name = ma.fields.String(dump_only=True)
+    prefix = ma.fields.String(
+        dump_only=True, metadata={"description": "Visible part of the key, to recognise it"}
+    )
+    role = ma.fields.String(dump_only=True)
+    scopes = ma.fields.List(ma.fields.String(), dump_only=True)
+    expires_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    last_used_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    revoked_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    created_by_user_id = ma.fields.UUID(dump_only=True, allow_none=True)
+
+
+class ApiKeyCreateSchema(ma.Schema):
+    class Meta:
+        name = "ApiKeyCreate"
+
+    name = name_field(required=True)
+    role = ma.fields.String(
+        validate=ma.validate.OneOf(ROLES),
+        metadata={"description": "Role the key acts with; default and maximum: the creator's"},
+    )
+    scopes = ma.fields.List(
+        ma.fields.String(validate=ma.validate.OneOf(sorted(ALL_SCOPES))),
+        validate=ma.validate.Length(max=len(ALL_SCOPES)),
+        metadata={"description": "Default: every scope of the role"},
+    )
+    expires_at = ma.fields.AwareDateTime(
+        allow_none=True, metadata={"description": "RFC 3339 time; none means no expiry"}
+    )
+
+
+class IssuedApiKeySchema(ApiKeySchema):
+    """An API key as created: the only time the secret is shown."""
+
+    class Meta:
+        name = "IssuedApiKey"
+
+    token = ma.fields.String(
+        dump_only=True,
+        metadata={"description": "The secret bearer token. Shown once; store it now."},
+    )

@@ -1,0 +1,3 @@
+from api.resources.v1.me.routes import blp
+
+__all__ = ["blp"]

@@ -1,0 +1,43 @@
+import marshmallow as ma
+
+from api.domain.access import ROLES
+from api.resources.common import ResourceSchema
+
+ROLE = ma.fields.String(
+    required=True,
+    validate=ma.validate.OneOf(ROLES),
+    metadata={"description": "owner, admin, strategist, contributor or analyst"},
+)
+
+
+class MemberUserSchema(ma.Schema):
+    class Meta:
+        name = "MemberUser"
+
+    id = ma.fields.UUID(dump_only=True)
+    email = ma.fields.String(dump_only=True)
+    name = ma.fields.String(dump_only=True)
+
+
+class MemberSchema(ResourceSchema):
+    class Meta:
+        name = "Member"
+
+    user = ma.fields.Nested(MemberUserSchema, dump_only=True)
+    role = ma.fields.String(dump_only=True)
+    version = ma.fields.Integer(dump_only=True)
+
+
+class MemberCreateSchema(ma.Schema):
+    class Meta:
+        name = "MemberCreate"
+
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    role = ROLE
+
+
+class MemberUpdateSchema(ma.Schema):
+    class Meta:
+        name = "MemberUpdate"
+
+    role = ROLE

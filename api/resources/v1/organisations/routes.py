@@ -1,0 +1,42 @@
+from flask.views import MethodView
+
+from api.domain.organisations import service
+from api.http.blueprint import ETAG_HEADER, Blueprint, etag, expected_version
+from api.http.context import current_principal, uow
+from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
+from api.resources.v1.organisations.schemas import OrganisationSchema, OrganisationUpdateSchema
+
+blp = Blueprint(
+    "organisations",
+    __name__,
+    url_prefix="/v1/organisations",
+    description="Organisations (tenants) the caller can reach.",
+)
+
+
+@blp.route("")
+class Organisations(MethodView):
+    @blp.operation("organisations_list", tenant=False)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_schema(OrganisationSchema, "OrganisationPage"), headers=LINK_HEADER)
+    def get(self, args):
+        """List the organisations the caller can reach"""
+        return paged(service.list_organisations(uow(), current_principal(), page_request(args)))
+
+
+@blp.route("/<uuid:organisation_id>")
+class OrganisationById(MethodView):
+    @blp.operation("organisations_get")
+    @blp.response(200, OrganisationSchema, headers=ETAG_HEADER)
+    def get(self, tenant):
+        """Get an organisation"""
+        organisation = service.get_organisation(uow(), tenant)
+        return organisation, 200, {"ETag": etag(organisation)}
+
+    @blp.operation("organisations_update", scope="admin:write", versioned=True)
+    @blp.arguments(OrganisationUpdateSchema)
+    @blp.response(200, OrganisationSchema, headers=ETAG_HEADER)
+    def patch(self, changes, tenant):
+        """Update an organisation's settings (owners and admins)"""
+        organisation = service.update_organisation(uow(), tenant, changes, expected_version())
+        return organisation, 200, {"ETag": etag(organisation)}

@@ -1,0 +1,30 @@
+import marshmallow as ma
+
+from api.resources.common import ResourceSchema, name_field
+
+
+class OrganisationSchema(ResourceSchema):
+    class Meta:
+        name = "Organisation"
+
+    name = name_field(required=True)
+    slug = ma.fields.String(dump_only=True)
+    timezone = ma.fields.String(
+        validate=ma.validate.Length(max=64), metadata={"description": "IANA time zone name"}
+    )
+    currency = ma.fields.String(
+        validate=ma.validate.Regexp(r"^[A-Z]{3}$"), metadata={"description": "ISO 4217 code"}
+    )
+    fiscal_year_start_month = ma.fields.Integer(validate=ma.validate.Range(min=1, max=12))
+    member_count = ma.fields.Integer(dump_only=True)
+    version = ma.fields.Integer(dump_only=True, metadata={"description": "Also the ETag"})
+
+
+class OrganisationUpdateSchema(ma.Schema):
+    class Meta:
+        name = "OrganisationUpdate"
+
+    name = name_field()
+    timezone = OrganisationSchema._declared_fields["timezone"]
+    currency = OrganisationSchema._declared_fields["currency"]
+    fiscal_year_start_month = OrganisationSchema._declared_fields["fiscal_year_start_month"]

@@ -1,0 +1,62 @@
+import marshmallow as ma
+from flask import url_for
+from flask.views import MethodView
+
+from api.domain.identity import service
+from api.domain.identity.secrets import MIN_PASSWORD_LENGTH
+from api.http.blueprint import Blueprint
+from api.http.context import uow
+from api.resources.common import name_field
+from api.resources.v1.api_keys.routes import issued
+from api.resources.v1.api_keys.schemas import IssuedApiKeySchema
+from api.resources.v1.me.routes import CallerUserSchema
+from api.resources.v1.organisations.schemas import OrganisationSchema
+
+blp = Blueprint("signup", __name__, url_prefix="/v1/signup", description="Creating an account.")
+
+
+class SignupSchema(ma.Schema):
+    class Meta:
+        name = "Signup"
+
+    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
+    name = name_field(required=True)
+    password = ma.fields.String(
+        required=True,
+        load_only=True,
+        validate=ma.validate.Length(min=MIN_PASSWORD_LENGTH, max=1024),
+    )
+    organisation_name = name_field(required=True)
+
+
+class SignupResultSchema(ma.Schema):
+    class Meta:
+        name = "SignupResult"
+
+    user = ma.fields.Nested(CallerUserSchema)
+    organisation = ma.fields.Nested(OrganisationSchema)
+    api_key = ma.fields.Nested(IssuedApiKeySchema)
+
+
+@blp.route("")
+class Signup(MethodView):
+    @blp.operation("signup_create", public=True, tenant=False)
+    @blp.arguments(SignupSchema)
+    @blp.response(201, SignupResultSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data):
+        """Sign up: a user, their organisation and a first owner API key (shown once)"""
+        result = service.signup(
+            uow(),
+            email=data["email"],
+            name=data["name"],
+            password=data["password"],
+            organisation_name=data["organisation_name"],
+        )
+        location = url_for("organisations.OrganisationById", organisation_id=result.organisation.id)
+        body = {
+            "user": result.user,
+            "organisation": result.organisation,
+            "api_key": issued(result.issued),
+        }
+        return body, 201, {"Location": location}

@@ -1,0 +1,1 @@
+"""Background work: RQ queues, jobs and (later) provider adapters."""

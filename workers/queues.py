@@ -1,0 +1,64 @@
+"""Queues: RQ on Redis when REDIS_URL is set, in-process otherwise (the embedded default)."""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+
+from redis import Redis
+from rq import Queue, Retry
+
+from api.config import Settings
+
+QUEUES = ("sync", "rollups", "webhooks", "default")
+log = logging.getLogger("clover.jobs")
+
+# Jobs are idempotent, so a retry after a crash or timeout is safe.
+RETRY = Retry(max=3, interval=[10, 60, 300])
+
+
+def resolve(job: str) -> Callable[..., object]:
+    module, _, name = job.rpartition(".")
+    return getattr(importlib.import_module(module), name)
+
+
+class RQDispatcher:
+    def __init__(self, connection: Redis) -> None:
+        self.connection = connection
+
+    def queue(self, name: str) -> Queue:
+        if name not in QUEUES:
+            raise ValueError(f"unknown queue {name!r}")
+        return Queue(name, connection=self.connection)
+
+    def enqueue(self, queue: str, job: str, *args: object):
+        return self.queue(queue).enqueue(job, *args, retry=RETRY, job_timeout=600)
+
+
+class InProcessDispatcher:
+    """Runs a job at once in this process. Its failure is logged, never raised to the caller."""
+
+    def enqueue(self, queue: str, job: str, *args: object):
+        if queue not in QUEUES:
+            raise ValueError(f"unknown queue {queue!r}")
+        try:
+            return resolve(job)(*args)
+        except Exception:
+            log.exception("in-process job %s failed", job)
+            return None
+
+
+_redis: dict[str, Redis] = {}
+
+
+def redis_connection(url: str) -> Redis:
+    if url not in _redis:
+        _redis[url] = Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
+    return _redis[url]
+
+
+def dispatcher(settings: Settings) -> RQDispatcher | InProcessDispatcher:
+    if settings.redis_url:
+        return RQDispatcher(redis_connection(settings.redis_url))
+    return InProcessDispatcher()
