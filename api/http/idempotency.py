@@ -16,13 +16,9 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
 
 
-def _fingerprint() -> str:
-    digest = hashlib.sha256()
-    digest.update(request.method.encode())
-    digest.update(request.path.encode())
-    digest.update(b"\0")
-    digest.update(request.get_data(cache=True))
-    return digest.hexdigest()
+def fingerprint(method: str, path: str, body: bytes) -> str:
+    """What makes two requests "the same" for an idempotency key."""
+    return hashlib.sha256(b"\0".join([method.encode(), path.encode(), body])).hexdigest()
 
 
 def run_idempotently(view, *args, **kwargs) -> Response:
@@ -36,10 +32,9 @@ def run_idempotently(view, *args, **kwargs) -> Response:
     ext = clover()
     caller = current_principal().identity
     ttl = timedelta(hours=ext.settings.idempotency_ttl_hours)
+    same_as = fingerprint(request.method, request.path, request.get_data(cache=True))
     with ext.database.session() as session:
-        outcome = idempotency.begin(
-            session, caller=caller, key=key, fingerprint=_fingerprint(), ttl=ttl
-        )
+        outcome = idempotency.begin(session, caller=caller, key=key, fingerprint=same_as, ttl=ttl)
     if isinstance(outcome, idempotency.Replay):
         response = Response(outcome.body, status=outcome.status_code, headers=outcome.headers)
         response.headers["Idempotent-Replayed"] = "true"

@@ -1,0 +1,137 @@
+"""Test session: a fresh PostgreSQL database (dropped after) and real Redis.
+
+Set TEST_DATABASE_URL (an admin URL whose server we may create databases on) and
+TEST_REDIS_URL to point elsewhere. When either is unreachable the run stops with
+a message saying how to start it: never a silent skip.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import psycopg
+import pytest
+import redis
+from sqlalchemy import event
+
+from api import create_app
+from api.config import Settings
+from api.db import database_for
+from api.migrate import upgrade
+from tests.factories import Factory
+
+ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+HOW_TO_START = {
+    "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
+    "Redis": "redis-server --daemonize yes --bind 127.0.0.1 --port 6379 --save ''",
+}
+
+
+def _unreachable(service: str, url: str, error: Exception) -> None:
+    pytest.exit(
+        f"{service} is not reachable at {url} ({error}).\n"
+        f"Start it (e.g. `{HOW_TO_START[service]}`) or point "
+        f"TEST_{'DATABASE' if service == 'PostgreSQL' else 'REDIS'}_URL at one.",
+        returncode=3,
+    )
+
+
+def _psycopg_url(url: str) -> str:
+    return url.replace("postgresql+psycopg://", "postgresql://")
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, _ = url.rpartition("/")
+    return f"{base}/{name}"
+
+
+@pytest.fixture(scope="session")
+def redis_url() -> str:
+    try:
+        redis.Redis.from_url(REDIS_URL, socket_connect_timeout=2).ping()
+    except redis.RedisError as error:
+        _unreachable("Redis", REDIS_URL, error)
+    return REDIS_URL
+
+
+@pytest.fixture(scope="session")
+def pg_server():
+    """Creates throwaway databases on the test server and drops them at the end."""
+    try:
+        admin = psycopg.connect(_psycopg_url(ADMIN_URL), autocommit=True, connect_timeout=3)
+    except psycopg.OperationalError as error:
+        _unreachable("PostgreSQL", ADMIN_URL, error)
+    created: list[str] = []
+
+    def create() -> str:
+        name = f"clover_test_{uuid.uuid4().hex[:12]}"
+        admin.execute(f'CREATE DATABASE "{name}"')
+        created.append(name)
+        return _with_database(ADMIN_URL, name)
+
+    yield create
+    for name in created:
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    admin.close()
+
+
+@pytest.fixture(scope="session")
+def database_url(pg_server) -> str:
+    url = pg_server()
+    upgrade(Settings.build(database_url=url, environment="test"))
+    return url
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, redis_url) -> Settings:
+    return Settings.build(database_url=database_url, redis_url=redis_url, environment="test")
+
+
+@pytest.fixture(scope="session")
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def database(settings):
+    return database_for(settings)
+
+
+@pytest.fixture
+def factory(database) -> Factory:
+    return Factory(database)
+
+
+class QueryCounter:
+    def __init__(self) -> None:
+        self.count = 0
+        self.statements: list[str] = []
+
+    def __call__(self, _conn, _cursor, statement, *_args) -> None:
+        self.count += 1
+        self.statements.append(statement)
+
+
+@pytest.fixture
+def count_queries(database):
+    """Counts the SQL statements run inside ``with count_queries() as counter:``."""
+    from contextlib import contextmanager
+
+    @contextmanager
+    def counting():
+        counter = QueryCounter()
+        event.listen(database.engine, "before_cursor_execute", counter)
+        try:
+            yield counter
+        finally:
+            event.remove(database.engine, "before_cursor_execute", counter)
+
+    return counting

@@ -1,0 +1,27 @@
+import uuid
+
+import pytest
+
+from api.domain.base import new_id
+from api.domain.errors import RuleViolation
+from api.domain.pagination import decode_cursor, encode_cursor
+
+
+def test_ids_are_uuid7_and_strictly_increasing():
+    ids = [new_id() for _ in range(5000)]
+
+    assert all(i.version == 7 for i in ids)
+    assert ids == sorted(ids)
+    assert len(set(ids)) == len(ids)
+
+
+def test_cursor_round_trips():
+    value = uuid.uuid4()
+    assert decode_cursor(encode_cursor(value)) == value
+
+
+@pytest.mark.parametrize("cursor", ["", "abc", "djE6", "!!!!", encode_cursor(uuid.uuid4())[:-2]])
+def test_a_tampered_cursor_is_a_rule_violation(cursor):
+    with pytest.raises(RuleViolation) as error:
+        decode_cursor(cursor)
+    assert "cursor" in error.value.errors

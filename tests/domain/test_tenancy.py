@@ -1,0 +1,102 @@
+"""The scoping mechanism itself, on a real PostgreSQL session."""
+
+import pytest
+from sqlalchemy import func, select, update
+from sqlalchemy.exc import IntegrityError
+
+from api.domain import tenancy
+from api.domain.errors import NotFound
+from api.domain.identity.models import ApiKey
+from api.domain.organisations.models import Membership
+from api.domain.tenancy import CrossTenantWrite
+
+
+@pytest.fixture
+def orgs(factory):
+    a, b = factory.organisation("A"), factory.organisation("B")
+    factory.member(a, "analyst")
+    return a, b
+
+
+def scoped(database, org):
+    session = database.session()
+    tenancy.scope_session(session, org.id)
+    return session
+
+
+def test_a_scoped_session_sees_only_its_organisations_rows(database, orgs):
+    a, _ = orgs
+    with scoped(database, a) as session:
+        org_ids = set(session.scalars(select(Membership.organisation_id)))
+        counted = session.scalar(select(func.count()).select_from(Membership))
+        joined = session.scalars(
+            select(ApiKey).join(Membership, Membership.organisation_id == ApiKey.organisation_id)
+        ).all()
+
+    assert org_ids == {a.id}
+    assert counted == 2
+    assert {k.organisation_id for k in joined} == {a.id}
+
+
+def test_get_by_id_of_another_organisation_is_not_found(database, orgs):
+    a, b = orgs
+    with database.session() as session:
+        b_membership = session.scalar(select(Membership).where(Membership.organisation_id == b.id))
+
+    with scoped(database, a) as session, pytest.raises(NotFound):
+        tenancy.get(session, Membership, b_membership.id)
+
+
+def test_bulk_updates_are_scoped_too(database, factory, orgs):
+    a, b = orgs
+    factory.member(b, "analyst")
+    with scoped(database, a) as session:
+        result = session.execute(
+            update(Membership).where(Membership.role == "analyst").values(role="contributor")
+        )
+        session.commit()
+
+    assert result.rowcount == 1
+    with database.session() as session:
+        roles_in_b = set(
+            session.scalars(select(Membership.role).where(Membership.organisation_id == b.id))
+        )
+    assert roles_in_b == {"owner", "analyst"}
+
+
+def test_new_rows_are_stamped_with_the_scoped_organisation(database, factory, orgs):
+    a, _ = orgs
+    user_id, _ = factory.user()
+    with scoped(database, a) as session:
+        membership = Membership(user_id=user_id, role="analyst")
+        session.add(membership)
+        session.flush()
+        assert membership.organisation_id == a.id
+        session.rollback()
+
+
+def test_writing_another_organisations_row_in_a_scoped_session_is_refused(database, factory, orgs):
+    a, b = orgs
+    user_id, _ = factory.user()
+    with scoped(database, a) as session:
+        session.add(Membership(organisation_id=b.id, user_id=user_id, role="analyst"))
+        with pytest.raises(CrossTenantWrite):
+            session.flush()
+
+
+def test_an_unscoped_session_must_name_the_organisation(database, factory):
+    user_id, _ = factory.user()
+    with database.session() as session:
+        session.add(Membership(user_id=user_id, role="analyst"))
+        with pytest.raises(CrossTenantWrite):
+            session.flush()
+
+
+def test_the_database_refuses_a_membership_of_a_missing_organisation(database, factory):
+    import uuid
+
+    user_id, _ = factory.user()
+    with database.session() as session:
+        session.add(Membership(organisation_id=uuid.uuid4(), user_id=user_id, role="analyst"))
+        with pytest.raises(IntegrityError):
+            session.flush()
