@@ -1,0 +1,359 @@
+"""Request-path benchmark: Clover's cost as ratios against baselines from the same run.
+
+Run with ``make bench`` (or ``.venv/bin/python -m bench.run``). It creates a
+throwaway PostgreSQL database ``bench_<random>`` on the server named by
+``BENCH_DATABASE_URL`` (an admin URL, default
+postgresql://postgres@127.0.0.1:5432/postgres), migrates it, seeds it through
+the domain factories, measures in-process with the Flask test client, prints a
+table and drops the database, also when something fails.
+
+Absolute microseconds depend on the machine; the ratios are what to compare
+between runs and machines. Nothing here passes or fails on time (see
+docs/performance.md).
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import logging
+import os
+import platform
+import signal
+import statistics
+import sys
+import time
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import psycopg
+from flask import Flask
+from sqlalchemy import event
+from sqlalchemy.engine import make_url
+
+from api import create_app
+from api.config import Settings
+from api.db import database_for
+from api.domain.access import ROLES
+from api.migrate import upgrade
+from tests.factories import Factory, Org
+
+ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
+
+MEMBERS = 200  # in the measured organisation, its owner included
+OTHER_MEMBERS = 20  # in the second organisation, so the tenant filter has rows to exclude
+ROUNDS = 5  # each operation's iterations are split over rounds run in turn
+WARMUP = 50  # requests per operation before any timing
+COUNT_PASS = 20  # requests per operation with the statement counter attached
+
+# The columns the member page serialises (MemberSchema), in keyset order.
+RAW_MEMBER_PAGE = """
+SELECT m.id, m.created_at, m.updated_at, m.role, m.version, u.id, u.email, u.name
+FROM memberships AS m
+JOIN users AS u ON u.id = m.user_id
+WHERE m.organisation_id = %s
+ORDER BY m.id
+LIMIT %s
+"""
+
+
+@dataclass
+class Operation:
+    label: str
+    run: Callable[[], object]
+    iterations: int
+    kind: str  # "bare", "api" or "sql"
+    raw: str | None = None  # label of the raw SQL baseline for an API list
+    samples: list[float] = field(default_factory=list)
+    statements: float | None = None
+    checkouts: float | None = None
+    transaction_ends: float | None = None
+
+    @property
+    def median_us(self) -> float:
+        return statistics.median(self.samples) * 1e6
+
+    @property
+    def p95_us(self) -> float:
+        return statistics.quantiles(self.samples, n=100, method="inclusive")[94] * 1e6
+
+
+def psycopg_url(url: str) -> str:
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
+
+
+def with_database(url: str, name: str) -> str:
+    return make_url(url).set(database=name).render_as_string(hide_password=False)
+
+
+def bare_app() -> Flask:
+    """The baseline: Flask alone, one view returning a small JSON document."""
+    app = Flask("bench_bare")
+
+    @app.get("/ping")
+    def ping():
+        return {"status": "ok", "service": "bench"}
+
+    return app
+
+
+def seed(factory: Factory) -> tuple[Org, Org]:
+    org = factory.organisation("Bench Marketing")
+    for i in range(MEMBERS - 1):
+        factory.member(org, ROLES[1 + i % (len(ROLES) - 1)])  # every role but owner
+    other = factory.organisation("Other Tenant")
+    for i in range(OTHER_MEMBERS - 1):
+        factory.member(other, ROLES[1 + i % (len(ROLES) - 1)])
+    return org, other
+
+
+def checked_get(client, path: str, headers: dict[str, str] | None, items: int | None = None):
+    """A GET that must succeed (a benchmark of error responses would be meaningless)."""
+
+    def run():
+        response = client.get(path, headers=headers)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path} answered {response.status_code}: {response.data!r}")
+        return response
+
+    response = run()
+    if items is not None and len(response.get_json()["items"]) != items:
+        raise RuntimeError(f"GET {path} returned {len(response.get_json()['items'])} items")
+    return run
+
+
+def raw_page(connection: psycopg.Connection, organisation_id: uuid.UUID, limit: int):
+    def run():
+        with connection.cursor() as cursor:
+            cursor.execute(RAW_MEMBER_PAGE, (organisation_id, limit + 1))
+            return cursor.fetchall()
+
+    rows = run()
+    if len(rows) != min(limit + 1, MEMBERS):
+        raise RuntimeError(f"raw member page returned {len(rows)} rows")
+    return run
+
+
+def time_calls(run: Callable[[], object], count: int, samples: list[float]) -> None:
+    clock = time.perf_counter
+    for _ in range(count):
+        started = clock()
+        run()
+        samples.append(clock() - started)
+
+
+def measure(operations: list[Operation]) -> None:
+    for op in operations:
+        time_calls(op.run, WARMUP, [])
+    for round_ in range(ROUNDS):
+        # Rotate the order so drift (thermal, other load) does not favour one operation.
+        shift = round_ % len(operations)
+        for op in operations[shift:] + operations[:shift]:
+            share = op.iterations // ROUNDS + (1 if round_ < op.iterations % ROUNDS else 0)
+            gc.collect()
+            time_calls(op.run, share, op.samples)
+
+
+def count_statements(engine, operations: list[Operation]) -> None:
+    """SQL per request, counted in a separate pass so the listener costs the timings nothing."""
+    counts = {"statements": 0, "checkouts": 0, "transaction_ends": 0}
+
+    def statement(*_args):
+        counts["statements"] += 1
+
+    def checkout(*_args):  # every checkout pings the server first (pool_pre_ping)
+        counts["checkouts"] += 1
+
+    def transaction_end(*_args):
+        counts["transaction_ends"] += 1
+
+    hooks = [
+        (engine, "before_cursor_execute", statement),
+        (engine.pool, "checkout", checkout),
+        (engine, "commit", transaction_end),
+        (engine, "rollback", transaction_end),
+    ]
+    for target, name, fn in hooks:
+        event.listen(target, name, fn)
+    try:
+        for op in operations:
+            if op.kind != "api":
+                continue
+            for key in counts:
+                counts[key] = 0
+            for _ in range(COUNT_PASS):
+                op.run()
+            op.statements = counts["statements"] / COUNT_PASS
+            op.checkouts = counts["checkouts"] / COUNT_PASS
+            op.transaction_ends = counts["transaction_ends"] / COUNT_PASS
+    finally:
+        for target, name, fn in hooks:
+            event.remove(target, name, fn)
+
+
+def number(value: float | None) -> str:
+    if value is None:
+        return "-"
+    return f"{value:.0f}" if value == int(value) else f"{value:.2f}"
+
+
+def report(operations: list[Operation], header: list[str]) -> None:
+    by_label = {op.label: op for op in operations}
+    bare = next(op for op in operations if op.kind == "bare")
+    columns = ["operation", "n", "median µs", "p95 µs", "vs bare Flask", "API / raw SQL", "SQL/req"]
+    rows = []
+    for op in operations:
+        vs_bare = "1.0 (baseline)" if op is bare else f"{op.median_us / bare.median_us:.1f}"
+        vs_raw = "-"
+        if op.raw:
+            vs_raw = f"{op.median_us / by_label[op.raw].median_us:.1f}"
+        elif op.kind == "sql":
+            vs_raw = "1.0 (baseline)"
+        rows.append(
+            [
+                op.label,
+                str(len(op.samples)),
+                f"{op.median_us:,.0f}",
+                f"{op.p95_us:,.0f}",
+                vs_bare,
+                vs_raw,
+                number(op.statements),
+            ]
+        )
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
+        return "  ".join([first, *rest])
+
+    print()
+    for text in header:
+        print(text)
+    print()
+    print(line(columns))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))
+    print()
+    print("Ratios are of medians. vs bare Flask: a minimal Flask app (same process, same test")
+    print("client) returning a small JSON. API / raw SQL: the API request against psycopg")
+    print("running only the member-page query. SQL/req: statements seen by SQLAlchemy's")
+    print("before_cursor_execute on database_for(settings).engine, in a separate pass.")
+    extras = [op for op in operations if op.kind == "api"]
+    print("Per request besides those statements (same pass):")
+    for op in extras:
+        print(
+            f"  {op.label}: {number(op.checkouts)} pool checkout(s) (each pre-pings the"
+            f" server), {number(op.transaction_ends)} COMMIT/ROLLBACK"
+        )
+    lists = [op for op in operations if op.kind == "api" and op.raw]
+    if len(lists) == 2:
+        small, large = lists
+        print(
+            f"Member list, limit=200 against limit=50: {large.median_us / small.median_us:.1f}x"
+            f" (raw SQL: {by_label[large.raw].median_us / by_label[small.raw].median_us:.1f}x)"
+        )
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    parser.add_argument(
+        "--scale",
+        type=float,
+        default=1.0,
+        help="multiply every iteration count (default 1.0; 0.2 for a quick look)",
+    )
+    args = parser.parse_args(argv)
+
+    def iterations(count: int) -> int:
+        return max(ROUNDS * 4, round(count * args.scale))
+
+    # `kill` (SIGTERM) must still reach the finally below that drops the database.
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    started = time.perf_counter()
+    name = f"bench_{uuid.uuid4().hex[:12]}"
+    admin = psycopg.connect(psycopg_url(ADMIN_URL), autocommit=True, connect_timeout=5)
+    server_version = admin.info.server_version
+    database = raw = None
+    try:
+        admin.execute(f'CREATE DATABASE "{name}"')
+        url = with_database(ADMIN_URL, name)
+        settings = Settings.build(database_url=url, environment="test")
+        database = database_for(settings)  # the engine migrations, app and seeding share
+        print(f"bench: database {name}: migrating and seeding…", flush=True)
+        upgrade(settings)
+        app = create_app(settings)
+        # Request logs are still formatted (part of the request's cost), not printed.
+        devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
+        for handler in logging.getLogger("clover").handlers:
+            if isinstance(handler, logging.StreamHandler):
+                handler.setStream(devnull)
+        org, _other = seed(Factory(database))
+        seeded = time.perf_counter()
+
+        client = app.test_client()
+        bare = bare_app().test_client()
+        raw = psycopg.connect(psycopg_url(url), autocommit=True)
+        members = org.url("/members")
+        operations = [
+            Operation("(a) bare Flask GET /ping", checked_get(bare, "/ping", None), 1000, "bare"),
+            Operation(
+                "(b) GET /v1/organisations/{id}",
+                checked_get(client, org.url(), org.headers),
+                1000,
+                "api",
+            ),
+            Operation(
+                "(c) GET …/members?limit=50",
+                checked_get(client, f"{members}?limit=50", org.headers, items=50),
+                600,
+                "api",
+                raw="(d) raw SQL member page LIMIT 51",
+            ),
+            Operation(
+                "(c) GET …/members?limit=200",
+                checked_get(client, f"{members}?limit=200", org.headers, items=200),
+                300,
+                "api",
+                raw="(d) raw SQL member page LIMIT 201",
+            ),
+            Operation("(d) raw SQL member page LIMIT 51", raw_page(raw, org.id, 50), 1000, "sql"),
+            Operation("(d) raw SQL member page LIMIT 201", raw_page(raw, org.id, 200), 600, "sql"),
+        ]
+        for op in operations:
+            op.iterations = iterations(op.iterations)
+
+        measure(operations)
+        count_statements(database.engine, operations)
+        finished = time.perf_counter()
+
+        pg = f"{server_version // 10000}.{server_version % 10000}"
+        report(
+            operations,
+            [
+                f"Clover request benchmark — Python {platform.python_version()}, "
+                f"PostgreSQL {pg}, {os.cpu_count()} CPU(s), {platform.machine()}",
+                f"Data: one organisation with {MEMBERS} members (owner included), a second "
+                f"with {OTHER_MEMBERS}; requests authenticate with the owner's API key.",
+                f"Method: Flask test client in-process, {WARMUP} warm-up requests per "
+                f"operation, then {ROUNDS} interleaved rounds; time.perf_counter per request.",
+            ],
+        )
+        print(
+            f"Run: {finished - started:.1f} s in all (setup and seeding "
+            f"{seeded - started:.1f} s, measuring {finished - seeded:.1f} s)."
+        )
+        return 0
+    finally:
+        if raw is not None:
+            raw.close()
+        if database is not None:
+            database.dispose()
+        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+
+
+if __name__ == "__main__":
+    sys.exit(main())
