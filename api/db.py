@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
 from api.config import Settings
-from api.domain import tenancy
+from api.domain import audit, tenancy
 
 
 class Database:
@@ -19,6 +19,7 @@ class Database:
         self.engine = _make_engine(settings)
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         tenancy.install(self.sessions)
+        audit.install(self.sessions)
 
     def session(self) -> Session:
         return self.sessions()

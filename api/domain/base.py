@@ -8,7 +8,7 @@ import time
 import uuid
 from datetime import UTC, datetime
 
-from sqlalchemy import DateTime, MetaData, types
+from sqlalchemy import CheckConstraint, DateTime, MetaData, types
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
 
 from api.domain.errors import StaleVersion
@@ -107,3 +107,9 @@ def check_version(obj: Versioned, expected_version: int | None) -> None:
             f"the resource has changed (version {obj.version}, yours {expected_version}); "
             "read it again and retry"
         )
+
+
+def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
+    """A CHECK that ``column`` holds one of ``values`` (named after the column)."""
+    listed = ", ".join(f"'{v}'" for v in values)
+    return CheckConstraint(f"{column} IN ({listed})", name=column)

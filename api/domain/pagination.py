@@ -45,15 +45,22 @@ def decode_cursor(cursor: str) -> uuid.UUID:
 
 
 def paginate(
-    session: Session, stmt: Select, id_column: InstrumentedAttribute, page: PageRequest
+    session: Session,
+    stmt: Select,
+    id_column: InstrumentedAttribute,
+    page: PageRequest,
+    *,
+    newest_first: bool = False,
 ) -> Page:
     if not 1 <= page.limit <= MAX_LIMIT:
         raise RuleViolation(
             "limit out of range", errors={"limit": [f"Must be between 1 and {MAX_LIMIT}."]}
         )
     if page.cursor:
-        stmt = stmt.where(id_column > decode_cursor(page.cursor))
-    rows = list(session.scalars(stmt.order_by(id_column).limit(page.limit + 1)))
+        after = decode_cursor(page.cursor)
+        stmt = stmt.where(id_column < after if newest_first else id_column > after)
+    order = id_column.desc() if newest_first else id_column
+    rows = list(session.scalars(stmt.order_by(order).limit(page.limit + 1)))
     if len(rows) <= page.limit:
         return Page(rows, None)
     rows = rows[: page.limit]

@@ -7,7 +7,7 @@ from typing import Protocol
 
 from sqlalchemy.orm import Session
 
-from api.domain import tenancy
+from api.domain import audit, tenancy
 
 
 class JobDispatcher(Protocol):
@@ -29,8 +29,11 @@ class UnitOfWork:
     def __exit__(self, *exc) -> None:
         self.close()
 
-    def scope(self, organisation_id: uuid.UUID) -> None:
+    def scope(self, organisation_id: uuid.UUID, actor: audit.Actor | None = None) -> None:
+        """Scope every query to one organisation; record changes as made by ``actor``."""
         tenancy.scope_session(self.session, organisation_id)
+        if actor is not None:
+            audit.set_actor(self.session, actor)
 
     def after_commit(self, queue: str, job: str, *args: object) -> None:
         """Enqueue ``job(*args)`` once the transaction has committed (never after a rollback).

@@ -11,10 +11,11 @@ from __future__ import annotations
 import http
 from functools import wraps
 
-from flask import request
+from flask import g, request
 from flask_smorest import Blueprint as SmorestBlueprint
 
 from api.domain.access import Tenant
+from api.domain.audit import Actor
 from api.domain.errors import StaleVersion
 from api.http.context import current_principal, uow
 from api.http.idempotency import HEADER as IDEMPOTENCY_HEADER
@@ -45,6 +46,14 @@ def etag(obj) -> str:
     return f'"{obj.version}"'
 
 
+def saved(obj, status: int = 200, location: str | None = None):
+    """A view's return value for one versioned entity: body, status, ETag (and Location)."""
+    headers = {"ETag": etag(obj)}
+    if location:
+        headers["Location"] = location
+    return obj, status, headers
+
+
 def expected_version() -> int | None:
     """The version named by If-Match, None when absent or ``*``."""
     header = request.headers.get("If-Match")
@@ -54,6 +63,15 @@ def expected_version() -> int | None:
     if not tag.isdigit():
         raise StaleVersion("If-Match does not name a version of this resource")
     return int(tag)
+
+
+def actor_of(principal) -> Actor:
+    return Actor(
+        user_id=principal.user_id,
+        api_key_id=principal.api_key_id,
+        client_id=principal.client_id,
+        request_id=g.get("request_id"),
+    )
 
 
 class Blueprint(SmorestBlueprint):
@@ -81,7 +99,7 @@ class Blueprint(SmorestBlueprint):
                     if tenant:
                         organisation_id = kwargs.pop("organisation_id")
                         grant = principal.authorise(organisation_id, scope)
-                        uow().scope(organisation_id)
+                        uow().scope(organisation_id, actor_of(principal))
                         kwargs["tenant"] = Tenant(organisation_id, principal, grant)
                 if idempotent:
                     return run_idempotently(func, *args, **kwargs)

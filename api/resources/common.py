@@ -3,7 +3,7 @@
 import marshmallow as ma
 
 
-class ResourceSchema(ma.Schema):
+class EntitySchema(ma.Schema):
     id = ma.fields.UUID(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
     updated_at = ma.fields.DateTime(dump_only=True)

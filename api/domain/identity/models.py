@@ -3,10 +3,11 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import JSON, CheckConstraint, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.domain.base import Base, IdMixin, Timestamped
+from api.domain.access import ROLES
+from api.domain.base import Base, IdMixin, Timestamped, one_of
 from api.domain.tenancy import TenantOwned
 
 
@@ -27,9 +28,7 @@ class ApiKey(IdMixin, Timestamped, TenantOwned, Base):
     __tablename__ = "api_keys"
     __table_args__ = (
         UniqueConstraint("organisation_id", "id"),
-        CheckConstraint(
-            "role IN ('owner', 'admin', 'strategist', 'contributor', 'analyst')", name="role"
-        ),
+        one_of("role", ROLES),
     )
 
     name: Mapped[str] = mapped_column(String(200))

@@ -5,7 +5,8 @@ import uuid
 from sqlalchemy import CheckConstraint, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from api.domain.base import Base, IdMixin, Timestamped, Versioned
+from api.domain.access import ROLES
+from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of
 from api.domain.identity.models import User
 from api.domain.tenancy import TenantOwned
 
@@ -32,9 +33,7 @@ class Membership(IdMixin, Timestamped, Versioned, TenantOwned, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "user_id"),
         UniqueConstraint("organisation_id", "id"),
-        CheckConstraint(
-            "role IN ('owner', 'admin', 'strategist', 'contributor', 'analyst')", name="role"
-        ),
+        one_of("role", ROLES),
     )
 
     user_id: Mapped[uuid.UUID] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))

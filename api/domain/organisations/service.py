@@ -17,6 +17,7 @@ from api.domain.base import check_version
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.resourcing.service import unlink_member
 from api.domain.uow import UnitOfWork
 
 UPDATABLE = ("name", "timezone", "currency", "fiscal_year_start_month")
@@ -103,7 +104,7 @@ def _check_role(tenant: Tenant, role: str) -> None:
 
 
 def add_member(uow: UnitOfWork, tenant: Tenant, *, email: str, role: str) -> Membership:
-    from api.domain.identity.service import find_user_by_email
+    from api.domain.identity.service import find_user_by_email  # identity builds on this module
 
     _check_role(tenant, role)
     user = find_user_by_email(uow.session, email)
@@ -154,6 +155,7 @@ def remove_member(uow: UnitOfWork, tenant: Tenant, membership_id: uuid.UUID) -> 
             raise PermissionDenied("only an owner can remove an owner")
         if _owner_count(uow) <= 1:
             raise Conflict("the last owner cannot be removed")
+    unlink_member(uow, membership.id)
     uow.session.delete(membership)
     _after_members_changed(uow, tenant)
     uow.commit()

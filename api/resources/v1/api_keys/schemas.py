@@ -1,10 +1,10 @@
 import marshmallow as ma
 
 from api.domain.access import ALL_SCOPES, ROLES
-from api.resources.common import ResourceSchema, name_field
+from api.resources.common import EntitySchema, name_field
 
 
-class ApiKeySchema(ResourceSchema):
+class ApiKeySchema(EntitySchema):
     class Meta:
         name = "ApiKey"
 

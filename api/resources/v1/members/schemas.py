@@ -1,7 +1,7 @@
 import marshmallow as ma
 
 from api.domain.access import ROLES
-from api.resources.common import ResourceSchema
+from api.resources.common import EntitySchema
 
 ROLE = ma.fields.String(
     required=True,
@@ -19,7 +19,7 @@ class MemberUserSchema(ma.Schema):
     name = ma.fields.String(dump_only=True)
 
 
-class MemberSchema(ResourceSchema):
+class MemberSchema(EntitySchema):
     class Meta:
         name = "Member"
 

@@ -1,9 +1,9 @@
 import marshmallow as ma
 
-from api.resources.common import ResourceSchema, name_field
+from api.resources.common import EntitySchema, name_field
 
 
-class OrganisationSchema(ResourceSchema):
+class OrganisationSchema(EntitySchema):
     class Meta:
         name = "Organisation"
 

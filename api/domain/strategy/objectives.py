@@ -1,0 +1,157 @@
+"""Objectives of a strategy and the KPIs that measure them.
+
+An active strategy's objectives and KPIs stay editable (plans change); every
+change is an audit event. An archived strategy is read-only.
+"""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import select
+
+from api.domain import tenancy
+from api.domain.access import Tenant
+from api.domain.base import check_version
+from api.domain.editing import apply_changes, refuse
+from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.strategy import rules
+from api.domain.strategy.models import Kpi, Objective
+from api.domain.strategy.service import editable_strategy, get_strategy
+from api.domain.uow import UnitOfWork
+
+OBJECTIVE_FIELDS = ("title", "business_outcome", "priority", "description")
+KPI_FIELDS = (
+    "name",
+    "metric_key",
+    "aggregation",
+    "numerator_key",
+    "denominator_key",
+    "period",
+    "target",
+    "baseline",
+    "direction",
+)
+
+
+# Objectives
+
+
+def create_objective(
+    uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID, data: dict
+) -> Objective:
+    strategy = editable_strategy(uow, tenant, strategy_id)
+    objective = Objective(strategy_id=strategy.id, **data)
+    uow.session.add(objective)
+    uow.commit()
+    return objective
+
+
+def list_objectives(
+    uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID, page: PageRequest
+) -> Page[Objective]:
+    strategy = get_strategy(uow, tenant, strategy_id)
+    stmt = select(Objective).where(Objective.strategy_id == strategy.id)
+    return paginate(uow.session, stmt, Objective.id, page)
+
+
+def get_objective(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID) -> Objective:
+    return tenancy.get(uow.session, Objective, objective_id, what="objective")
+
+
+def _editable_objective(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID) -> Objective:
+    objective = get_objective(uow, tenant, objective_id)
+    editable_strategy(uow, tenant, objective.strategy_id)
+    return objective
+
+
+def update_objective(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    objective_id: uuid.UUID,
+    changes: dict,
+    expected_version: int | None,
+) -> Objective:
+    objective = _editable_objective(uow, tenant, objective_id)
+    check_version(objective, expected_version)
+    apply_changes(objective, changes, OBJECTIVE_FIELDS)
+    uow.commit()
+    return objective
+
+
+def delete_objective(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID) -> None:
+    objective = _editable_objective(uow, tenant, objective_id)
+    # Record the KPIs' deletion too; the database would cascade them silently.
+    for kpi in uow.session.scalars(select(Kpi).where(Kpi.objective_id == objective.id)):
+        uow.session.delete(kpi)
+    uow.session.delete(objective)
+    uow.commit()
+
+
+# KPIs
+
+
+def _check(values: dict) -> None:
+    refuse(
+        rules.check_kpi(rules.KpiDefinition(**{f: values.get(f) for f in KPI_CHECKED})),
+        "the KPI's parts do not fit together",
+    )
+
+
+KPI_CHECKED = (
+    "aggregation",
+    "metric_key",
+    "numerator_key",
+    "denominator_key",
+    "target",
+    "baseline",
+    "direction",
+)
+KPI_DEFAULTS = {"aggregation": "sum", "period": "month", "direction": "increase"}
+
+
+def create_kpi(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID, data: dict) -> Kpi:
+    objective = _editable_objective(uow, tenant, objective_id)
+    values = {**KPI_DEFAULTS, **data}
+    _check(values)
+    kpi = Kpi(objective_id=objective.id, **values)
+    uow.session.add(kpi)
+    uow.commit()
+    return kpi
+
+
+def list_kpis(
+    uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID, page: PageRequest
+) -> Page[Kpi]:
+    objective = get_objective(uow, tenant, objective_id)
+    return paginate(uow.session, select(Kpi).where(Kpi.objective_id == objective.id), Kpi.id, page)
+
+
+def get_kpi(uow: UnitOfWork, tenant: Tenant, kpi_id: uuid.UUID) -> Kpi:
+    return tenancy.get(uow.session, Kpi, kpi_id, what="KPI")
+
+
+def update_kpi(
+    uow: UnitOfWork, tenant: Tenant, kpi_id: uuid.UUID, changes: dict, expected_version: int | None
+) -> Kpi:
+    kpi = get_kpi(uow, tenant, kpi_id)
+    _editable_objective(uow, tenant, kpi.objective_id)
+    check_version(kpi, expected_version)
+    merged = {f: getattr(kpi, f) for f in KPI_FIELDS} | changes
+    if "aggregation" in changes:
+        # Switching between ratio and plain KPIs drops the keys the new kind has no use for.
+        ratio = merged["aggregation"] == "ratio"
+        for field in ("metric_key",) if ratio else ("numerator_key", "denominator_key"):
+            if field not in changes:
+                merged[field] = None
+    _check(merged)
+    apply_changes(kpi, {f: merged[f] for f in KPI_FIELDS}, KPI_FIELDS)
+    uow.commit()
+    return kpi
+
+
+def delete_kpi(uow: UnitOfWork, tenant: Tenant, kpi_id: uuid.UUID) -> None:
+    kpi = get_kpi(uow, tenant, kpi_id)
+    _editable_objective(uow, tenant, kpi.objective_id)
+    uow.session.delete(kpi)
+    uow.commit()

@@ -1,0 +1,37 @@
+from flask.views import MethodView
+
+from api.domain.strategy import objectives as service
+from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
+from api.http.context import uow
+from api.resources.v1.kpis.schemas import KpiSchema, KpiUpdateSchema
+
+blp = Blueprint(
+    "kpis",
+    __name__,
+    url_prefix="/v1/organisations/<uuid:organisation_id>/kpis",
+    description="KPIs measuring objectives (created under `…/objectives/{id}/kpis`).",
+)
+
+
+@blp.route("/<uuid:kpi_id>")
+class KpiById(MethodView):
+    @blp.operation("kpis_get", scope="strategies:read")
+    @blp.response(200, KpiSchema, headers=ETAG_HEADER)
+    def get(self, tenant, kpi_id):
+        """Get a KPI"""
+        return saved(service.get_kpi(uow(), tenant, kpi_id))
+
+    @blp.operation("kpis_update", scope="strategies:write", versioned=True)
+    @blp.arguments(KpiUpdateSchema)
+    @blp.response(200, KpiSchema, headers=ETAG_HEADER)
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, changes, tenant, kpi_id):
+        """Update a KPI (the whole KPI is checked again)"""
+        return saved(service.update_kpi(uow(), tenant, kpi_id, changes, expected_version()))
+
+    @blp.operation("kpis_delete", scope="strategies:write")
+    @blp.response(204)
+    @blp.alt_response(409, response="CONFLICT")
+    def delete(self, tenant, kpi_id):
+        """Delete a KPI"""
+        service.delete_kpi(uow(), tenant, kpi_id)

@@ -1,0 +1,56 @@
+import marshmallow as ma
+
+from api.domain.strategy.models import AGGREGATIONS, DIRECTIONS, KPI_PERIODS
+from api.resources.common import EntitySchema, name_field
+
+
+def metric_key_field(description: str):
+    return ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.Length(min=1, max=64),
+        metadata={"description": description},
+    )
+
+
+def figure(description: str, **kwargs):
+    return ma.fields.Float(
+        allow_nan=False,
+        validate=ma.validate.Range(min=-1e12, max=1e12),
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
+class KpiFields(ma.Schema):
+    name = name_field()
+    metric_key = metric_key_field(
+        "Metric measured (sum, avg, last); see GET /v1/metric-definitions"
+    )
+    aggregation = ma.fields.String(
+        validate=ma.validate.OneOf(AGGREGATIONS),
+        metadata={"description": "sum, avg, last, or ratio of numerator_key to denominator_key"},
+    )
+    numerator_key = metric_key_field("Ratio KPIs: the metric on top")
+    denominator_key = metric_key_field("Ratio KPIs: the metric below")
+    period = ma.fields.String(validate=ma.validate.OneOf(KPI_PERIODS))
+    target = figure("Value to reach per period")
+    baseline = figure("Value before the strategy, for comparison", allow_none=True)
+    direction = ma.fields.String(
+        validate=ma.validate.OneOf(DIRECTIONS),
+        metadata={"description": "Whether higher (increase) or lower (decrease) is better"},
+    )
+
+
+class KpiSchema(EntitySchema, KpiFields):
+    class Meta:
+        name = "Kpi"
+
+    objective_id = ma.fields.UUID(dump_only=True)
+    name = name_field(required=True)
+    target = figure("Value to reach per period", required=True)
+    version = ma.fields.Integer(dump_only=True)
+
+
+class KpiUpdateSchema(KpiFields):
+    class Meta:
+        name = "KpiUpdate"

@@ -1,0 +1,148 @@
+from flask import url_for
+from flask.views import MethodView
+
+from api.domain.strategy import objectives as objective_service
+from api.domain.strategy import service
+from api.domain.strategy.service import StrategyFilter
+from api.domain.strategy.summary import strategy_summary
+from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
+from api.http.context import uow
+from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
+from api.resources.v1.objectives.schemas import ObjectiveSchema
+from api.resources.v1.strategies.schemas import (
+    StrategyFilterSchema,
+    StrategySchema,
+    StrategyUpdateSchema,
+)
+from api.resources.v1.strategies.summary import StrategySummarySchema, summary_body
+
+blp = Blueprint(
+    "strategies",
+    __name__,
+    url_prefix="/v1/organisations/<uuid:organisation_id>/strategies",
+    description=(
+        "Business strategies: objectives tied to business outcomes, measured by KPIs. "
+        "A strategy is activated only once it has objectives with KPIs and the "
+        "organisation has audiences and resources: only then, activities."
+    ),
+)
+
+
+def _created(strategy):
+    location = url_for(
+        "strategies.StrategyById", organisation_id=strategy.organisation_id, strategy_id=strategy.id
+    )
+    return saved(strategy, 201, location)
+
+
+@blp.route("")
+class Strategies(MethodView):
+    @blp.operation("strategies_list", scope="strategies:read")
+    @blp.arguments(StrategyFilterSchema, location="query", as_kwargs=True)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_schema(StrategySchema, "StrategyPage"), headers=LINK_HEADER)
+    def get(self, args, tenant, **filters):
+        """List strategies, filtered by status and period"""
+        page = service.list_strategies(uow(), tenant, StrategyFilter(**filters), page_request(args))
+        return paged(page)
+
+    @blp.operation("strategies_create", scope="strategies:write", idempotent=True)
+    @blp.arguments(StrategySchema)
+    @blp.response(201, StrategySchema, headers=ETAG_HEADER)
+    def post(self, data, tenant):
+        """Create a draft strategy"""
+        return _created(service.create_strategy(uow(), tenant, data))
+
+
+@blp.route("/<uuid:strategy_id>")
+class StrategyById(MethodView):
+    @blp.operation("strategies_get", scope="strategies:read")
+    @blp.response(200, StrategySchema, headers=ETAG_HEADER)
+    def get(self, tenant, strategy_id):
+        """Get a strategy"""
+        return saved(service.get_strategy(uow(), tenant, strategy_id))
+
+    @blp.operation("strategies_update", scope="strategies:write", versioned=True)
+    @blp.arguments(StrategyUpdateSchema)
+    @blp.response(200, StrategySchema, headers=ETAG_HEADER)
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, changes, tenant, strategy_id):
+        """Update a strategy (not once archived)"""
+        strategy = service.update_strategy(uow(), tenant, strategy_id, changes, expected_version())
+        return saved(strategy)
+
+    @blp.operation("strategies_delete", scope="strategies:write")
+    @blp.response(204)
+    @blp.alt_response(409, response="CONFLICT")
+    def delete(self, tenant, strategy_id):
+        """Delete a draft strategy with its objectives and KPIs"""
+        service.delete_strategy(uow(), tenant, strategy_id)
+
+
+@blp.route("/<uuid:strategy_id>/activate")
+class ActivateStrategy(MethodView):
+    @blp.operation("strategies_activate", scope="strategies:write", versioned=True)
+    @blp.response(200, StrategySchema, headers=ETAG_HEADER)
+    @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(
+        422,
+        response="UNPROCESSABLE_ENTITY",
+    )
+    def post(self, tenant, strategy_id):
+        """Activate a draft strategy
+
+        Refused with 422 listing every missing precondition (objectives, a KPI on
+        every objective, audiences, resources), and with 409 when its period
+        overlaps another active strategy.
+        """
+        return saved(service.activate_strategy(uow(), tenant, strategy_id, expected_version()))
+
+
+@blp.route("/<uuid:strategy_id>/archive")
+class ArchiveStrategy(MethodView):
+    @blp.operation("strategies_archive", scope="strategies:write", versioned=True)
+    @blp.response(200, StrategySchema, headers=ETAG_HEADER)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, tenant, strategy_id):
+        """Archive a strategy; it becomes read-only"""
+        return saved(service.archive_strategy(uow(), tenant, strategy_id, expected_version()))
+
+
+@blp.route("/<uuid:strategy_id>/summary")
+class StrategySummary(MethodView):
+    @blp.operation("strategies_summary", scope="strategies:read")
+    @blp.response(200, StrategySummarySchema)
+    def get(self, tenant, strategy_id):
+        """The strategy page in one read
+
+        Objectives with their KPIs, the organisation's audiences and resources
+        with total weekly capacity, the latest readiness, and which activation
+        preconditions are met.
+        """
+        return summary_body(strategy_summary(uow(), tenant, strategy_id))
+
+
+@blp.route("/<uuid:strategy_id>/objectives")
+class StrategyObjectives(MethodView):
+    @blp.operation("objectives_list", scope="strategies:read")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_schema(ObjectiveSchema, "ObjectivePage"), headers=LINK_HEADER)
+    def get(self, args, tenant, strategy_id):
+        """List a strategy's objectives"""
+        return paged(
+            objective_service.list_objectives(uow(), tenant, strategy_id, page_request(args))
+        )
+
+    @blp.operation("objectives_create", scope="strategies:write", idempotent=True)
+    @blp.arguments(ObjectiveSchema)
+    @blp.response(201, ObjectiveSchema, headers=ETAG_HEADER)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data, tenant, strategy_id):
+        """Add an objective to a strategy"""
+        objective = objective_service.create_objective(uow(), tenant, strategy_id, data)
+        location = url_for(
+            "objectives.ObjectiveById",
+            organisation_id=tenant.organisation_id,
+            objective_id=objective.id,
+        )
+        return saved(objective, 201, location)

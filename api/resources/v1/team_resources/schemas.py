@@ -1,0 +1,45 @@
+import marshmallow as ma
+
+from api.domain.resourcing.models import KNOWN_ROLES, RESOURCE_KINDS
+from api.resources.common import EntitySchema, name_field
+
+
+class ResourceFields(ma.Schema):
+    name = name_field()
+    kind = ma.fields.String(validate=ma.validate.OneOf(RESOURCE_KINDS))
+    role = ma.fields.String(
+        validate=ma.validate.Length(max=100), metadata={"description": "Free text"}
+    )
+    known_role = ma.fields.String(
+        allow_none=True,
+        validate=ma.validate.OneOf(KNOWN_ROLES),
+        metadata={"description": "The closest known role, for reports"},
+    )
+    weekly_capacity_hours = ma.fields.Float(
+        allow_nan=False, validate=ma.validate.Range(min=0, max=168)
+    )
+    hourly_cost = ma.fields.Float(
+        allow_none=True,
+        allow_nan=False,
+        validate=ma.validate.Range(min=0, max=1_000_000),
+        metadata={"description": "In the organisation's currency, to count people's time in ROI"},
+    )
+    member_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": "The member this resource is, if any"}
+    )
+
+
+class ResourceSchema(EntitySchema, ResourceFields):
+    class Meta:
+        name = "Resource"
+
+    name = name_field(required=True)
+    weekly_capacity_hours = ma.fields.Float(
+        required=True, allow_nan=False, validate=ma.validate.Range(min=0, max=168)
+    )
+    version = ma.fields.Integer(dump_only=True)
+
+
+class ResourceUpdateSchema(ResourceFields):
+    class Meta:
+        name = "ResourceUpdate"
