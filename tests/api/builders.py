@@ -1,0 +1,76 @@
+"""Build strategy data through the API, as a client would."""
+
+from __future__ import annotations
+
+
+def created(response) -> dict:
+    assert response.status_code == 201, response.get_data(as_text=True)
+    return response.get_json()
+
+
+def strategy(client, org, **fields) -> dict:
+    body = {
+        "name": "Grow B2B leads",
+        "period_start": "2027-01-01",
+        "period_end": "2027-12-31",
+        "business_context": "Distributors want fewer, better leads.",
+        **fields,
+    }
+    return created(client.post(org.url("/strategies"), headers=org.headers, json=body))
+
+
+def objective(client, org, strategy_id, **fields) -> dict:
+    body = {"title": "More qualified leads", "business_outcome": "lead_generation", **fields}
+    return created(
+        client.post(
+            org.url(f"/strategies/{strategy_id}/objectives"), headers=org.headers, json=body
+        )
+    )
+
+
+def kpi(client, org, objective_id, **fields) -> dict:
+    body = {
+        "name": "Leads per month",
+        "metric_key": "leads",
+        "target": 120,
+        "baseline": 80,
+        **fields,
+    }
+    return created(
+        client.post(org.url(f"/objectives/{objective_id}/kpis"), headers=org.headers, json=body)
+    )
+
+
+def audience(client, org, **fields) -> dict:
+    body = {
+        "name": "Resellers",
+        "kind": "partners",
+        "characteristics": ["B2B", "price-sensitive"],
+        "value_tier": "strategic",
+        "size_estimate": 400,
+        "channel_preferences": {"linkedin": 0.8, "email": 0.6},
+        **fields,
+    }
+    return created(client.post(org.url("/audiences"), headers=org.headers, json=body))
+
+
+def resource(client, org, **fields) -> dict:
+    body = {
+        "name": "Community team",
+        "kind": "team",
+        "role": "Community management",
+        "known_role": "community_manager",
+        "weekly_capacity_hours": 32,
+        "hourly_cost": 55,
+        **fields,
+    }
+    return created(client.post(org.url("/resources"), headers=org.headers, json=body))
+
+
+def ready_strategy(client, org, **fields) -> dict:
+    """A draft strategy that meets every activation precondition."""
+    made = strategy(client, org, **fields)
+    kpi(client, org, objective(client, org, made["id"])["id"])
+    audience(client, org)
+    resource(client, org)
+    return made
