@@ -1,26 +1,51 @@
-"""Another organisation's token sees 404 for everything the first one owns."""
+"""Tenants never leak: another organisation's token sees 404 for everything the first
+one owns, and cannot reach its objects from its own URLs either."""
 
 import re
 
 import pytest
 
-from tests.factories import bearer
+from tests.api import builders
 
 
 @pytest.fixture
-def two_orgs(client, factory):
-    org, other = factory.organisation("First"), factory.organisation("Second")
+def first_org(client, factory):
+    """An organisation with one of everything, and its ids by URL placeholder."""
+    org = factory.organisation("First")
     _, email = factory.user()
-    member = client.post(
-        org.url("/members"), headers=org.headers, json={"email": email, "role": "analyst"}
-    ).get_json()
-    key = client.post(org.url("/api-keys"), headers=org.headers, json={"name": "k"}).get_json()
-    return (
-        org,
-        other,
-        {"membership_id": member["id"], "api_key_id": key["id"], "token": key["token"]},
+    member = builders.created(
+        client.post(
+            org.url("/members"), headers=org.headers, json={"email": email, "role": "analyst"}
+        )
     )
+    key = builders.created(
+        client.post(org.url("/api-keys"), headers=org.headers, json={"name": "k"})
+    )
+    strategy = builders.strategy(client, org)
+    objective = builders.objective(client, org, strategy["id"])
+    kpi = builders.kpi(client, org, objective["id"])
+    assessment = builders.created(
+        client.post(
+            org.url("/readiness-assessments"),
+            headers=org.headers,
+            json={"culture": 3, "leadership": 3, "governance": 3, "technology": 3},
+        )
+    )
+    ids = {
+        "membership_id": member["id"],
+        "api_key_id": key["id"],
+        "strategy_id": strategy["id"],
+        "objective_id": objective["id"],
+        "kpi_id": kpi["id"],
+        "audience_id": builders.audience(client, org)["id"],
+        "resource_id": builders.resource(client, org)["id"],
+        "assessment_id": assessment["id"],
+    }
+    return org, ids
 
+
+STRATEGY = {"name": "Taken", "period_start": "2027-01-01", "period_end": "2027-12-31"}
+OBJECTIVE = {"title": "Planted", "business_outcome": "sales"}
 
 # Every operation on a tenant path, with a body that would be valid for the owner.
 OPERATIONS = [
@@ -35,12 +60,50 @@ OPERATIONS = [
     ("POST", "/api-keys", {"name": "Backdoor"}),
     ("GET", "/api-keys/{api_key_id}", None),
     ("DELETE", "/api-keys/{api_key_id}", None),
+    ("GET", "/strategies", None),
+    ("POST", "/strategies", STRATEGY),
+    ("GET", "/strategies/{strategy_id}", None),
+    ("PATCH", "/strategies/{strategy_id}", {"name": "Taken"}),
+    ("DELETE", "/strategies/{strategy_id}", None),
+    ("POST", "/strategies/{strategy_id}/activate", None),
+    ("POST", "/strategies/{strategy_id}/archive", None),
+    ("GET", "/strategies/{strategy_id}/summary", None),
+    ("GET", "/strategies/{strategy_id}/objectives", None),
+    ("POST", "/strategies/{strategy_id}/objectives", OBJECTIVE),
+    ("GET", "/objectives/{objective_id}", None),
+    ("PATCH", "/objectives/{objective_id}", {"title": "Taken"}),
+    ("DELETE", "/objectives/{objective_id}", None),
+    ("GET", "/objectives/{objective_id}/kpis", None),
+    ("POST", "/objectives/{objective_id}/kpis", {"name": "K", "metric_key": "reach", "target": 1}),
+    ("GET", "/kpis/{kpi_id}", None),
+    ("PATCH", "/kpis/{kpi_id}", {"target": 999}),
+    ("DELETE", "/kpis/{kpi_id}", None),
+    ("GET", "/audiences", None),
+    ("POST", "/audiences", {"name": "Planted"}),
+    ("GET", "/audiences/{audience_id}", None),
+    ("PATCH", "/audiences/{audience_id}", {"name": "Taken"}),
+    ("DELETE", "/audiences/{audience_id}", None),
+    ("GET", "/resources", None),
+    ("POST", "/resources", {"name": "Planted", "weekly_capacity_hours": 1}),
+    ("GET", "/resources/{resource_id}", None),
+    ("PATCH", "/resources/{resource_id}", {"name": "Taken"}),
+    ("DELETE", "/resources/{resource_id}", None),
+    ("GET", "/readiness-assessments", None),
+    (
+        "POST",
+        "/readiness-assessments",
+        {"culture": 1, "leadership": 1, "governance": 1, "technology": 1},
+    ),
+    ("GET", "/readiness-assessments/{assessment_id}", None),
+    ("GET", "/readiness", None),
+    ("GET", "/audit-events", None),
 ]
 
 
 @pytest.mark.parametrize(("method", "path", "body"), OPERATIONS)
-def test_other_organisations_key_gets_404(client, two_orgs, method, path, body):
-    org, other, ids = two_orgs
+def test_other_organisations_key_gets_404(client, factory, first_org, method, path, body):
+    org, ids = first_org
+    other = factory.organisation("Second")
 
     response = client.open(
         org.url(path.format(**ids)), method=method, headers=other.headers, json=body
@@ -50,47 +113,63 @@ def test_other_organisations_key_gets_404(client, two_orgs, method, path, body):
     assert response.mimetype == "application/problem+json"
 
 
-def test_nothing_changed_after_the_attempts(client, two_orgs):
-    org, other, ids = two_orgs
+def test_nothing_changed_after_every_attempt(client, factory, first_org):
+    org, ids = first_org
+    other = factory.organisation("Second")
+    before = client.get(org.url(f"/strategies/{ids['strategy_id']}/summary"), headers=org.headers)
     for method, path, body in OPERATIONS:
         client.open(org.url(path.format(**ids)), method=method, headers=other.headers, json=body)
 
+    after = client.get(org.url(f"/strategies/{ids['strategy_id']}/summary"), headers=org.headers)
+    assert after.get_json() == before.get_json()
     assert client.get(org.url(), headers=org.headers).get_json()["name"] == "First"
     member = client.get(org.url(f"/members/{ids['membership_id']}"), headers=org.headers)
     assert member.get_json()["role"] == "analyst"
-    assert client.get("/v1/me", headers=bearer(ids["token"])).status_code == 200
+    other_key = client.get("/v1/me", headers=other.headers).get_json()["api_key"]["id"]
+    trail = client.get(org.url("/audit-events?limit=200"), headers=org.headers).get_json()["items"]
+    assert trail and all(e["actor_api_key_id"] != other_key for e in trail)
 
 
-@pytest.mark.parametrize(
-    ("method", "path"),
-    [
-        ("GET", "/members/{membership_id}"),
-        ("PATCH", "/members/{membership_id}"),
-        ("DELETE", "/members/{membership_id}"),
-        ("GET", "/api-keys/{api_key_id}"),
-        ("DELETE", "/api-keys/{api_key_id}"),
-    ],
-)
-def test_ids_of_another_organisation_are_404_under_ones_own(client, two_orgs, method, path):
-    """Referencing the first organisation's objects from the second one's URL finds nothing."""
-    _, other, ids = two_orgs
+ITEM_OPERATIONS = [(m, p, b) for m, p, b in OPERATIONS if "{" in p]
+
+
+@pytest.mark.parametrize(("method", "path", "body"), ITEM_OPERATIONS)
+def test_ids_of_another_organisation_are_404_under_ones_own_url(
+    client, factory, first_org, method, path, body
+):
+    """The second organisation cannot reach or attach to the first one's objects."""
+    _, ids = first_org
+    other = factory.organisation("Second")
 
     response = client.open(
-        other.url(path.format(**ids)), method=method, headers=other.headers, json={"role": "owner"}
+        other.url(path.format(**ids)), method=method, headers=other.headers, json=body
     )
 
     assert response.status_code == 404
-    assert client.get("/v1/me", headers=bearer(ids["token"])).status_code == 200
+
+
+def test_a_resource_cannot_reference_another_organisations_member(client, factory, first_org):
+    _, ids = first_org
+    other = factory.organisation("Second")
+
+    response = client.post(
+        other.url("/resources"),
+        headers=other.headers,
+        json={"name": "Borrowed", "weekly_capacity_hours": 5, "member_id": ids["membership_id"]},
+    )
+
+    assert response.status_code == 404
 
 
 def test_every_tenant_route_is_covered(app):
-    covered = {("/v1/organisations/<organisation_id>" + p, m) for m, p, _ in OPERATIONS}
+    covered = {(m, p) for m, p, _ in OPERATIONS}
     routes = set()
     for rule in app.url_map.iter_rules():
-        if "<organisation_id>" not in rule.rule:
+        if "organisation_id" not in rule.arguments:
             continue
-        path = re.sub(r"<(?:\w+:)?(\w+)>", r"<\1>", rule.rule)
-        routes |= {(path.replace("<", "{").replace(">", "}"), m) for m in rule.methods}
-    covered = {(p.replace("<", "{").replace(">", "}"), m) for p, m in covered}
-    missing = {(p, m) for p, m in routes if m not in ("HEAD", "OPTIONS")} - covered
-    assert not missing, f"add these to OPERATIONS: {sorted(missing)}"
+        path = re.sub(r"<(?:\w+:)?(\w+)>", r"{\1}", rule.rule)
+        path = path.removeprefix("/v1/organisations/{organisation_id}")
+        routes |= {(m, path) for m in rule.methods - {"HEAD", "OPTIONS"}}
+    assert routes, "no tenant routes found: the check itself is broken"
+    assert routes - covered == set(), "add these to OPERATIONS"
+    assert covered - routes == set(), "these are not routes"
