@@ -1,0 +1,253 @@
+"""The embedded default a newcomer gets from `make run`: a SQLite file, jobs in-process."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from api import create_app
+from api.config import Settings
+from api.db import database_for
+from api.migrate import upgrade
+from tests.factories import Factory, bearer, unique_email
+from workers import runtime
+
+CLOVER = Path(sys.executable).parent / "clover"  # the console script of this virtualenv
+KEY_LINE = re.compile(r"API key \(shown once\): (\S+)")
+STARTUP_SECONDS = 20
+
+
+def embedded_env(database_url: str) -> dict[str, str]:
+    """This process's environment with only DATABASE_URL set among Clover's settings."""
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith("CLOVER_") and k not in ("DATABASE_URL", "REDIS_URL", "SECRET_KEY")
+    }
+    env["DATABASE_URL"] = database_url
+    return env
+
+
+def clover(*args: str, cwd: Path, env: dict[str, str]) -> str:
+    result = subprocess.run(
+        [str(CLOVER), *args], cwd=cwd, env=env, capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, f"clover {' '.join(args)} failed:\n{result.stderr}"
+    return result.stdout
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    request = urllib.request.Request(url, headers=headers or {})
+    try:
+        with urllib.request.urlopen(request, timeout=5) as response:
+            return response.status, json.loads(response.read())
+    except urllib.error.HTTPError as error:
+        return error.code, json.loads(error.read() or b"{}")
+
+
+def wait_until_serving(server: subprocess.Popen, base: str, log: Path) -> None:
+    deadline = time.monotonic() + STARTUP_SECONDS
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            pytest.fail(f"clover serve exited with {server.returncode}:\n{log.read_text()}")
+        try:
+            if get(f"{base}/healthz")[0] == 200:
+                return
+        except (urllib.error.URLError, ConnectionError, TimeoutError):
+            pass
+        time.sleep(0.1)
+    pytest.fail(f"clover serve not ready after {STARTUP_SECONDS}s:\n{log.read_text()}")
+
+
+def test_make_run_serves_the_demo_organisation_from_a_sqlite_file(tmp_path):
+    database = tmp_path / "clover.db"
+    env = embedded_env(f"sqlite:///{database}")
+
+    assert "database at head" in clover("db", "upgrade", cwd=tmp_path, env=env)
+    assert database.is_file()
+    seeded = clover("demo", cwd=tmp_path, env=env)
+    assert "Demo organisation created." in seeded
+    match = KEY_LINE.search(seeded)
+    assert match, seeded
+    token = match.group(1)
+
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    log = tmp_path / "serve.log"
+    with log.open("w") as output:
+        server = subprocess.Popen(
+            [str(CLOVER), "serve", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
+    try:
+        wait_until_serving(server, base, log)
+
+        status, ready = get(f"{base}/readyz")
+        assert status == 200, ready
+        assert ready["checks"]["redis"].startswith("not configured")
+
+        status, me = get(f"{base}/v1/me", bearer(token))
+        assert status == 200, me
+        assert [o["name"] for o in me["organisations"]] == ["Clover Demo"]
+        assert me["organisations"][0]["role"] == "owner"
+
+        status, _ = get(f"{base}/v1/me", bearer(token + "x"))
+        assert status == 401
+    finally:
+        server.terminate()
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+
+
+# The same defaults in-process: create_app on a migrated SQLite file, no REDIS_URL.
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    """An app on its own SQLite file. create_app points the process-global job runtime at
+    it, so the previous runtime settings (the PostgreSQL session app's) are restored after."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'clover.db'}"
+    settings = Settings.build(database_url=url, environment="test")
+    assert settings.redis_url == ""
+    upgrade(settings)
+    previous = runtime._settings
+    app = create_app(settings)
+    try:
+        yield app
+    finally:
+        runtime.configure(previous)
+        database_for(settings).dispose()
+
+
+@pytest.fixture
+def api(embedded):
+    return embedded.test_client()
+
+
+@pytest.fixture
+def users(embedded) -> Factory:
+    return Factory(embedded.extensions["clover"].database)
+
+
+def signup(api, organisation_name: str) -> dict:
+    response = api.post(
+        "/v1/signup",
+        json={
+            "email": unique_email("signup"),
+            "name": "Sam Signup",
+            "password": "correct horse battery",
+            "organisation_name": organisation_name,
+        },
+    )
+    assert response.status_code == 201, response.get_json()
+    return response.get_json()
+
+
+def test_signup_returns_a_working_owner_key(api):
+    body = signup(api, "Signed Up BV")
+
+    token = body["api_key"]["token"]
+    assert body["organisation"]["name"] == "Signed Up BV"
+    assert body["organisation"]["member_count"] == 1
+    me = api.get("/v1/me", headers=bearer(token))
+    assert me.status_code == 200
+    assert [(o["id"], o["role"]) for o in me.get_json()["organisations"]] == [
+        (body["organisation"]["id"], "owner")
+    ]
+
+
+def test_signup_refuses_a_short_password(api):
+    response = api.post(
+        "/v1/signup",
+        json={
+            "email": "short@example.test",
+            "name": "Sam",
+            "password": "elevenchars",
+            "organisation_name": "Short Ltd",
+        },
+    )
+
+    assert response.status_code == 422
+    assert "password" in json.dumps(response.get_json())
+
+
+def test_adding_a_member_updates_member_count_at_once(api, users):
+    body = signup(api, "Counted At Once")
+    org_url = f"/v1/organisations/{body['organisation']['id']}"
+    headers = bearer(body["api_key"]["token"])
+    _, email = users.user()
+
+    added = api.post(
+        f"{org_url}/members", json={"email": email, "role": "analyst"}, headers=headers
+    )
+
+    assert added.status_code == 201, added.get_json()
+    assert api.get(org_url, headers=headers).get_json()["member_count"] == 2
+
+
+def test_member_list_pages_through_every_member_one_at_a_time(api, users):
+    body = signup(api, "Paged Members")
+    org_url = f"/v1/organisations/{body['organisation']['id']}"
+    headers = bearer(body["api_key"]["token"])
+    for _ in range(3):
+        _, email = users.user()
+        added = api.post(
+            f"{org_url}/members", json={"email": email, "role": "analyst"}, headers=headers
+        )
+        assert added.status_code == 201
+
+    seen: list[str] = []
+    query = {"limit": 1}
+    for _ in range(10):  # bounded: a cursor that never ends fails the test
+        page = api.get(f"{org_url}/members", query_string=query, headers=headers).get_json()
+        assert len(page["items"]) <= 1
+        seen += [item["id"] for item in page["items"]]
+        if page["next_cursor"] is None:
+            break
+        query = {"limit": 1, "cursor": page["next_cursor"]}
+
+    everyone = api.get(f"{org_url}/members", headers=headers).get_json()
+    assert everyone["next_cursor"] is None
+    assert len(everyone["items"]) == 4
+    assert seen == [item["id"] for item in everyone["items"]]
+
+
+def test_another_organisations_key_gets_404_for_the_first_organisation(api):
+    first = signup(api, "First Tenant")
+    second = signup(api, "Second Tenant")
+    first_url = f"/v1/organisations/{first['organisation']['id']}"
+    intruder = bearer(second["api_key"]["token"])
+
+    assert api.get(first_url, headers=bearer(first["api_key"]["token"])).status_code == 200
+    assert api.get(first_url, headers=intruder).status_code == 404
+    assert api.get(f"{first_url}/members", headers=intruder).status_code == 404
+    assert (
+        api.post(
+            f"{first_url}/members",
+            json={"email": "x@example.test", "role": "analyst"},
+            headers=intruder,
+        ).status_code
+        == 404
+    )
