@@ -42,12 +42,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     from api.domain import models  # noqa: F401  (registers every model)
     from api.resources import health
     from api.resources.v1 import BLUEPRINTS
-    from workers import runtime
     from workers.queues import dispatcher
 
     settings = settings or Settings.from_env()
     logs.configure(settings.log_level)
-    runtime.configure(settings)
 
     app = Flask(__name__, static_folder=None)
     app.config.update(

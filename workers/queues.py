@@ -37,16 +37,18 @@ class RQDispatcher:
 
 
 class InProcessDispatcher:
-    """Runs a job at once in this process. Its failure is logged, never raised to the caller."""
+    """Runs a job at once in this process, with the settings of the app that queued it."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
 
     def enqueue(self, queue: str, job: str, *args: object):
+        from workers import runtime
+
         if queue not in QUEUES:
             raise ValueError(f"unknown queue {queue!r}")
-        try:
+        with runtime.using(self.settings):
             return resolve(job)(*args)
-        except Exception:
-            log.exception("in-process job %s failed", job)
-            return None
 
 
 _redis: dict[str, Redis] = {}
@@ -61,4 +63,4 @@ def redis_connection(url: str) -> Redis:
 def dispatcher(settings: Settings) -> RQDispatcher | InProcessDispatcher:
     if settings.redis_url:
         return RQDispatcher(redis_connection(settings.redis_url))
-    return InProcessDispatcher()
+    return InProcessDispatcher(settings)

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 import uuid
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 
 from api.domain import audit, tenancy
+
+log = logging.getLogger("clover.jobs")
 
 
 class JobDispatcher(Protocol):
@@ -48,9 +51,16 @@ class UnitOfWork:
     def commit(self) -> None:
         self.session.commit()
         pending, self._pending = self._pending, []
-        if self.jobs is not None:
-            for queue, job, args in pending:
+        if self.jobs is None:
+            return
+        for queue, job, args in pending:
+            # The change is committed: a job that cannot be queued or fails in-process is
+            # logged, never turned into an error for a request that succeeded. Jobs are
+            # idempotent recomputations, so the next change (or a rerun) repairs the state.
+            try:
                 self.jobs.enqueue(queue, job, *args)
+            except Exception:
+                log.exception("job %s on queue %s was not run after commit", job, queue)
 
     def rollback(self) -> None:
         self._pending.clear()

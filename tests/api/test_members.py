@@ -128,3 +128,17 @@ def test_unknown_role_is_a_field_error(client, factory):
 
     assert response.status_code == 422
     assert "role" in response.get_json()["errors"]
+
+
+def test_adding_a_member_keeps_the_organisations_etag(client, factory):
+    """The member count is derived; it must not invalidate a client's If-Match on settings."""
+    org = factory.organisation()
+    etag = client.get(org.url(), headers=org.headers).headers["ETag"]
+    _, email = factory.user()
+    add(client, org, email)
+
+    response = client.patch(
+        org.url(), headers={**org.headers, "If-Match": etag}, json={"name": "Kept"}
+    )
+
+    assert response.status_code == 200

@@ -8,7 +8,7 @@ import unicodedata
 import uuid
 from zoneinfo import available_timezones
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
 from api.domain import tenancy
@@ -166,13 +166,17 @@ def _after_members_changed(uow: UnitOfWork, tenant: Tenant) -> None:
 
 
 def refresh_member_count(uow: UnitOfWork, organisation_id: uuid.UUID) -> int:
-    """Recount members; idempotent, so a job may run it any number of times."""
+    """Recount members; idempotent, so a job may run it any number of times.
+
+    A plain UPDATE: the count is derived, so it neither bumps the organisation's
+    version (a client's If-Match on its settings stays valid) nor is audited.
+    """
     uow.scope(organisation_id)
-    organisation = uow.session.get(Organisation, organisation_id)
-    if organisation is None:
-        return 0
     count = uow.session.scalar(select(func.count()).select_from(Membership))
-    if organisation.member_count != count:
-        organisation.member_count = count
-        uow.commit()
+    uow.session.execute(
+        update(Organisation)
+        .where(Organisation.id == organisation_id, Organisation.member_count != count)
+        .values(member_count=count)
+    )
+    uow.commit()
     return count
