@@ -1,6 +1,6 @@
 """Audit events: who changed what, when, from which client.
 
-Recorded by a ``before_flush`` hook for every ``Audited`` model, so a use case
+Recorded by an ``after_flush`` hook for every ``Audited`` model, so a use case
 cannot forget it: creates, updates (changed fields with before/after) and
 deletes; lifecycle actions name themselves with ``mark``.
 """
@@ -16,7 +16,7 @@ from sqlalchemy import JSON, String, event, inspect, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from api.domain import tenancy
-from api.domain.base import Base, IdMixin, new_id, utcnow
+from api.domain.base import Base, IdMixin, utcnow
 from api.domain.pagination import Page, PageRequest, paginate
 
 ACTOR = "clover.actor"
@@ -36,6 +36,8 @@ class Audited:
     """Mixin: changes to this model are recorded as audit events."""
 
     __audit_type__: str
+    # Columns never written to the trail (secrets, bookkeeping).
+    __audit_exclude__: frozenset[str] = frozenset()
 
 
 class AuditEvent(IdMixin, tenancy.TenantOwned, Base):
@@ -62,7 +64,10 @@ def mark(session: Session, obj: Audited, action: str) -> None:
 
 
 def install(factory) -> None:
-    event.listen(factory, "before_flush", _record)
+    # After the flush: new rows have their ids and parents are written, while the
+    # session still holds the pre-flush history. The events are flushed in the next
+    # pass of the same commit.
+    event.listen(factory, "after_flush", _record)
 
 
 def _plain(value):
@@ -78,17 +83,16 @@ def _plain(value):
 
 
 def _columns(obj) -> list[str]:
-    return [a.key for a in inspect(obj).mapper.column_attrs if a.key not in UNAUDITED]
+    skipped = UNAUDITED | obj.__audit_exclude__
+    return [a.key for a in inspect(obj).mapper.column_attrs if a.key not in skipped]
 
 
-def _record(session: Session, _context, _instances) -> None:
+def _record(session: Session, _context) -> None:
     actor: Actor = session.info.get(ACTOR) or Actor()
     actions: dict[int, str] = session.info.pop(ACTIONS, {})
     events = []
     for obj in session.new:
         if isinstance(obj, Audited):
-            if obj.id is None:
-                obj.id = new_id()
             after = {k: {"before": None, "after": _plain(getattr(obj, k))} for k in _columns(obj)}
             events.append((obj, actions.get(id(obj), "create"), after))
     for obj in session.dirty:
@@ -112,7 +116,7 @@ def _record(session: Session, _context, _instances) -> None:
     for obj, action, changes in events:
         session.add(
             AuditEvent(
-                organisation_id=obj.organisation_id or organisation_id,
+                organisation_id=getattr(obj, "organisation_id", None) or organisation_id or obj.id,
                 actor_user_id=actor.user_id,
                 actor_api_key_id=actor.api_key_id,
                 actor_client_id=actor.client_id,

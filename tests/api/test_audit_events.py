@@ -102,3 +102,22 @@ def test_nothing_is_recorded_for_a_refused_change(client, factory):
     )
 
     assert [e["action"] for e in events(client, org, f"resource_id={made['id']}")] == ["create"]
+
+
+def test_members_keys_and_settings_are_audited_without_secrets(client, factory):
+    org = factory.organisation()
+    _, email = factory.user()
+    client.post(org.url("/members"), headers=org.headers, json={"email": email, "role": "analyst"})
+    key = client.post(org.url("/api-keys"), headers=org.headers, json={"name": "CI"}).get_json()
+    client.get("/v1/me", headers=bearer(key["token"]))  # last use is bookkeeping, not audited
+    client.patch(org.url(), headers=org.headers, json={"currency": "GBP"})
+
+    trail = events(client, org)
+
+    kinds = [(e["resource_type"], e["action"]) for e in trail]
+    assert kinds[:3] == [("organisation", "update"), ("api_key", "create"), ("member", "create")]
+    assert trail[0]["changes"] == {"currency": {"before": "EUR", "after": "GBP"}}
+    key_event = trail[1]
+    assert "secret_hash" not in key_event["changes"]
+    assert key["token"] not in str(trail)
+    assert not [e for e in trail if "last_used_at" in e["changes"]]

@@ -7,6 +7,7 @@ from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.domain.access import ROLES
+from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, one_of
 from api.domain.tenancy import TenantOwned
 
@@ -22,10 +23,12 @@ class User(IdMixin, Timestamped, Base):
     password_hash: Mapped[str | None] = mapped_column(String(255))
 
 
-class ApiKey(IdMixin, Timestamped, TenantOwned, Base):
+class ApiKey(IdMixin, Timestamped, TenantOwned, Audited, Base):
     """An organisation-bound bearer token; only a hash of the secret is stored."""
 
     __tablename__ = "api_keys"
+    __audit_type__ = "api_key"
+    __audit_exclude__ = frozenset({"secret_hash", "last_used_at"})
     __table_args__ = (
         UniqueConstraint("organisation_id", "id"),
         one_of("role", ROLES),
