@@ -21,6 +21,7 @@ from api.domain.pagination import Page, PageRequest, paginate
 
 ACTOR = "clover.actor"
 ACTIONS = "clover.audit_actions"
+NOTES = "clover.audit_notes"
 UNAUDITED = frozenset({"id", "organisation_id", "created_at", "updated_at", "version"})
 
 
@@ -63,6 +64,11 @@ def mark(session: Session, obj: Audited, action: str) -> None:
     session.info.setdefault(ACTIONS, {})[id(obj)] = action
 
 
+def note(session: Session, obj: Audited, changes: dict) -> None:
+    """Add changes the columns do not show (e.g. a campaign's linked channels)."""
+    session.info.setdefault(NOTES, {}).setdefault(id(obj), {}).update(_plain(changes))
+
+
 def install(factory) -> None:
     # After the flush: new rows have their ids and parents are written, while the
     # session still holds the pre-flush history. The events are flushed in the next
@@ -90,10 +96,12 @@ def _columns(obj) -> list[str]:
 def _record(session: Session, _context) -> None:
     actor: Actor = session.info.get(ACTOR) or Actor()
     actions: dict[int, str] = session.info.pop(ACTIONS, {})
+    notes: dict[int, dict] = session.info.pop(NOTES, {})
     events = []
     for obj in session.new:
         if isinstance(obj, Audited):
             after = {k: {"before": None, "after": _plain(getattr(obj, k))} for k in _columns(obj)}
+            after.update(notes.get(id(obj), {}))
             events.append((obj, actions.get(id(obj), "create"), after))
     for obj in session.dirty:
         if isinstance(obj, Audited) and session.is_modified(obj, include_collections=False):
@@ -106,6 +114,7 @@ def _record(session: Session, _context) -> None:
                     after = history.added[0] if history.added else None
                     if before != after:
                         changes[key] = {"before": _plain(before), "after": _plain(after)}
+            changes.update(notes.get(id(obj), {}))
             if changes:
                 events.append((obj, actions.get(id(obj), "update"), changes))
     for obj in session.deleted:

@@ -3,6 +3,15 @@
 from api.domain.audiences.models import Audience
 from api.domain.audit import AuditEvent
 from api.domain.base import Base
+from api.domain.campaigns.models import (
+    Campaign,
+    CampaignAudience,
+    CampaignChannel,
+    CampaignObjective,
+    Review,
+)
+from api.domain.channels.models import Channel
+from api.domain.content.models import ContentItem, ContentStatusChange
 from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
 from api.domain.organisations.models import Membership, Organisation
@@ -15,6 +24,13 @@ __all__ = [
     "Audience",
     "AuditEvent",
     "Base",
+    "Campaign",
+    "CampaignAudience",
+    "CampaignChannel",
+    "CampaignObjective",
+    "Channel",
+    "ContentItem",
+    "ContentStatusChange",
     "IdempotencyRecord",
     "Kpi",
     "Membership",
@@ -22,6 +38,7 @@ __all__ = [
     "Organisation",
     "ReadinessAssessment",
     "Resource",
+    "Review",
     "Strategy",
     "User",
 ]

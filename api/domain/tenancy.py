@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import TypeVar
 
-from sqlalchemy import ForeignKey, event
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, event
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 from api.domain.errors import NotFound
@@ -28,6 +28,13 @@ class TenantOwned:
     )
 
 
+def tenant_fk(column: str, table: str, **kwargs) -> ForeignKeyConstraint:
+    """A composite foreign key: the referenced row must belong to the same organisation."""
+    return ForeignKeyConstraint(
+        ["organisation_id", column], [f"{table}.organisation_id", f"{table}.id"], **kwargs
+    )
+
+
 class CrossTenantWrite(RuntimeError):
     """A row of one organisation was about to be written in another's session (a bug)."""
 
@@ -41,10 +48,19 @@ def scoped_organisation(session: Session) -> uuid.UUID | None:
 
 
 def get(
-    session: Session, model: type[T], id_: uuid.UUID, *, what: str | None = None, options=()
+    session: Session,
+    model: type[T],
+    id_: uuid.UUID,
+    *,
+    what: str | None = None,
+    options=(),
+    fresh: bool = False,
 ) -> T:
-    """Load one tenant row by id or raise NotFound (another tenant's row is not found)."""
-    obj = session.get(model, id_, options=options)
+    """Load one tenant row by id or raise NotFound (another tenant's row is not found).
+
+    ``fresh`` reloads it (and what ``options`` load) even if the session holds it.
+    """
+    obj = session.get(model, id_, options=options, populate_existing=fresh)
     if obj is None:
         raise NotFound(f"{what or model.__name__} {id_} not found")
     return obj

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
 
@@ -30,6 +31,8 @@ class Crud:
     get: Callable
     update: Callable
     delete: Callable
+    # Query parameters the list accepts, passed to ``list`` as keywords.
+    filter_schema: type | None = None
 
 
 def register_crud(blp: Blueprint, crud: Crud, id_name: str) -> None:
@@ -37,13 +40,16 @@ def register_crud(blp: Blueprint, crud: Crud, id_name: str) -> None:
     item_endpoint = f"{blp.name}.{crud.plural}_item"
     page = page_schema(crud.schema, f"{crud.schema.Meta.name}Page")
 
+    filters = crud.filter_schema or EmptySchema
+
     class Collection(MethodView):
         @blp.operation(f"{crud.plural}_list", scope=read)
+        @blp.arguments(filters, location="query", as_kwargs=True)
         @blp.arguments(PageArgsSchema, location="query")
         @blp.response(200, page, headers=LINK_HEADER)
         @blp.doc(summary=f"List {crud.plural.replace('_', ' ')}")
-        def get(self, args, tenant):
-            return paged(crud.list(uow(), tenant, page_request(args)))
+        def get(self, args, tenant, **filters):
+            return paged(crud.list(uow(), tenant, page_request(args), **filters))
 
         @blp.operation(f"{crud.plural}_create", scope=write, idempotent=True)
         @blp.arguments(crud.schema)
@@ -72,12 +78,17 @@ def register_crud(blp: Blueprint, crud: Crud, id_name: str) -> None:
 
         @blp.operation(f"{crud.plural}_delete", scope=write)
         @blp.response(204)
+        @blp.alt_response(409, response="CONFLICT")
         @blp.doc(summary=f"Delete {_article(crud.noun)} {crud.noun}")
         def delete(self, tenant, **ids):
             crud.delete(uow(), tenant, ids[id_name])
 
     blp.add_url_rule("", endpoint=f"{crud.plural}_collection", view_func=Collection)
     blp.add_url_rule(f"/<uuid:{id_name}>", endpoint=f"{crud.plural}_item", view_func=Item)
+
+
+class EmptySchema(ma.Schema):
+    """No filters."""
 
 
 def _article(noun: str) -> str:

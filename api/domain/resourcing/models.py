@@ -2,12 +2,12 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import CheckConstraint, ForeignKeyConstraint, Numeric, String, UniqueConstraint
+from sqlalchemy import CheckConstraint, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of
-from api.domain.tenancy import TenantOwned
+from api.domain.tenancy import TenantOwned, tenant_fk
 
 RESOURCE_KINDS = ("person", "team")
 KNOWN_ROLES = (
@@ -27,9 +27,7 @@ class Resource(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "id"),
         # A linked member must be of the same organisation; the database refuses otherwise.
-        ForeignKeyConstraint(
-            ["organisation_id", "member_id"], ["memberships.organisation_id", "memberships.id"]
-        ),
+        tenant_fk("member_id", "memberships"),
         one_of("kind", RESOURCE_KINDS),
         CheckConstraint(
             "weekly_capacity_hours >= 0 AND weekly_capacity_hours <= 168", name="capacity"

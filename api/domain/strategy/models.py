@@ -5,7 +5,6 @@ from datetime import date
 
 from sqlalchemy import (
     CheckConstraint,
-    ForeignKeyConstraint,
     Numeric,
     String,
     Text,
@@ -15,7 +14,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of
-from api.domain.tenancy import TenantOwned
+from api.domain.tenancy import TenantOwned, tenant_fk
 
 STRATEGY_STATUSES = ("draft", "active", "archived")
 BUSINESS_OUTCOMES = (
@@ -60,11 +59,7 @@ class Objective(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     __audit_type__ = "objective"
     __table_args__ = (
         UniqueConstraint("organisation_id", "id"),
-        ForeignKeyConstraint(
-            ["organisation_id", "strategy_id"],
-            ["strategies.organisation_id", "strategies.id"],
-            ondelete="CASCADE",
-        ),
+        tenant_fk("strategy_id", "strategies", ondelete="CASCADE"),
         one_of("business_outcome", BUSINESS_OUTCOMES),
         CheckConstraint("priority BETWEEN 1 AND 5", name="priority"),
     )
@@ -83,11 +78,9 @@ class Kpi(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     __audit_type__ = "kpi"
     __table_args__ = (
         UniqueConstraint("organisation_id", "id"),
-        ForeignKeyConstraint(
-            ["organisation_id", "objective_id"],
-            ["objectives.organisation_id", "objectives.id"],
-            ondelete="CASCADE",
-        ),
+        tenant_fk("objective_id", "objectives", ondelete="CASCADE"),
+        tenant_fk("channel_id", "channels"),
+        tenant_fk("campaign_id", "campaigns"),
         one_of("aggregation", AGGREGATIONS),
         one_of("period", KPI_PERIODS),
         one_of("direction", DIRECTIONS),
@@ -107,3 +100,6 @@ class Kpi(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     target: Mapped[float] = mapped_column(Figure)
     baseline: Mapped[float | None] = mapped_column(Figure)
     direction: Mapped[str] = mapped_column(String(10), default="increase")
+    # Optional filters: measure only this channel's or campaign's data.
+    channel_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(index=True)

@@ -13,6 +13,8 @@ from sqlalchemy import select
 from api.domain import tenancy
 from api.domain.access import Tenant
 from api.domain.base import check_version
+from api.domain.campaigns.models import Campaign
+from api.domain.channels.models import Channel
 from api.domain.editing import apply_changes, refuse
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.strategy import rules
@@ -31,6 +33,8 @@ KPI_FIELDS = (
     "target",
     "baseline",
     "direction",
+    "channel_id",
+    "campaign_id",
 )
 
 
@@ -110,10 +114,21 @@ KPI_CHECKED = (
 KPI_DEFAULTS = {"aggregation": "sum", "period": "month", "direction": "increase"}
 
 
+def _check_filters(uow: UnitOfWork, values: dict) -> None:
+    """A KPI may measure one channel's or campaign's data; another tenant's is not found."""
+    for field, model, noun in (
+        ("channel_id", Channel, "channel"),
+        ("campaign_id", Campaign, "campaign"),
+    ):
+        if values.get(field) is not None:
+            tenancy.get(uow.session, model, values[field], what=noun)
+
+
 def create_kpi(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID, data: dict) -> Kpi:
     objective = _editable_objective(uow, tenant, objective_id)
     values = {**KPI_DEFAULTS, **data}
     _check(values)
+    _check_filters(uow, values)
     kpi = Kpi(objective_id=objective.id, **values)
     uow.session.add(kpi)
     uow.commit()
@@ -145,6 +160,7 @@ def update_kpi(
             if field not in changes:
                 merged[field] = None
     _check(merged)
+    _check_filters(uow, changes)
     apply_changes(kpi, {f: merged[f] for f in KPI_FIELDS}, KPI_FIELDS)
     uow.commit()
     return kpi

@@ -39,6 +39,12 @@ class KpiFields(ma.Schema):
         validate=ma.validate.OneOf(DIRECTIONS),
         metadata={"description": "Whether higher (increase) or lower (decrease) is better"},
     )
+    channel_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": "Measure only this channel's data"}
+    )
+    campaign_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": "Measure only this campaign's data"}
+    )
 
 
 class KpiSchema(EntitySchema, KpiFields):

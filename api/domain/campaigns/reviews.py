@@ -1,0 +1,129 @@
+"""Reviews close the check phase of a PDCA cycle; together they are the organisation's learnings."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import exists, select
+
+from api.domain import tenancy
+from api.domain.access import Tenant
+from api.domain.base import check_version
+from api.domain.campaigns.models import Campaign, CampaignChannel, CampaignObjective, Review
+from api.domain.editing import apply_changes
+from api.domain.errors import Conflict
+from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.uow import UnitOfWork
+
+FIELDS = ("what_worked", "what_did_not_work", "actions", "quick_win")
+
+
+def review_exists(uow: UnitOfWork, campaign: Campaign) -> bool:
+    return uow.session.scalar(
+        select(
+            exists().where(Review.campaign_id == campaign.id, Review.cycle == campaign.pdca_cycle)
+        )
+    )
+
+
+def kpi_snapshot(uow: UnitOfWork, campaign: Campaign) -> list[dict]:
+    """The latest KPI values of the objectives the campaign serves.
+
+    Each entry: kpi_id, kpi_name, objective_id, period_start, actual, target,
+    attainment, status. KPI values arrive with the metrics rollups; until then
+    the snapshot is an empty list of that shape.
+    """
+    return []
+
+
+def create_review(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, data: dict) -> Review:
+    campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
+    if campaign.pdca_phase != "check":
+        raise Conflict(
+            f"a review closes the check phase; the campaign is in {campaign.pdca_phase} "
+            f"of cycle {campaign.pdca_cycle}"
+        )
+    if review_exists(uow, campaign):
+        raise Conflict(f"cycle {campaign.pdca_cycle} already has a review; update it instead")
+    review = Review(
+        campaign_id=campaign.id,
+        cycle=campaign.pdca_cycle,
+        kpi_snapshot=kpi_snapshot(uow, campaign),
+        **data,
+    )
+    uow.session.add(review)
+    uow.commit()
+    return review
+
+
+def list_reviews(
+    uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, page: PageRequest
+) -> Page[Review]:
+    campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
+    return paginate(
+        uow.session, select(Review).where(Review.campaign_id == campaign.id), Review.id, page
+    )
+
+
+def get_review(uow: UnitOfWork, tenant: Tenant, review_id: uuid.UUID) -> Review:
+    return tenancy.get(uow.session, Review, review_id, what="review")
+
+
+def update_review(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    review_id: uuid.UUID,
+    changes: dict,
+    expected_version: int | None,
+) -> Review:
+    review = get_review(uow, tenant, review_id)
+    check_version(review, expected_version)
+    apply_changes(review, changes, FIELDS)
+    uow.commit()
+    return review
+
+
+@dataclass(frozen=True)
+class Learning:
+    review: Review
+    campaign_name: str
+
+
+@dataclass(frozen=True)
+class LearningFilter:
+    channel_id: uuid.UUID | None = None
+    objective_id: uuid.UUID | None = None
+    quick_win: bool | None = None
+
+
+def list_learnings(
+    uow: UnitOfWork, tenant: Tenant, filters: LearningFilter, page: PageRequest
+) -> Page[Learning]:
+    """Every review of the organisation, with its campaign's name: what works and what doesn't."""
+    stmt = select(Review)
+    if filters.channel_id:
+        stmt = stmt.where(
+            exists().where(
+                CampaignChannel.campaign_id == Review.campaign_id,
+                CampaignChannel.channel_id == filters.channel_id,
+            )
+        )
+    if filters.objective_id:
+        stmt = stmt.where(
+            exists().where(
+                CampaignObjective.campaign_id == Review.campaign_id,
+                CampaignObjective.objective_id == filters.objective_id,
+            )
+        )
+    if filters.quick_win is not None:
+        stmt = stmt.where(Review.quick_win == filters.quick_win)
+    page_ = paginate(uow.session, stmt, Review.id, page, newest_first=True)
+    names = dict(
+        uow.session.execute(
+            select(Campaign.id, Campaign.name).where(
+                Campaign.id.in_({r.campaign_id for r in page_.items})
+            )
+        ).all()
+    )
+    return Page([Learning(r, names[r.campaign_id]) for r in page_.items], page_.next_cursor)

@@ -1,0 +1,239 @@
+"""Campaigns: plan-do-check-act cycles serving a strategy's objectives."""
+
+from __future__ import annotations
+
+import secrets
+import uuid
+from dataclasses import dataclass
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import selectinload
+
+from api.domain import audit, tenancy
+from api.domain.access import Tenant
+from api.domain.audiences.models import Audience
+from api.domain.base import check_version, utcnow
+from api.domain.campaigns import rules
+from api.domain.campaigns.models import (
+    Campaign,
+    CampaignAudience,
+    CampaignChannel,
+    CampaignObjective,
+)
+from api.domain.campaigns.reviews import review_exists
+from api.domain.channels.models import Channel
+from api.domain.editing import apply_changes, refuse
+from api.domain.errors import Conflict, RuleViolation
+from api.domain.organisations.models import Organisation
+from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.strategy.models import Objective, Strategy
+from api.domain.uow import UnitOfWork
+
+FIELDS = ("name", "description", "start_date", "end_date", "budget_amount", "budget_currency")
+LINKS = {
+    # request field → (link model, its id column name, referenced model, noun)
+    "objective_ids": (CampaignObjective, "objective_id", Objective, "objective"),
+    "channel_ids": (CampaignChannel, "channel_id", Channel, "channel"),
+    "audience_ids": (CampaignAudience, "audience_id", Audience, "audience"),
+}
+WITH_LINKS = [
+    selectinload(Campaign.objective_links),
+    selectinload(Campaign.channel_links),
+    selectinload(Campaign.audience_links),
+]
+
+
+@dataclass(frozen=True)
+class CampaignFilter:
+    strategy_id: uuid.UUID | None = None
+    status: str | None = None
+
+
+def get_campaign(
+    uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, *, fresh: bool = False
+) -> Campaign:
+    return tenancy.get(
+        uow.session, Campaign, campaign_id, what="campaign", options=WITH_LINKS, fresh=fresh
+    )
+
+
+def list_campaigns(
+    uow: UnitOfWork, tenant: Tenant, filters: CampaignFilter, page: PageRequest
+) -> Page[Campaign]:
+    stmt = select(Campaign).options(*WITH_LINKS)
+    if filters.strategy_id:
+        stmt = stmt.where(Campaign.strategy_id == filters.strategy_id)
+    if filters.status:
+        stmt = stmt.where(Campaign.status == filters.status)
+    return paginate(uow.session, stmt, Campaign.id, page)
+
+
+def _strategy_for(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) -> Strategy:
+    strategy = tenancy.get(uow.session, Strategy, strategy_id, what="strategy")
+    if strategy.status == "archived":
+        raise RuleViolation(
+            "archived strategy", errors={"strategy_id": ["The strategy is archived."]}
+        )
+    return strategy
+
+
+def _check_links(uow: UnitOfWork, strategy: Strategy, data: dict) -> None:
+    """Every linked id exists in this organisation (else 404); objectives are the strategy's."""
+    for field, (_, _, model, noun) in LINKS.items():
+        for ref in data.get(field) or []:
+            found = tenancy.get(uow.session, model, ref, what=noun)
+            if model is Objective and found.strategy_id != strategy.id:
+                raise RuleViolation(
+                    "objective of another strategy",
+                    errors={
+                        "objective_ids": [f"Objective {ref} is not of this campaign's strategy."]
+                    },
+                )
+
+
+def _write_links(uow: UnitOfWork, campaign: Campaign, data: dict) -> dict:
+    """Replace the links named in ``data``; the changes, for the audit trail."""
+    changed = {}
+    for field, (link, column, _, _) in LINKS.items():
+        if field not in data:
+            continue
+        before = getattr(campaign, field)
+        after = sorted(dict.fromkeys(data[field]))
+        if before == after:
+            continue
+        uow.session.execute(delete(link).where(link.campaign_id == campaign.id))
+        uow.session.add_all(link(campaign_id=campaign.id, **{column: ref}) for ref in after)
+        changed[field] = {"before": before, "after": after}
+    return changed
+
+
+def _unique_utm(uow: UnitOfWork, code: str, campaign_id: uuid.UUID | None = None) -> bool:
+    clash = uow.session.scalar(
+        select(Campaign.id).where(Campaign.utm_campaign == code, Campaign.id != campaign_id)
+    )
+    return clash is None
+
+
+def create_campaign(uow: UnitOfWork, tenant: Tenant, data: dict) -> Campaign:
+    strategy = _strategy_for(uow, tenant, data["strategy_id"])
+    refuse(
+        rules.check_dates(
+            data["start_date"], data["end_date"], strategy.period_start, strategy.period_end
+        ),
+        "campaign dates do not fit",
+    )
+    _check_links(uow, strategy, data)
+    fields = {k: v for k, v in data.items() if k not in LINKS}
+    if fields.get("utm_campaign"):
+        if not _unique_utm(uow, fields["utm_campaign"]):
+            raise Conflict(f"UTM campaign code {fields['utm_campaign']!r} is already used")
+    else:
+        code = rules.utm_code(fields["name"])
+        fields["utm_campaign"] = (
+            code if _unique_utm(uow, code) else f"{code}_{secrets.token_hex(2)}"
+        )
+    if not fields.get("budget_currency"):
+        fields["budget_currency"] = uow.session.get(Organisation, tenant.organisation_id).currency
+    campaign = Campaign(status="planned", pdca_cycle=1, pdca_phase="plan", **fields)
+    uow.session.add(campaign)
+    audit.note(
+        uow.session,
+        campaign,
+        {f: {"before": None, "after": sorted(set(data.get(f) or []))} for f in LINKS},
+    )
+    uow.flush()
+    uow.session.add_all(
+        link(campaign_id=campaign.id, **{column: ref})
+        for field, (link, column, _, _) in LINKS.items()
+        for ref in dict.fromkeys(data.get(field) or [])
+    )
+    uow.commit()
+    return get_campaign(uow, tenant, campaign.id, fresh=True)
+
+
+def update_campaign(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    campaign_id: uuid.UUID,
+    changes: dict,
+    expected_version: int | None,
+) -> Campaign:
+    campaign = get_campaign(uow, tenant, campaign_id)
+    check_version(campaign, expected_version)
+    if campaign.status in ("completed", "cancelled"):
+        raise Conflict(f"campaign is {campaign.status}; it can no longer change")
+    strategy = _strategy_for(uow, tenant, campaign.strategy_id)
+    refuse(
+        rules.check_dates(
+            changes.get("start_date", campaign.start_date),
+            changes.get("end_date", campaign.end_date),
+            strategy.period_start,
+            strategy.period_end,
+        ),
+        "campaign dates do not fit",
+    )
+    _check_links(uow, strategy, changes)
+    if "utm_campaign" in changes and not _unique_utm(uow, changes["utm_campaign"], campaign.id):
+        raise Conflict(f"UTM campaign code {changes['utm_campaign']!r} is already used")
+    apply_changes(
+        campaign,
+        {k: v for k, v in changes.items() if k not in LINKS},
+        (*FIELDS, "utm_campaign"),
+    )
+    linked = _write_links(uow, campaign, changes)
+    if linked:
+        # Links live in their own tables; the campaign is still a new version.
+        campaign.updated_at = utcnow()
+        audit.note(uow.session, campaign, linked)
+    uow.commit()
+    return get_campaign(uow, tenant, campaign.id, fresh=True)
+
+
+def delete_campaign(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID) -> None:
+    campaign = get_campaign(uow, tenant, campaign_id)
+    if campaign.status != "planned":
+        raise Conflict(
+            f"only planned campaigns can be deleted; this one is {campaign.status}; "
+            "cancel it instead"
+        )
+    uow.session.delete(campaign)
+    uow.commit()
+
+
+def change_status(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    campaign_id: uuid.UUID,
+    action: str,
+    expected_version: int | None = None,
+) -> Campaign:
+    campaign = get_campaign(uow, tenant, campaign_id)
+    check_version(campaign, expected_version)
+    target = rules.transition(campaign.status, action)
+    if target is None:
+        wanted = rules.TRANSITIONS[action][1]
+        raise Conflict(f"a {campaign.status} campaign cannot become {wanted} (action {action!r})")
+    campaign.status = target
+    audit.mark(uow.session, campaign, action)
+    uow.commit()
+    return campaign
+
+
+def advance_phase(
+    uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, expected_version: int | None = None
+) -> Campaign:
+    campaign = get_campaign(uow, tenant, campaign_id)
+    check_version(campaign, expected_version)
+    if campaign.status in ("completed", "cancelled"):
+        raise Conflict(f"a {campaign.status} campaign has no cycle to advance")
+    if campaign.pdca_phase == "check" and not review_exists(uow, campaign):
+        raise Conflict(
+            f"cycle {campaign.pdca_cycle} needs a review before leaving check: "
+            f"POST …/campaigns/{campaign.id}/reviews"
+        )
+    campaign.pdca_cycle, campaign.pdca_phase = rules.next_phase(
+        campaign.pdca_cycle, campaign.pdca_phase
+    )
+    audit.mark(uow.session, campaign, "advance")
+    uow.commit()
+    return campaign

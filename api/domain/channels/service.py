@@ -1,0 +1,87 @@
+"""Channels: where the organisation pushes messages or holds conversations."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import exists, select
+
+from api.domain import tenancy
+from api.domain.access import Tenant
+from api.domain.base import check_version
+from api.domain.campaigns.models import CampaignChannel
+from api.domain.channels.models import Channel, default_mode
+from api.domain.content.models import ContentItem
+from api.domain.editing import apply_changes
+from api.domain.errors import Conflict
+from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.uow import UnitOfWork
+
+FIELDS = ("kind", "mode", "purposes", "name", "handle", "url", "status")
+
+
+def _purposes(purposes: list[str]) -> list[str]:
+    return sorted(set(purposes))
+
+
+def create_channel(uow: UnitOfWork, tenant: Tenant, data: dict) -> Channel:
+    values = {"purposes": ["marketing"], **data}
+    values["mode"] = values.get("mode") or default_mode(values["kind"])
+    values["purposes"] = _purposes(values["purposes"])
+    channel = Channel(**values)
+    uow.session.add(channel)
+    uow.commit()
+    return channel
+
+
+def list_channels(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    page: PageRequest,
+    *,
+    status: str | None = None,
+    kind: str | None = None,
+) -> Page[Channel]:
+    stmt = select(Channel)
+    if status:
+        stmt = stmt.where(Channel.status == status)
+    if kind:
+        stmt = stmt.where(Channel.kind == kind)
+    return paginate(uow.session, stmt, Channel.id, page)
+
+
+def get_channel(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> Channel:
+    return tenancy.get(uow.session, Channel, channel_id, what="channel")
+
+
+def update_channel(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    channel_id: uuid.UUID,
+    changes: dict,
+    expected_version: int | None,
+) -> Channel:
+    channel = get_channel(uow, tenant, channel_id)
+    check_version(channel, expected_version)
+    if "purposes" in changes:
+        changes = {**changes, "purposes": _purposes(changes["purposes"])}
+    apply_changes(channel, changes, FIELDS)
+    uow.commit()
+    return channel
+
+
+def delete_channel(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> None:
+    """Only a channel nothing refers to is deleted; one with campaigns or data is archived."""
+    channel = get_channel(uow, tenant, channel_id)
+    in_use = uow.session.scalar(
+        select(
+            exists().where(CampaignChannel.channel_id == channel.id)
+            | exists().where(ContentItem.channel_id == channel.id)
+        )
+    )
+    if in_use:
+        raise Conflict(
+            "the channel has campaigns or content; archive it instead (PATCH status=archived)"
+        )
+    uow.session.delete(channel)
+    uow.commit()

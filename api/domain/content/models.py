@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import JSON, CheckConstraint, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.domain.audit import Audited
+from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of, utcnow
+from api.domain.tenancy import TenantOwned, tenant_fk
+
+FORMATS = ("post", "article", "video", "image", "newsletter", "press_release", "event", "email")
+CONTENT_STATUSES = (
+    "idea",
+    "drafting",
+    "in_review",
+    "approved",
+    "scheduled",
+    "published",
+    "cancelled",
+)
+
+
+class ContentItem(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
+    __tablename__ = "content_items"
+    __audit_type__ = "content_item"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "id"),
+        tenant_fk("campaign_id", "campaigns", ondelete="CASCADE"),
+        tenant_fk("channel_id", "channels"),
+        tenant_fk("owner_id", "resources"),
+        one_of("format", FORMATS),
+        one_of("status", CONTENT_STATUSES),
+        CheckConstraint("effort_hours >= 0", name="effort_hours"),
+        # The plan reads items by organisation and day.
+        Index("ix_content_items_plan", "organisation_id", "plan_date"),
+    )
+
+    campaign_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    channel_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    owner_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    title: Mapped[str] = mapped_column(String(300))
+    brief: Mapped[str] = mapped_column(Text, default="")
+    format: Mapped[str] = mapped_column(String(20), default="post")
+    effort_hours: Mapped[float] = mapped_column(Numeric(8, 2, asdecimal=False), default=0)
+    due_date: Mapped[date | None]
+    scheduled_at: Mapped[datetime | None]
+    published_at: Mapped[datetime | None]
+    published_url: Mapped[str | None] = mapped_column(String(2000))
+    distribution_actions: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    status: Mapped[str] = mapped_column(String(20), default="idea")
+    approved_by_user_id: Mapped[uuid.UUID | None]
+    approved_by_api_key_id: Mapped[uuid.UUID | None]
+    approved_at: Mapped[datetime | None]
+    # The day the item sits on in the plan: its scheduled day (UTC), else its due date.
+    plan_date: Mapped[date | None]
+
+
+class ContentStatusChange(IdMixin, TenantOwned, Base):
+    """One step in a content item's history."""
+
+    __tablename__ = "content_status_changes"
+    __table_args__ = (tenant_fk("content_item_id", "content_items", ondelete="CASCADE"),)
+
+    content_item_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    from_status: Mapped[str | None] = mapped_column(String(20))
+    to_status: Mapped[str] = mapped_column(String(20))
+    actor_user_id: Mapped[uuid.UUID | None]
+    actor_api_key_id: Mapped[uuid.UUID | None]
+    comment: Mapped[str] = mapped_column(Text, default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,0 +1,217 @@
+"""Content items: what is made, by whom, for which channel, and its way to publication."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+
+from api.domain import audit, tenancy
+from api.domain.access import Tenant
+from api.domain.base import check_version, utcnow
+from api.domain.campaigns.models import Campaign, CampaignChannel
+from api.domain.channels.models import Channel
+from api.domain.content import rules
+from api.domain.content.models import ContentItem, ContentStatusChange
+from api.domain.editing import apply_changes, refuse
+from api.domain.errors import Conflict, PermissionDenied, RuleViolation
+from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.resourcing.models import Resource
+from api.domain.uow import UnitOfWork
+
+FIELDS = (
+    "channel_id",
+    "owner_id",
+    "title",
+    "brief",
+    "format",
+    "effort_hours",
+    "due_date",
+    "scheduled_at",
+    "published_at",
+    "published_url",
+    "distribution_actions",
+)
+APPROVE_SCOPE = "content:approve"
+
+
+@dataclass(frozen=True)
+class ContentFilter:
+    campaign_id: uuid.UUID | None = None
+    channel_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+    status: str | None = None
+    due_from: date | None = None
+    due_to: date | None = None
+
+
+def get_item(uow: UnitOfWork, tenant: Tenant, item_id: uuid.UUID) -> ContentItem:
+    return tenancy.get(uow.session, ContentItem, item_id, what="content item")
+
+
+def _check_references(uow: UnitOfWork, campaign_id: uuid.UUID, values: dict) -> None:
+    """The channel must be one of the campaign's; references of other tenants are 404."""
+    if values.get("owner_id") is not None:
+        tenancy.get(uow.session, Resource, values["owner_id"], what="resource")
+    for action in values.get("distribution_actions") or []:
+        if action.get("channel_id") is not None:
+            tenancy.get(uow.session, Channel, action["channel_id"], what="channel")
+    if "channel_id" in values:
+        tenancy.get(uow.session, Channel, values["channel_id"], what="channel")
+        linked = uow.session.scalar(
+            select(CampaignChannel.channel_id).where(
+                CampaignChannel.campaign_id == campaign_id,
+                CampaignChannel.channel_id == values["channel_id"],
+            )
+        )
+        if linked is None:
+            raise RuleViolation(
+                "channel not in campaign",
+                errors={"channel_id": ["Must be one of the campaign's channels."]},
+            )
+
+
+def _stored(values: dict) -> dict:
+    """Distribution actions are JSON: their channel ids are kept as strings."""
+    if "distribution_actions" not in values:
+        return values
+    actions = [
+        {**a, "channel_id": str(a["channel_id"]) if a.get("channel_id") else None}
+        for a in values["distribution_actions"] or []
+    ]
+    return {**values, "distribution_actions": actions}
+
+
+def _record_step(uow, tenant: Tenant, item: ContentItem, before: str | None, comment: str) -> None:
+    uow.session.add(
+        ContentStatusChange(
+            content_item_id=item.id,
+            from_status=before,
+            to_status=item.status,
+            actor_user_id=tenant.principal.user_id,
+            actor_api_key_id=tenant.principal.api_key_id,
+            comment=comment,
+        )
+    )
+
+
+def create_item(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, data: dict) -> ContentItem:
+    campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
+    if campaign.status in ("completed", "cancelled"):
+        raise Conflict(f"the campaign is {campaign.status}; it takes no new content")
+    _check_references(uow, campaign.id, data)
+    item = ContentItem(
+        campaign_id=campaign.id,
+        status="idea",
+        plan_date=rules.plan_date(data.get("scheduled_at"), data.get("due_date")),
+        **_stored(data),
+    )
+    uow.session.add(item)
+    uow.flush()
+    _record_step(uow, tenant, item, None, "created")
+    uow.commit()
+    return item
+
+
+def list_items(
+    uow: UnitOfWork, tenant: Tenant, filters: ContentFilter, page: PageRequest
+) -> Page[ContentItem]:
+    stmt = select(ContentItem)
+    for column, value in (
+        (ContentItem.campaign_id, filters.campaign_id),
+        (ContentItem.channel_id, filters.channel_id),
+        (ContentItem.owner_id, filters.owner_id),
+        (ContentItem.status, filters.status),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if filters.due_from:
+        stmt = stmt.where(ContentItem.due_date >= filters.due_from)
+    if filters.due_to:
+        stmt = stmt.where(ContentItem.due_date <= filters.due_to)
+    return paginate(uow.session, stmt, ContentItem.id, page)
+
+
+def list_campaign_items(
+    uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, page: PageRequest
+) -> Page[ContentItem]:
+    campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
+    return list_items(uow, tenant, ContentFilter(campaign_id=campaign.id), page)
+
+
+def update_item(
+    uow: UnitOfWork, tenant: Tenant, item_id: uuid.UUID, changes: dict, expected_version: int | None
+) -> ContentItem:
+    item = get_item(uow, tenant, item_id)
+    check_version(item, expected_version)
+    if item.status in ("published", "cancelled"):
+        raise Conflict(f"a {item.status} content item can no longer change")
+    _check_references(uow, item.campaign_id, changes)
+    current = {field: getattr(item, field) for field in rules.REVIEWED_FIELDS}
+    back_to_review = rules.needs_approval_again(item.status, changes, current)
+    apply_changes(item, _stored(changes), FIELDS)
+    item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
+    if back_to_review:
+        before, item.status = item.status, "in_review"
+        item.approved_by_user_id = item.approved_by_api_key_id = item.approved_at = None
+        _record_step(uow, tenant, item, before, "edited after approval")
+    uow.commit()
+    return item
+
+
+def move_item(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    item_id: uuid.UUID,
+    *,
+    to: str,
+    comment: str = "",
+    scheduled_at=None,
+    published_at=None,
+    published_url: str | None = None,
+    expected_version: int | None = None,
+) -> ContentItem:
+    item = get_item(uow, tenant, item_id)
+    check_version(item, expected_version)
+    if not rules.may_move(item.status, to):
+        raise Conflict(f"a content item cannot move from {item.status} to {to}")
+    if to == "approved" and not tenant.grant.allows(APPROVE_SCOPE):
+        raise PermissionDenied(
+            "approving content is governance: it needs the content:approve scope "
+            "(owners, admins and strategists)"
+        )
+    item.scheduled_at = scheduled_at or item.scheduled_at
+    item.published_at = published_at or item.published_at
+    item.published_url = published_url or item.published_url
+    refuse(
+        rules.missing_for(to, scheduled_at=item.scheduled_at, published_at=item.published_at),
+        f"the item cannot be {to} yet",
+    )
+    before, item.status = item.status, to
+    if to == "approved":
+        item.approved_by_user_id = tenant.principal.user_id
+        item.approved_by_api_key_id = tenant.principal.api_key_id
+        item.approved_at = utcnow()
+    item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
+    audit.mark(uow.session, item, f"move_to_{to}")
+    _record_step(uow, tenant, item, before, comment)
+    uow.commit()
+    return item
+
+
+def history(
+    uow: UnitOfWork, tenant: Tenant, item_id: uuid.UUID, page: PageRequest
+) -> Page[ContentStatusChange]:
+    item = get_item(uow, tenant, item_id)
+    stmt = select(ContentStatusChange).where(ContentStatusChange.content_item_id == item.id)
+    return paginate(uow.session, stmt, ContentStatusChange.id, page)
+
+
+def delete_item(uow: UnitOfWork, tenant: Tenant, item_id: uuid.UUID) -> None:
+    item = get_item(uow, tenant, item_id)
+    if item.status == "published":
+        raise Conflict("a published content item is kept; it cannot be deleted")
+    uow.session.delete(item)
+    uow.commit()

@@ -1,0 +1,180 @@
+"""The rolling content plan: months of content items, counts and the team's wiggle room.
+
+One bounded set of queries, whatever the number of items: the items of the
+window, counts per month by channel and by status, effort per month by owner,
+and the resources.
+"""
+
+from __future__ import annotations
+
+import calendar
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+from datetime import date
+
+from sqlalchemy import Date, func, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from api.domain.access import Tenant
+from api.domain.campaigns.models import Campaign
+from api.domain.channels.models import Channel
+from api.domain.content.models import ContentItem
+from api.domain.resourcing.models import Resource
+from api.domain.uow import UnitOfWork
+
+MAX_MONTHS = 24
+
+
+class month_start(FunctionElement):
+    """The first day of the month of a date, in SQL."""
+
+    type = Date()
+    inherit_cache = True
+
+
+@compiles(month_start, "postgresql")
+def _month_start_pg(element, compiler, **kw):
+    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
+
+
+@compiles(month_start, "sqlite")
+def _month_start_sqlite(element, compiler, **kw):
+    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
+
+
+def add_months(day: date, months: int) -> date:
+    index = day.year * 12 + day.month - 1 + months
+    return date(index // 12, index % 12 + 1, 1)
+
+
+def weeks_in(month: date) -> float:
+    return calendar.monthrange(month.year, month.month)[1] / 7
+
+
+@dataclass(frozen=True)
+class PlanFilter:
+    campaign_id: uuid.UUID | None = None
+    channel_id: uuid.UUID | None = None
+    owner_id: uuid.UUID | None = None
+
+
+@dataclass
+class ResourceLoad:
+    resource_id: uuid.UUID
+    name: str
+    planned_hours: float
+    capacity_hours: float
+
+    @property
+    def over_capacity(self) -> bool:
+        return self.planned_hours > self.capacity_hours
+
+
+@dataclass
+class PlanMonth:
+    month: date
+    items: list[dict] = field(default_factory=list)
+    by_channel: dict[str, int] = field(default_factory=dict)
+    by_status: dict[str, int] = field(default_factory=dict)
+    capacity: list[ResourceLoad] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Plan:
+    start: date
+    months: list[PlanMonth]
+
+
+def _filtered(stmt, filters: PlanFilter, start: date, end: date):
+    stmt = stmt.where(ContentItem.plan_date >= start, ContentItem.plan_date < end)
+    if filters.campaign_id:
+        stmt = stmt.where(ContentItem.campaign_id == filters.campaign_id)
+    if filters.channel_id:
+        stmt = stmt.where(ContentItem.channel_id == filters.channel_id)
+    if filters.owner_id:
+        stmt = stmt.where(ContentItem.owner_id == filters.owner_id)
+    return stmt
+
+
+def build_plan(
+    uow: UnitOfWork, tenant: Tenant, *, start: date, months: int, filters: PlanFilter
+) -> Plan:
+    start = start.replace(day=1)
+    end = add_months(start, months)
+    session = uow.session
+    plan = {add_months(start, n): PlanMonth(add_months(start, n)) for n in range(months)}
+    month = month_start(ContentItem.plan_date)
+
+    items = session.execute(
+        _filtered(
+            select(
+                ContentItem.id,
+                ContentItem.title,
+                ContentItem.status,
+                ContentItem.format,
+                ContentItem.due_date,
+                ContentItem.scheduled_at,
+                ContentItem.plan_date,
+                ContentItem.effort_hours,
+                Campaign.id.label("campaign_id"),
+                Campaign.name.label("campaign_name"),
+                Channel.id.label("channel_id"),
+                Channel.name.label("channel_name"),
+                Channel.kind.label("channel_kind"),
+                Resource.id.label("owner_id"),
+                Resource.name.label("owner_name"),
+            )
+            .join(Campaign, Campaign.id == ContentItem.campaign_id)
+            .join(Channel, Channel.id == ContentItem.channel_id)
+            .outerjoin(Resource, Resource.id == ContentItem.owner_id),
+            filters,
+            start,
+            end,
+        ).order_by(ContentItem.plan_date, ContentItem.id)
+    ).mappings()
+    for row in items:
+        plan[row["plan_date"].replace(day=1)].items.append(row)
+
+    for column, target in (
+        (ContentItem.channel_id, "by_channel"),
+        (ContentItem.status, "by_status"),
+    ):
+        counts = session.execute(
+            _filtered(select(month, column, func.count()), filters, start, end).group_by(
+                month, column
+            )
+        )
+        for month_day, key, count in counts:
+            getattr(plan[month_day], target)[str(key)] = count
+
+    effort = defaultdict(float)
+    rows = session.execute(
+        _filtered(
+            select(month, ContentItem.owner_id, func.sum(ContentItem.effort_hours)),
+            filters,
+            start,
+            end,
+        )
+        .where(ContentItem.owner_id.is_not(None))
+        .group_by(month, ContentItem.owner_id)
+    )
+    for month_day, owner_id, hours in rows:
+        effort[(month_day, owner_id)] = float(hours or 0)
+    resources = select(Resource.id, Resource.name, Resource.weekly_capacity_hours).order_by(
+        Resource.id
+    )
+    if filters.owner_id:
+        resources = resources.where(Resource.id == filters.owner_id)
+    for resource_id, name, weekly in session.execute(resources):
+        for month_day, plan_month in plan.items():
+            plan_month.capacity.append(
+                ResourceLoad(
+                    resource_id,
+                    name,
+                    round(effort[(month_day, resource_id)], 2),
+                    round(float(weekly) * weeks_in(month_day), 2),
+                )
+            )
+    return Plan(start, list(plan.values()))

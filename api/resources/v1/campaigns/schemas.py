@@ -1,0 +1,130 @@
+import marshmallow as ma
+
+from api.domain.campaigns.models import CAMPAIGN_STATUSES
+from api.resources.common import EntitySchema, name_field
+
+
+def ids(description: str):
+    return ma.fields.List(
+        ma.fields.UUID(),
+        validate=ma.validate.Length(max=200),
+        metadata={"description": description},
+    )
+
+
+class CampaignFields(ma.Schema):
+    name = name_field()
+    description = ma.fields.String(validate=ma.validate.Length(max=10_000))
+    start_date = ma.fields.Date(metadata={"description": "Inside the strategy's period"})
+    end_date = ma.fields.Date(metadata={"description": "Inside the strategy's period"})
+    budget_amount = ma.fields.Float(
+        allow_none=True, allow_nan=False, validate=ma.validate.Range(min=0, max=1e12)
+    )
+    budget_currency = ma.fields.String(
+        validate=ma.validate.Regexp(r"^[A-Z]{3}$"),
+        metadata={"description": "ISO 4217; default: the organisation's currency"},
+    )
+    utm_campaign = ma.fields.String(
+        validate=[ma.validate.Length(min=1, max=100), ma.validate.Regexp(r"^[a-z0-9_.-]+$")],
+        metadata={"description": "Unique per organisation; generated from the name if omitted"},
+    )
+    objective_ids = ids("Objectives served, of the campaign's strategy")
+    channel_ids = ids("Channels the campaign uses")
+    audience_ids = ids("Audiences the campaign targets")
+
+
+class CampaignSchema(EntitySchema, CampaignFields):
+    class Meta:
+        name = "Campaign"
+
+    strategy_id = ma.fields.UUID(
+        required=True, metadata={"description": "A draft or active strategy"}
+    )
+    name = name_field(required=True)
+    start_date = ma.fields.Date(required=True)
+    end_date = ma.fields.Date(required=True)
+    status = ma.fields.String(
+        dump_only=True, metadata={"description": "planned → active → completed | cancelled"}
+    )
+    pdca_cycle = ma.fields.Integer(
+        dump_only=True, metadata={"description": "Current cycle, from 1"}
+    )
+    pdca_phase = ma.fields.String(
+        dump_only=True, metadata={"description": "plan → do → check → act"}
+    )
+    version = ma.fields.Integer(dump_only=True)
+
+
+class CampaignUpdateSchema(CampaignFields):
+    class Meta:
+        name = "CampaignUpdate"
+
+
+class CampaignFilterSchema(ma.Schema):
+    strategy_id = ma.fields.UUID()
+    status = ma.fields.String(validate=ma.validate.OneOf(CAMPAIGN_STATUSES))
+
+
+class ReviewFields(ma.Schema):
+    what_worked = ma.fields.String(validate=ma.validate.Length(max=20_000))
+    what_did_not_work = ma.fields.String(validate=ma.validate.Length(max=20_000))
+    actions = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=1000)),
+        validate=ma.validate.Length(max=100),
+        metadata={"description": "Actions for the next cycle"},
+    )
+    quick_win = ma.fields.Boolean()
+
+
+class KpiSnapshotEntrySchema(ma.Schema):
+    class Meta:
+        name = "KpiSnapshotEntry"
+
+    kpi_id = ma.fields.UUID()
+    kpi_name = ma.fields.String()
+    objective_id = ma.fields.UUID()
+    period_start = ma.fields.Date(allow_none=True)
+    actual = ma.fields.Float(allow_none=True)
+    target = ma.fields.Float(allow_none=True)
+    attainment = ma.fields.Float(allow_none=True)
+    status = ma.fields.String(
+        allow_none=True, metadata={"description": "on_track, at_risk, off_track or no_data"}
+    )
+
+
+class ReviewSchema(EntitySchema, ReviewFields):
+    class Meta:
+        name = "Review"
+
+    campaign_id = ma.fields.UUID(dump_only=True)
+    cycle = ma.fields.Integer(dump_only=True, metadata={"description": "The PDCA cycle it closes"})
+    kpi_snapshot = ma.fields.List(
+        ma.fields.Nested(KpiSnapshotEntrySchema),
+        dump_only=True,
+        metadata={
+            "description": "Latest KPI values of the objectives served, taken at creation "
+            "(empty until KPI values are computed)"
+        },
+    )
+    version = ma.fields.Integer(dump_only=True)
+
+
+class ReviewUpdateSchema(ReviewFields):
+    class Meta:
+        name = "ReviewUpdate"
+
+
+class LearningSchema(ma.Schema):
+    class Meta:
+        name = "Learning"
+
+    review = ma.fields.Nested(ReviewSchema)
+    campaign_name = ma.fields.String()
+
+
+class LearningFilterSchema(ma.Schema):
+    channel_id = ma.fields.UUID(metadata={"description": "Reviews of campaigns using this channel"})
+    objective_id = ma.fields.UUID(
+        metadata={"description": "Reviews of campaigns serving this objective"}
+    )
+    quick_win = ma.fields.Boolean()

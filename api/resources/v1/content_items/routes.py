@@ -1,0 +1,120 @@
+from flask import url_for
+from flask.views import MethodView
+
+from api.domain.content import service
+from api.domain.content.service import ContentFilter
+from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
+from api.http.context import uow
+from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
+from api.resources.v1.content_items.schemas import (
+    ContentFilterSchema,
+    ContentItemSchema,
+    ContentItemUpdateSchema,
+    StatusChangeSchema,
+    TransitionSchema,
+)
+
+blp = Blueprint(
+    "content-items",
+    __name__,
+    url_prefix="/v1/organisations/<uuid:organisation_id>",
+    description=(
+        "What is made, by whom, for which channel, and its way from idea to publication. "
+        "Approval is governance: only roles with content:approve approve."
+    ),
+)
+ITEM_PAGE = page_schema(ContentItemSchema, "ContentItemPage")
+
+
+@blp.route("/campaigns/<uuid:campaign_id>/content-items")
+class CampaignContent(MethodView):
+    @blp.operation("content_items_list_for_campaign", scope="content:read")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, ITEM_PAGE, headers=LINK_HEADER)
+    def get(self, args, tenant, campaign_id):
+        """List a campaign's content items"""
+        return paged(service.list_campaign_items(uow(), tenant, campaign_id, page_request(args)))
+
+    @blp.operation("content_items_create", scope="content:write", idempotent=True)
+    @blp.arguments(ContentItemSchema)
+    @blp.response(201, ContentItemSchema, headers=ETAG_HEADER)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data, tenant, campaign_id):
+        """Add a content item (an idea) to a campaign"""
+        item = service.create_item(uow(), tenant, campaign_id, data)
+        location = url_for(
+            "content-items.ContentItemById", organisation_id=tenant.organisation_id, item_id=item.id
+        )
+        return saved(item, 201, location)
+
+
+@blp.route("/content-items")
+class ContentItems(MethodView):
+    @blp.operation("content_items_list", scope="content:read")
+    @blp.arguments(ContentFilterSchema, location="query", as_kwargs=True)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, ITEM_PAGE, headers=LINK_HEADER)
+    def get(self, args, tenant, **filters):
+        """List content items across campaigns, with filters"""
+        return paged(
+            service.list_items(uow(), tenant, ContentFilter(**filters), page_request(args))
+        )
+
+
+@blp.route("/content-items/<uuid:item_id>")
+class ContentItemById(MethodView):
+    @blp.operation("content_items_get", scope="content:read")
+    @blp.response(200, ContentItemSchema, headers=ETAG_HEADER)
+    def get(self, tenant, item_id):
+        """Get a content item"""
+        return saved(service.get_item(uow(), tenant, item_id))
+
+    @blp.operation("content_items_update", scope="content:write", versioned=True)
+    @blp.arguments(ContentItemUpdateSchema)
+    @blp.response(200, ContentItemSchema, headers=ETAG_HEADER)
+    @blp.alt_response(409, response="CONFLICT")
+    def patch(self, changes, tenant, item_id):
+        """Update a content item
+
+        Changing the title or brief of an approved or scheduled item sends it back
+        to in_review.
+        """
+        return saved(service.update_item(uow(), tenant, item_id, changes, expected_version()))
+
+    @blp.operation("content_items_delete", scope="content:write")
+    @blp.response(204)
+    @blp.alt_response(409, response="CONFLICT")
+    def delete(self, tenant, item_id):
+        """Delete a content item that is not published"""
+        service.delete_item(uow(), tenant, item_id)
+
+
+@blp.route("/content-items/<uuid:item_id>/transition")
+class Transition(MethodView):
+    @blp.operation("content_items_transition", scope="content:write", versioned=True)
+    @blp.arguments(TransitionSchema)
+    @blp.response(200, ContentItemSchema, headers=ETAG_HEADER)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data, tenant, item_id):
+        """Move a content item to another status
+
+        idea → drafting → in_review → approved → scheduled → published (or back a
+        step, or cancelled). Approving needs content:approve (owners, admins,
+        strategists); scheduling needs a scheduled time, publishing a published time.
+        """
+        item = service.move_item(
+            uow(), tenant, item_id, expected_version=expected_version(), **data
+        )
+        return saved(item)
+
+
+@blp.route("/content-items/<uuid:item_id>/history")
+class History(MethodView):
+    @blp.operation("content_items_history", scope="content:read")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(
+        200, page_schema(StatusChangeSchema, "ContentStatusChangePage"), headers=LINK_HEADER
+    )
+    def get(self, args, tenant, item_id):
+        """A content item's status history, oldest first"""
+        return paged(service.history(uow(), tenant, item_id, page_request(args)))
