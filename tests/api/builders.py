@@ -74,3 +74,38 @@ def ready_strategy(client, org, **fields) -> dict:
     audience(client, org)
     resource(client, org)
     return made
+
+
+def channel(client, org, **fields) -> dict:
+    body = {"kind": "linkedin", "name": "Company page", "handle": "@acme", **fields}
+    return created(client.post(org.url("/channels"), headers=org.headers, json=body))
+
+
+def campaign(client, org, strategy_id, **fields) -> dict:
+    body = {
+        "strategy_id": strategy_id,
+        "name": "Spring reseller push",
+        "start_date": "2027-03-01",
+        "end_date": "2027-05-31",
+        "budget_amount": 12000,
+        **fields,
+    }
+    return created(client.post(org.url("/campaigns"), headers=org.headers, json=body))
+
+
+def content_item(client, org, campaign_id, channel_id, **fields) -> dict:
+    body = {"channel_id": channel_id, "title": "Case study: Van Dijk Tools", **fields}
+    return created(
+        client.post(
+            org.url(f"/campaigns/{campaign_id}/content-items"), headers=org.headers, json=body
+        )
+    )
+
+
+def running_campaign(client, org, **fields) -> tuple[dict, dict]:
+    """A campaign on one LinkedIn channel, in a fresh strategy; (campaign, channel)."""
+    made_channel = channel(client, org)
+    made = campaign(
+        client, org, strategy(client, org)["id"], channel_ids=[made_channel["id"]], **fields
+    )
+    return made, made_channel

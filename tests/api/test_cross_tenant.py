@@ -5,12 +5,20 @@ import re
 
 import pytest
 
+from api.db import database_for
 from tests.api import builders
+from tests.factories import Factory
 
 
-@pytest.fixture
-def first_org(client, factory):
-    """An organisation with one of everything, and its ids by URL placeholder."""
+@pytest.fixture(scope="module")
+def first_org(app, settings):
+    """An organisation with one of everything, and its ids by URL placeholder.
+
+    Shared by the module's probes: none of them may change it, which
+    test_nothing_changed_after_every_attempt checks.
+    """
+    client = app.test_client()
+    factory = Factory(database_for(settings))
     org = factory.organisation("First")
     _, email = factory.user()
     member = builders.created(
@@ -31,7 +39,20 @@ def first_org(client, factory):
             json={"culture": 3, "leadership": 3, "governance": 3, "technology": 3},
         )
     )
+    channel = builders.channel(client, org)
+    campaign = builders.campaign(client, org, strategy["id"], channel_ids=[channel["id"]])
+    reviewed = builders.campaign(client, org, strategy["id"], name="Reviewed")
+    for _ in range(2):
+        client.post(org.url(f"/campaigns/{reviewed['id']}/advance"), headers=org.headers)
+    review = builders.created(
+        client.post(org.url(f"/campaigns/{reviewed['id']}/reviews"), headers=org.headers, json={})
+    )
+    item = builders.content_item(client, org, campaign["id"], channel["id"])
     ids = {
+        "channel_id": channel["id"],
+        "campaign_id": campaign["id"],
+        "review_id": review["id"],
+        "item_id": item["id"],
         "membership_id": member["id"],
         "api_key_id": key["id"],
         "strategy_id": strategy["id"],
@@ -97,7 +118,55 @@ OPERATIONS = [
     ("GET", "/readiness-assessments/{assessment_id}", None),
     ("GET", "/readiness", None),
     ("GET", "/audit-events", None),
+    ("GET", "/channels", None),
+    ("POST", "/channels", {"kind": "x", "name": "Planted"}),
+    ("GET", "/channels/{channel_id}", None),
+    ("PATCH", "/channels/{channel_id}", {"name": "Taken"}),
+    ("DELETE", "/channels/{channel_id}", None),
+    ("GET", "/campaigns", None),
+    (
+        "POST",
+        "/campaigns",
+        {
+            "strategy_id": "{strategy_id}",
+            "name": "X",
+            "start_date": "2027-03-01",
+            "end_date": "2027-03-02",
+        },
+    ),
+    ("GET", "/campaigns/{campaign_id}", None),
+    ("PATCH", "/campaigns/{campaign_id}", {"name": "Taken"}),
+    ("DELETE", "/campaigns/{campaign_id}", None),
+    ("POST", "/campaigns/{campaign_id}/start", None),
+    ("POST", "/campaigns/{campaign_id}/complete", None),
+    ("POST", "/campaigns/{campaign_id}/cancel", None),
+    ("POST", "/campaigns/{campaign_id}/advance", None),
+    ("GET", "/campaigns/{campaign_id}/reviews", None),
+    ("POST", "/campaigns/{campaign_id}/reviews", {"what_worked": "Planted"}),
+    ("GET", "/reviews/{review_id}", None),
+    ("PATCH", "/reviews/{review_id}", {"what_worked": "Taken"}),
+    ("GET", "/learnings", None),
+    ("GET", "/campaigns/{campaign_id}/content-items", None),
+    (
+        "POST",
+        "/campaigns/{campaign_id}/content-items",
+        {"channel_id": "{channel_id}", "title": "X"},
+    ),
+    ("GET", "/content-items", None),
+    ("GET", "/content-items/{item_id}", None),
+    ("PATCH", "/content-items/{item_id}", {"title": "Taken"}),
+    ("DELETE", "/content-items/{item_id}", None),
+    ("POST", "/content-items/{item_id}/transition", {"to": "drafting"}),
+    ("GET", "/content-items/{item_id}/history", None),
+    ("GET", "/plan", None),
 ]
+
+
+def filled(body, ids):
+    """A body with the placeholders of another organisation's ids filled in."""
+    if body is None:
+        return None
+    return {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
 
 
 @pytest.mark.parametrize(("method", "path", "body"), OPERATIONS)
@@ -106,7 +175,7 @@ def test_other_organisations_key_gets_404(client, factory, first_org, method, pa
     other = factory.organisation("Second")
 
     response = client.open(
-        org.url(path.format(**ids)), method=method, headers=other.headers, json=body
+        org.url(path.format(**ids)), method=method, headers=other.headers, json=filled(body, ids)
     )
 
     assert response.status_code == 404
@@ -118,7 +187,12 @@ def test_nothing_changed_after_every_attempt(client, factory, first_org):
     other = factory.organisation("Second")
     before = client.get(org.url(f"/strategies/{ids['strategy_id']}/summary"), headers=org.headers)
     for method, path, body in OPERATIONS:
-        client.open(org.url(path.format(**ids)), method=method, headers=other.headers, json=body)
+        client.open(
+            org.url(path.format(**ids)),
+            method=method,
+            headers=other.headers,
+            json=filled(body, ids),
+        )
 
     after = client.get(org.url(f"/strategies/{ids['strategy_id']}/summary"), headers=org.headers)
     assert after.get_json() == before.get_json()
@@ -130,7 +204,12 @@ def test_nothing_changed_after_every_attempt(client, factory, first_org):
     assert trail and all(e["actor_api_key_id"] != other_key for e in trail)
 
 
-ITEM_OPERATIONS = [(m, p, b) for m, p, b in OPERATIONS if "{" in p]
+# Operations naming an object in the path or the body.
+ITEM_OPERATIONS = [
+    (m, p, b)
+    for m, p, b in OPERATIONS
+    if "{" in p or any(isinstance(v, str) and "{" in v for v in (b or {}).values())
+]
 
 
 @pytest.mark.parametrize(("method", "path", "body"), ITEM_OPERATIONS)
@@ -142,7 +221,7 @@ def test_ids_of_another_organisation_are_404_under_ones_own_url(
     other = factory.organisation("Second")
 
     response = client.open(
-        other.url(path.format(**ids)), method=method, headers=other.headers, json=body
+        other.url(path.format(**ids)), method=method, headers=other.headers, json=filled(body, ids)
     )
 
     assert response.status_code == 404
