@@ -19,8 +19,8 @@ from api import create_app
 from api.config import Settings
 from api.db import database_for
 from api.migrate import upgrade
+from tests.api import builders
 from tests.factories import Factory, bearer, unique_email
-from workers import runtime
 
 CLOVER = Path(sys.executable).parent / "clover"  # the console script of this virtualenv
 KEY_LINE = re.compile(r"API key \(shown once\): (\S+)")
@@ -126,18 +126,14 @@ def test_make_run_serves_the_demo_organisation_from_a_sqlite_file(tmp_path):
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
-    """An app on its own SQLite file. create_app points the process-global job runtime at
-    it, so the previous runtime settings (the PostgreSQL session app's) are restored after."""
+    """An app on its own SQLite file, with in-process jobs."""
     url = f"sqlite:///{tmp_path_factory.mktemp('embedded') / 'clover.db'}"
     settings = Settings.build(database_url=url, environment="test")
     assert settings.redis_url == ""
     upgrade(settings)
-    previous = runtime._settings
-    app = create_app(settings)
     try:
-        yield app
+        yield create_app(settings)
     finally:
-        runtime.configure(previous)
         database_for(settings).dispose()
 
 
@@ -251,3 +247,48 @@ def test_another_organisations_key_gets_404_for_the_first_organisation(api):
         ).status_code
         == 404
     )
+
+
+def test_strategy_to_plan_on_sqlite(api, users):
+    """The month arithmetic and JSON columns work on the embedded database too."""
+    org = users.organisation("Embedded Planning")
+    strategy = builders.ready_strategy(api, org)
+    assert (
+        api.post(org.url(f"/strategies/{strategy['id']}/activate"), headers=org.headers).status_code
+        == 200
+    )
+    channel = builders.channel(api, org, purposes=["marketing", "loyalty"])
+    campaign = builders.campaign(api, org, strategy["id"], channel_ids=[channel["id"]])
+    owner = builders.resource(api, org, name="Writer", weekly_capacity_hours=2)
+    builders.content_item(
+        api,
+        org,
+        campaign["id"],
+        channel["id"],
+        title="March",
+        due_date="2027-03-31",
+        owner_id=owner["id"],
+        effort_hours=10,
+    )
+    builders.content_item(
+        api,
+        org,
+        campaign["id"],
+        channel["id"],
+        title="April",
+        scheduled_at="2027-04-01T00:30:00+02:00",
+    )
+
+    body = api.get(org.url("/plan?start=2027-03&months=2"), headers=org.headers).get_json()
+
+    march, april = body["months"]
+    assert [i["title"] for i in march["items"]] == [
+        "March",
+        "April",
+    ]  # 00:30 +02:00 is March 31 UTC
+    assert april["items"] == []
+    assert march["counts_by_status"] == {"idea": 2}
+    writer = next(load for load in march["capacity"] if load["name"] == "Writer")
+    assert writer["over_capacity"] is True
+    trail = api.get(org.url("/audit-events?resource_type=strategy"), headers=org.headers).get_json()
+    assert [e["action"] for e in trail["items"]] == ["activate", "create"]
