@@ -10,16 +10,15 @@ table and drops the database, also when something fails.
 Absolute microseconds depend on the machine; the ratios are what to compare
 between runs and machines. Nothing here passes or fails on time (see
 docs/performance.md).
+
+Afterwards it runs the plan benchmark (``bench/plan.py``, its own throwaway
+database); ``--no-plan`` skips it.
 """
 
 from __future__ import annotations
 
 import argparse
 import gc
-import logging
-import os
-import platform
-import signal
 import statistics
 import sys
 import time
@@ -29,17 +28,19 @@ from dataclasses import dataclass, field
 
 import psycopg
 from flask import Flask
-from sqlalchemy import event
-from sqlalchemy.engine import make_url
 
-from api import create_app
-from api.config import Settings
-from api.db import database_for
 from api.domain.access import ROLES
-from api.migrate import upgrade
+from bench import plan
+from bench.common import (
+    counting,
+    environment,
+    p95,
+    psycopg_url,
+    quiet_app,
+    throwaway_database,
+    time_calls,
+)
 from tests.factories import Factory, Org
-
-ADMIN_URL = os.environ.get("BENCH_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 
 MEMBERS = 200  # in the measured organisation, its owner included
 OTHER_MEMBERS = 20  # in the second organisation, so the tenant filter has rows to exclude
@@ -76,15 +77,7 @@ class Operation:
 
     @property
     def p95_us(self) -> float:
-        return statistics.quantiles(self.samples, n=100, method="inclusive")[94] * 1e6
-
-
-def psycopg_url(url: str) -> str:
-    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
-
-
-def with_database(url: str, name: str) -> str:
-    return make_url(url).set(database=name).render_as_string(hide_password=False)
+        return p95(self.samples) * 1e6
 
 
 def bare_app() -> Flask:
@@ -135,14 +128,6 @@ def raw_page(connection: psycopg.Connection, organisation_id: uuid.UUID, limit: 
     return run
 
 
-def time_calls(run: Callable[[], object], count: int, samples: list[float]) -> None:
-    clock = time.perf_counter
-    for _ in range(count):
-        started = clock()
-        run()
-        samples.append(clock() - started)
-
-
 def measure(operations: list[Operation]) -> None:
     for op in operations:
         time_calls(op.run, WARMUP, [])
@@ -157,26 +142,7 @@ def measure(operations: list[Operation]) -> None:
 
 def count_statements(engine, operations: list[Operation]) -> None:
     """SQL per request, counted in a separate pass so the listener costs the timings nothing."""
-    counts = {"statements": 0, "checkouts": 0, "transaction_ends": 0}
-
-    def statement(*_args):
-        counts["statements"] += 1
-
-    def checkout(*_args):  # every checkout pings the server first (pool_pre_ping)
-        counts["checkouts"] += 1
-
-    def transaction_end(*_args):
-        counts["transaction_ends"] += 1
-
-    hooks = [
-        (engine, "before_cursor_execute", statement),
-        (engine.pool, "checkout", checkout),
-        (engine, "commit", transaction_end),
-        (engine, "rollback", transaction_end),
-    ]
-    for target, name, fn in hooks:
-        event.listen(target, name, fn)
-    try:
+    with counting(engine) as counts:
         for op in operations:
             if op.kind != "api":
                 continue
@@ -187,9 +153,6 @@ def count_statements(engine, operations: list[Operation]) -> None:
             op.statements = counts["statements"] / COUNT_PASS
             op.checkouts = counts["checkouts"] / COUNT_PASS
             op.transaction_ends = counts["transaction_ends"] / COUNT_PASS
-    finally:
-        for target, name, fn in hooks:
-            event.remove(target, name, fn)
 
 
 def number(value: float | None) -> str:
@@ -265,76 +228,78 @@ def main(argv: list[str] | None = None) -> int:
         default=1.0,
         help="multiply every iteration count (default 1.0; 0.2 for a quick look)",
     )
+    parser.add_argument(
+        "--no-plan",
+        action="store_true",
+        help="skip the plan benchmark (python -m bench.plan) that otherwise runs afterwards",
+    )
     args = parser.parse_args(argv)
+    status = requests(args.scale)
+    if status == 0 and not args.no_plan:
+        print(flush=True)
+        status = plan.main([])
+    return status
 
+
+def requests(scale: float) -> int:
     def iterations(count: int) -> int:
-        return max(ROUNDS * 4, round(count * args.scale))
+        return max(ROUNDS * 4, round(count * scale))
 
-    # `kill` (SIGTERM) must still reach the finally below that drops the database.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
     started = time.perf_counter()
-    name = f"bench_{uuid.uuid4().hex[:12]}"
-    admin = psycopg.connect(psycopg_url(ADMIN_URL), autocommit=True, connect_timeout=5)
-    server_version = admin.info.server_version
-    database = raw = None
-    try:
-        admin.execute(f'CREATE DATABASE "{name}"')
-        url = with_database(ADMIN_URL, name)
-        settings = Settings.build(database_url=url, environment="test")
-        database = database_for(settings)  # the engine migrations, app and seeding share
-        print(f"bench: database {name}: migrating and seeding…", flush=True)
-        upgrade(settings)
-        app = create_app(settings)
-        # Request logs are still formatted (part of the request's cost), not printed.
-        devnull = open(os.devnull, "w")  # noqa: SIM115 - lives as long as the process
-        for handler in logging.getLogger("clover").handlers:
-            if isinstance(handler, logging.StreamHandler):
-                handler.setStream(devnull)
-        org, _other = seed(Factory(database))
+    with throwaway_database() as db:
+        app = quiet_app(db.settings)
+        org, _other = seed(Factory(db.database))
         seeded = time.perf_counter()
 
         client = app.test_client()
         bare = bare_app().test_client()
-        raw = psycopg.connect(psycopg_url(url), autocommit=True)
-        members = org.url("/members")
-        operations = [
-            Operation("(a) bare Flask GET /ping", checked_get(bare, "/ping", None), 1000, "bare"),
-            Operation(
-                "(b) GET /v1/organisations/{id}",
-                checked_get(client, org.url(), org.headers),
-                1000,
-                "api",
-            ),
-            Operation(
-                "(c) GET …/members?limit=50",
-                checked_get(client, f"{members}?limit=50", org.headers, items=50),
-                600,
-                "api",
-                raw="(d) raw SQL member page LIMIT 51",
-            ),
-            Operation(
-                "(c) GET …/members?limit=200",
-                checked_get(client, f"{members}?limit=200", org.headers, items=200),
-                300,
-                "api",
-                raw="(d) raw SQL member page LIMIT 201",
-            ),
-            Operation("(d) raw SQL member page LIMIT 51", raw_page(raw, org.id, 50), 1000, "sql"),
-            Operation("(d) raw SQL member page LIMIT 201", raw_page(raw, org.id, 200), 600, "sql"),
-        ]
-        for op in operations:
-            op.iterations = iterations(op.iterations)
+        raw = psycopg.connect(psycopg_url(db.url), autocommit=True)
+        try:
+            members = org.url("/members")
+            operations = [
+                Operation(
+                    "(a) bare Flask GET /ping", checked_get(bare, "/ping", None), 1000, "bare"
+                ),
+                Operation(
+                    "(b) GET /v1/organisations/{id}",
+                    checked_get(client, org.url(), org.headers),
+                    1000,
+                    "api",
+                ),
+                Operation(
+                    "(c) GET …/members?limit=50",
+                    checked_get(client, f"{members}?limit=50", org.headers, items=50),
+                    600,
+                    "api",
+                    raw="(d) raw SQL member page LIMIT 51",
+                ),
+                Operation(
+                    "(c) GET …/members?limit=200",
+                    checked_get(client, f"{members}?limit=200", org.headers, items=200),
+                    300,
+                    "api",
+                    raw="(d) raw SQL member page LIMIT 201",
+                ),
+                Operation(
+                    "(d) raw SQL member page LIMIT 51", raw_page(raw, org.id, 50), 1000, "sql"
+                ),
+                Operation(
+                    "(d) raw SQL member page LIMIT 201", raw_page(raw, org.id, 200), 600, "sql"
+                ),
+            ]
+            for op in operations:
+                op.iterations = iterations(op.iterations)
 
-        measure(operations)
-        count_statements(database.engine, operations)
+            measure(operations)
+            count_statements(db.database.engine, operations)
+        finally:
+            raw.close()
         finished = time.perf_counter()
 
-        pg = f"{server_version // 10000}.{server_version % 10000}"
         report(
             operations,
             [
-                f"Clover request benchmark — Python {platform.python_version()}, "
-                f"PostgreSQL {pg}, {os.cpu_count()} CPU(s), {platform.machine()}",
+                f"Clover request benchmark — {environment(db.server_version)}",
                 f"Data: one organisation with {MEMBERS} members (owner included), a second "
                 f"with {OTHER_MEMBERS}; requests authenticate with the owner's API key.",
                 f"Method: Flask test client in-process, {WARMUP} warm-up requests per "
@@ -346,13 +311,6 @@ def main(argv: list[str] | None = None) -> int:
             f"{seeded - started:.1f} s, measuring {finished - seeded:.1f} s)."
         )
         return 0
-    finally:
-        if raw is not None:
-            raw.close()
-        if database is not None:
-            database.dispose()
-        admin.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-        admin.close()
 
 
 if __name__ == "__main__":
