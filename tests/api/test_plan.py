@@ -151,3 +151,41 @@ def test_plan_query_count_does_not_grow_with_items(client, factory, count_querie
 
     assert sum(len(m["items"]) for m in body["months"]) == 25
     assert many.count == few.count
+
+
+def test_the_hand_written_body_is_what_the_documented_schema_dumps(app, client, factory):
+    """The plan view skips marshmallow for speed; it must still match PlanSchema exactly."""
+    from datetime import date
+
+    from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
+    from api.domain.planning.service import PlanFilter, build_plan
+    from api.resources.v1.plan.routes import PlanSchema, plan_body
+
+    org = factory.organisation()
+    campaign, channel = builders.running_campaign(client, org)
+    owner = builders.resource(client, org)
+    builders.content_item(
+        client,
+        org,
+        campaign["id"],
+        channel["id"],
+        due_date="2027-03-02",
+        owner_id=owner["id"],
+        effort_hours=2.5,
+    )
+    builders.content_item(
+        client, org, campaign["id"], channel["id"], scheduled_at="2027-04-03T08:00:00Z"
+    )
+    grant = Grant(org.id, "owner", ROLE_SCOPES["owner"])
+    with factory.uow() as uow:
+        uow.scope(org.id)
+        built = build_plan(
+            uow,
+            Tenant(org.id, Principal("api_key", {org.id: grant}), grant),
+            start=date(2027, 3, 1),
+            months=2,
+            filters=PlanFilter(),
+        )
+        with app.app_context():
+            assert plan_body(built) == PlanSchema().dump(built)
+    assert sum(len(m["items"]) for m in plan_body(built)["months"]) == 2
