@@ -8,6 +8,8 @@ from collections.abc import Callable
 
 from redis import Redis
 from rq import Queue, Retry
+from rq.exceptions import DuplicateJobError
+from rq.job import Job, JobStatus
 
 from api.config import Settings
 
@@ -32,8 +34,20 @@ class RQDispatcher:
             raise ValueError(f"unknown queue {name!r}")
         return Queue(name, connection=self.connection)
 
-    def enqueue(self, queue: str, job: str, *args: object):
-        return self.queue(queue).enqueue(job, *args, retry=RETRY, job_timeout=600)
+    def enqueue(self, queue: str, job: str, *args: object, job_id: str | None = None):
+        target = self.queue(queue)
+        if job_id is None:
+            return target.enqueue(job, *args, retry=RETRY, job_timeout=600)
+        try:
+            return target.enqueue(
+                job, *args, job_id=job_id, unique=True, retry=RETRY, job_timeout=3600
+            )
+        except DuplicateJobError:
+            existing = Job.fetch(job_id, connection=self.connection)
+            if existing.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
+                return existing  # still waiting: it will see this change too
+            # Already running or done: one more run after it picks up what came since.
+            return self.enqueue(queue, job, *args, job_id=f"{job_id}:again")
 
 
 class InProcessDispatcher:
@@ -42,7 +56,7 @@ class InProcessDispatcher:
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def enqueue(self, queue: str, job: str, *args: object):
+    def enqueue(self, queue: str, job: str, *args: object, job_id: str | None = None):
         from workers import runtime
 
         if queue not in QUEUES:

@@ -14,6 +14,9 @@ from api.domain.channels.models import Channel
 from api.domain.content.models import ContentItem, ContentStatusChange
 from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
+from api.domain.jobs.models import Job, JobError
+from api.domain.mentions.models import Mention
+from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, OrganisationMetric
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.readiness.models import ReadinessAssessment
 from api.domain.resourcing.models import Resource
@@ -32,10 +35,17 @@ __all__ = [
     "ContentItem",
     "ContentStatusChange",
     "IdempotencyRecord",
+    "Job",
+    "JobError",
     "Kpi",
+    "KpiStatusChange",
+    "KpiValue",
     "Membership",
+    "Mention",
+    "MetricPoint",
     "Objective",
     "Organisation",
+    "OrganisationMetric",
     "ReadinessAssessment",
     "Resource",
     "Review",

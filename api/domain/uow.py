@@ -14,8 +14,11 @@ log = logging.getLogger("clover.jobs")
 
 
 class JobDispatcher(Protocol):
-    def enqueue(self, queue: str, job: str, *args: object) -> object:
-        """Run ``job`` (a dotted function path) with ``args`` on ``queue``."""
+    def enqueue(self, queue: str, job: str, *args: object, job_id: str | None = None) -> object:
+        """Run ``job`` (a dotted function path) with ``args`` on ``queue``.
+
+        Jobs with the same ``job_id`` waiting in the queue are one job.
+        """
 
 
 class UnitOfWork:
@@ -24,7 +27,7 @@ class UnitOfWork:
     def __init__(self, session: Session, jobs: JobDispatcher | None = None) -> None:
         self.session = session
         self.jobs = jobs
-        self._pending: list[tuple[str, str, tuple[object, ...]]] = []
+        self._pending: list[tuple[str, str, tuple[object, ...], str | None]] = []
 
     def __enter__(self) -> UnitOfWork:
         return self
@@ -38,12 +41,12 @@ class UnitOfWork:
         if actor is not None:
             audit.set_actor(self.session, actor)
 
-    def after_commit(self, queue: str, job: str, *args: object) -> None:
+    def after_commit(self, queue: str, job: str, *args: object, job_id: str | None = None) -> None:
         """Enqueue ``job(*args)`` once the transaction has committed (never after a rollback).
 
         Jobs take ids and primitives, never ORM objects.
         """
-        self._pending.append((queue, job, args))
+        self._pending.append((queue, job, args, job_id))
 
     def flush(self) -> None:
         self.session.flush()
@@ -53,12 +56,12 @@ class UnitOfWork:
         pending, self._pending = self._pending, []
         if self.jobs is None:
             return
-        for queue, job, args in pending:
+        for queue, job, args, job_id in pending:
             # The change is committed: a job that cannot be queued or fails in-process is
             # logged, never turned into an error for a request that succeeded. Jobs are
             # idempotent recomputations, so the next change (or a rerun) repairs the state.
             try:
-                self.jobs.enqueue(queue, job, *args)
+                self.jobs.enqueue(queue, job, *args, job_id=job_id)
             except Exception:
                 log.exception("job %s on queue %s was not run after commit", job, queue)
 

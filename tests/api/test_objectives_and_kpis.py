@@ -202,7 +202,7 @@ def test_metric_catalogue_lists_built_in_keys_with_funnel_stages(client, factory
     body = client.get("/v1/metric-definitions", headers=org.headers).get_json()
 
     by_key = {m["key"]: m for m in body["items"]}
-    assert len(by_key) == 21
+    assert len(by_key) == 24
     assert by_key["leads"]["funnel_stage"] == "lead"
     assert by_key["revenue"]["kind"] == "currency"
     assert client.get("/v1/metric-definitions").status_code == 401

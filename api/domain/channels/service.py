@@ -14,6 +14,8 @@ from api.domain.channels.models import Channel, default_mode
 from api.domain.content.models import ContentItem
 from api.domain.editing import apply_changes
 from api.domain.errors import Conflict
+from api.domain.mentions.models import Mention
+from api.domain.metrics.models import MetricPoint
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
 
@@ -77,11 +79,13 @@ def delete_channel(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> No
         select(
             exists().where(CampaignChannel.channel_id == channel.id)
             | exists().where(ContentItem.channel_id == channel.id)
+            | exists().where(MetricPoint.channel_id == channel.id)
+            | exists().where(Mention.channel_id == channel.id)
         )
     )
     if in_use:
         raise Conflict(
-            "the channel has campaigns or content; archive it instead (PATCH status=archived)"
+            "the channel has campaigns, content or data; archive it instead (PATCH status=archived)"
         )
     uow.session.delete(channel)
     uow.commit()

@@ -27,6 +27,31 @@ BUILT_IN: tuple[MetricDefinition, ...] = (
     _m("reach", "Reach", "people", "count", "awareness", "Distinct people who saw content"),
     _m("followers", "Followers", "people", "count", "awareness", "Audience size on a channel"),
     _m("mentions", "Mentions", "mentions", "count", "awareness", "Times the company is mentioned"),
+    _m(
+        "competitor_mentions",
+        "Competitor mentions",
+        "mentions",
+        "count",
+        None,
+        "Times competitors are mentioned (derived from mentions)",
+    ),
+    _m(
+        "industry_mentions",
+        "Industry mentions",
+        "mentions",
+        "count",
+        None,
+        "Mentions of the industry at large (derived from mentions)",
+    ),
+    _m(
+        "sentiment_score_sum",
+        "Sentiment score sum",
+        "score",
+        "count",
+        None,
+        "Sum of the sentiment scores of company mentions (derived): divided by "
+        "mentions, the average sentiment of any period",
+    ),
     _m("press_mentions", "Press mentions", "articles", "count", "awareness", "Press coverage"),
     _m("blog_mentions", "Blog mentions", "posts", "count", "awareness", "Coverage on blogs"),
     _m(

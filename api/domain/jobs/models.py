@@ -1,0 +1,45 @@
+"""Jobs a tenant can see: asynchronous work (imports, rollups, syncs) and its outcome."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+from sqlalchemy import JSON, Float, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.domain.base import Base, IdMixin, one_of, utcnow
+from api.domain.tenancy import TenantOwned, tenant_fk
+
+JOB_KINDS = ("import", "rollup", "sync")
+JOB_STATUSES = ("queued", "running", "succeeded", "failed")
+
+
+class Job(IdMixin, TenantOwned, Base):
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "id"),
+        one_of("kind", JOB_KINDS),
+        one_of("status", JOB_STATUSES),
+    )
+
+    kind: Mapped[str] = mapped_column(String(10))
+    status: Mapped[str] = mapped_column(String(10), default="queued")
+    progress: Mapped[float] = mapped_column(Float, default=0.0)
+    params: Mapped[dict] = mapped_column(JSON, default=dict)
+    counts: Mapped[dict] = mapped_column(JSON, default=dict)
+    error: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class JobError(IdMixin, TenantOwned, Base):
+    """One row (or item) a job could not take, and why."""
+
+    __tablename__ = "job_errors"
+    __table_args__ = (tenant_fk("job_id", "jobs", ondelete="CASCADE"),)
+
+    job_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    row: Mapped[int]
+    message: Mapped[str] = mapped_column(Text)

@@ -1,0 +1,123 @@
+"""Numbers in (metric points), KPI values out."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from api.domain.audit import Audited
+from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of, utcnow
+from api.domain.metrics.catalogue import KINDS
+from api.domain.tenancy import TenantOwned, tenant_fk
+
+# derived: computed by Clover itself from other data (e.g. mention counts).
+SOURCES = ("sync", "import", "api", "derived")
+KPI_STATUSES = ("on_track", "at_risk", "off_track", "no_data")
+
+
+class OrganisationMetric(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
+    """A metric key an organisation defines beside the built-in catalogue."""
+
+    __tablename__ = "metric_definitions"
+    __audit_type__ = "metric_definition"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "key"),
+        one_of("kind", KINDS),
+    )
+
+    key: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(200))
+    unit: Mapped[str] = mapped_column(String(40), default="")
+    kind: Mapped[str] = mapped_column(String(10), default="count")
+    funnel_stage: Mapped[str | None] = mapped_column(String(20))
+    description: Mapped[str] = mapped_column(Text, default="")
+
+
+class MetricPoint(IdMixin, TenantOwned, Base):
+    """A number for one metric on one day, optionally of a channel, campaign or content item.
+
+    Its identity is (organisation, metric, day, channel, campaign, content item,
+    source); re-sending a point replaces its value. ``dimensions`` spells the
+    optional parts of that identity in one non-null column, so one unique index
+    (the same on PostgreSQL and SQLite) enforces it.
+    """
+
+    __tablename__ = "metric_points"
+    __table_args__ = (
+        UniqueConstraint("organisation_id", "metric_key", "day", "source", "dimensions"),
+        # The rollup finds what changed since it last ran.
+        Index("ix_metric_points_updated", "organisation_id", "updated_at"),
+        tenant_fk("channel_id", "channels"),
+        tenant_fk("campaign_id", "campaigns"),
+        tenant_fk("content_item_id", "content_items"),
+        one_of("source", SOURCES),
+        Index("ix_metric_points_day", "organisation_id", "day"),
+    )
+
+    metric_key: Mapped[str] = mapped_column(String(64))
+    day: Mapped[date]
+    value: Mapped[float] = mapped_column(Float)
+    channel_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    campaign_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    content_item_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    source: Mapped[str] = mapped_column(String(10), default="api")
+    dimensions: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+def dimensions_of(
+    channel_id: uuid.UUID | None, campaign_id: uuid.UUID | None, content_item_id: uuid.UUID | None
+) -> str:
+    return "|".join(
+        str(part) if part else "" for part in (channel_id, campaign_id, content_item_id)
+    )
+
+
+class KpiValue(IdMixin, TenantOwned, Base):
+    """A KPI's value for one period, against its (pro-rated) target."""
+
+    __tablename__ = "kpi_values"
+    __table_args__ = (
+        UniqueConstraint("kpi_id", "period_start"),
+        tenant_fk("kpi_id", "kpis", ondelete="CASCADE"),
+        one_of("status", KPI_STATUSES),
+    )
+
+    kpi_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    period_start: Mapped[date]
+    period_end: Mapped[date]
+    actual: Mapped[float | None] = mapped_column(Float)
+    target: Mapped[float] = mapped_column(Float)
+    baseline: Mapped[float | None] = mapped_column(Float)
+    attainment: Mapped[float | None] = mapped_column(Float)
+    status: Mapped[str] = mapped_column(String(10))
+    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class RollupState(TenantOwned, Base):
+    """How far an organisation's KPI values are up to date with its metric points."""
+
+    __tablename__ = "rollup_states"
+
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
+    )
+    # Points changed after this moment are not yet in the KPI values.
+    rolled_up_at: Mapped[datetime]
+
+
+class KpiStatusChange(IdMixin, TenantOwned, Base):
+    """A KPI period moved from one status to another (feeds webhooks later)."""
+
+    __tablename__ = "kpi_status_changes"
+    __table_args__ = (tenant_fk("kpi_id", "kpis", ondelete="CASCADE"),)
+
+    kpi_id: Mapped[uuid.UUID] = mapped_column(index=True)
+    period_start: Mapped[date]
+    from_status: Mapped[str | None] = mapped_column(String(10))
+    to_status: Mapped[str] = mapped_column(String(10))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
