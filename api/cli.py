@@ -133,6 +133,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
 
     from workers import runtime
     from workers.queues import QUEUES, dispatcher
+    from workers.schedule import schedule_nightly
 
     settings = load_settings()
     if not settings.redis_url:
@@ -140,6 +141,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     runtime.configure(settings)
     jobs = dispatcher(settings)
     names = queues or QUEUES
+    schedule_nightly(jobs)
     rq_worker = Worker([jobs.queue(name) for name in names], connection=jobs.connection)
     rq_worker.work(burst=burst, with_scheduler=True)
 

@@ -47,7 +47,7 @@ class RQDispatcher:
             if existing.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
                 return existing  # still waiting: it will see this change too
             # Already running or done: one more run after it picks up what came since.
-            return self.enqueue(queue, job, *args, job_id=f"{job_id}:again")
+            return self.enqueue(queue, job, *args, job_id=f"{job_id}-again")
 
 
 class InProcessDispatcher:

@@ -13,7 +13,9 @@ from api.domain.base import check_version
 from api.domain.campaigns.models import Campaign, CampaignChannel, CampaignObjective, Review
 from api.domain.editing import apply_changes
 from api.domain.errors import Conflict
+from api.domain.metrics.kpi_values import latest_values
 from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.strategy.models import Kpi
 from api.domain.uow import UnitOfWork
 
 FIELDS = ("what_worked", "what_did_not_work", "actions", "quick_win")
@@ -28,13 +30,36 @@ def review_exists(uow: UnitOfWork, campaign: Campaign) -> bool:
 
 
 def kpi_snapshot(uow: UnitOfWork, campaign: Campaign) -> list[dict]:
-    """The latest KPI values of the objectives the campaign serves.
+    """The latest KPI values of the objectives the campaign serves, as plain data.
 
     Each entry: kpi_id, kpi_name, objective_id, period_start, actual, target,
-    attainment, status. KPI values arrive with the metrics rollups; until then
-    the snapshot is an empty list of that shape.
+    attainment, status (null fields for a KPI without values yet).
     """
-    return []
+    kpis = list(
+        uow.session.scalars(
+            select(Kpi)
+            .join(CampaignObjective, CampaignObjective.objective_id == Kpi.objective_id)
+            .where(CampaignObjective.campaign_id == campaign.id)
+            .order_by(Kpi.id)
+        )
+    )
+    latest = latest_values(uow, [kpi.id for kpi in kpis], 1)
+    snapshot = []
+    for kpi in kpis:
+        value = latest[kpi.id][0] if latest[kpi.id] else None
+        snapshot.append(
+            {
+                "kpi_id": str(kpi.id),
+                "kpi_name": kpi.name,
+                "objective_id": str(kpi.objective_id),
+                "period_start": value.period_start.isoformat() if value else None,
+                "actual": value.actual if value else None,
+                "target": value.target if value else float(kpi.target),
+                "attainment": value.attainment if value else None,
+                "status": value.status if value else "no_data",
+            }
+        )
+    return snapshot
 
 
 def create_review(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, data: dict) -> Review:

@@ -1,31 +1,317 @@
 """KPI rollups: metric points → KPI values, with set-based SQL.
 
-Ingestion calls ``request_rollup`` after it wrote points; the job it queues
-(coalesced per organisation) recomputes the periods touched since the last run.
+For each KPI, one grouped query computes the actual of every period asked for
+(the KPI's aggregation, channel and campaign filters, ratio) and one upsert
+writes the KPI values; a Python loop runs over KPIs and periods, never over
+metric points. Ingestion calls ``request_rollup`` after writing points; the job
+it queues (coalesced per organisation) recomputes only the periods holding
+points changed since the previous run. A full rollup recomputes every period.
 """
 
 from __future__ import annotations
 
 import time
 import uuid
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
 
+from sqlalchemy import Date, case, distinct, func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+
+from api.domain.base import new_id, utcnow
+from api.domain.metrics import kpi_rules
+from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, RollupState
+from api.domain.organisations.models import Organisation
+from api.domain.strategy.models import Kpi, Objective, Strategy
 from api.domain.uow import UnitOfWork
 
 ROLLUP_JOB = "workers.jobs.rollup_kpis"
 # Batches within this many seconds share one queued rollup.
 COALESCE_SECONDS = 10
+# Points committed by a transaction that began before a rollup started can carry an
+# earlier updated_at than its start; looking this far back catches them (a rollup
+# twice over the same period is harmless).
+LOOKBACK = timedelta(minutes=5)
 
 
 def request_rollup(uow: UnitOfWork, organisation_id: uuid.UUID) -> None:
     """Queue an incremental rollup for the organisation once this unit of work commits.
 
-    Many batches in a short time give one job: the job id is the organisation's,
-    and the job itself finds every point changed since the previous run.
+    Many batches in a short time give one job: the job id names the organisation
+    and a time window, and the job itself finds every point changed since the
+    previous run.
     """
     window = int(time.time() // COALESCE_SECONDS)
     uow.after_commit(
         "rollups",
         ROLLUP_JOB,
         str(organisation_id),
-        job_id=f"rollup:{organisation_id}:{window}",
+        job_id=f"rollup-{organisation_id}-{window}",
     )
+
+
+class period_start(FunctionElement):
+    """The first day of the week (Monday), month or fiscal quarter of a day, in SQL.
+
+    Named like the SQL function it stands for. Its period is part of the SQL text,
+    so statements holding it are not cached.
+    """
+
+    type = Date()
+    inherit_cache = False
+
+    def __init__(self, day, period: str, fiscal_start_month: int = 1):
+        if period not in ("week", "month", "quarter") or not 1 <= fiscal_start_month <= 12:
+            raise ValueError("bad period or fiscal start month")
+        self.period, self.shift = period, fiscal_start_month - 1
+        super().__init__(day)
+
+
+@compiles(period_start, "postgresql")
+def _period_start_pg(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    if element.period != "quarter":
+        return f"CAST(date_trunc('{element.period}', {day}) AS DATE)"
+    shift = f"INTERVAL '{element.shift} months'"
+    return f"CAST(date_trunc('quarter', {day} - {shift}) + {shift} AS DATE)"
+
+
+@compiles(period_start, "sqlite")
+def _period_start_sqlite(element, compiler, **kw):
+    day = compiler.process(element.clauses, **kw)
+    if element.period == "week":
+        return f"date({day}, 'weekday 0', '-6 days')"
+    if element.period == "month":
+        return f"date({day}, 'start of month')"
+    shifted = f"date({day}, 'start of month', '-{element.shift} months')"
+    back = f"((CAST(strftime('%m', {shifted}) AS INTEGER) - 1) % 3)"
+    return f"date({shifted}, '-' || {back} || ' months', '+{element.shift} months')"
+
+
+# Actuals
+
+
+def actuals(uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month: int) -> dict:
+    """period start → actual, for the periods of ``starts`` that have data."""
+    if not starts:
+        return {}
+    first = starts[0]
+    last = kpi_rules.period_end(starts[-1], kpi.period)
+    bucket = period_start(MetricPoint.day, kpi.period, fiscal_start_month)
+    keys = (
+        [kpi.numerator_key, kpi.denominator_key] if kpi.aggregation == "ratio" else [kpi.metric_key]
+    )
+    where = [
+        MetricPoint.metric_key.in_(keys),
+        MetricPoint.day >= first,
+        MetricPoint.day <= last,
+    ]
+    if kpi.channel_id:
+        where.append(MetricPoint.channel_id == kpi.channel_id)
+    if kpi.campaign_id:
+        where.append(MetricPoint.campaign_id == kpi.campaign_id)
+    if kpi.aggregation == "sum":
+        value = func.sum(MetricPoint.value)
+    elif kpi.aggregation == "avg":
+        # Average per day with data, from the sum and the count: never an average of averages.
+        value = func.sum(MetricPoint.value) / func.count(distinct(MetricPoint.day))
+    elif kpi.aggregation == "ratio":
+        numerator = func.sum(
+            case((MetricPoint.metric_key == kpi.numerator_key, MetricPoint.value), else_=0.0)
+        )
+        denominator = func.sum(
+            case((MetricPoint.metric_key == kpi.denominator_key, MetricPoint.value), else_=0.0)
+        )
+        value = numerator / func.nullif(denominator, 0.0)
+    else:  # last: the total of the latest day with data in the period
+        latest = (
+            select(bucket.label("period"), func.max(MetricPoint.day).label("day"))
+            .where(*where)
+            .group_by(bucket)
+            .subquery()
+        )
+        stmt = (
+            select(latest.c.period, func.sum(MetricPoint.value))
+            .join(latest, MetricPoint.day == latest.c.day)
+            .where(*where)
+            .group_by(latest.c.period)
+        )
+        return {_as_date(p): v for p, v in uow.session.execute(stmt) if p is not None}
+    stmt = select(bucket, value).where(*where).group_by(bucket)
+    wanted = set(starts)
+    return {
+        _as_date(p): (float(v) if v is not None else None)
+        for p, v in uow.session.execute(stmt)
+        if _as_date(p) in wanted
+    }
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
+
+
+# The rollup
+
+
+@dataclass(frozen=True)
+class RollupResult:
+    kpis: int
+    values: int
+    status_changes: int
+
+
+def _upsert(uow: UnitOfWork, rows: list[dict]) -> None:
+    if not rows:
+        return
+    dialect = uow.session.get_bind().dialect.name
+    insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
+    stmt = insert(KpiValue).values(rows)
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[KpiValue.kpi_id, KpiValue.period_start],
+        set_={
+            name: stmt.excluded[name]
+            for name in (
+                "period_end",
+                "actual",
+                "target",
+                "baseline",
+                "attainment",
+                "status",
+                "computed_at",
+            )
+        },
+    )
+    uow.session.execute(stmt)
+
+
+def rollup_kpi(
+    uow: UnitOfWork,
+    kpi: Kpi,
+    strategy: Strategy,
+    *,
+    fiscal_start_month: int,
+    today: date,
+    changed_days: set[date] | None,
+) -> tuple[int, int]:
+    """Recompute one KPI's values; ``changed_days`` None means every period. (values, changes)"""
+    last_day = min(strategy.period_end, today)
+    starts = kpi_rules.periods_between(
+        strategy.period_start, last_day, kpi.period, fiscal_start_month
+    )
+    if changed_days is not None:
+        touched = {kpi_rules.period_start(d, kpi.period, fiscal_start_month) for d in changed_days}
+        starts = [s for s in starts if s in touched]
+    if not starts:
+        return 0, 0
+    found = actuals(uow, kpi, starts, fiscal_start_month)
+    before = dict(
+        uow.session.execute(
+            select(KpiValue.period_start, KpiValue.status).where(
+                KpiValue.kpi_id == kpi.id, KpiValue.period_start.in_(starts)
+            )
+        ).all()
+    )
+    now = utcnow()
+    rows, changes = [], []
+    for start in starts:
+        end = kpi_rules.period_end(start, kpi.period)
+        actual = found.get(start)
+        evaluation = kpi_rules.evaluate(
+            actual=actual,
+            target=float(kpi.target),
+            direction=kpi.direction,
+            aggregation=kpi.aggregation,
+            start=start,
+            end=end,
+            today=today,
+        )
+        rows.append(
+            {
+                "id": new_id(),
+                "organisation_id": kpi.organisation_id,
+                "kpi_id": kpi.id,
+                "period_start": start,
+                "period_end": end,
+                "actual": actual,
+                "target": float(kpi.target),
+                "baseline": float(kpi.baseline) if kpi.baseline is not None else None,
+                "attainment": evaluation.attainment,
+                "status": evaluation.status,
+                "computed_at": now,
+            }
+        )
+        if before.get(start) != evaluation.status:
+            changes.append(
+                KpiStatusChange(
+                    organisation_id=kpi.organisation_id,
+                    kpi_id=kpi.id,
+                    period_start=start,
+                    from_status=before.get(start),
+                    to_status=evaluation.status,
+                )
+            )
+    _upsert(uow, rows)
+    uow.session.add_all(changes)
+    return len(rows), len(changes)
+
+
+def run_rollup(
+    uow: UnitOfWork,
+    organisation_id: uuid.UUID,
+    *,
+    full: bool = False,
+    today: date | None = None,
+    lookback: timedelta = LOOKBACK,
+) -> RollupResult:
+    """Bring the organisation's KPI values up to date (idempotent)."""
+    uow.scope(organisation_id)
+    session = uow.session
+    started = utcnow()
+    organisation = session.get(Organisation, organisation_id)
+    if organisation is None:
+        return RollupResult(0, 0, 0)
+    state = session.get(RollupState, organisation_id)
+    changed_days: set[date] | None = None
+    if state is not None and not full:
+        changed_days = set(
+            session.scalars(
+                select(MetricPoint.day)
+                .where(MetricPoint.updated_at > state.rolled_up_at - lookback)
+                .distinct()
+            )
+        )
+    today = today or _today(organisation)
+    pairs = session.execute(
+        select(Kpi, Strategy)
+        .join(Objective, Objective.id == Kpi.objective_id)
+        .join(Strategy, Strategy.id == Objective.strategy_id)
+        .where(Strategy.status != "archived")
+        .order_by(Kpi.id)
+    ).all()
+    values = changes = 0
+    if changed_days is None or changed_days:
+        for kpi, strategy in pairs:
+            written, changed = rollup_kpi(
+                uow,
+                kpi,
+                strategy,
+                fiscal_start_month=organisation.fiscal_year_start_month,
+                today=today,
+                changed_days=changed_days,
+            )
+            values += written
+            changes += changed
+    if state is None:
+        session.add(RollupState(organisation_id=organisation_id, rolled_up_at=started))
+    else:
+        state.rolled_up_at = started
+    uow.commit()
+    return RollupResult(len(pairs), values, changes)
+
+
+def _today(organisation: Organisation) -> date:
+    """Today in the organisation's time zone: what 'elapsed' means for its periods."""
+    return datetime.now(ZoneInfo(organisation.timezone)).date()

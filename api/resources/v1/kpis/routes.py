@@ -1,9 +1,15 @@
 from flask.views import MethodView
 
+from api.domain.metrics import kpi_values
 from api.domain.strategy import objectives as service
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
-from api.resources.v1.kpis.schemas import KpiSchema, KpiUpdateSchema
+from api.resources.v1.kpis.schemas import (
+    KpiSchema,
+    KpiUpdateSchema,
+    KpiValueArgsSchema,
+    KpiValueListSchema,
+)
 
 blp = Blueprint(
     "kpis",
@@ -35,3 +41,18 @@ class KpiById(MethodView):
     def delete(self, tenant, kpi_id):
         """Delete a KPI"""
         service.delete_kpi(uow(), tenant, kpi_id)
+
+
+@blp.route("/<uuid:kpi_id>/values")
+class KpiValues(MethodView):
+    @blp.operation("kpis_values", scope="metrics:read")
+    @blp.arguments(KpiValueArgsSchema, location="query")
+    @blp.response(200, KpiValueListSchema)
+    def get(self, args, tenant, kpi_id):
+        """A KPI's values by period, oldest first
+
+        Computed by the rollups from metric points: after new points, values
+        follow within moments (a queued rollup), and a nightly full rollup
+        recomputes every period.
+        """
+        return {"items": kpi_values.list_values(uow(), tenant, kpi_id, **args)}

@@ -60,3 +60,44 @@ class KpiSchema(EntitySchema, KpiFields):
 class KpiUpdateSchema(KpiFields):
     class Meta:
         name = "KpiUpdate"
+
+
+class KpiValueSchema(ma.Schema):
+    class Meta:
+        name = "KpiValue"
+
+    kpi_id = ma.fields.UUID()
+    period_start = ma.fields.Date()
+    period_end = ma.fields.Date()
+    actual = ma.fields.Float(allow_none=True, metadata={"description": "null: no data"})
+    target = ma.fields.Float()
+    baseline = ma.fields.Float(allow_none=True)
+    attainment = ma.fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "actual / expected (decrease KPIs: expected / actual); expected is "
+            "the target, pro-rated over the elapsed part of the period for sum KPIs"
+        },
+    )
+    status = ma.fields.String(
+        metadata={
+            "description": "on_track (attainment ≥ 100 %), at_risk (≥ 80 %), off_track, or no_data"
+        }
+    )
+    computed_at = ma.fields.DateTime()
+
+
+class KpiValueListSchema(ma.Schema):
+    class Meta:
+        name = "KpiValueList"
+
+    items = ma.fields.List(ma.fields.Nested(KpiValueSchema))
+
+
+class KpiValueArgsSchema(ma.Schema):
+    since = ma.fields.Date(
+        data_key="from", metadata={"description": "Periods starting on or after this day"}
+    )
+    until = ma.fields.Date(
+        data_key="to", metadata={"description": "Periods starting on or before this day"}
+    )

@@ -1,6 +1,7 @@
 from flask import url_for
 from flask.views import MethodView
 
+from api.domain.metrics import kpi_values
 from api.domain.strategy import objectives as objective_service
 from api.domain.strategy import service
 from api.domain.strategy.service import StrategyFilter
@@ -14,6 +15,7 @@ from api.resources.v1.strategies.schemas import (
     StrategySchema,
     StrategyUpdateSchema,
 )
+from api.resources.v1.strategies.scorecard import ScorecardSchema, scorecard_body
 from api.resources.v1.strategies.summary import StrategySummarySchema, summary_body
 
 blp = Blueprint(
@@ -120,6 +122,19 @@ class StrategySummary(MethodView):
         preconditions are met.
         """
         return summary_body(strategy_summary(uow(), tenant, strategy_id))
+
+
+@blp.route("/<uuid:strategy_id>/scorecard")
+class StrategyScorecard(MethodView):
+    @blp.operation("strategies_scorecard", scope="metrics:read")
+    @blp.response(200, ScorecardSchema)
+    def get(self, tenant, strategy_id):
+        """The strategy's scorecard
+
+        Every objective with its KPIs, each KPI's latest value and status, and
+        the trend of its last six periods.
+        """
+        return scorecard_body(kpi_values.scorecard(uow(), tenant, strategy_id))
 
 
 @blp.route("/<uuid:strategy_id>/objectives")

@@ -1,0 +1,264 @@
+"""Rollups against values computed independently, on a real PostgreSQL session."""
+
+from collections import defaultdict
+from datetime import date, timedelta
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import select
+
+from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
+from api.domain.channels.models import Channel
+from api.domain.metrics import kpi_rules
+from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, dimensions_of
+from api.domain.metrics.rollups import run_rollup
+from api.domain.strategy import objectives, service
+
+YEAR_END = date(2027, 12, 31)
+
+
+def tenant_of(org) -> Tenant:
+    grant = Grant(org.id, "owner", ROLE_SCOPES["owner"])
+    return Tenant(org.id, Principal("api_key", {org.id: grant}, org.owner_id), grant)
+
+
+class World:
+    """An organisation with a 2027 strategy, one objective and a channel."""
+
+    def __init__(self, factory):
+        self.factory = factory
+        self.org = factory.organisation()
+        self.tenant = tenant_of(self.org)
+        with self.uow() as uow:
+            strategy = service.create_strategy(
+                uow,
+                self.tenant,
+                {"name": "2027", "period_start": date(2027, 1, 1), "period_end": YEAR_END},
+            )
+        with self.uow() as uow:
+            self.objective_id = objectives.create_objective(
+                uow, self.tenant, strategy.id, {"title": "O", "business_outcome": "sales"}
+            ).id
+        with self.uow() as uow:
+            channel = Channel(
+                kind="linkedin", mode="conversational", purposes=["marketing"], name="L"
+            )
+            uow.session.add(channel)
+            uow.commit()
+            self.channel_id = channel.id
+
+    def uow(self):
+        uow = self.factory.uow()
+        uow.scope(self.org.id)
+        return uow
+
+    def kpi(self, **fields):
+        values = {"name": "K", "target": 100.0, "period": "month", **fields}
+        with self.uow() as uow:
+            return objectives.create_kpi(uow, self.tenant, self.objective_id, values).id
+
+    def points(self, rows):
+        """rows: (metric_key, day, value, channel?)"""
+        with self.uow() as uow:
+            for key, day, value, *channel in rows:
+                channel_id = self.channel_id if channel else None
+                uow.session.add(
+                    MetricPoint(
+                        metric_key=key,
+                        day=day,
+                        value=value,
+                        channel_id=channel_id,
+                        source="api",
+                        dimensions=dimensions_of(channel_id, None, None),
+                    )
+                )
+            uow.commit()
+
+    def rollup(self, **kwargs):
+        with self.factory.uow() as uow:
+            return run_rollup(uow, self.org.id, today=YEAR_END, **kwargs)
+
+    def values(self, kpi_id):
+        with self.uow() as uow:
+            rows = uow.session.scalars(
+                select(KpiValue).where(KpiValue.kpi_id == kpi_id).order_by(KpiValue.period_start)
+            )
+            return {v.period_start: v for v in rows}
+
+
+@pytest.fixture
+def world(factory):
+    return World(factory)
+
+
+def test_sum_avg_last_and_ratio_per_month(world):
+    sums = world.kpi(metric_key="leads", aggregation="sum")
+    avgs = world.kpi(metric_key="followers", aggregation="avg")
+    lasts = world.kpi(metric_key="followers", aggregation="last")
+    ratio = world.kpi(
+        metric_key=None,
+        aggregation="ratio",
+        numerator_key="conversions",
+        denominator_key="leads",
+        target=0.1,
+    )
+    world.points(
+        [
+            ("leads", date(2027, 3, 1), 10.0),
+            ("leads", date(2027, 3, 1), 5.0, "channel"),
+            ("leads", date(2027, 3, 20), 25.0),
+            ("conversions", date(2027, 3, 9), 4.0),
+            ("followers", date(2027, 3, 2), 100.0),
+            ("followers", date(2027, 3, 30), 130.0),
+            ("followers", date(2027, 3, 30), 20.0, "channel"),
+            ("leads", date(2027, 4, 2), 7.0),
+        ]
+    )
+
+    world.rollup()
+
+    march = date(2027, 3, 1)
+    assert world.values(sums)[march].actual == 40.0
+    assert world.values(sums)[date(2027, 4, 1)].actual == 7.0
+    assert world.values(avgs)[march].actual == (100 + 130 + 20) / 2  # per day with data
+    assert world.values(lasts)[march].actual == 150.0  # the latest day's total
+    assert world.values(ratio)[march].actual == pytest.approx(4 / 40)
+    assert world.values(ratio)[date(2027, 4, 1)].actual == 0.0
+    assert world.values(sums)[date(2027, 5, 1)].status == "no_data"
+    assert len(world.values(sums)) == 12  # every month of the strategy up to today
+
+
+def test_statuses_against_the_target(world):
+    kpi = world.kpi(metric_key="leads", target=100.0)
+    fewer = world.kpi(metric_key="support_tickets", target=50.0, direction="decrease")
+    world.points(
+        [
+            ("leads", date(2027, 1, 5), 120.0),
+            ("leads", date(2027, 2, 5), 85.0),
+            ("leads", date(2027, 3, 5), 10.0),
+            ("support_tickets", date(2027, 1, 5), 40.0),
+            ("support_tickets", date(2027, 2, 5), 70.0),
+        ]
+    )
+
+    world.rollup()
+
+    statuses = {d.month: v.status for d, v in world.values(kpi).items() if d.month <= 4}
+    assert statuses == {1: "on_track", 2: "at_risk", 3: "off_track", 4: "no_data"}
+    assert world.values(fewer)[date(2027, 1, 1)].status == "on_track"
+    assert world.values(fewer)[date(2027, 2, 1)].status == "off_track"  # 50/70 < 80 %
+
+
+def test_channel_filter(world):
+    kpi = world.kpi(metric_key="leads", channel_id=world.channel_id)
+    world.points([("leads", date(2027, 6, 1), 3.0, "channel"), ("leads", date(2027, 6, 1), 9.0)])
+
+    world.rollup()
+
+    assert world.values(kpi)[date(2027, 6, 1)].actual == 3.0
+
+
+def test_incremental_rollup_touches_only_changed_periods_and_records_status_changes(world):
+    kpi = world.kpi(metric_key="leads", target=10.0)
+    world.points([("leads", date(2027, 1, 5), 20.0)])
+    world.rollup()
+    january = world.values(kpi)[date(2027, 1, 1)]
+    february_computed = world.values(kpi)[date(2027, 2, 1)].computed_at
+
+    world.points([("leads", date(2027, 2, 5), 20.0)])
+    result = world.rollup(lookback=timedelta(0))
+
+    assert result.values == 1
+    values = world.values(kpi)
+    assert values[date(2027, 1, 1)].computed_at == january.computed_at
+    assert values[date(2027, 2, 1)].computed_at > february_computed
+    assert values[date(2027, 2, 1)].status == "on_track"
+    with world.uow() as uow:
+        changes = uow.session.execute(
+            select(
+                KpiStatusChange.period_start, KpiStatusChange.from_status, KpiStatusChange.to_status
+            )
+            .where(KpiStatusChange.kpi_id == kpi, KpiStatusChange.period_start == date(2027, 2, 1))
+            .order_by(KpiStatusChange.created_at)
+        ).all()
+    assert [(c.from_status, c.to_status) for c in changes] == [
+        (None, "no_data"),
+        ("no_data", "on_track"),
+    ]
+
+
+def test_running_a_rollup_twice_gives_the_same_rows(world):
+    kpi = world.kpi(metric_key="leads")
+    world.points([("leads", date(2027, 5, 5), 50.0)])
+    world.rollup(full=True)
+    first = {d: (v.actual, v.status) for d, v in world.values(kpi).items()}
+
+    world.rollup(full=True)
+
+    assert {d: (v.actual, v.status) for d, v in world.values(kpi).items()} == first
+
+
+def reference(points, aggregation, period, numerator="a", denominator="b", key="a"):
+    """Pure Python: the same aggregation, from the raw points."""
+    buckets = defaultdict(list)
+    for metric, day, value in points:
+        buckets[kpi_rules.period_start(day, period)].append((metric, day, value))
+    out = {}
+    for start, rows in buckets.items():
+        if aggregation == "ratio":
+            den = sum(v for m, _, v in rows if m == denominator)
+            out[start] = (sum(v for m, _, v in rows if m == numerator) / den) if den else None
+            continue
+        rows = [r for r in rows if r[0] == key]
+        if not rows:
+            continue
+        if aggregation == "sum":
+            out[start] = sum(v for *_, v in rows)
+        elif aggregation == "avg":
+            out[start] = sum(v for *_, v in rows) / len({d for _, d, _ in rows})
+        else:
+            latest = max(d for _, d, _ in rows)
+            out[start] = sum(v for _, d, v in rows if d == latest)
+    return out
+
+
+POINTS = st.lists(
+    st.tuples(
+        st.sampled_from(["leads", "conversions"]),
+        st.dates(min_value=date(2027, 1, 1), max_value=date(2027, 12, 31)),
+        st.integers(min_value=0, max_value=1000).map(float),
+    ),
+    min_size=1,
+    max_size=40,
+    unique_by=lambda p: (p[0], p[1]),
+)
+
+
+@settings(
+    max_examples=25, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    points=POINTS,
+    aggregation=st.sampled_from(["sum", "avg", "last", "ratio"]),
+    period=st.sampled_from(["week", "month", "quarter"]),
+)
+def test_sql_rollups_match_a_python_reference(factory, points, aggregation, period):
+    world = World(factory)
+    fields = (
+        {"metric_key": "leads"}
+        if aggregation != "ratio"
+        else {"metric_key": None, "numerator_key": "conversions", "denominator_key": "leads"}
+    )
+    kpi = world.kpi(aggregation=aggregation, period=period, **fields)
+    world.points(points)
+
+    world.rollup(full=True)
+
+    expected = reference(
+        points, aggregation, period, numerator="conversions", denominator="leads", key="leads"
+    )
+    actual = {d: v.actual for d, v in world.values(kpi).items() if v.actual is not None}
+    assert actual.keys() == {d for d, v in expected.items() if v is not None}
+    for day, value in actual.items():
+        assert value == pytest.approx(expected[day])
