@@ -11,7 +11,7 @@ from __future__ import annotations
 import uuid
 from typing import TypeVar
 
-from sqlalchemy import ForeignKey, ForeignKeyConstraint, event
+from sqlalchemy import ForeignKey, ForeignKeyConstraint, event, select
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with_loader_criteria
 
 from api.domain.errors import NotFound
@@ -64,6 +64,16 @@ def get(
     if obj is None:
         raise NotFound(f"{what or model.__name__} {id_} not found")
     return obj
+
+
+def any_row(session: Session, stmt) -> bool:
+    """Whether ``stmt`` (an ORM select of a tenant model) finds a row.
+
+    Use this rather than a bare ``exists().where(...)``: a SELECT with no ORM
+    entity of its own is not an ORM statement, so the scoping criteria would
+    not reach the tables inside it.
+    """
+    return bool(session.scalar(select(stmt.exists())))
 
 
 def install(factory) -> None:

@@ -100,3 +100,20 @@ def test_the_database_refuses_a_membership_of_a_missing_organisation(database, f
         session.add(Membership(organisation_id=uuid.uuid4(), user_id=user_id, role="analyst"))
         with pytest.raises(IntegrityError):
             session.flush()
+
+
+def test_any_row_is_scoped_where_a_bare_exists_is_not(database, orgs):
+    from sqlalchemy import exists, or_
+
+    a, b = orgs
+    with database.session() as session:
+        b_owner = session.scalar(
+            select(Membership.id).where(
+                Membership.organisation_id == b.id, Membership.role == "owner"
+            )
+        )
+    with scoped(database, a) as session:
+        assert not tenancy.any_row(session, select(Membership.id).where(Membership.id == b_owner))
+        # Why any_row exists: this SELECT with no entity of its own escapes the scoping.
+        leaky = exists().where(or_(Membership.id == b_owner, Membership.id == b_owner))
+        assert session.scalar(select(leaky))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import exists, select
+from sqlalchemy import select
 
 from api.domain import tenancy
 from api.domain.access import Tenant
@@ -75,13 +75,12 @@ def update_channel(
 def delete_channel(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> None:
     """Only a channel nothing refers to is deleted; one with campaigns or data is archived."""
     channel = get_channel(uow, tenant, channel_id)
-    in_use = uow.session.scalar(
-        select(
-            exists().where(CampaignChannel.channel_id == channel.id)
-            | exists().where(ContentItem.channel_id == channel.id)
-            | exists().where(MetricPoint.channel_id == channel.id)
-            | exists().where(Mention.channel_id == channel.id)
-        )
+    in_use = any(
+        tenancy.any_row(uow.session, select(model.id).where(model.channel_id == channel.id))
+        for model in (ContentItem, MetricPoint, Mention)
+    ) or tenancy.any_row(
+        uow.session,
+        select(CampaignChannel.campaign_id).where(CampaignChannel.channel_id == channel.id),
     )
     if in_use:
         raise Conflict(
