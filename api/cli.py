@@ -170,3 +170,7 @@ def spec(output: Path, check: bool) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(document)
     click.echo(f"wrote {output}")
+
+
+if __name__ == "__main__":
+    main()

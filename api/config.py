@@ -39,6 +39,10 @@ class Settings:
     statement_timeout_ms: int = 15_000
     log_level: str = "INFO"
     idempotency_ttl_hours: int = 24
+    # Where uploaded imports wait for their job: shared by API and worker processes.
+    upload_dir: str = "var/uploads"
+    # One view (CSV imports) accepts bodies up to this size; all others max_body_bytes.
+    max_import_bytes: int = 209_715_200
 
     # environment variable → (attribute, parser)
     ENV = {
@@ -51,6 +55,8 @@ class Settings:
         "CLOVER_STATEMENT_TIMEOUT_MS": "statement_timeout_ms",
         "CLOVER_LOG_LEVEL": "log_level",
         "CLOVER_IDEMPOTENCY_TTL_HOURS": "idempotency_ttl_hours",
+        "CLOVER_UPLOAD_DIR": "upload_dir",
+        "CLOVER_MAX_IMPORT_BYTES": "max_import_bytes",
     }
 
     @classmethod
@@ -91,6 +97,9 @@ class Settings:
         ttl = self.idempotency_ttl_hours
         if isinstance(ttl, str):
             ttl = _int("CLOVER_IDEMPOTENCY_TTL_HOURS", ttl, 1)
+        max_import = self.max_import_bytes
+        if isinstance(max_import, str):
+            max_import = _int("CLOVER_MAX_IMPORT_BYTES", max_import, 1024)
         if self.environment not in ("development", "test", "production"):
             raise SettingsError(
                 f"CLOVER_ENV must be development, test or production, got {self.environment!r}"
@@ -112,6 +121,7 @@ class Settings:
             max_body_bytes=max_body,
             statement_timeout_ms=timeout,
             idempotency_ttl_hours=ttl,
+            max_import_bytes=max_import,
             log_level=self.log_level.upper(),
         )
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import uuid
 
+from rq import get_current_job
+
 from api.domain.jobs import service as jobs
-from api.domain.metrics import rollups
+from api.domain.metrics import imports, rollups
 from api.domain.organisations import service as organisations
 from workers import runtime
 
@@ -38,3 +40,26 @@ def rollup_kpis(organisation_id: str, full: bool = False, job_id: str | None = N
             uow.scope(organisation)
             jobs.finish_job(uow, tracked, counts=counts)
     return counts
+
+
+def import_metric_points(organisation_id: str, job_id: str) -> dict:
+    """Read an uploaded CSV into metric points, reporting on its Job (safe to run twice).
+
+    An unexpected error leaves the job running for RQ's retry, which resumes at the
+    last checkpoint; on the last attempt (or in-process) the job is marked failed.
+    """
+    organisation, job = uuid.UUID(organisation_id), uuid.UUID(job_id)
+    try:
+        with runtime.unit_of_work() as uow:
+            uow.scope(organisation)
+            return imports.run_import(uow, job).counts
+    except Exception as error:
+        current = get_current_job()
+        if current is not None and current.retries_left:
+            raise
+        with runtime.unit_of_work() as uow:
+            uow.scope(organisation)
+            imports.fail_import(
+                uow, job, f"the import stopped unexpectedly ({type(error).__name__}); it was logged"
+            )
+        raise

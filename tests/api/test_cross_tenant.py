@@ -6,6 +6,7 @@ import re
 import pytest
 
 from api.db import database_for
+from api.domain.jobs.service import create_job
 from tests.api import builders
 from tests.factories import Factory
 
@@ -48,6 +49,22 @@ def first_org(app, settings):
         client.post(org.url(f"/campaigns/{reviewed['id']}/reviews"), headers=org.headers, json={})
     )
     item = builders.content_item(client, org, campaign["id"], channel["id"])
+    with factory.uow() as work:  # a job, without leaving an upload or a queued RQ job behind
+        work.scope(org.id)
+        job_id = str(create_job(work, kind="import").id)
+        work.commit()
+    mention = builders.created(
+        client.post(
+            org.url("/mentions"), headers=org.headers, json={**MENTION, "channel_id": channel["id"]}
+        )
+    )
+    definition = builders.created(
+        client.post(
+            org.url("/metric-definitions"),
+            headers=org.headers,
+            json={"key": "first_only_metric", "name": "First only"},
+        )
+    )
     ids = {
         "channel_id": channel["id"],
         "campaign_id": campaign["id"],
@@ -61,12 +78,16 @@ def first_org(app, settings):
         "audience_id": builders.audience(client, org)["id"],
         "resource_id": builders.resource(client, org)["id"],
         "assessment_id": assessment["id"],
+        "metric_key": definition["key"],
+        "job_id": job_id,
+        "mention_id": mention["id"],
     }
     return org, ids
 
 
 STRATEGY = {"name": "Taken", "period_start": "2027-01-01", "period_end": "2027-12-31"}
 OBJECTIVE = {"title": "Planted", "business_outcome": "sales"}
+MENTION = {"channel_id": "{channel_id}", "text": "Planted", "posted_at": "2027-03-01T09:00:00Z"}
 
 # Every operation on a tenant path, with a body that would be valid for the owner.
 OPERATIONS = [
@@ -159,6 +180,36 @@ OPERATIONS = [
     ("POST", "/content-items/{item_id}/transition", {"to": "drafting"}),
     ("GET", "/content-items/{item_id}/history", None),
     ("GET", "/plan", None),
+    (
+        "POST",
+        "/metric-points/batch",
+        {"points": [{"metric_key": "reach", "day": "2027-01-04", "value": 1}]},
+    ),
+    ("GET", "/metric-points", None),
+    ("GET", "/metric-series", None),
+    ("GET", "/metric-definitions", None),
+    ("POST", "/metric-definitions", {"key": "planted_metric", "name": "Planted"}),
+    ("GET", "/metric-definitions/{metric_key}", None),
+    ("DELETE", "/metric-definitions/{metric_key}", None),
+    ("GET", "/kpis/{kpi_id}/values", None),
+    ("POST", "/rollups", None),
+    ("GET", "/strategies/{strategy_id}/scorecard", None),
+    ("GET", "/jobs", None),
+    ("GET", "/jobs/{job_id}", None),
+    ("GET", "/jobs/{job_id}/errors", None),
+    ("POST", "/imports", None),
+    ("GET", "/mentions", None),
+    ("POST", "/mentions", MENTION),
+    (
+        "POST",
+        "/mentions/batch",
+        {
+            "channel_id": "{channel_id}",
+            "mentions": [{"text": "Planted", "posted_at": "2027-03-01T09:00:00Z"}],
+        },
+    ),
+    ("GET", "/mentions/{mention_id}", None),
+    ("PATCH", "/mentions/{mention_id}", {"topic": "competitor"}),
 ]
 
 

@@ -153,3 +153,31 @@ def test_from_env_reads_the_process_environment_by_default(monkeypatch):
 
     monkeypatch.delenv("CLOVER_NOT_A_SETTING")
     assert Settings.from_env().statement_timeout_ms == 1234
+
+
+def test_imports_default_to_var_uploads_and_200_mb():
+    settings = Settings.from_env({})
+
+    assert settings.upload_dir == "var/uploads"
+    assert settings.max_import_bytes == 209_715_200
+
+
+def test_the_upload_directory_and_import_size_are_read_from_the_environment():
+    settings = Settings.from_env(
+        {"CLOVER_UPLOAD_DIR": "/srv/clover/uploads", "CLOVER_MAX_IMPORT_BYTES": "5000000"}
+    )
+
+    assert settings.upload_dir == "/srv/clover/uploads"
+    assert settings.max_import_bytes == 5_000_000
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("200MB", "CLOVER_MAX_IMPORT_BYTES must be an integer, got '200MB'"),
+        ("10", "CLOVER_MAX_IMPORT_BYTES must be at least 1024"),
+    ],
+)
+def test_a_bad_import_size_is_rejected(value, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({"CLOVER_MAX_IMPORT_BYTES": value})

@@ -22,10 +22,11 @@ FIELDS = ("what_worked", "what_did_not_work", "actions", "quick_win")
 
 
 def review_exists(uow: UnitOfWork, campaign: Campaign) -> bool:
-    return uow.session.scalar(
-        select(
-            exists().where(Review.campaign_id == campaign.id, Review.cycle == campaign.pdca_cycle)
-        )
+    return tenancy.any_row(
+        uow.session,
+        select(Review.id).where(
+            Review.campaign_id == campaign.id, Review.cycle == campaign.pdca_cycle
+        ),
     )
 
 

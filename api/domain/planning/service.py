@@ -13,40 +13,17 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Date, func, select
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy import func, select
 
 from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel
 from api.domain.content.models import ContentItem
+from api.domain.periods import add_months, month_start
 from api.domain.resourcing.models import Resource
 from api.domain.uow import UnitOfWork
 
 MAX_MONTHS = 24
-
-
-class month_start(FunctionElement):
-    """The first day of the month of a date, in SQL."""
-
-    type = Date()
-    inherit_cache = True
-
-
-@compiles(month_start, "postgresql")
-def _month_start_pg(element, compiler, **kw):
-    return f"CAST(date_trunc('month', {compiler.process(element.clauses, **kw)}) AS DATE)"
-
-
-@compiles(month_start, "sqlite")
-def _month_start_sqlite(element, compiler, **kw):
-    return f"date({compiler.process(element.clauses, **kw)}, 'start of month')"
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
 
 
 def weeks_in(month: date) -> float:

@@ -1,0 +1,276 @@
+"""Mentions: what people say about the company, its competitors and its industry.
+
+A mention's (channel, external id) names it: sending it again updates the fields
+it carries. Its sentiment is scored from its text unless a score is supplied.
+Every write recomputes the derived metric points of the (day, channel) slots it
+touched (``derived.refresh``) and asks for a KPI rollup.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+
+from sqlalchemy import select
+
+from api.domain import tenancy
+from api.domain.access import Tenant
+from api.domain.base import check_version
+from api.domain.channels.models import Channel
+from api.domain.editing import apply_changes
+from api.domain.errors import RuleViolation
+from api.domain.mentions import derived, sentiment
+from api.domain.mentions.models import Mention
+from api.domain.metrics.rollups import request_rollup
+from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.uow import UnitOfWork
+
+MAX_BATCH = 1000
+# What a correction or a re-sent mention may change; channel and external id name it.
+EDITABLE = ("author", "text", "url", "posted_at", "topic", "sentiment_score")
+_KEPT = object()
+
+
+@dataclass(frozen=True)
+class MentionFilter:
+    channel_id: uuid.UUID | None = None
+    topic: str | None = None
+    sentiment_label: str | None = None
+    posted_from: datetime | None = None
+    posted_to: datetime | None = None
+    q: str | None = None
+
+
+@dataclass(frozen=True)
+class InvalidItem:
+    """A batch item its entrypoint could not parse: rejected with its index and these errors."""
+
+    errors: dict
+
+
+@dataclass(frozen=True)
+class Rejected:
+    index: int
+    reason: str
+    errors: dict = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Accepted:
+    index: int
+    id: uuid.UUID
+    outcome: str  # "inserted" or "updated"
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    accepted: list[Accepted]
+    rejected: list[Rejected]
+
+    @property
+    def inserted(self) -> int:
+        return sum(1 for a in self.accepted if a.outcome == "inserted")
+
+    @property
+    def updated(self) -> int:
+        return sum(1 for a in self.accepted if a.outcome == "updated")
+
+
+# Reads
+
+
+def get_mention(*, uow: UnitOfWork, tenant: Tenant, mention_id: uuid.UUID) -> Mention:
+    return tenancy.get(uow.session, Mention, mention_id, what="mention")
+
+
+def _like(text: str) -> str:
+    """A contains-pattern matching ``text`` literally (``%`` and ``_`` escaped)."""
+    escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"
+
+
+def list_mentions(
+    *, uow: UnitOfWork, tenant: Tenant, filters: MentionFilter, page: PageRequest
+) -> Page[Mention]:
+    """Most recently recorded first."""
+    stmt = select(Mention)
+    for column, value in (
+        (Mention.channel_id, filters.channel_id),
+        (Mention.topic, filters.topic),
+        (Mention.sentiment_label, filters.sentiment_label),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if filters.posted_from:
+        stmt = stmt.where(Mention.posted_at >= filters.posted_from)
+    if filters.posted_to:
+        stmt = stmt.where(Mention.posted_at < filters.posted_to)
+    if filters.q:
+        # ILIKE on PostgreSQL, lower(…) LIKE lower(…) on SQLite.
+        stmt = stmt.where(Mention.text.ilike(_like(filters.q), escape="\\"))
+    return paginate(uow.session, stmt, Mention.id, page, newest_first=True)
+
+
+# Writes
+
+
+def _in_utc(values: dict) -> dict:
+    """Times are kept and shown in UTC, whatever offset they were sent with."""
+    if values.get("posted_at") is None:
+        return values
+    return {**values, "posted_at": values["posted_at"].astimezone(UTC)}
+
+
+def _new(data: dict) -> Mention:
+    values = {"author": "", "topic": "company", **_in_utc(data)}
+    score = values.pop("sentiment_score", None)
+    value, label = sentiment.assess(values["text"], score)
+    return Mention(**values, sentiment_score=value, sentiment_label=label)
+
+
+def _change(mention: Mention, changes: dict) -> None:
+    """Apply ``changes``; the score is kept, given, or (null, or a new text) re-scored."""
+    changes = _in_utc(changes)
+    given = changes.pop("sentiment_score", _KEPT)
+    new_text = "text" in changes and changes["text"] != mention.text
+    apply_changes(mention, changes, EDITABLE)
+    if given is not _KEPT and given is not None:
+        mention.sentiment_score = float(given)
+    elif given is None or new_text:
+        mention.sentiment_score = sentiment.score(mention.text)
+    mention.sentiment_label = sentiment.label(mention.sentiment_score)
+
+
+def _by_external_id(uow: UnitOfWork, keys: set[tuple[uuid.UUID, str]]) -> dict:
+    if not keys:
+        return {}
+    found = uow.session.scalars(
+        select(Mention).where(
+            Mention.channel_id.in_({channel for channel, _ in keys}),
+            Mention.external_id.in_({external for _, external in keys}),
+        )
+    )
+    by_key = {(m.channel_id, m.external_id): m for m in found}
+    return {key: mention for key, mention in by_key.items() if key in keys}
+
+
+def _save(uow: UnitOfWork, tenant: Tenant, slots: Iterable[derived.Slot]) -> None:
+    """Flush, bring the derived metric points in step, queue a rollup and commit."""
+    uow.flush()
+    derived.refresh(uow.session, tenant.organisation_id, slots)
+    request_rollup(uow, tenant.organisation_id)
+    uow.commit()
+
+
+def _key(data: dict) -> tuple[uuid.UUID, str] | None:
+    return (data["channel_id"], data["external_id"]) if data.get("external_id") else None
+
+
+def create_mention(*, uow: UnitOfWork, tenant: Tenant, data: dict) -> tuple[Mention, bool]:
+    """Record a mention, or update the one with the same channel and external id.
+
+    Returns the mention and whether it is new.
+    """
+    tenancy.get(uow.session, Channel, data["channel_id"], what="channel")
+    key = _key(data)
+    mention = _by_external_id(uow, {key}).get(key) if key else None
+    created = mention is None
+    slots = set()
+    if created:
+        mention = _new(data)
+        uow.session.add(mention)
+    else:
+        slots.add(derived.slot_of(mention))
+        _change(mention, {k: v for k, v in data.items() if k in EDITABLE})
+    slots.add(derived.slot_of(mention))
+    _save(uow, tenant, slots)
+    return mention, created
+
+
+def create_batch(
+    *,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    items: Sequence[dict | InvalidItem],
+    channel_id: uuid.UUID | None = None,
+) -> BatchResult:
+    """Record up to MAX_BATCH mentions, applied in order; the invalid ones are rejected.
+
+    ``channel_id`` is the channel of items that name none (404 if not this
+    organisation's). An item whose channel is not found, or that names no channel
+    at all, is rejected; the others are written in one transaction.
+    """
+    if len(items) > MAX_BATCH:
+        raise RuleViolation(
+            f"a batch holds at most {MAX_BATCH} mentions",
+            errors={"mentions": [f"At most {MAX_BATCH} mentions per batch."]},
+        )
+    if channel_id is not None:
+        tenancy.get(uow.session, Channel, channel_id, what="channel")
+    rejected: list[Rejected] = []
+    valid: list[tuple[int, dict]] = []
+    for index, item in enumerate(items):
+        if isinstance(item, InvalidItem):
+            rejected.append(Rejected(index, "invalid mention", item.errors))
+        elif item.get("channel_id", channel_id) is None:
+            rejected.append(
+                Rejected(index, "no channel", {"channel_id": ["Name it here or for the batch."]})
+            )
+        else:
+            valid.append((index, {"channel_id": channel_id, **item}))
+    wanted = {data["channel_id"] for _, data in valid}
+    known = set(uow.session.scalars(select(Channel.id).where(Channel.id.in_(wanted))))
+    existing = _by_external_id(
+        uow, {_key(data) for _, data in valid if _key(data) and data["channel_id"] in known}
+    )
+    slots: set[derived.Slot] = set()
+    written: list[tuple[int, Mention, str]] = []
+    for index, data in valid:
+        if data["channel_id"] not in known:
+            rejected.append(
+                Rejected(
+                    index,
+                    f"channel {data['channel_id']} not found",
+                    {"channel_id": ["Not found."]},
+                )
+            )
+            continue
+        key = _key(data)
+        mention = existing.get(key) if key else None
+        if mention is None:
+            mention, outcome = _new(data), "inserted"
+            uow.session.add(mention)
+            if key:
+                existing[key] = mention  # a later item with this external id updates it
+        else:
+            slots.add(derived.slot_of(mention))
+            _change(mention, {k: v for k, v in data.items() if k in EDITABLE})
+            outcome = "updated"
+        slots.add(derived.slot_of(mention))
+        written.append((index, mention, outcome))
+    if written:
+        _save(uow, tenant, slots)
+    return BatchResult(
+        accepted=[Accepted(index, mention.id, outcome) for index, mention, outcome in written],
+        rejected=sorted(rejected, key=lambda r: r.index),
+    )
+
+
+def update_mention(
+    *,
+    uow: UnitOfWork,
+    tenant: Tenant,
+    mention_id: uuid.UUID,
+    changes: dict,
+    expected_version: int | None = None,
+) -> Mention:
+    """Correct a mention (topic, text, score, time…); its derived points follow."""
+    mention = get_mention(uow=uow, tenant=tenant, mention_id=mention_id)
+    check_version(mention, expected_version)
+    slots = {derived.slot_of(mention)}
+    _change(mention, changes)
+    slots.add(derived.slot_of(mention))
+    _save(uow, tenant, slots)
+    return mention

@@ -1,0 +1,119 @@
+"""Metric definitions: the built-in catalogue plus the keys an organisation defines."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from sqlalchemy import Select, func, or_, select
+
+from api.domain.access import Tenant
+from api.domain.errors import Conflict, NotFound, RuleViolation
+from api.domain.metrics.catalogue import BUILT_IN, BY_KEY
+from api.domain.metrics.models import MetricPoint, OrganisationMetric
+from api.domain.strategy.models import Kpi
+from api.domain.uow import UnitOfWork
+
+KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
+# Keeps the list of definitions one short, unpaged answer.
+MAX_DEFINITIONS = 500
+
+
+@dataclass(frozen=True)
+class Definition:
+    key: str
+    name: str
+    unit: str
+    kind: str
+    funnel_stage: str | None
+    description: str
+    built_in: bool
+
+
+def _built_in(key: str) -> Definition:
+    m = BY_KEY[key]
+    return Definition(m.key, m.name, m.unit, m.kind, m.funnel_stage, m.description, True)
+
+
+def _own(m: OrganisationMetric) -> Definition:
+    return Definition(m.key, m.name, m.unit, m.kind, m.funnel_stage, m.description, False)
+
+
+def known_metric_keys(uow: UnitOfWork) -> set[str]:
+    """Every key the organisation may send points for: built-in and its own."""
+    return set(BY_KEY) | set(uow.session.scalars(select(OrganisationMetric.key)))
+
+
+def kind_of(uow: UnitOfWork, key: str) -> str | None:
+    """count, currency or ratio; None for a key nobody defined."""
+    if key in BY_KEY:
+        return BY_KEY[key].kind
+    return uow.session.scalar(select(OrganisationMetric.kind).where(OrganisationMetric.key == key))
+
+
+def list_definitions(uow: UnitOfWork, tenant: Tenant) -> list[Definition]:
+    own = uow.session.scalars(select(OrganisationMetric).order_by(OrganisationMetric.key))
+    return [_built_in(m.key) for m in BUILT_IN] + [_own(m) for m in own]
+
+
+def _own_definition(uow: UnitOfWork, key: str) -> OrganisationMetric | None:
+    return uow.session.scalar(select(OrganisationMetric).where(OrganisationMetric.key == key))
+
+
+def get_definition(uow: UnitOfWork, tenant: Tenant, key: str) -> Definition:
+    if key in BY_KEY:
+        return _built_in(key)
+    found = _own_definition(uow, key)
+    if found is None:
+        raise NotFound(f"metric definition {key!r} not found")
+    return _own(found)
+
+
+def create_definition(uow: UnitOfWork, tenant: Tenant, data: dict) -> Definition:
+    key = data["key"]
+    if not KEY_PATTERN.match(key):
+        raise RuleViolation(
+            "invalid metric key",
+            errors={"key": ["2 to 64 of a-z, 0-9 and _, starting with a letter."]},
+        )
+    if key in BY_KEY:
+        raise Conflict(f"{key!r} is a built-in metric key")
+    if _own_definition(uow, key) is not None:
+        raise Conflict(f"the organisation already defines the metric key {key!r}")
+    count = uow.session.scalar(select(func.count()).select_from(OrganisationMetric))
+    if count >= MAX_DEFINITIONS:
+        raise RuleViolation(f"an organisation defines at most {MAX_DEFINITIONS} metric keys")
+    metric = OrganisationMetric(**data)
+    uow.session.add(metric)
+    uow.commit()
+    return _own(metric)
+
+
+def delete_definition(uow: UnitOfWork, tenant: Tenant, key: str) -> None:
+    """Only an unused key goes: points or KPIs measured by it keep it (409)."""
+    if key in BY_KEY:
+        raise Conflict(f"{key!r} is a built-in metric key; it cannot be deleted")
+    metric = _own_definition(uow, key)
+    if metric is None:
+        raise NotFound(f"metric definition {key!r} not found")
+    has_points = _any(uow, select(MetricPoint.id).where(MetricPoint.metric_key == key))
+    has_kpis = _any(
+        uow,
+        select(Kpi.id).where(
+            or_(Kpi.metric_key == key, Kpi.numerator_key == key, Kpi.denominator_key == key)
+        ),
+    )
+    if has_points or has_kpis:
+        used_by = " and ".join(
+            what for what, used in (("metric points", has_points), ("KPIs", has_kpis)) if used
+        )
+        raise Conflict(f"the metric key {key!r} is used by {used_by}; it cannot be deleted")
+    uow.session.delete(metric)
+    uow.commit()
+
+
+def _any(uow: UnitOfWork, stmt: Select) -> bool:
+    # A plain SELECT, not exists(): tenancy's loader criteria never reach a bare
+    # ``exists().where(or_(...))`` (SQLAlchemy sees no entity in it), so that would
+    # also count other organisations' rows.
+    return uow.session.scalar(stmt.limit(1)) is not None

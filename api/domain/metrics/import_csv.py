@@ -1,0 +1,318 @@
+"""Reading an uploaded CSV of metric points: its mapping, header and rows. No database.
+
+The file is read as UTF-8 (a byte order mark is skipped) one physical line at a
+time, so memory stays flat however large the file is: a record longer than
+``LINE_LIMIT`` characters is refused as a row, never read whole. Rows are
+numbered by the CSV line they start on (the header is line 1).
+"""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import math
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from typing import BinaryIO
+
+from api.domain.errors import RuleViolation
+
+LINE_LIMIT = 65_536  # characters in one record (a line, or the lines of a quoted field)
+LINE_BYTES = 4 * LINE_LIMIT  # a UTF-8 character is at most 4 bytes
+DIMENSIONS = ("channel_id", "campaign_id", "content_item_id")
+ISO_DAY = "%Y-%m-%d"
+# Shown in messages, so that one absurd cell cannot make an absurd message.
+SHOWN_CHARACTERS = 60
+
+
+@dataclass(frozen=True)
+class ColumnMapping:
+    """Which column holds what; the metric key and dimensions may be constants instead."""
+
+    day: str
+    value: str
+    metric_key: str | None = None
+    metric_key_column: str | None = None
+    constants: dict[str, uuid.UUID] = field(default_factory=dict)  # dimension → id
+    columns: dict[str, str] = field(default_factory=dict)  # dimension → column
+    day_format: str = ISO_DAY
+    delimiter: str = ","
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ColumnMapping:
+        """From the fields of an import request (or a job's params)."""
+        if (data.get("metric_key") is None) == (data.get("metric_key_column") is None):
+            raise RuleViolation(
+                "the mapping needs either metric_key (one key for every row) or "
+                "metric_key_column (the column holding each row's key)",
+                errors={"mapping": {"metric_key": ["Give metric_key or metric_key_column."]}},
+            )
+        constants, columns = {}, {}
+        for name in DIMENSIONS:
+            constant, column = data.get(name), data.get(f"{name}_column")
+            if constant is not None and column is not None:
+                raise RuleViolation(
+                    f"the mapping gives both {name} and {name}_column",
+                    errors={"mapping": {name: [f"Give {name} or {name}_column, not both."]}},
+                )
+            if constant is not None:
+                constants[name] = uuid.UUID(str(constant))
+            if column is not None:
+                columns[name] = column
+        return cls(
+            day=data["day"],
+            value=data["value"],
+            metric_key=data.get("metric_key"),
+            metric_key_column=data.get("metric_key_column"),
+            constants=constants,
+            columns=columns,
+            day_format=data.get("day_format") or ISO_DAY,
+            delimiter=data.get("delimiter") or ",",
+        )
+
+    def to_dict(self) -> dict:
+        """JSON-ready, the inverse of ``from_dict``."""
+        data: dict = {"day": self.day, "value": self.value}
+        if self.metric_key is not None:
+            data["metric_key"] = self.metric_key
+        else:
+            data["metric_key_column"] = self.metric_key_column
+        data.update({name: str(value) for name, value in self.constants.items()})
+        data.update({f"{name}_column": column for name, column in self.columns.items()})
+        data.update(day_format=self.day_format, delimiter=self.delimiter)
+        return data
+
+    def named_columns(self) -> dict[str, str]:
+        """Mapping field → the column it names."""
+        named = {"day": self.day, "value": self.value}
+        if self.metric_key_column is not None:
+            named["metric_key_column"] = self.metric_key_column
+        named.update({f"{name}_column": column for name, column in self.columns.items()})
+        return named
+
+
+class RecordTooLong(Exception):
+    def __init__(self, line: int) -> None:
+        super().__init__(f"line {line} is longer than {LINE_LIMIT} characters")
+        self.line = line
+
+
+class Lines:
+    """A binary file's lines as text for ``csv.reader``, with line numbers and byte offsets.
+
+    ``mark()`` before each record; afterwards ``start`` is the line it began on and
+    ``offset`` the byte where the next record begins (a point to resume from).
+    Raising from ``__next__`` (not a generator) leaves this iterator usable, and
+    ``csv.reader`` starts a fresh record on its next call.
+    """
+
+    def __init__(self, raw: BinaryIO, *, offset: int = 0, line: int = 0) -> None:
+        raw.seek(offset)
+        if offset == 0 and raw.read(len(codecs.BOM_UTF8)) == codecs.BOM_UTF8:
+            offset = len(codecs.BOM_UTF8)
+        raw.seek(offset)
+        self.raw = raw
+        self.decoder = codecs.getincrementaldecoder("utf-8")("strict")
+        self.offset = offset
+        self.number = line
+        self.start: int | None = None
+        self._record_size = 0
+
+    def __iter__(self) -> Lines:
+        return self
+
+    def mark(self) -> None:
+        self.start = None
+        self._record_size = 0
+
+    def _readline(self, limit: int) -> bytes:
+        data = self.raw.readline(limit)
+        self.offset += len(data)
+        return data
+
+    def __next__(self) -> str:
+        data = self._readline(LINE_BYTES)
+        if not data:
+            raise StopIteration
+        self.number += 1
+        if self.start is None:
+            self.start = self.number
+        parts = [self.decoder.decode(data)]
+        self._record_size += len(parts[-1])
+        while not data.endswith(b"\n") and self._record_size <= LINE_LIMIT:
+            data = self._readline(LINE_BYTES)
+            if not data:
+                break
+            parts.append(self.decoder.decode(data))
+            self._record_size += len(parts[-1])
+        if self._record_size > LINE_LIMIT:
+            while data and not data.endswith(b"\n"):  # skip the rest of the line unread
+                data = self._readline(LINE_BYTES)
+            self.decoder.reset()
+            raise RecordTooLong(self.start)
+        return "".join(parts)
+
+
+@dataclass(frozen=True)
+class Header:
+    columns: dict[str, int]  # column name → index
+    offset: int  # where the first data row begins
+    line: int  # the header's last line
+
+
+def read_header(raw: BinaryIO, mapping: ColumnMapping) -> Header:
+    """The header row, checked against the mapping (RuleViolation naming what is wrong)."""
+    lines = Lines(raw)
+    reader = csv.reader(lines, delimiter=mapping.delimiter, strict=True)
+    try:
+        names = next(reader)
+    except StopIteration:
+        raise RuleViolation(
+            "the file is empty: its first line must name the columns",
+            errors={"file": ["The file is empty."]},
+        ) from None
+    except UnicodeDecodeError:
+        raise RuleViolation(
+            "the header row is not UTF-8 text; save the file as UTF-8 (CSV UTF-8)",
+            errors={"file": ["Not UTF-8 text."]},
+        ) from None
+    except (RecordTooLong, csv.Error) as error:
+        raise RuleViolation(
+            f"the header row cannot be read: {error}", errors={"file": [str(error)]}
+        ) from None
+    names = [name.strip() for name in names]
+    columns = {}
+    for index, name in enumerate(names):
+        columns.setdefault(name, index)
+    problems: dict[str, list[str]] = {}
+    for mapped, column in mapping.named_columns().items():
+        if column not in columns:
+            problems[mapped] = [f"No column {column!r} in the header row."]
+        elif names.count(column) > 1:
+            problems[mapped] = [f"The header row has more than one column {column!r}."]
+    if problems:
+        missing = sorted({column for f, column in mapping.named_columns().items() if f in problems})
+        raise RuleViolation(
+            f"the file's header row does not have the mapped column(s) "
+            f"{', '.join(repr(c) for c in missing)} (once each); it has "
+            f"{', '.join(repr(n) for n in names[:50])}",
+            errors={"mapping": problems},
+        )
+    return Header(columns, lines.offset, lines.number)
+
+
+def encoding_problem(raw: BinaryIO, chunk_size: int = 1 << 20) -> str | None:
+    """Why the file is not UTF-8, naming the line; None when it is all UTF-8."""
+    decoder = codecs.getincrementaldecoder("utf-8")("strict")
+    lines_before = 0
+    raw.seek(0)
+    while True:
+        chunk = raw.read(chunk_size)
+        try:
+            decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as error:
+            # error.object is this chunk plus at most 3 undecoded bytes, without a newline.
+            line = lines_before + error.object.count(b"\n", 0, error.start) + 1
+            return (
+                f"line {line} is not UTF-8 text (byte 0x{error.object[error.start]:02x}); "
+                "save the file as UTF-8 (CSV UTF-8) and upload it again. Nothing was imported."
+            )
+        if not chunk:
+            return None
+        lines_before += chunk.count(b"\n")
+
+
+@dataclass(frozen=True)
+class Row:
+    line: int
+    point: dict | None = None
+    problem: str | None = None
+
+
+def rows(lines: Lines, mapping: ColumnMapping, header: Header) -> Iterator[Row]:
+    """Each non-blank record after ``lines``' position: a point, or why it is not one."""
+    reader = csv.reader(lines, delimiter=mapping.delimiter, strict=True)
+    while True:
+        lines.mark()
+        try:
+            cells = next(reader)
+        except StopIteration:
+            return
+        except RecordTooLong as error:
+            yield Row(error.line, problem=f"the line is longer than {LINE_LIMIT} characters")
+            continue
+        except csv.Error as error:
+            yield Row(lines.start or lines.number, problem=f"not valid CSV: {error}")
+            continue
+        if not any(cell.strip() for cell in cells):
+            continue
+        yield parse_row(lines.start or lines.number, cells, mapping, header.columns)
+
+
+@lru_cache(maxsize=4096)
+def _day(text: str, day_format: str) -> date | None:
+    """Rows repeat their days, and strptime is the slowest step of a row: cached."""
+    try:
+        return datetime.strptime(text, day_format).date()
+    except ValueError:
+        return None
+
+
+def _shown(text: str) -> str:
+    if len(text) > SHOWN_CHARACTERS:
+        text = text[:SHOWN_CHARACTERS] + "…"
+    return repr(text)
+
+
+def parse_row(line: int, cells: list[str], mapping: ColumnMapping, columns: dict) -> Row:
+    """One record as a metric point (source ``import``), or every reason it is not one."""
+
+    def cell(column: str) -> str:
+        index = columns[column]
+        return cells[index].strip() if index < len(cells) else ""
+
+    required = [mapping.day, mapping.value]
+    if mapping.metric_key_column is not None:
+        required.append(mapping.metric_key_column)
+    missing = [column for column in required if not cell(column)]
+    if missing:
+        return Row(line, problem=f"no value in column(s) {', '.join(map(repr, missing))}")
+    problems = []
+    raw_day, raw_value = cell(mapping.day), cell(mapping.value)
+    day = _day(raw_day, mapping.day_format)
+    if day is None:
+        problems.append(
+            f"{mapping.day}: {_shown(raw_day)} is not a day in the format {mapping.day_format}"
+        )
+    value = None
+    try:
+        value = float(raw_value)
+    except ValueError:
+        problems.append(f"{mapping.value}: {_shown(raw_value)} is not a number")
+    else:
+        if not math.isfinite(value):
+            problems.append(f"{mapping.value}: {_shown(raw_value)} is not a finite number")
+    metric_key = mapping.metric_key
+    if mapping.metric_key_column is not None:
+        metric_key = cell(mapping.metric_key_column)
+        if len(metric_key) > 64:
+            problems.append(f"{mapping.metric_key_column}: {_shown(metric_key)} is too long")
+    point = {
+        "metric_key": metric_key,
+        "day": day,
+        "value": value,
+        "source": "import",
+        **mapping.constants,
+    }
+    for name, column in mapping.columns.items():
+        raw = cell(column)
+        try:
+            point[name] = uuid.UUID(raw) if raw else None
+        except ValueError:
+            problems.append(f"{column}: {_shown(raw)} is not an id")
+    if problems:
+        return Row(line, problem="; ".join(problems))
+    return Row(line, point=point)

@@ -1,0 +1,247 @@
+"""Metric points in: batches validated point by point, upserted set-based.
+
+A point's identity is (organisation, metric key, day, source, dimensions); sending
+a point again replaces its value. A batch is counted as if its points were
+applied in order: a point whose identity appears again later in the same batch
+is replaced by the later one and counted as ``updated``, so that
+``inserted + updated + len(rejected)`` is always the number of points sent.
+"""
+
+from __future__ import annotations
+
+import math
+import uuid
+from dataclasses import dataclass, field
+from datetime import date
+from functools import cache
+
+from sqlalchemy import Boolean, bindparam, cast, func, literal_column, select, tuple_
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.dialects.postgresql import ARRAY
+
+from api.domain import tenancy
+from api.domain.access import Tenant
+from api.domain.base import new_id, utcnow
+from api.domain.campaigns.models import Campaign
+from api.domain.channels.models import Channel
+from api.domain.content.models import ContentItem
+from api.domain.errors import RuleViolation
+from api.domain.metrics.definitions import known_metric_keys
+from api.domain.metrics.models import MetricPoint, dimensions_of
+from api.domain.metrics.rollups import request_rollup
+from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.tenancy import CrossTenantWrite
+from api.domain.uow import UnitOfWork
+
+__all__ = ["BatchResult", "PointFilter", "ingest_points", "known_metric_keys", "list_points"]
+
+MAX_BATCH = 10_000
+CHUNK = 1_000
+# What clients may send; "derived" points are written by Clover itself.
+CLIENT_SOURCES = ("api", "import", "sync")
+COLUMNS = (
+    "id",
+    "organisation_id",
+    "metric_key",
+    "day",
+    "value",
+    "channel_id",
+    "campaign_id",
+    "content_item_id",
+    "source",
+    "dimensions",
+    "created_at",
+    "updated_at",
+)
+REFERENCES = (
+    ("channel_id", Channel, "channel"),
+    ("campaign_id", Campaign, "campaign"),
+    ("content_item_id", ContentItem, "content item"),
+)
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    inserted: int
+    updated: int
+    rejected: list[tuple[int, str]] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class PointFilter:
+    metric_key: str | None = None
+    channel_id: uuid.UUID | None = None
+    campaign_id: uuid.UUID | None = None
+    day_from: date | None = None
+    day_to: date | None = None
+
+
+def _existing_ids(uow: UnitOfWork, points: list[dict]) -> dict[str, set[uuid.UUID]]:
+    """Per reference kind, which of the referenced ids this organisation has: one query each."""
+    found = {}
+    for name, model, _ in REFERENCES:
+        wanted = {p[name] for p in points if p.get(name) is not None}
+        found[name] = (
+            set(uow.session.scalars(select(model.id).where(model.id.in_(wanted))))
+            if wanted
+            else set()
+        )
+    return found
+
+
+def _problems(point: dict, known: set[str], existing: dict[str, set[uuid.UUID]]) -> list[str]:
+    problems = []
+    if point["metric_key"] not in known:
+        problems.append(f"metric key {point['metric_key']!r} is not defined")
+    value = point["value"]
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+        problems.append("value must be a finite number")
+    source = point.get("source") or "api"
+    if source not in CLIENT_SOURCES:
+        problems.append(f"source must be one of {', '.join(CLIENT_SOURCES)}")
+    for name, _, what in REFERENCES:
+        if point.get(name) is not None and point[name] not in existing[name]:
+            problems.append(f"{what} {point[name]} not found")
+    return problems
+
+
+def _row(organisation_id: uuid.UUID, point: dict, now) -> dict:
+    dimensions = dimensions_of(
+        point.get("channel_id"), point.get("campaign_id"), point.get("content_item_id")
+    )
+    return {
+        "id": new_id(),
+        # Set here: tenancy's flush hook does not see a statement-level insert.
+        "organisation_id": organisation_id,
+        "metric_key": point["metric_key"],
+        "day": point["day"],
+        "value": float(point["value"]),
+        "channel_id": point.get("channel_id"),
+        "campaign_id": point.get("campaign_id"),
+        "content_item_id": point.get("content_item_id"),
+        "source": point.get("source") or "api",
+        "dimensions": dimensions,
+        "created_at": now,
+        "updated_at": now,
+    }
+
+
+def _identity_columns(columns) -> tuple:
+    """A point's identity within its organisation, as columns of ``columns``."""
+    return (columns.metric_key, columns.day, columns.source, columns.dimensions)
+
+
+def _identity(row: dict) -> tuple:
+    return (row["metric_key"], row["day"], row["source"], row["dimensions"])
+
+
+@cache
+def _upsert_statement(dialect: str):
+    """INSERT … ON CONFLICT (identity) DO UPDATE, built once per dialect and cached compiled."""
+    table = MetricPoint.__table__
+    if dialect == "postgresql":
+        # One array parameter per column, unnested into rows: the statement stays short
+        # whatever the chunk size (a VALUES list of 1,000 rows with 12,000 parameters costs
+        # several times more to build and parse than to run).
+        arrays = [cast(bindparam(c), ARRAY(table.c[c].type)) for c in COLUMNS]
+        rows = func.unnest(*arrays).table_valued(*COLUMNS).render_derived()
+        stmt = postgresql.insert(table).from_select(COLUMNS, select(*(rows.c[c] for c in COLUMNS)))
+    else:
+        stmt = sqlite.insert(table)  # run with one parameter set per row
+    stmt = stmt.on_conflict_do_update(
+        index_elements=[table.c.organisation_id, *_identity_columns(table.c)],
+        set_={"value": stmt.excluded.value, "updated_at": stmt.excluded.updated_at},
+        # Re-sending an unchanged value rewrites nothing, so the rollup has nothing to redo.
+        where=table.c.value != stmt.excluded.value,
+    )
+    if dialect == "postgresql":
+        # xmax is 0 on a row this statement inserted (an updated row holds a transaction id).
+        stmt = stmt.returning(literal_column("xmax = 0", Boolean).label("inserted"))
+    return stmt
+
+
+def _upsert(uow: UnitOfWork, rows: list[dict]) -> int:
+    """Insert or replace ``rows`` (distinct identities); returns how many were new.
+
+    The others replaced an existing point (counted as updated even when the value
+    was already the same, in which case the row is left untouched).
+    """
+    session = uow.session
+    dialect = session.get_bind().dialect.name
+    stmt = _upsert_statement(dialect)
+    if dialect == "postgresql":
+        columns = {c: [row[c] for row in rows] for c in COLUMNS}
+        return sum(1 for new in session.scalars(stmt, columns) if new)
+    # No xmax on SQLite: count the identities already stored first (same transaction).
+    already = session.scalar(
+        select(func.count())
+        .select_from(MetricPoint)
+        .where(tuple_(*_identity_columns(MetricPoint)).in_([_identity(r) for r in rows]))
+    )
+    session.execute(stmt, rows)
+    return len(rows) - already
+
+
+def ingest_points(
+    uow: UnitOfWork, tenant: Tenant, points: list[dict], *, atomic: bool
+) -> BatchResult:
+    """Validate, then upsert the valid points; with ``atomic``, any invalid point refuses all.
+
+    Each point: metric_key, day, value and optional channel_id, campaign_id,
+    content_item_id and source (api by default).
+    """
+    if tenancy.scoped_organisation(uow.session) != tenant.organisation_id:
+        # The checks below rely on tenancy's scoping, and the insert is not stamped by it.
+        raise CrossTenantWrite("metric points are written in a session scoped to their tenant")
+    if len(points) > MAX_BATCH:
+        raise RuleViolation(
+            f"a batch holds at most {MAX_BATCH} points",
+            errors={"points": [f"At most {MAX_BATCH} points per batch."]},
+        )
+    known = known_metric_keys(uow)
+    existing = _existing_ids(uow, points)
+    rejected = []
+    for index, point in enumerate(points):
+        problems = _problems(point, known, existing)
+        if problems:
+            rejected.append((index, "; ".join(problems)))
+    if atomic and rejected:
+        raise RuleViolation(
+            f"{len(rejected)} of {len(points)} points are not valid; none were written",
+            errors={"points": {str(index): [reason] for index, reason in rejected}},
+        )
+    refused = {index for index, _ in rejected}
+    now = utcnow()
+    latest: dict[tuple, dict] = {}
+    for index, point in enumerate(points):
+        if index not in refused:
+            row = _row(tenant.organisation_id, point, now)
+            latest[_identity(row)] = row  # a later point with the same identity wins
+    replaced_in_batch = len(points) - len(refused) - len(latest)
+    # A stable order makes concurrent batches lock their rows in the same order.
+    rows = sorted(latest.values(), key=_identity)
+    inserted = 0
+    for start in range(0, len(rows), CHUNK):
+        inserted += _upsert(uow, rows[start : start + CHUNK])
+    if rows:
+        request_rollup(uow, tenant.organisation_id)
+        uow.commit()
+    return BatchResult(inserted, len(latest) - inserted + replaced_in_batch, rejected)
+
+
+def list_points(
+    uow: UnitOfWork, tenant: Tenant, filters: PointFilter, page: PageRequest
+) -> Page[MetricPoint]:
+    stmt = select(MetricPoint)
+    for column, value in (
+        (MetricPoint.metric_key, filters.metric_key),
+        (MetricPoint.channel_id, filters.channel_id),
+        (MetricPoint.campaign_id, filters.campaign_id),
+    ):
+        if value is not None:
+            stmt = stmt.where(column == value)
+    if filters.day_from:
+        stmt = stmt.where(MetricPoint.day >= filters.day_from)
+    if filters.day_to:
+        stmt = stmt.where(MetricPoint.day <= filters.day_to)
+    return paginate(uow.session, stmt, MetricPoint.id, page)

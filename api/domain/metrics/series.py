@@ -1,0 +1,103 @@
+"""A metric over time: one value per day, week or month, empty periods included.
+
+Counts and currency amounts add up over a period; ratios (rates, scores) are
+averaged over the period's points. Every point of the metric counts (all
+sources, channels, campaigns and content items) unless a channel or campaign
+filter narrows it. The first and last periods hold only the days from ``from``
+to ``to``.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import func, select
+
+from api.domain import periods
+from api.domain.access import Tenant
+from api.domain.errors import RuleViolation
+from api.domain.metrics.definitions import kind_of
+from api.domain.metrics.models import MetricPoint
+from api.domain.uow import UnitOfWork
+
+MAX_PERIODS = 1_000
+
+
+@dataclass(frozen=True)
+class SeriesPeriod:
+    period_start: date
+    period_end: date
+    value: float | None  # None: no points in the period
+
+
+@dataclass(frozen=True)
+class Series:
+    metric: str
+    kind: str
+    aggregation: str  # sum or avg
+    granularity: str
+    day_from: date
+    day_to: date
+    periods: list[SeriesPeriod]
+
+
+def metric_series(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    *,
+    metric_key: str,
+    granularity: str,
+    day_from: date,
+    day_to: date,
+    channel_id: uuid.UUID | None = None,
+    campaign_id: uuid.UUID | None = None,
+) -> Series:
+    if granularity not in periods.GRANULARITIES:
+        raise RuleViolation(
+            "unknown granularity", errors={"granularity": ["Must be day, week or month."]}
+        )
+    if day_to < day_from:
+        raise RuleViolation("the range ends before it starts", errors={"to": ["Before from."]})
+    count = periods.count_periods(day_from, day_to, granularity)
+    if count > MAX_PERIODS:
+        raise RuleViolation(
+            f"the range spans {count} periods; at most {MAX_PERIODS} per request",
+            errors={"to": [f"At most {MAX_PERIODS} {granularity}s after from."]},
+        )
+    kind = kind_of(uow, metric_key)
+    if kind is None:
+        raise RuleViolation(
+            f"metric key {metric_key!r} is not defined",
+            errors={"metric": ["Not a built-in or organisation metric key."]},
+        )
+    aggregation = "avg" if kind == "ratio" else "sum"
+    bucket = periods.bucket(MetricPoint.day, granularity).label("period")
+    value = func.avg(MetricPoint.value) if aggregation == "avg" else func.sum(MetricPoint.value)
+    stmt = (
+        select(bucket, value)
+        .where(
+            MetricPoint.metric_key == metric_key,
+            MetricPoint.day >= day_from,
+            MetricPoint.day <= day_to,
+        )
+        .group_by(bucket)
+    )
+    if channel_id is not None:
+        stmt = stmt.where(MetricPoint.channel_id == channel_id)
+    if campaign_id is not None:
+        stmt = stmt.where(MetricPoint.campaign_id == campaign_id)
+    found = {start: float(total) for start, total in uow.session.execute(stmt)}
+    return Series(
+        metric=metric_key,
+        kind=kind,
+        aggregation=aggregation,
+        granularity=granularity,
+        day_from=day_from,
+        day_to=day_to,
+        periods=[
+            SeriesPeriod(start, periods.period_end(start, granularity), found.get(start))
+            for start in periods.period_starts(day_from, day_to, granularity)
+        ],
+    )

@@ -1,0 +1,55 @@
+import marshmallow as ma
+
+from api.domain.jobs.models import JOB_KINDS, JOB_STATUSES
+
+
+class JobSchema(ma.Schema):
+    class Meta:
+        name = "Job"
+
+    id = ma.fields.UUID(dump_only=True)
+    kind = ma.fields.String(
+        dump_only=True, metadata={"description": "import, rollup or sync", "enum": JOB_KINDS}
+    )
+    status = ma.fields.String(
+        dump_only=True,
+        metadata={"description": "queued → running → succeeded | failed", "enum": JOB_STATUSES},
+    )
+    progress = ma.fields.Float(
+        dump_only=True, metadata={"description": "From 0 to 1 (for imports: bytes read / size)"}
+    )
+    counts = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Integer(),
+        dump_only=True,
+        metadata={
+            "description": "What the job did so far; an import counts rows, inserted, "
+            "updated and rejected"
+        },
+    )
+    error = ma.fields.String(
+        dump_only=True, allow_none=True, metadata={"description": "Why a failed job failed"}
+    )
+    filename = ma.fields.Function(
+        lambda job: job.params.get("filename"),
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The uploaded file's name, for imports"},
+    )
+    created_at = ma.fields.DateTime(dump_only=True)
+    started_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    finished_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+
+
+class JobFilterSchema(ma.Schema):
+    kind = ma.fields.String(validate=ma.validate.OneOf(JOB_KINDS))
+
+
+class JobErrorSchema(ma.Schema):
+    class Meta:
+        name = "JobError"
+
+    row = ma.fields.Integer(
+        metadata={"description": "For imports, the CSV line number (the header is line 1)"}
+    )
+    message = ma.fields.String()

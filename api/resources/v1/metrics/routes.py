@@ -1,0 +1,159 @@
+from functools import wraps
+
+from flask import current_app, request, url_for
+from flask.views import MethodView
+
+from api.domain.metrics import definitions, points, series
+from api.domain.metrics.points import PointFilter
+from api.http.blueprint import Blueprint
+from api.http.context import uow
+from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
+from api.resources.v1.metric_definitions.routes import (
+    MetricDefinitionListSchema,
+    MetricDefinitionSchema,
+)
+from api.resources.v1.metrics.schemas import (
+    BatchArgsSchema,
+    MetricDefinitionCreateSchema,
+    MetricPointBatchResultSchema,
+    MetricPointBatchSchema,
+    MetricPointFilterSchema,
+    MetricPointSchema,
+    MetricSeriesArgsSchema,
+    MetricSeriesSchema,
+)
+
+# A full batch (10,000 points with ids) is 1.5 to 3 MB of JSON: more than the app's
+# default body limit, which stays as it is for every other endpoint.
+BATCH_MAX_BYTES = 4 * 1024 * 1024
+
+blp = Blueprint(
+    "metrics",
+    __name__,
+    url_prefix="/v1/organisations/<uuid:organisation_id>",
+    description=(
+        "Numbers in: metric points per day from any source (sync, import, api), "
+        "optionally of a channel, campaign or content item; the organisation's own "
+        "metric keys beside the built-in catalogue; a metric's values over time."
+    ),
+)
+
+
+def larger_body(max_bytes: int):
+    """Let this view read a body up to ``max_bytes`` (413 beyond), before it is parsed."""
+
+    def decorator(func):
+        @wraps(func)
+        def allowed(*args, **kwargs):
+            request.max_content_length = max(max_bytes, current_app.config["MAX_CONTENT_LENGTH"])
+            return func(*args, **kwargs)
+
+        return allowed
+
+    return decorator
+
+
+@blp.route("/metric-points/batch")
+class MetricPointBatch(MethodView):
+    @blp.operation("metric_points_ingest", scope="metrics:write")
+    @larger_body(BATCH_MAX_BYTES)
+    @blp.arguments(BatchArgsSchema, location="query", as_kwargs=True)
+    @blp.arguments(MetricPointBatchSchema)
+    @blp.response(200, MetricPointBatchResultSchema)
+    @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def post(self, batch, tenant, atomic):
+        """Write a batch of metric points
+
+        Up to 10,000 points (4 MB) per request. A point with the identity of a stored
+        one (metric key, day, source, channel, campaign, content item) replaces its
+        value; within a batch the last of such points wins. Each point is checked:
+        its metric key must be defined, its channel, campaign and content item must
+        exist in this organisation, its value must be finite. With `atomic=false`
+        the valid points are written and the others listed in `rejected` by index;
+        with `atomic=true` any invalid point refuses the batch with a 422 listing
+        them in `errors.points`. Sending the same batch again is safe. KPI values
+        are recomputed shortly after.
+        """
+        result = points.ingest_points(uow(), tenant, batch["points"], atomic=atomic)
+        rejected = [{"index": index, "reason": reason} for index, reason in result.rejected]
+        return {"inserted": result.inserted, "updated": result.updated, "rejected": rejected}
+
+
+@blp.route("/metric-points")
+class MetricPoints(MethodView):
+    @blp.operation("metric_points_list", scope="metrics:read")
+    @blp.arguments(MetricPointFilterSchema, location="query", as_kwargs=True)
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_schema(MetricPointSchema, "MetricPointPage"), headers=LINK_HEADER)
+    def get(self, args, tenant, **filters):
+        """List metric points, with filters
+
+        In the order they were first written; a replaced point keeps its place.
+        """
+        return paged(points.list_points(uow(), tenant, PointFilter(**filters), page_request(args)))
+
+
+@blp.route("/metric-series")
+class MetricSeries(MethodView):
+    @blp.operation("metric_series_get", scope="metrics:read")
+    @blp.arguments(MetricSeriesArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, MetricSeriesSchema)
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    def get(self, tenant, metric, **args):
+        """A metric's values per day, week or month
+
+        Count and currency metrics add up over a period, ratio metrics are averaged
+        over its points. Every period from `from` to `to` is listed (weeks start on
+        Monday), with `null` where there are no points; the first and last periods
+        count only the days within the range. At most 1,000 periods.
+        """
+        return series.metric_series(uow(), tenant, metric_key=metric, **args)
+
+
+@blp.route("/metric-definitions")
+class MetricDefinitions(MethodView):
+    @blp.operation("metric_definitions_list_for_organisation", scope="metrics:read")
+    @blp.response(200, MetricDefinitionListSchema)
+    def get(self, tenant):
+        """List the metric keys available to the organisation
+
+        The built-in catalogue (`built_in: true`) followed by the organisation's own keys.
+        """
+        return {"items": definitions.list_definitions(uow(), tenant)}
+
+    @blp.operation("metric_definitions_create", scope="metrics:write", idempotent=True)
+    @blp.arguments(MetricDefinitionCreateSchema)
+    @blp.response(201, MetricDefinitionSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, data, tenant):
+        """Define a metric key of the organisation's own
+
+        The key must not be a built-in key or one the organisation already defines (409).
+        """
+        made = definitions.create_definition(uow(), tenant, data)
+        location = url_for(
+            "metrics.MetricDefinitionByKey",
+            organisation_id=tenant.organisation_id,
+            metric_key=made.key,
+        )
+        return made, 201, {"Location": location}
+
+
+@blp.route("/metric-definitions/<metric_key>")
+class MetricDefinitionByKey(MethodView):
+    @blp.operation("metric_definitions_get", scope="metrics:read")
+    @blp.response(200, MetricDefinitionSchema)
+    def get(self, tenant, metric_key):
+        """Get a metric definition, built-in or the organisation's"""
+        return definitions.get_definition(uow(), tenant, metric_key)
+
+    @blp.operation("metric_definitions_delete", scope="metrics:write")
+    @blp.response(204)
+    @blp.alt_response(409, response="CONFLICT")
+    def delete(self, tenant, metric_key):
+        """Delete an unused metric key of the organisation
+
+        Built-in keys, and keys that metric points or KPIs use, stay (409).
+        """
+        definitions.delete_definition(uow(), tenant, metric_key)

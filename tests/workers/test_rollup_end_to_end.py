@@ -1,0 +1,88 @@
+"""Ingest through the API, a real worker rolls up, KPI values are read through the API."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from rq import Queue
+from rq.registry import ScheduledJobRegistry
+
+from tests.api import builders
+from workers.queues import QUEUES, redis_connection
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def empty_queues(redis_url):
+    connection = redis_connection(redis_url)
+    for name in QUEUES:
+        Queue(name, connection=connection).empty()
+        registry = ScheduledJobRegistry(name, connection=connection)
+        for job_id in registry.get_job_ids():
+            registry.remove(job_id, delete_job=True)
+    return connection
+
+
+def run_worker(database_url, redis_url, *queues):
+    env = {
+        "PATH": os.environ.get("PATH", ""),
+        "DATABASE_URL": database_url,
+        "REDIS_URL": redis_url,
+        "CLOVER_ENV": "test",
+    }
+    args = [sys.executable, "-m", "api.cli", "worker", "--burst"]
+    for queue in queues:
+        args += ["--queue", queue]
+    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_points_in_kpi_values_out(client, factory, database_url, redis_url, empty_queues):
+    org = factory.organisation()
+    strategy = builders.strategy(client, org, period_start="2025-01-01", period_end="2025-12-31")
+    objective = builders.objective(client, org, strategy["id"])
+    kpi = builders.kpi(client, org, objective["id"], metric_key="leads", target=100, baseline=50)
+    points = [
+        {"metric_key": "leads", "day": "2025-01-10", "value": 60},
+        {"metric_key": "leads", "day": "2025-01-20", "value": 50},
+        {"metric_key": "leads", "day": "2025-02-03", "value": 30},
+    ]
+
+    ingested = client.post(
+        org.url("/metric-points/batch"), headers=org.headers, json={"points": points}
+    )
+    assert ingested.status_code == 200, ingested.get_data(as_text=True)
+    assert len(Queue("rollups", connection=empty_queues)) == 1  # two batches would share it
+    run_worker(database_url, redis_url, "rollups")
+
+    values = client.get(
+        org.url(f"/kpis/{kpi['id']}/values?from=2025-01-01&to=2025-03-01"), headers=org.headers
+    ).get_json()["items"]
+    assert [(v["period_start"], v["actual"], v["status"]) for v in values] == [
+        ("2025-01-01", 110.0, "on_track"),
+        ("2025-02-01", 30.0, "off_track"),
+        ("2025-03-01", None, "no_data"),
+    ]
+    card = client.get(org.url(f"/strategies/{strategy['id']}/scorecard"), headers=org.headers)
+    [score] = card.get_json()["objectives"][0]["kpis"]
+    assert score["status"] == "no_data"  # December 2025 is the latest period: nothing sent
+    assert score["trend"][:1] == [None]
+
+
+def test_a_requested_full_rollup_is_a_job(client, factory, database_url, redis_url, empty_queues):
+    org = factory.organisation()
+    strategy = builders.strategy(client, org, period_start="2025-01-01", period_end="2025-12-31")
+    builders.kpi(client, org, builders.objective(client, org, strategy["id"])["id"])
+
+    accepted = client.post(org.url("/rollups"), headers=org.headers)
+    assert accepted.status_code == 202
+    job_url = accepted.headers["Location"]
+    assert client.get(job_url, headers=org.headers).get_json()["status"] == "queued"
+    run_worker(database_url, redis_url, "rollups")
+
+    job = client.get(job_url, headers=org.headers).get_json()
+    assert job["status"] == "succeeded"
+    assert job["counts"] == {"kpis": 1, "values": 12, "status_changes": 12}
