@@ -9,6 +9,7 @@ security scheme and the error responses that follow from all that.
 from __future__ import annotations
 
 import http
+from collections.abc import Callable
 from functools import wraps
 
 from flask import g, request
@@ -134,3 +135,21 @@ class Blueprint(SmorestBlueprint):
 
 def _response_name(status: int) -> str:
     return http.HTTPStatus(status).name
+
+
+def body_limit(limit: Callable[[], int]):
+    """Let this view read a body of up to ``limit()`` bytes (the app's limit is for JSON).
+
+    Goes between ``@blp.operation`` (the caller is known before any byte is read)
+    and ``@blp.arguments`` (which reads the body).
+    """
+
+    def decorator(view):
+        @wraps(view)
+        def wrapper(*args, **kwargs):
+            request.max_content_length = limit()
+            return view(*args, **kwargs)
+
+        return wrapper
+
+    return decorator

@@ -8,11 +8,8 @@ location that reads both, documented as one ``multipart/form-data`` schema.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
-from functools import wraps
 
 import marshmallow as ma
-from flask import request
 from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
@@ -32,24 +29,6 @@ class UploadBlueprint(Blueprint):
         **Blueprint.DEFAULT_LOCATION_CONTENT_TYPE_MAPPING,
         "multipart": "multipart/form-data",
     }
-
-
-def body_limit(limit: Callable[[], int]):
-    """Let this view read a body of up to ``limit()`` bytes (the app's limit is for JSON).
-
-    Goes between ``@blp.operation`` (the caller is known before any byte is read)
-    and ``@blp.arguments`` (which reads the body).
-    """
-
-    def decorator(view):
-        @wraps(view)
-        def wrapper(*args, **kwargs):
-            request.max_content_length = limit()
-            return view(*args, **kwargs)
-
-        return wrapper
-
-    return decorator
 
 
 MAX_JSON_PART = 65_536

@@ -4,8 +4,9 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.domain.metrics import imports
+from api.http.blueprint import body_limit
 from api.http.context import clover, uow
-from api.http.uploads import UploadBlueprint, body_limit
+from api.http.uploads import UploadBlueprint
 from api.resources.v1.imports.schemas import ImportUploadSchema
 from api.resources.v1.jobs.schemas import JobSchema
 

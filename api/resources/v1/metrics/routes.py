@@ -1,11 +1,9 @@
-from functools import wraps
-
-from flask import current_app, request, url_for
+from flask import current_app, url_for
 from flask.views import MethodView
 
 from api.domain.metrics import definitions, points, series
 from api.domain.metrics.points import PointFilter
-from api.http.blueprint import Blueprint
+from api.http.blueprint import Blueprint, body_limit
 from api.http.context import uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
 from api.resources.v1.metric_definitions.routes import (
@@ -39,24 +37,10 @@ blp = Blueprint(
 )
 
 
-def larger_body(max_bytes: int):
-    """Let this view read a body up to ``max_bytes`` (413 beyond), before it is parsed."""
-
-    def decorator(func):
-        @wraps(func)
-        def allowed(*args, **kwargs):
-            request.max_content_length = max(max_bytes, current_app.config["MAX_CONTENT_LENGTH"])
-            return func(*args, **kwargs)
-
-        return allowed
-
-    return decorator
-
-
 @blp.route("/metric-points/batch")
 class MetricPointBatch(MethodView):
     @blp.operation("metric_points_ingest", scope="metrics:write")
-    @larger_body(BATCH_MAX_BYTES)
+    @body_limit(lambda: max(BATCH_MAX_BYTES, current_app.config["MAX_CONTENT_LENGTH"]))
     @blp.arguments(BatchArgsSchema, location="query", as_kwargs=True)
     @blp.arguments(MetricPointBatchSchema)
     @blp.response(200, MetricPointBatchResultSchema)
