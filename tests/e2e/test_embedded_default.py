@@ -292,3 +292,43 @@ def test_strategy_to_plan_on_sqlite(api, users):
     assert writer["over_capacity"] is True
     trail = api.get(org.url("/audit-events?resource_type=strategy"), headers=org.headers).get_json()
     assert [e["action"] for e in trail["items"]] == ["activate", "create"]
+
+
+def test_points_become_kpi_values_at_once_on_sqlite(api, users):
+    """Embedded default: ingestion runs the rollup in-process, with SQLite's period SQL."""
+    org = users.organisation("Embedded Metrics")
+    strategy = builders.strategy(api, org, period_start="2025-01-01", period_end="2025-12-31")
+    objective = builders.objective(api, org, strategy["id"])
+    weekly = builders.kpi(
+        api, org, objective["id"], metric_key="leads", period="week", target=10, baseline=5
+    )
+    quarterly = builders.kpi(
+        api, org, objective["id"], metric_key="leads", period="quarter", target=100, baseline=50
+    )
+    points = [
+        {"metric_key": "leads", "day": "2025-01-06", "value": 4},  # a Monday
+        {"metric_key": "leads", "day": "2025-01-12", "value": 8},  # the Sunday of that week
+        {"metric_key": "leads", "day": "2025-04-01", "value": 3},
+    ]
+
+    response = api.post(
+        org.url("/metric-points/batch"), headers=org.headers, json={"points": points}
+    )
+
+    assert response.status_code == 200
+    weeks = api.get(
+        org.url(f"/kpis/{weekly['id']}/values?from=2025-01-06&to=2025-01-13"), headers=org.headers
+    ).get_json()["items"]
+    assert [(w["period_start"], w["actual"], w["status"]) for w in weeks] == [
+        ("2025-01-06", 12.0, "on_track"),
+        ("2025-01-13", None, "no_data"),
+    ]
+    quarters = api.get(org.url(f"/kpis/{quarterly['id']}/values"), headers=org.headers).get_json()[
+        "items"
+    ]
+    assert [(q["period_start"], q["actual"]) for q in quarters] == [
+        ("2025-01-01", 12.0),
+        ("2025-04-01", 3.0),
+        ("2025-07-01", None),
+        ("2025-10-01", None),
+    ]
