@@ -1,0 +1,1 @@
+"""Provider adapters: one small protocol every social network implements."""

@@ -1,0 +1,82 @@
+"""The protocol every network adapter implements, and the errors it may raise.
+
+A sync calls ``fetch`` repeatedly with the cursor it returned, until ``done``.
+Each page carries daily metric totals and mentions; the caller writes them
+(upserts, so a page written twice changes nothing) and stores the new cursor
+only after that data is committed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Protocol
+
+
+@dataclass(frozen=True)
+class Credentials:
+    access_token: str
+    refresh_token: str | None = None
+    expires_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Account:
+    """What an adapter needs to reach one connected channel."""
+
+    provider: str
+    account: str  # the handle: "@clover@mastodon.example", "clover.bsky.social"
+    base_url: str | None  # the instance or API base URL where the network has one
+    credentials: Credentials
+    channel_id: str  # seeds the sandbox; adapters of real networks ignore it
+
+
+@dataclass(frozen=True)
+class DailyMetric:
+    """A total for one metric key (from the catalogue) on one day."""
+
+    metric_key: str  # followers, engagements, shares, comments, impressions…
+    day: date
+    value: float
+
+
+@dataclass(frozen=True)
+class MentionItem:
+    external_id: str
+    author: str
+    text: str
+    url: str | None
+    posted_at: datetime
+
+
+@dataclass(frozen=True)
+class Page:
+    metrics: list[DailyMetric] = field(default_factory=list)
+    mentions: list[MentionItem] = field(default_factory=list)
+    cursor: dict = field(default_factory=dict)  # JSON-serialisable, opaque to the caller
+    done: bool = True
+
+
+class Provider(Protocol):
+    name: str
+
+    def fetch(self, account: Account, cursor: dict | None, *, today: date) -> Page:
+        """The next page of data after ``cursor`` (None: first sync)."""
+
+
+class ProviderError(Exception):
+    """A failure talking to the network; the message is safe to show (no credentials)."""
+
+
+class Unauthorized(ProviderError):
+    """The credentials were refused (401): the connection needs to be re-authorised."""
+
+
+class RateLimited(ProviderError):
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = retry_after
+
+
+class Unavailable(ProviderError):
+    """5xx, timeouts, connection errors: worth retrying later."""
