@@ -134,6 +134,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     from workers import runtime
     from workers.queues import QUEUES, dispatcher
     from workers.schedule import schedule_nightly
+    from workers.sync import schedule_periodic
 
     settings = load_settings()
     if not settings.redis_url:
@@ -142,6 +143,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     jobs = dispatcher(settings)
     names = queues or QUEUES
     schedule_nightly(jobs)
+    schedule_periodic(jobs)
     rq_worker = Worker([jobs.queue(name) for name in names], connection=jobs.connection)
     rq_worker.work(burst=burst, with_scheduler=True)
 

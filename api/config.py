@@ -6,6 +6,8 @@ clear message instead of being silently ignored.
 
 from __future__ import annotations
 
+import base64
+import binascii
 import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
@@ -27,6 +29,13 @@ def _int(name: str, raw: str, minimum: int) -> int:
     return value
 
 
+def _is_fernet_key(key: str) -> bool:
+    try:
+        return len(base64.urlsafe_b64decode(key.encode())) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
 @dataclass(frozen=True)
 class Settings:
     database_url: str = "sqlite:///var/clover.db"
@@ -43,6 +52,11 @@ class Settings:
     upload_dir: str = "var/uploads"
     # One view (CSV imports) accepts bodies up to this size; all others max_body_bytes.
     max_import_bytes: int = 209_715_200
+    # Fernet keys for channel credentials, newest first (the newest encrypts, any decrypts).
+    # Empty outside production: one key is derived from SECRET_KEY.
+    encryption_keys: tuple[str, ...] = ()
+    # How often every connected channel is synced.
+    sync_interval_minutes: int = 60
 
     # environment variable → (attribute, parser)
     ENV = {
@@ -57,6 +71,8 @@ class Settings:
         "CLOVER_IDEMPOTENCY_TTL_HOURS": "idempotency_ttl_hours",
         "CLOVER_UPLOAD_DIR": "upload_dir",
         "CLOVER_MAX_IMPORT_BYTES": "max_import_bytes",
+        "CLOVER_ENCRYPTION_KEYS": "encryption_keys",
+        "CLOVER_SYNC_INTERVAL_MINUTES": "sync_interval_minutes",
     }
 
     @classmethod
@@ -100,6 +116,18 @@ class Settings:
         max_import = self.max_import_bytes
         if isinstance(max_import, str):
             max_import = _int("CLOVER_MAX_IMPORT_BYTES", max_import, 1024)
+        keys = self.encryption_keys
+        if isinstance(keys, str):
+            keys = tuple(k.strip() for k in keys.split(",") if k.strip())
+        for key in keys:
+            if not _is_fernet_key(key):
+                raise SettingsError(
+                    "CLOVER_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64 bytes), "
+                    "comma-separated, newest first"
+                )
+        interval = self.sync_interval_minutes
+        if isinstance(interval, str):
+            interval = _int("CLOVER_SYNC_INTERVAL_MINUTES", interval, 1)
         if self.environment not in ("development", "test", "production"):
             raise SettingsError(
                 f"CLOVER_ENV must be development, test or production, got {self.environment!r}"
@@ -113,6 +141,8 @@ class Settings:
             raise SettingsError(f"REDIS_URL must be a redis:// URL, got {self.redis_url!r}")
         if self.environment == "production" and self.secret_key == DEV_SECRET_KEY:
             raise SettingsError("SECRET_KEY must be set in production")
+        if self.environment == "production" and not keys:
+            raise SettingsError("CLOVER_ENCRYPTION_KEYS must be set in production")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingsError(f"CLOVER_LOG_LEVEL is not a log level: {self.log_level!r}")
         return replace(
@@ -122,6 +152,8 @@ class Settings:
             statement_timeout_ms=timeout,
             idempotency_ttl_hours=ttl,
             max_import_bytes=max_import,
+            encryption_keys=keys,
+            sync_interval_minutes=interval,
             log_level=self.log_level.upper(),
         )
 

@@ -119,3 +119,9 @@ class Tenant:
 
 def may_grant_role(granter_role: str, role: str) -> bool:
     return ROLE_RANK[granter_role] >= ROLE_RANK[role]
+
+
+def system_tenant(organisation_id: uuid.UUID) -> Tenant:
+    """The tenant context of Clover's own background work for an organisation."""
+    grant = Grant(organisation_id, "owner", ALL_SCOPES)
+    return Tenant(organisation_id, Principal("system", {organisation_id: grant}), grant)

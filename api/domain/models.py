@@ -10,6 +10,7 @@ from api.domain.campaigns.models import (
     CampaignObjective,
     Review,
 )
+from api.domain.channels.connections import Connection
 from api.domain.channels.models import Channel
 from api.domain.content.models import ContentItem, ContentStatusChange
 from api.domain.idempotency import IdempotencyRecord
@@ -32,6 +33,7 @@ __all__ = [
     "CampaignChannel",
     "CampaignObjective",
     "Channel",
+    "Connection",
     "ContentItem",
     "ContentStatusChange",
     "IdempotencyRecord",

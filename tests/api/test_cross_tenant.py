@@ -41,6 +41,11 @@ def first_org(app, settings):
         )
     )
     channel = builders.channel(client, org)
+    client.put(
+        org.url(f"/channels/{channel['id']}/connection"),
+        headers=org.headers,
+        json={"provider": "sandbox", "account": "@first", "credentials": {"access_token": "t"}},
+    )
     campaign = builders.campaign(client, org, strategy["id"], channel_ids=[channel["id"]])
     reviewed = builders.campaign(client, org, strategy["id"], name="Reviewed")
     for _ in range(2):
@@ -193,6 +198,14 @@ OPERATIONS = [
     ("DELETE", "/metric-definitions/{metric_key}", None),
     ("GET", "/kpis/{kpi_id}/values", None),
     ("POST", "/rollups", None),
+    ("GET", "/channels/{channel_id}/connection", None),
+    (
+        "PUT",
+        "/channels/{channel_id}/connection",
+        {"provider": "sandbox", "account": "@taken", "credentials": {"access_token": "t"}},
+    ),
+    ("DELETE", "/channels/{channel_id}/connection", None),
+    ("POST", "/channels/{channel_id}/sync", None),
     ("GET", "/strategies/{strategy_id}/scorecard", None),
     ("GET", "/jobs", None),
     ("GET", "/jobs/{job_id}", None),

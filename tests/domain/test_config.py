@@ -5,8 +5,11 @@ from __future__ import annotations
 import os
 
 import pytest
+from cryptography.fernet import Fernet
 
 from api.config import DEV_SECRET_KEY, Settings, SettingsError
+
+KEY = Fernet.generate_key().decode()
 
 
 def test_an_empty_environment_gives_the_embedded_defaults():
@@ -36,6 +39,7 @@ def test_variables_are_read_and_converted():
             "REDIS_URL": "redis://cache:6379/2",
             "SECRET_KEY": "s3cret-for-production-only",
             "CLOVER_ENV": "production",
+            "CLOVER_ENCRYPTION_KEYS": KEY,
             "CLOVER_MAX_BODY_BYTES": "2048",
             "CLOVER_STATEMENT_TIMEOUT_MS": "500",
             "CLOVER_IDEMPOTENCY_TTL_HOURS": "48",
@@ -120,9 +124,27 @@ def test_production_without_a_secret_key_is_rejected():
         Settings.from_env({"CLOVER_ENV": "production"})
 
 
-def test_production_with_a_secret_key_is_accepted():
-    settings = Settings.from_env({"CLOVER_ENV": "production", "SECRET_KEY": "a-real-secret"})
+def test_production_with_a_secret_key_and_encryption_keys_is_accepted():
+    settings = Settings.from_env(
+        {"CLOVER_ENV": "production", "SECRET_KEY": "a-real-secret", "CLOVER_ENCRYPTION_KEYS": KEY}
+    )
     assert settings.environment == "production"
+    assert settings.encryption_keys == (KEY,)
+
+
+def test_production_without_encryption_keys_is_rejected():
+    with pytest.raises(SettingsError, match="CLOVER_ENCRYPTION_KEYS"):
+        Settings.from_env({"CLOVER_ENV": "production", "SECRET_KEY": "a-real-secret"})
+
+
+def test_encryption_keys_must_be_fernet_keys_and_keep_their_order():
+    other = Fernet.generate_key().decode()
+    assert Settings.from_env({"CLOVER_ENCRYPTION_KEYS": f"{KEY}, {other}"}).encryption_keys == (
+        KEY,
+        other,
+    )
+    with pytest.raises(SettingsError, match="Fernet"):
+        Settings.from_env({"CLOVER_ENCRYPTION_KEYS": "not-a-key"})
 
 
 def test_development_may_run_on_the_development_secret_key():

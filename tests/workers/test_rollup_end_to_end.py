@@ -1,43 +1,9 @@
 """Ingest through the API, a real worker rolls up, KPI values are read through the API."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
-import pytest
 from rq import Queue
-from rq.registry import ScheduledJobRegistry
 
 from tests.api import builders
-from workers.queues import QUEUES, redis_connection
-
-ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def empty_queues(redis_url):
-    connection = redis_connection(redis_url)
-    for name in QUEUES:
-        Queue(name, connection=connection).empty()
-        registry = ScheduledJobRegistry(name, connection=connection)
-        for job_id in registry.get_job_ids():
-            registry.remove(job_id, delete_job=True)
-    return connection
-
-
-def run_worker(database_url, redis_url, *queues):
-    env = {
-        "PATH": os.environ.get("PATH", ""),
-        "DATABASE_URL": database_url,
-        "REDIS_URL": redis_url,
-        "CLOVER_ENV": "test",
-    }
-    args = [sys.executable, "-m", "api.cli", "worker", "--burst"]
-    for queue in queues:
-        args += ["--queue", queue]
-    done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
-    assert done.returncode == 0, done.stderr[-2000:]
+from tests.workers.conftest import run_worker
 
 
 def test_points_in_kpi_values_out(client, factory, database_url, redis_url, empty_queues):

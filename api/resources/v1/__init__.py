@@ -6,6 +6,7 @@ from api.resources.v1 import (
     audit_events,
     campaigns,
     channels,
+    connections,
     content_items,
     imports,
     jobs,
@@ -48,4 +49,5 @@ BLUEPRINTS = (
     jobs.blp,
     imports.blp,
     rollups.blp,
+    connections.blp,
 )

@@ -1,0 +1,208 @@
+"""Connecting a channel to its network, and the steps of a sync the worker runs.
+
+Credentials are encrypted with the cipher the caller passes (``api.crypto``) and
+never leave this module in clear text except to the worker that uses them.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from sqlalchemy import select
+
+from api.domain import tenancy
+from api.domain.access import Tenant, system_tenant
+from api.domain.base import check_version, utcnow
+from api.domain.channels.connections import Connection
+from api.domain.channels.models import SOCIAL_KINDS, Channel
+from api.domain.errors import Conflict, NotFound, RuleViolation
+from api.domain.jobs.models import Job
+from api.domain.jobs.service import create_job
+from api.domain.mentions import service as mentions
+from api.domain.metrics import points
+from api.domain.uow import UnitOfWork
+
+SYNC_JOB = "workers.sync.sync_channel"
+NETWORK_OF = {"mastodon": "mastodon", "bluesky": "bluesky"}  # provider → channel kind
+
+
+def sync_job_id(channel_id: uuid.UUID | str) -> str:
+    """One queued sync per channel at a time."""
+    return f"sync-{channel_id}"
+
+
+def _channel(uow: UnitOfWork, channel_id: uuid.UUID) -> Channel:
+    return tenancy.get(uow.session, Channel, channel_id, what="channel")
+
+
+def get_connection(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> Connection:
+    channel = _channel(uow, channel_id)
+    connection = uow.session.scalar(select(Connection).where(Connection.channel_id == channel.id))
+    if connection is None:
+        raise NotFound(f"channel {channel.id} is not connected")
+    return connection
+
+
+def connect(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    channel_id: uuid.UUID,
+    data: dict,
+    *,
+    cipher,
+    expected_version: int | None = None,
+) -> Connection:
+    """Create or replace the channel's connection (PUT)."""
+    channel = _channel(uow, channel_id)
+    provider = data["provider"]
+    if channel.kind not in SOCIAL_KINDS:
+        raise RuleViolation(
+            "not a social channel",
+            errors={"provider": [f"A {channel.kind} channel does not sync."]},
+        )
+    if provider in NETWORK_OF and NETWORK_OF[provider] != channel.kind:
+        raise RuleViolation(
+            "provider does not fit the channel",
+            errors={"provider": [f"A {channel.kind} channel cannot use {provider}."]},
+        )
+    if provider != "sandbox" and not data.get("base_url"):
+        raise RuleViolation("base URL needed", errors={"base_url": [f"{provider} needs one."]})
+    secret = cipher.encrypt(json.dumps(_plain(data["credentials"])).encode()).decode()
+    connection = uow.session.scalar(select(Connection).where(Connection.channel_id == channel.id))
+    if connection is None:
+        connection = Connection(channel_id=channel.id)
+        uow.session.add(connection)
+    else:
+        check_version(connection, expected_version)
+        if (connection.provider, connection.account) != (provider, data["account"]):
+            connection.cursor = None  # another account: start its history afresh
+    connection.provider = provider
+    connection.account = data["account"]
+    connection.base_url = data.get("base_url")
+    connection.credentials = secret
+    connection.status = "connected"
+    connection.last_error = None
+    uow.commit()
+    return connection
+
+
+def _plain(credentials: dict) -> dict:
+    expires = credentials.get("expires_at")
+    return {**credentials, "expires_at": expires.isoformat() if expires else None}
+
+
+def disconnect(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> None:
+    """Forget the connection and its credentials; the data already synced stays."""
+    uow.session.delete(get_connection(uow, tenant, channel_id))
+    uow.commit()
+
+
+def request_sync(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> Job:
+    connection = get_connection(uow, tenant, channel_id)
+    if connection.status == "needs_reauth":
+        raise Conflict("the network refused the credentials; reconnect the channel first")
+    job = create_job(uow, kind="sync", params={"channel_id": str(channel_id)})
+    uow.after_commit(
+        "sync",
+        SYNC_JOB,
+        str(tenant.organisation_id),
+        str(channel_id),
+        str(job.id),
+        job_id=sync_job_id(channel_id),
+    )
+    uow.commit()
+    return job
+
+
+def due_connections(uow: UnitOfWork) -> list[tuple[uuid.UUID, uuid.UUID]]:
+    """(organisation, channel) of every connection that syncs on its own (all tenants)."""
+    return list(
+        uow.session.execute(
+            select(Connection.organisation_id, Connection.channel_id)
+            .where(Connection.status != "needs_reauth")
+            .order_by(Connection.channel_id)
+        ).tuples()
+    )
+
+
+# The steps of a sync, each in the worker's own unit of work
+
+
+@dataclass(frozen=True)
+class SyncTarget:
+    provider: str
+    account: str
+    base_url: str | None
+    credentials: dict
+    cursor: dict | None
+    status: str
+
+
+def sync_target(uow: UnitOfWork, organisation_id, channel_id, *, cipher) -> SyncTarget:
+    uow.scope(organisation_id)
+    connection = get_connection(uow, system_tenant(organisation_id), channel_id)
+    credentials = json.loads(cipher.decrypt(connection.credentials.encode()))
+    if credentials.get("expires_at"):
+        credentials["expires_at"] = datetime.fromisoformat(credentials["expires_at"])
+    return SyncTarget(
+        connection.provider,
+        connection.account,
+        connection.base_url,
+        credentials,
+        connection.cursor,
+        connection.status,
+    )
+
+
+def write_page(
+    uow: UnitOfWork,
+    organisation_id: uuid.UUID,
+    channel_id: uuid.UUID,
+    *,
+    metrics: list[tuple[str, date, float]],
+    mentions_in: list[dict],
+) -> tuple[int, int]:
+    """Upsert a page's metric points and mentions (a page written twice changes nothing)."""
+    tenant = system_tenant(organisation_id)
+    uow.scope(organisation_id)
+    written = 0
+    if metrics:
+        result = points.ingest_points(
+            uow,
+            tenant,
+            [
+                {"metric_key": k, "day": d, "value": v, "channel_id": channel_id, "source": "sync"}
+                for k, d, v in metrics
+            ],
+            atomic=True,
+        )
+        written = result.inserted + result.updated
+    noted = 0
+    if mentions_in:
+        uow.scope(organisation_id)
+        batch = mentions.create_batch(
+            uow=uow, tenant=tenant, items=mentions_in, channel_id=channel_id
+        )
+        noted = len(batch.accepted)
+    return written, noted
+
+
+def save_cursor(uow: UnitOfWork, organisation_id, channel_id, cursor: dict) -> None:
+    """Called only after the page's data is committed: a crash before it re-reads the page."""
+    uow.scope(organisation_id)
+    connection = get_connection(uow, system_tenant(organisation_id), channel_id)
+    connection.cursor = cursor
+    uow.commit()
+
+
+def mark(uow: UnitOfWork, organisation_id, channel_id, *, status: str, error: str | None) -> None:
+    uow.scope(organisation_id)
+    connection = get_connection(uow, system_tenant(organisation_id), channel_id)
+    connection.status = status
+    connection.last_error = error
+    if error is None:
+        connection.last_sync_at = utcnow()
+    uow.commit()

@@ -1,0 +1,116 @@
+import marshmallow as ma
+from flask import url_for
+from flask.views import MethodView
+
+from api.crypto import cipher_for
+from api.domain.channels import sync
+from api.domain.channels.connections import PROVIDERS
+from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
+from api.http.context import clover, uow
+from api.resources.common import EntitySchema
+from api.resources.v1.jobs.schemas import JobSchema
+
+blp = Blueprint(
+    "connections",
+    __name__,
+    url_prefix="/v1/organisations/<uuid:organisation_id>/channels/<uuid:channel_id>",
+    description=(
+        "A social channel's connection to its network, and syncing its numbers and "
+        "mentions. Credentials are encrypted at rest and never returned."
+    ),
+)
+
+
+class CredentialsSchema(ma.Schema):
+    class Meta:
+        name = "ConnectionCredentials"
+
+    access_token = ma.fields.String(
+        required=True, load_only=True, validate=ma.validate.Length(min=1, max=8192)
+    )
+    refresh_token = ma.fields.String(load_only=True, validate=ma.validate.Length(max=8192))
+    expires_at = ma.fields.AwareDateTime(load_only=True, allow_none=True)
+
+
+class ConnectionInputSchema(ma.Schema):
+    class Meta:
+        name = "ConnectionInput"
+
+    provider = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(PROVIDERS),
+        metadata={"description": "sandbox (synthetic data, any social kind), mastodon, bluesky"},
+    )
+    account = ma.fields.String(
+        required=True,
+        validate=ma.validate.Length(min=1, max=200),
+        metadata={"description": "The handle, e.g. @clover@mastodon.example"},
+    )
+    base_url = ma.fields.URL(
+        allow_none=True,
+        validate=ma.validate.Length(max=500),
+        metadata={"description": "The instance or API base URL, where the network has one"},
+    )
+    credentials = ma.fields.Nested(CredentialsSchema, required=True, load_only=True)
+
+
+class ConnectionSchema(EntitySchema):
+    class Meta:
+        name = "Connection"
+
+    channel_id = ma.fields.UUID()
+    provider = ma.fields.String()
+    account = ma.fields.String()
+    base_url = ma.fields.String(allow_none=True)
+    status = ma.fields.String(
+        metadata={"description": "connected, needs_reauth (reconnect it) or failing"}
+    )
+    last_sync_at = ma.fields.DateTime(allow_none=True)
+    last_error = ma.fields.String(allow_none=True)
+    next_sync_at = ma.fields.DateTime(allow_none=True)
+    version = ma.fields.Integer()
+
+
+@blp.route("/connection")
+class ChannelConnection(MethodView):
+    @blp.operation("connections_get", scope="channels:read")
+    @blp.response(200, ConnectionSchema, headers=ETAG_HEADER)
+    def get(self, tenant, channel_id):
+        """The channel's connection (never its credentials)"""
+        return saved(sync.get_connection(uow(), tenant, channel_id))
+
+    @blp.operation("connections_put", scope="channels:write", versioned=True)
+    @blp.arguments(ConnectionInputSchema)
+    @blp.response(200, ConnectionSchema, headers=ETAG_HEADER)
+    def put(self, data, tenant, channel_id):
+        """Connect the channel to its network, or replace its connection"""
+        cipher = cipher_for(clover().settings)
+        connection = sync.connect(
+            uow(), tenant, channel_id, data, cipher=cipher, expected_version=expected_version()
+        )
+        return saved(connection)
+
+    @blp.operation("connections_delete", scope="channels:write")
+    @blp.response(204)
+    def delete(self, tenant, channel_id):
+        """Disconnect the channel and forget its credentials (synced data stays)"""
+        sync.disconnect(uow(), tenant, channel_id)
+
+
+LOCATION = {"Location": {"description": "The sync's job", "schema": {"type": "string"}}}
+
+
+@blp.route("/sync")
+class SyncChannel(MethodView):
+    @blp.operation("channels_sync", scope="channels:write")
+    @blp.response(202, JobSchema, headers=LOCATION)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, tenant, channel_id):
+        """Sync the channel now
+
+        Answers 202 with the job. Channels also sync on their own at a regular
+        interval; a sync already waiting for the channel is not queued twice.
+        """
+        job = sync.request_sync(uow(), tenant, channel_id)
+        location = url_for("jobs.JobById", organisation_id=tenant.organisation_id, job_id=job.id)
+        return job, 202, {"Location": location}

@@ -1,0 +1,183 @@
+"""The sync job: pull a connected channel's numbers and mentions from its network.
+
+Each page is written (upserts) and committed before the cursor moves on, so a
+crash loses nothing and a rerun duplicates nothing. Faults: 429 waits for
+Retry-After, 5xx and timeouts are retried by RQ with backoff and then fail the
+job with a readable error, 401 marks the connection ``needs_reauth``.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import uuid
+from datetime import UTC, date, datetime, timedelta
+
+from rq import get_current_job
+from rq.exceptions import DuplicateJobError
+
+from api.crypto import cipher_for
+from api.domain.channels import sync as channels
+from api.domain.jobs import service as jobs
+from workers import runtime
+from workers.providers import registry
+from workers.providers.base import (
+    Account,
+    Credentials,
+    Page,
+    ProviderError,
+    RateLimited,
+    Unauthorized,
+    Unavailable,
+)
+from workers.queues import RQDispatcher, dispatcher
+
+log = logging.getLogger("clover.sync")
+MAX_PAGES = 500  # a runaway cursor cannot hold a worker forever
+
+
+def _account(target: channels.SyncTarget, channel_id: str) -> Account:
+    return Account(
+        provider=target.provider,
+        account=target.account,
+        base_url=target.base_url,
+        credentials=Credentials(
+            target.credentials["access_token"],
+            target.credentials.get("refresh_token"),
+            target.credentials.get("expires_at"),
+        ),
+        channel_id=channel_id,
+    )
+
+
+def _write(organisation: uuid.UUID, channel: uuid.UUID, page: Page) -> tuple[int, int]:
+    with runtime.unit_of_work() as uow:
+        return channels.write_page(
+            uow,
+            organisation,
+            channel,
+            metrics=[(m.metric_key, m.day, m.value) for m in page.metrics],
+            mentions_in=[
+                {
+                    "external_id": m.external_id,
+                    "author": m.author,
+                    "text": m.text,
+                    "url": m.url,
+                    "posted_at": m.posted_at,
+                    "topic": "company",
+                }
+                for m in page.mentions
+            ],
+        )
+
+
+def _finish(organisation, job_id, **kwargs) -> None:
+    if job_id is None:
+        return
+    with runtime.unit_of_work() as uow:
+        uow.scope(organisation)
+        jobs.finish_job(uow, job_id, **kwargs)
+
+
+def _mark(organisation, channel, status: str, error: str | None) -> None:
+    with runtime.unit_of_work() as uow:
+        channels.mark(uow, organisation, channel, status=status, error=error)
+
+
+def sync_channel(
+    organisation_id: str, channel_id: str, job_id: str | None = None, today: str | None = None
+) -> dict:
+    organisation, channel = uuid.UUID(organisation_id), uuid.UUID(channel_id)
+    tracked = uuid.UUID(job_id) if job_id else None
+    cipher = cipher_for(runtime.settings())
+    if tracked:
+        with runtime.unit_of_work() as uow:
+            uow.scope(organisation)
+            jobs.start_job(uow, tracked)
+    with runtime.unit_of_work() as uow:
+        target = channels.sync_target(uow, organisation, channel, cipher=cipher)
+    if target.status == "needs_reauth":
+        error = "the network refused the credentials; reconnect the channel"
+        _finish(organisation, tracked, counts={}, error=error)
+        return {"error": error}
+    provider = registry.provider(target.provider)
+    account = _account(target, channel_id)
+    day = date.fromisoformat(today) if today else datetime.now(UTC).date()
+    cursor, counts = target.cursor, {"pages": 0, "metric_points": 0, "mentions": 0}
+    try:
+        for _ in range(MAX_PAGES):
+            page = provider.fetch(account, cursor, today=day)
+            written, noted = _write(organisation, channel, page)
+            with runtime.unit_of_work() as uow:
+                channels.save_cursor(uow, organisation, channel, page.cursor)
+            cursor = page.cursor
+            counts["pages"] += 1
+            counts["metric_points"] += written
+            counts["mentions"] += noted
+            if page.done:
+                break
+    except Unauthorized as error:
+        _mark(organisation, channel, "needs_reauth", str(error))
+        _finish(organisation, tracked, counts=counts, error=f"needs reauthorisation: {error}")
+        return counts
+    except RateLimited as error:
+        return _later(organisation_id, channel_id, job_id, error, counts)
+    except (Unavailable, ProviderError) as error:
+        _mark(organisation, channel, "failing", str(error))
+        current = get_current_job()
+        retrying = isinstance(error, Unavailable) and current and current.retries_left
+        if retrying:
+            raise  # RQ retries with backoff; the cursor holds what is already written
+        _finish(organisation, tracked, counts=counts, error=str(error))
+        return counts
+    _mark(organisation, channel, "connected", None)
+    _finish(organisation, tracked, counts=counts)
+    return counts
+
+
+def _later(organisation_id, channel_id, job_id, error: RateLimited, counts) -> dict:
+    """Rate limited: continue from the stored cursor once the network allows it."""
+    organisation, channel = uuid.UUID(organisation_id), uuid.UUID(channel_id)
+    jobs_ = dispatcher(runtime.settings())
+    wait = max(1.0, error.retry_after)
+    note = f"rate limited by the network; continuing in {wait:.0f} s"
+    _mark(organisation, channel, "connected", note)
+    if isinstance(jobs_, RQDispatcher):
+        jobs_.queue("sync").enqueue_in(
+            timedelta(seconds=wait), channels.SYNC_JOB, organisation_id, channel_id, job_id
+        )
+        return {**counts, "rescheduled_in": wait}
+    _finish(organisation, uuid.UUID(job_id) if job_id else None, counts=counts, error=note)
+    return counts
+
+
+# Periodic sync of every connected channel, with RQ's own scheduler
+
+
+def schedule_periodic(jobs_: RQDispatcher, now: datetime | None = None) -> str:
+    interval = runtime.settings().sync_interval_minutes * 60
+    now = now or datetime.now(UTC)
+    slot = int(now.timestamp() // interval) + 1
+    at = datetime.fromtimestamp(slot * interval, UTC)
+    job_id = f"sync-due-{slot}"
+    with contextlib.suppress(DuplicateJobError):
+        jobs_.queue("sync").enqueue_at(at, "workers.sync.sync_due", job_id=job_id, unique=True)
+    return job_id
+
+
+def sync_due() -> int:
+    """Queue a sync of every connection that syncs on its own; then the next round."""
+    jobs_ = dispatcher(runtime.settings())
+    with runtime.unit_of_work() as uow:
+        due = channels.due_connections(uow)
+    for organisation, channel in due:
+        jobs_.enqueue(
+            "sync",
+            channels.SYNC_JOB,
+            str(organisation),
+            str(channel),
+            job_id=channels.sync_job_id(channel),
+        )
+    if isinstance(jobs_, RQDispatcher):
+        schedule_periodic(jobs_)
+    return len(due)
