@@ -97,11 +97,12 @@ def create_organisation(name: str, owner_email: str, owner_name: str) -> None:
 @main.command()
 def demo() -> None:
     """Seed the demo organisation (once) and print a fresh owner API key."""
+    from api.crypto import cipher_for
     from api.demo import seed_demo
 
     settings = load_settings()
     with _unit_of_work(settings) as uow:
-        organisation, issued, created = seed_demo(uow)
+        organisation, issued, created = seed_demo(uow, cipher=cipher_for(settings))
     _print_key(
         "Demo organisation created." if created else "Demo organisation exists; new key issued.",
         organisation,

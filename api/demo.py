@@ -1,21 +1,35 @@
-"""The demo organisation that `make run` seeds."""
+"""The demo organisation that `make run` seeds: a strategy with KPIs, sandbox channels
+with about 90 days of history, and KPI values rolled up from them."""
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 from sqlalchemy import select
 
-from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
+from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
+from api.domain.audiences.service import create_audience
+from api.domain.base import utcnow
+from api.domain.channels import sync
+from api.domain.channels.service import create_channel
 from api.domain.identity import service as identity
 from api.domain.identity.models import User
 from api.domain.organisations.models import Membership, Organisation
+from api.domain.resourcing.service import create_resource
+from api.domain.strategy import objectives
+from api.domain.strategy import service as strategies
 from api.domain.uow import UnitOfWork
 
 DEMO_EMAIL = "demo@clover.local"
 DEMO_ORGANISATION = "Clover Demo"
 
 
-def seed_demo(uow: UnitOfWork):
-    """(organisation, issued key, created?). Safe to run again: it then issues a new key."""
+def seed_demo(uow: UnitOfWork, *, cipher=None):
+    """(organisation, issued key, created?). Safe to run again: it then issues a new key.
+
+    With a ``cipher``, a new demo organisation also gets its strategy and synced
+    sandbox channels (the syncs run as jobs: in-process in the embedded default).
+    """
     user = uow.session.scalar(select(User).where(User.email == DEMO_EMAIL))
     if user is None:
         result = identity.signup(
@@ -27,6 +41,8 @@ def seed_demo(uow: UnitOfWork):
             timezone="Europe/Amsterdam",
             currency="EUR",
         )
+        if cipher is not None:
+            seed_story(uow, result.organisation.id, cipher=cipher)
         return result.organisation, result.issued, True
     organisation = uow.session.scalar(
         select(Organisation)
@@ -39,3 +55,85 @@ def seed_demo(uow: UnitOfWork):
     uow.scope(organisation.id)
     issued = identity.create_api_key(uow, tenant, name="Demo key")
     return organisation, issued, False
+
+
+def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
+    """A year-long strategy that started 90 days ago, its KPIs, and two synced channels."""
+    tenant = system_tenant(organisation_id)
+    uow.scope(organisation_id)
+    today = utcnow().date()
+    start = date(today.year, today.month, 1) - timedelta(days=90)
+    start = start.replace(day=1)
+    create_audience(
+        uow,
+        tenant,
+        {
+            "name": "Resellers",
+            "kind": "partners",
+            "value_tier": "strategic",
+            "channel_preferences": {"linkedin": 0.8, "mastodon": 0.3},
+        },
+    )
+    create_resource(
+        uow, tenant, {"name": "Community team", "kind": "team", "weekly_capacity_hours": 30}
+    )
+    strategy = strategies.create_strategy(
+        uow,
+        tenant,
+        {
+            "name": "Grow the partner community",
+            "period_start": start,
+            "period_end": start.replace(year=start.year + 1) - timedelta(days=1),
+            "business_context": "Resellers hear about us through peers; be where they talk.",
+        },
+    )
+    awareness = objectives.create_objective(
+        uow,
+        tenant,
+        strategy.id,
+        {"title": "Be known by resellers", "business_outcome": "awareness"},
+    )
+    objectives.create_kpi(
+        uow,
+        tenant,
+        awareness.id,
+        {"name": "Followers", "metric_key": "followers", "aggregation": "last", "target": 6000},
+    )
+    engagement = objectives.create_objective(
+        uow,
+        tenant,
+        strategy.id,
+        {"title": "Start conversations", "business_outcome": "customer_service"},
+    )
+    objectives.create_kpi(
+        uow,
+        tenant,
+        engagement.id,
+        {"name": "Engagements per month", "metric_key": "engagements", "target": 3000},
+    )
+    objectives.create_kpi(
+        uow,
+        tenant,
+        engagement.id,
+        {
+            "name": "Average sentiment",
+            "aggregation": "ratio",
+            "numerator_key": "sentiment_score_sum",
+            "denominator_key": "mentions",
+            "target": 0.3,
+        },
+    )
+    strategies.activate_strategy(uow, tenant, strategy.id)
+    for kind, name, handle in (
+        ("linkedin", "LinkedIn company page", "@clover-demo"),
+        ("mastodon", "Mastodon", "@clover@social.example"),
+    ):
+        channel = create_channel(uow, tenant, {"kind": kind, "name": name, "handle": handle})
+        sync.connect(
+            uow,
+            tenant,
+            channel.id,
+            {"provider": "sandbox", "account": handle, "credentials": {"access_token": "demo"}},
+            cipher=cipher,
+        )
+        sync.request_sync(uow, tenant, channel.id)

@@ -110,6 +110,15 @@ def test_make_run_serves_the_demo_organisation_from_a_sqlite_file(tmp_path):
         assert [o["name"] for o in me["organisations"]] == ["Clover Demo"]
         assert me["organisations"][0]["role"] == "owner"
 
+        # The demo's first scorecard shows numbers rolled up from its synced channels.
+        org_url = f"{base}/v1/organisations/{me['organisations'][0]['id']}"
+        _, strategies = get(f"{org_url}/strategies?status=active", bearer(token))
+        [strategy] = strategies["items"]
+        _, card = get(f"{org_url}/strategies/{strategy['id']}/scorecard", bearer(token))
+        trends = [k["trend"] for o in card["objectives"] for k in o["kpis"]]
+        assert len(trends) == 3
+        assert all(any(v is not None for v in trend) for trend in trends), trends
+
         status, _ = get(f"{base}/v1/me", bearer(token + "x"))
         assert status == 401
     finally:
