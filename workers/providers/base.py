@@ -15,8 +15,9 @@ from typing import Protocol
 
 @dataclass(frozen=True)
 class Credentials:
-    access_token: str
-    refresh_token: str | None = None
+    # Kept out of repr: an account printed in a log line or traceback shows no secret.
+    access_token: str = field(repr=False)
+    refresh_token: str | None = field(default=None, repr=False)
     expires_at: datetime | None = None
 
 

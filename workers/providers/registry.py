@@ -27,4 +27,8 @@ def names() -> list[str]:
 
 def _load() -> None:
     # Importing the adapters registers them; done lazily so importing this module is cheap.
-    from workers.providers import sandbox  # noqa: F401
+    from workers.providers import (
+        bluesky,  # noqa: F401
+        mastodon,  # noqa: F401
+        sandbox,  # noqa: F401
+    )
