@@ -12,7 +12,9 @@ between runs and machines. Nothing here passes or fails on time (see
 docs/performance.md).
 
 Afterwards it runs the plan benchmark (``bench/plan.py``, its own throwaway
-database); ``--no-plan`` skips it.
+database; ``--no-plan`` skips it), then the metrics benchmark (``bench/metrics.py``,
+ingestion and KPI rollups on ~2 million points, a few minutes; ``--no-metrics``
+skips it).
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ import psycopg
 from flask import Flask
 
 from api.domain.access import ROLES
-from bench import plan
+from bench import metrics, plan
 from bench.common import (
     counting,
     environment,
@@ -233,11 +235,19 @@ def main(argv: list[str] | None = None) -> int:
         action="store_true",
         help="skip the plan benchmark (python -m bench.plan) that otherwise runs afterwards",
     )
+    parser.add_argument(
+        "--no-metrics",
+        action="store_true",
+        help="skip the metrics benchmark (python -m bench.metrics) that otherwise runs last",
+    )
     args = parser.parse_args(argv)
     status = requests(args.scale)
     if status == 0 and not args.no_plan:
         print(flush=True)
         status = plan.main([])
+    if status == 0 and not args.no_metrics:
+        print(flush=True)
+        status = metrics.main([])
     return status
 
 

@@ -168,7 +168,9 @@ def _upsert(uow: UnitOfWork, rows: list[dict]) -> None:
         return
     dialect = uow.session.get_bind().dialect.name
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    stmt = insert(KpiValue).values(rows)
+    # One cached statement, the rows as parameters (executemany), rather than a VALUES
+    # list compiled afresh for every KPI.
+    stmt = insert(KpiValue)
     stmt = stmt.on_conflict_do_update(
         index_elements=[KpiValue.kpi_id, KpiValue.period_start],
         set_={
@@ -184,7 +186,7 @@ def _upsert(uow: UnitOfWork, rows: list[dict]) -> None:
             )
         },
     )
-    uow.session.execute(stmt)
+    uow.session.execute(stmt, rows)
 
 
 def rollup_kpi(
