@@ -50,10 +50,11 @@ from flask import Flask
 from sqlalchemy import event, select
 
 from api.db import Database
+from api.domain import periods
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.base import new_id, utcnow
 from api.domain.channels.models import Channel
-from api.domain.metrics import definitions, kpi_rules
+from api.domain.metrics import definitions
 from api.domain.metrics.catalogue import BUILT_IN
 from api.domain.metrics.models import KpiValue, dimensions_of
 from api.domain.metrics.points import ingest_points
@@ -602,12 +603,12 @@ def incremental_rollup(history: History) -> Callable[[], object]:
 
 def kpi_range(history: History, kpi: KpiSpec, touched: bool) -> tuple[date, date]:
     """The days run_rollup's query for ``kpi`` covers: every period, or those of the batch."""
-    starts = kpi_rules.periods_between(history.first, LAST_DAY, kpi.period, 1)
+    starts = periods.period_starts(history.first, LAST_DAY, kpi.period, 1)
     if touched:
         days = [LAST_DAY - timedelta(days=d) for d in range(INCREMENTAL_DAYS)]
-        batch = {kpi_rules.period_start(day, kpi.period) for day in days}
+        batch = {periods.period_start(day, kpi.period) for day in days}
         starts = [start for start in starts if start in batch]
-    return starts[0], kpi_rules.period_end(starts[-1], kpi.period)
+    return starts[0], periods.period_end(starts[-1], kpi.period)
 
 
 def raw_queries(history: History, touched: bool = False) -> list[tuple[str, dict]]:

@@ -8,9 +8,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import select
 
+from api.domain import periods
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.channels.models import Channel
-from api.domain.metrics import kpi_rules
 from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, dimensions_of
 from api.domain.metrics.rollups import run_rollup
 from api.domain.strategy import objectives, service
@@ -203,7 +203,7 @@ def reference(points, aggregation, period, numerator="a", denominator="b", key="
     """Pure Python: the same aggregation, from the raw points."""
     buckets = defaultdict(list)
     for metric, day, value in points:
-        buckets[kpi_rules.period_start(day, period)].append((metric, day, value))
+        buckets[periods.period_start(day, period)].append((metric, day, value))
     out = {}
     for start, rows in buckets.items():
         if aggregation == "ratio":

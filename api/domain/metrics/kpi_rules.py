@@ -15,46 +15,9 @@ Status for a period:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 ON_TRACK, AT_RISK = 1.0, 0.8
-
-
-def add_months(day: date, months: int) -> date:
-    index = day.year * 12 + day.month - 1 + months
-    return date(index // 12, index % 12 + 1, 1)
-
-
-def period_start(day: date, period: str, fiscal_start_month: int = 1) -> date:
-    """Reference implementation of the SQL bucketing (weeks start on Monday)."""
-    if period == "week":
-        return day - timedelta(days=day.weekday())
-    if period == "month":
-        return day.replace(day=1)
-    if period == "quarter":
-        shift = fiscal_start_month - 1
-        shifted = add_months(day.replace(day=1), -shift)
-        quarter = shifted.replace(month=(shifted.month - 1) // 3 * 3 + 1)
-        return add_months(quarter, shift)
-    raise ValueError(f"unknown period {period!r}")
-
-
-def period_end(start: date, period: str) -> date:
-    """The last day of the period that starts on ``start``."""
-    if period == "week":
-        return start + timedelta(days=6)
-    months = 1 if period == "month" else 3
-    return add_months(start, months) - timedelta(days=1)
-
-
-def periods_between(first: date, last: date, period: str, fiscal_start_month: int) -> list[date]:
-    """Start days of every period overlapping [first, last]."""
-    starts = []
-    current = period_start(first, period, fiscal_start_month)
-    while current <= last:
-        starts.append(current)
-        current = period_end(current, period) + timedelta(days=1)
-    return starts
 
 
 def elapsed_fraction(start: date, end: date, today: date) -> float:

@@ -16,11 +16,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Date, case, distinct, func, select
+from sqlalchemy import case, distinct, func, select
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.ext.compiler import compiles
-from sqlalchemy.sql.functions import FunctionElement
 
+from api.domain import periods
 from api.domain.base import new_id, utcnow
 from api.domain.metrics import kpi_rules
 from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, RollupState
@@ -53,44 +52,6 @@ def request_rollup(uow: UnitOfWork, organisation_id: uuid.UUID) -> None:
     )
 
 
-class period_start(FunctionElement):
-    """The first day of the week (Monday), month or fiscal quarter of a day, in SQL.
-
-    Named like the SQL function it stands for. Its period is part of the SQL text,
-    so statements holding it are not cached.
-    """
-
-    type = Date()
-    inherit_cache = False
-
-    def __init__(self, day, period: str, fiscal_start_month: int = 1):
-        if period not in ("week", "month", "quarter") or not 1 <= fiscal_start_month <= 12:
-            raise ValueError("bad period or fiscal start month")
-        self.period, self.shift = period, fiscal_start_month - 1
-        super().__init__(day)
-
-
-@compiles(period_start, "postgresql")
-def _period_start_pg(element, compiler, **kw):
-    day = compiler.process(element.clauses, **kw)
-    if element.period != "quarter":
-        return f"CAST(date_trunc('{element.period}', {day}) AS DATE)"
-    shift = f"INTERVAL '{element.shift} months'"
-    return f"CAST(date_trunc('quarter', {day} - {shift}) + {shift} AS DATE)"
-
-
-@compiles(period_start, "sqlite")
-def _period_start_sqlite(element, compiler, **kw):
-    day = compiler.process(element.clauses, **kw)
-    if element.period == "week":
-        return f"date({day}, 'weekday 0', '-6 days')"
-    if element.period == "month":
-        return f"date({day}, 'start of month')"
-    shifted = f"date({day}, 'start of month', '-{element.shift} months')"
-    back = f"((CAST(strftime('%m', {shifted}) AS INTEGER) - 1) % 3)"
-    return f"date({shifted}, '-' || {back} || ' months', '+{element.shift} months')"
-
-
 # Actuals
 
 
@@ -99,8 +60,8 @@ def actuals(uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month: i
     if not starts:
         return {}
     first = starts[0]
-    last = kpi_rules.period_end(starts[-1], kpi.period)
-    bucket = period_start(MetricPoint.day, kpi.period, fiscal_start_month)
+    last = periods.period_end(starts[-1], kpi.period)
+    bucket = periods.sql_period_start(MetricPoint.day, kpi.period, fiscal_start_month)
     keys = (
         [kpi.numerator_key, kpi.denominator_key] if kpi.aggregation == "ratio" else [kpi.metric_key]
     )
@@ -200,11 +161,9 @@ def rollup_kpi(
 ) -> tuple[int, int]:
     """Recompute one KPI's values; ``changed_days`` None means every period. (values, changes)"""
     last_day = min(strategy.period_end, today)
-    starts = kpi_rules.periods_between(
-        strategy.period_start, last_day, kpi.period, fiscal_start_month
-    )
+    starts = periods.period_starts(strategy.period_start, last_day, kpi.period, fiscal_start_month)
     if changed_days is not None:
-        touched = {kpi_rules.period_start(d, kpi.period, fiscal_start_month) for d in changed_days}
+        touched = {periods.period_start(d, kpi.period, fiscal_start_month) for d in changed_days}
         starts = [s for s in starts if s in touched]
     if not starts:
         return 0, 0
@@ -219,7 +178,7 @@ def rollup_kpi(
     now = utcnow()
     rows, changes = [], []
     for start in starts:
-        end = kpi_rules.period_end(start, kpi.period)
+        end = periods.period_end(start, kpi.period)
         actual = found.get(start)
         evaluation = kpi_rules.evaluate(
             actual=actual,
