@@ -30,7 +30,7 @@ from workers.providers.base import (
     Unauthorized,
     Unavailable,
 )
-from workers.queues import RQDispatcher, dispatcher
+from workers.queues import RETRY, RQDispatcher, dispatcher
 
 log = logging.getLogger("clover.sync")
 MAX_PAGES = 500  # a runaway cursor cannot hold a worker forever
@@ -81,7 +81,9 @@ def _finish(organisation, job_id, **kwargs) -> None:
 
 def _mark(organisation, channel, status: str, error: str | None) -> None:
     with runtime.unit_of_work() as uow:
-        channels.mark(uow, organisation, channel, status=status, error=error)
+        channels.mark(
+            uow, organisation, channel, status=status, error=error, next_sync_at=next_round()
+        )
 
 
 def sync_channel(
@@ -128,6 +130,8 @@ def sync_channel(
         retrying = isinstance(error, Unavailable) and current and current.retries_left
         if retrying:
             raise  # RQ retries with backoff; the cursor holds what is already written
+        with runtime.unit_of_work() as uow:
+            channels.save_cursor(uow, organisation, channel, provider.restart(cursor))
         _finish(organisation, tracked, counts=counts, error=str(error))
         return counts
     _mark(organisation, channel, "connected", None)
@@ -144,7 +148,13 @@ def _later(organisation_id, channel_id, job_id, error: RateLimited, counts) -> d
     _mark(organisation, channel, "connected", note)
     if isinstance(jobs_, RQDispatcher):
         jobs_.queue("sync").enqueue_in(
-            timedelta(seconds=wait), channels.SYNC_JOB, organisation_id, channel_id, job_id
+            timedelta(seconds=wait),
+            channels.SYNC_JOB,
+            organisation_id,
+            channel_id,
+            job_id,
+            retry=RETRY,  # the continuation is retried like the sync it continues
+            job_timeout=3600,
         )
         return {**counts, "rescheduled_in": wait}
     _finish(organisation, uuid.UUID(job_id) if job_id else None, counts=counts, error=note)
@@ -154,12 +164,16 @@ def _later(organisation_id, channel_id, job_id, error: RateLimited, counts) -> d
 # Periodic sync of every connected channel, with RQ's own scheduler
 
 
-def schedule_periodic(jobs_: RQDispatcher, now: datetime | None = None) -> str:
+def next_round(now: datetime | None = None) -> datetime:
+    """When the periodic sync next runs: the next multiple of the interval."""
     interval = runtime.settings().sync_interval_minutes * 60
     now = now or datetime.now(UTC)
-    slot = int(now.timestamp() // interval) + 1
-    at = datetime.fromtimestamp(slot * interval, UTC)
-    job_id = f"sync-due-{slot}"
+    return datetime.fromtimestamp((int(now.timestamp() // interval) + 1) * interval, UTC)
+
+
+def schedule_periodic(jobs_: RQDispatcher, now: datetime | None = None) -> str:
+    at = next_round(now)
+    job_id = f"sync-due-{int(at.timestamp())}"
     with contextlib.suppress(DuplicateJobError):
         jobs_.queue("sync").enqueue_at(at, "workers.sync.sync_due", job_id=job_id, unique=True)
     return job_id

@@ -97,6 +97,7 @@ def test_a_sync_writes_points_and_mentions_and_moves_the_cursor(
         org.url(f"/channels/{channel['id']}/connection"), headers=org.headers
     ).get_json()
     assert connection["last_sync_at"] is not None and connection["last_error"] is None
+    assert connection["next_sync_at"] > connection["last_sync_at"]
     assert TOKEN not in records.getvalue() and TOKEN not in str(job)
 
 
@@ -150,3 +151,15 @@ def test_roles_without_channels_write_cannot_connect(client, factory, role):
     )
 
     assert response.status_code == 403
+
+
+def test_after_a_permanent_failure_mid_sync_the_next_sync_starts_fresh():
+    """Retrying the page that failed for good would fail again: keep only what marks
+    data already taken."""
+    from workers.providers.registry import provider
+
+    mid_sync = {"phase": "statuses", "max_id": "109", "mentions_since": "42", "totals": {}}
+
+    assert provider("mastodon").restart(mid_sync) == {"phase": "done", "mentions_since": "42"}
+    assert provider("bluesky").restart(mid_sync) == {"mentions_since": "42"}
+    assert provider("sandbox").restart({"last_day": "2027-01-01"}) == {"last_day": "2027-01-01"}

@@ -64,6 +64,11 @@ class Provider(Protocol):
     def fetch(self, account: Account, cursor: dict | None, *, today: date) -> Page:
         """The next page of data after ``cursor`` (None: first sync)."""
 
+    def restart(self, cursor: dict | None) -> dict | None:
+        """Where the next sync starts after one failed for good mid-way: retrying the
+        same page would fail again, so drop the mid-sync state and keep what marks
+        data already taken (e.g. the newest mention seen)."""
+
 
 class ProviderError(Exception):
     """A failure talking to the network; the message is safe to show (no credentials)."""

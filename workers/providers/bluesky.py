@@ -93,6 +93,9 @@ class Bluesky:
     def __repr__(self) -> str:
         return f"Bluesky(timeout={self.timeout!r}, default_base_url={self.default_base_url!r})"
 
+    def restart(self, cursor: dict | None) -> dict | None:
+        return {"mentions_since": (cursor or {}).get("mentions_since")}
+
     def fetch(self, account: Account, cursor: dict | None, *, today: date) -> Page:
         state = dict(cursor or {})
         phase = state.get("phase")

@@ -74,6 +74,9 @@ class Mastodon:
         self.page_size = page_size  # Mastodon caps statuses at 40, notifications at 80
         self._tls: ssl.SSLContext | None = None  # built once: loading the CA bundle is slow
 
+    def restart(self, cursor: dict | None) -> dict | None:
+        return {"phase": "done", "mentions_since": (cursor or {}).get("mentions_since")}
+
     def fetch(self, account: Account, cursor: dict | None, *, today: date) -> Page:
         cursor = dict(cursor or {})
         phase = cursor.get("phase")

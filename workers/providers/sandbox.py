@@ -35,6 +35,9 @@ def _rng(*parts: object) -> random.Random:
 class Sandbox:
     name = "sandbox"
 
+    def restart(self, cursor: dict | None) -> dict | None:
+        return cursor  # its cursor is always a day it finished
+
     def fetch(self, account: Account, cursor: dict | None, *, today: date) -> Page:
         last = date.fromisoformat(cursor["last_day"]) if cursor else today - timedelta(HISTORY_DAYS)
         first = last + timedelta(days=1)

@@ -124,7 +124,7 @@ def due_connections(uow: UnitOfWork) -> list[tuple[uuid.UUID, uuid.UUID]]:
             select(Connection.organisation_id, Connection.channel_id)
             .where(Connection.status != "needs_reauth")
             .order_by(Connection.channel_id)
-        ).tuples()
+        ).all()
     )
 
 
@@ -198,11 +198,20 @@ def save_cursor(uow: UnitOfWork, organisation_id, channel_id, cursor: dict) -> N
     uow.commit()
 
 
-def mark(uow: UnitOfWork, organisation_id, channel_id, *, status: str, error: str | None) -> None:
+def mark(
+    uow: UnitOfWork,
+    organisation_id,
+    channel_id,
+    *,
+    status: str,
+    error: str | None,
+    next_sync_at: datetime | None = None,
+) -> None:
     uow.scope(organisation_id)
     connection = get_connection(uow, system_tenant(organisation_id), channel_id)
     connection.status = status
     connection.last_error = error
+    connection.next_sync_at = next_sync_at if status != "needs_reauth" else None
     if error is None:
         connection.last_sync_at = utcnow()
     uow.commit()
