@@ -74,7 +74,7 @@ class Grant:
 class Principal:
     """A caller resolved once per request from its bearer token."""
 
-    kind: str  # "api_key" (later: "user" for OAuth tokens)
+    kind: str  # "api_key", "user" (an OAuth user token), "client" (client credentials), "system"
     grants: dict[uuid.UUID, Grant] = field(default_factory=dict)
     user_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
@@ -85,6 +85,8 @@ class Principal:
         """A stable key for per-caller state (idempotency keys)."""
         if self.api_key_id is not None:
             return f"api_key:{self.api_key_id}"
+        if self.user_id is None:
+            return f"client:{self.client_id}"
         return f"user:{self.user_id}:{self.client_id or ''}"
 
     def grant_for(self, organisation_id: uuid.UUID) -> Grant:

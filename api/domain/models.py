@@ -18,6 +18,7 @@ from api.domain.identity.models import ApiKey, User
 from api.domain.jobs.models import Job, JobError
 from api.domain.mentions.models import Mention
 from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, OrganisationMetric
+from api.domain.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant, OAuthToken
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.readiness.models import ReadinessAssessment
 from api.domain.resourcing.models import Resource
@@ -27,6 +28,7 @@ __all__ = [
     "ApiKey",
     "Audience",
     "AuditEvent",
+    "AuthorizationCode",
     "Base",
     "Campaign",
     "CampaignAudience",
@@ -45,6 +47,9 @@ __all__ = [
     "Membership",
     "Mention",
     "MetricPoint",
+    "OAuthClient",
+    "OAuthGrant",
+    "OAuthToken",
     "Objective",
     "Organisation",
     "OrganisationMetric",

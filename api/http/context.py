@@ -9,7 +9,9 @@ from flask import Flask, current_app, g, request
 
 from api.domain.access import Principal
 from api.domain.errors import Unauthenticated
+from api.domain.identity.secrets import KEY_PREFIX
 from api.domain.identity.service import authenticate_api_key
+from api.domain.oauth.tokens import authenticate_oauth_token
 from api.domain.uow import UnitOfWork
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -35,7 +37,11 @@ def current_principal() -> Principal:
             raise Unauthenticated("this needs a bearer token (Authorization: Bearer <key>)")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
-        g.principal = authenticate_api_key(uow().session, token.strip())
+        token = token.strip()
+        if token.startswith(KEY_PREFIX + "_"):
+            g.principal = authenticate_api_key(uow().session, token)
+        else:
+            g.principal = authenticate_oauth_token(uow().session, token)
     return g.principal
 
 
