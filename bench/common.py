@@ -140,3 +140,18 @@ def counting(engine) -> Iterator[dict[str, int]]:
     finally:
         for target, name, fn in hooks:
             event.remove(target, name, fn)
+
+
+def table(columns: list[str], rows: list[list[str]]) -> None:
+    """Print rows under their columns: the first left-aligned, the others right-aligned."""
+    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
+
+    def line(cells: list[str]) -> str:
+        first = cells[0].ljust(widths[0])
+        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
+        return "  ".join([first, *rest])
+
+    print(line(columns))
+    print(line(["-" * w for w in widths]))
+    for row in rows:
+        print(line(row))

@@ -67,6 +67,7 @@ from bench.common import (
     environment,
     psycopg_url,
     quiet_app,
+    table,
     throwaway_database,
 )
 from tests.factories import Factory, Org
@@ -459,20 +460,6 @@ def report_ingestion(result: dict) -> None:
         " copy.write_row, one transaction per batch. SQL/batch: statements of one more"
         " batch, counted apart (before_cursor_execute on the app's engine)."
     )
-
-
-def table(columns: list[str], rows: list[list[str]]) -> None:
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
-        return "  ".join([first, *rest])
-
-    print(line(columns))
-    print(line(["-" * w for w in widths]))
-    for row in rows:
-        print(line(row))
 
 
 # 2. Rollups

@@ -46,6 +46,7 @@ from bench.common import (
     p95,
     psycopg_url,
     quiet_app,
+    table,
     throwaway_database,
     time_calls,
 )
@@ -352,21 +353,11 @@ def report(operations: list[Operation], header: list[str], baseline: Operation) 
         ]
         for op in operations
     ]
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
-        return "  ".join([first, *rest])
-
     print()
     for text in header:
         print(text)
     print()
-    print(line(columns))
-    print(line(["-" * w for w in widths]))
-    for row in rows:
-        print(line(row))
+    table(columns, rows)
     print()
     for op in operations:
         print(f"{op.label.split(' ')[0]} {op.note}")

@@ -39,6 +39,7 @@ from bench.common import (
     p95,
     psycopg_url,
     quiet_app,
+    table,
     throwaway_database,
     time_calls,
 )
@@ -186,21 +187,11 @@ def report(operations: list[Operation], header: list[str]) -> None:
                 number(op.statements),
             ]
         )
-    widths = [max(len(c), *(len(r[i]) for r in rows)) for i, c in enumerate(columns)]
-
-    def line(cells: list[str]) -> str:
-        first = cells[0].ljust(widths[0])
-        rest = (cell.rjust(width) for cell, width in zip(cells[1:], widths[1:], strict=True))
-        return "  ".join([first, *rest])
-
     print()
     for text in header:
         print(text)
     print()
-    print(line(columns))
-    print(line(["-" * w for w in widths]))
-    for row in rows:
-        print(line(row))
+    table(columns, rows)
     print()
     print("Ratios are of medians. vs bare Flask: a minimal Flask app (same process, same test")
     print("client) returning a small JSON. API / raw SQL: the API request against psycopg")
