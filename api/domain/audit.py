@@ -148,8 +148,9 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def list_events(session: Session, filters: AuditFilter, page: PageRequest) -> Page[AuditEvent]:
-    """Newest first."""
+def list_events(uow, tenant, filters: AuditFilter, page: PageRequest) -> Page[AuditEvent]:
+    """The organisation's audit events, newest first."""
+    session = uow.session
     stmt = select(AuditEvent)
     if filters.resource_type:
         stmt = stmt.where(AuditEvent.resource_type == filters.resource_type)

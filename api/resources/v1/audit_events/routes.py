@@ -50,4 +50,4 @@ class AuditEvents(MethodView):
     @blp.response(200, page_schema(AuditEventSchema, "AuditEventPage"), headers=LINK_HEADER)
     def get(self, args, tenant, **filters):
         """List audit events, newest first"""
-        return paged(list_events(uow().session, AuditFilter(**filters), page_request(args)))
+        return paged(list_events(uow(), tenant, AuditFilter(**filters), page_request(args)))
