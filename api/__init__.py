@@ -8,11 +8,11 @@ from flask import Flask, send_from_directory
 from flask_cors import CORS
 from swagger_ui_bundle import swagger_ui_path
 
-from api import logs
+from api import logs, oauth
 from api.config import Settings
 from api.db import Database, database_for
 from api.errors import CloverApi
-from api.http import context
+from api.http import context, cors
 
 API_VERSION = "1.0.0"
 DESCRIPTION = """\
@@ -21,7 +21,9 @@ business objectives, channels, a rolling content plan, campaigns in
 plan-do-check-act cycles, and KPIs measured from the channels' data.
 
 Everything an organisation owns lives under `/v1/organisations/{organisation_id}/`.
-Authenticate with `Authorization: Bearer <API key>`. Errors are RFC 9457
+Authenticate with `Authorization: Bearer <token>`: an organisation API key, or an
+OAuth 2 access token from Clover's own authorization server (`/oauth/authorize`
+with PKCE, `/oauth/token`; see `/.well-known/oauth-authorization-server`). Errors are RFC 9457
 `application/problem+json` documents; another organisation's objects are 404.
 Lists are cursor-paged (`limit`, `cursor` → `items`, `next_cursor`). Reads return
 an `ETag`; writes may send `If-Match` (optional) and get 412 when it is stale.
@@ -99,4 +101,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
     app.extensions["clover.api"] = api
+    oauth.init_app(app)  # the authorization server: /oauth/* and its metadata
+    cors.init_app(app)  # and CORS for the origins of registered public clients
     return app

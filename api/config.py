@@ -57,6 +57,8 @@ class Settings:
     encryption_keys: tuple[str, ...] = ()
     # How often every connected channel is synced.
     sync_interval_minutes: int = 60
+    # Lifetime of an OAuth access token (refresh tokens rotate and live 30 days).
+    oauth_access_ttl_minutes: int = 60
 
     # environment variable → (attribute, parser)
     ENV = {
@@ -73,6 +75,7 @@ class Settings:
         "CLOVER_MAX_IMPORT_BYTES": "max_import_bytes",
         "CLOVER_ENCRYPTION_KEYS": "encryption_keys",
         "CLOVER_SYNC_INTERVAL_MINUTES": "sync_interval_minutes",
+        "CLOVER_OAUTH_ACCESS_TTL_MINUTES": "oauth_access_ttl_minutes",
     }
 
     @classmethod
@@ -128,6 +131,9 @@ class Settings:
         interval = self.sync_interval_minutes
         if isinstance(interval, str):
             interval = _int("CLOVER_SYNC_INTERVAL_MINUTES", interval, 1)
+        access_ttl = self.oauth_access_ttl_minutes
+        if isinstance(access_ttl, str):
+            access_ttl = _int("CLOVER_OAUTH_ACCESS_TTL_MINUTES", access_ttl, 1)
         if self.environment not in ("development", "test", "production"):
             raise SettingsError(
                 f"CLOVER_ENV must be development, test or production, got {self.environment!r}"
@@ -154,6 +160,7 @@ class Settings:
             max_import_bytes=max_import,
             encryption_keys=keys,
             sync_interval_minutes=interval,
+            oauth_access_ttl_minutes=access_ttl,
             log_level=self.log_level.upper(),
         )
 

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import itertools
+import secrets
 import uuid
 from dataclasses import dataclass
 
 from api.db import Database
-from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
+from api.domain.access import ALL_SCOPES, ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.identity import service as identity
+from api.domain.oauth.models import OAuthClient
+from api.domain.oauth.tokens import hash_secret, new_secret
 from api.domain.organisations.models import Membership
 from api.domain.uow import UnitOfWork
 
@@ -56,12 +59,50 @@ class Factory:
             )
             return Org(result.organisation.id, result.issued.token, result.user.id, name)
 
-    def user(self, name: str = "Mia Member", email: str | None = None) -> tuple[uuid.UUID, str]:
+    def user(
+        self, name: str = "Mia Member", email: str | None = None, password: str | None = None
+    ) -> tuple[uuid.UUID, str]:
         with self.uow() as uow:
             email = email or unique_email()
-            user = identity.create_user(uow, email=email, name=name, password=None)
+            user = identity.create_user(uow, email=email, name=name, password=password)
             uow.commit()
             return user.id, user.email
+
+    def membership(self, org: Org, user_id: uuid.UUID, role: str) -> None:
+        with self.uow() as uow:
+            uow.scope(org.id)
+            uow.session.add(Membership(user_id=user_id, role=role))
+            uow.commit()
+
+    def oauth_client(
+        self,
+        org: Org,
+        *,
+        public: bool = False,
+        redirect_uris: list[str] | None = None,
+        scopes: list[str] | None = None,
+        grant_types: list[str] | None = None,
+        name: str = "Agency Dashboard",
+    ) -> tuple[str, str | None]:
+        """An OAuth client owned by ``org``: (client_id, client secret or None if public)."""
+        client_id = "clvc_" + secrets.token_urlsafe(16)
+        secret = None if public else new_secret("clvcs_")
+        with self.uow() as uow:
+            uow.scope(org.id)
+            uow.session.add(
+                OAuthClient(
+                    client_id=client_id,
+                    secret_hash=hash_secret(secret) if secret else None,
+                    name=name,
+                    client_type="public" if public else "confidential",
+                    redirect_uris=redirect_uris or ["http://127.0.0.1:9/callback"],
+                    allowed_scopes=scopes or sorted(ALL_SCOPES),
+                    grant_types=grant_types
+                    or ["authorization_code", "refresh_token", "client_credentials"],
+                )
+            )
+            uow.commit()
+        return client_id, secret
 
     def member(self, org: Org, role: str, *, scopes: list[str] | None = None) -> str:
         """A new user with ``role`` in ``org``; returns an API key acting with that role."""

@@ -21,6 +21,7 @@ from api.domain.errors import StaleVersion
 from api.http.context import current_principal, uow
 from api.http.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.http.idempotency import run_idempotently
+from api.http.security import operation_security, register_security_schemes
 
 IF_MATCH = {
     "name": "If-Match",
@@ -76,6 +77,11 @@ def actor_of(principal) -> Actor:
 
 
 class Blueprint(SmorestBlueprint):
+    def register_views_in_doc(self, api, app, spec, *, name, parameters):
+        # The operations below name the ``oauth2`` scheme: make sure the spec declares it.
+        register_security_schemes(spec)
+        super().register_views_in_doc(api, app, spec, name=name, parameters=parameters)
+
     def operation(
         self,
         operation_id: str,
@@ -114,8 +120,7 @@ class Blueprint(SmorestBlueprint):
             doc: dict = {"operationId": operation_id}
             if parameters:
                 doc["parameters"] = parameters
-            if public:
-                doc["security"] = []
+            doc["security"] = [] if public else operation_security(scope)
             wrapped = self.doc(**doc)(enforced)
             errors = []
             if not public:

@@ -45,6 +45,12 @@ def current_principal() -> Principal:
     return g.principal
 
 
+def bearer_token() -> str | None:
+    """The request's bearer token (after ``current_principal`` has accepted it)."""
+    scheme, _, token = request.headers.get("Authorization", "").partition(" ")
+    return token.strip() if scheme.lower() == "bearer" and token.strip() else None
+
+
 def init_app(app: Flask) -> None:
     @app.before_request
     def _request_id():

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 from datetime import timedelta
 
 from flask import Response, make_response, request
@@ -14,6 +15,19 @@ from api.http.context import clover, current_principal
 HEADER = "Idempotency-Key"
 # Headers worth replaying with the stored body.
 REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
+# Secrets are shown once: the stored copy of a response never keeps them, so a
+# replay answers the same object with these fields null.
+SECRET_FIELDS = frozenset({"token", "client_secret"})
+
+
+def without_secrets(body: str) -> str:
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return body
+    if isinstance(data, dict) and SECRET_FIELDS & data.keys():
+        return json.dumps({k: (None if k in SECRET_FIELDS else v) for k, v in data.items()})
+    return body
 
 
 def fingerprint(method: str, path: str, body: bytes) -> str:
@@ -52,7 +66,7 @@ def run_idempotently(view, *args, **kwargs) -> Response:
                 session,
                 outcome.record_id,
                 status_code=response.status_code,
-                body=response.get_data(as_text=True),
+                body=without_secrets(response.get_data(as_text=True)),
                 headers={h: response.headers[h] for h in REPLAYED_HEADERS if h in response.headers},
             )
     return response

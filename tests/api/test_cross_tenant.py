@@ -7,7 +7,7 @@ import pytest
 
 from api.db import database_for
 from api.domain.jobs.service import create_job
-from tests.api import builders
+from tests.api import builders, oauth_helpers
 from tests.factories import Factory
 
 
@@ -70,7 +70,13 @@ def first_org(app, settings):
             json={"key": "first_only_metric", "name": "First only"},
         )
     )
+    oauth_client = oauth_helpers.register(client, org)
+    oauth_grant_id = oauth_helpers.consent(
+        factory.database, org.id, oauth_client["client_id"], org.owner_id, ["admin:read"]
+    )
     ids = {
+        "oauth_client_id": oauth_client["id"],
+        "oauth_grant_id": str(oauth_grant_id),
         "channel_id": channel["id"],
         "campaign_id": campaign["id"],
         "review_id": review["id"],
@@ -107,6 +113,14 @@ OPERATIONS = [
     ("POST", "/api-keys", {"name": "Backdoor"}),
     ("GET", "/api-keys/{api_key_id}", None),
     ("DELETE", "/api-keys/{api_key_id}", None),
+    ("GET", "/oauth-clients", None),
+    ("POST", "/oauth-clients", oauth_helpers.WEB_APP),
+    ("GET", "/oauth-clients/{oauth_client_id}", None),
+    ("PATCH", "/oauth-clients/{oauth_client_id}", {"name": "Taken"}),
+    ("DELETE", "/oauth-clients/{oauth_client_id}", None),
+    ("GET", "/oauth-grants", None),
+    ("GET", "/oauth-grants/{oauth_grant_id}", None),
+    ("DELETE", "/oauth-grants/{oauth_grant_id}", None),
     ("GET", "/strategies", None),
     ("POST", "/strategies", STRATEGY),
     ("GET", "/strategies/{strategy_id}", None),
@@ -263,6 +277,10 @@ def test_nothing_changed_after_every_attempt(client, factory, first_org):
     assert client.get(org.url(), headers=org.headers).get_json()["name"] == "First"
     member = client.get(org.url(f"/members/{ids['membership_id']}"), headers=org.headers)
     assert member.get_json()["role"] == "analyst"
+    oauth_client = org.url(f"/oauth-clients/{ids['oauth_client_id']}")
+    assert client.get(oauth_client, headers=org.headers).get_json()["revoked_at"] is None
+    oauth_grant = org.url(f"/oauth-grants/{ids['oauth_grant_id']}")
+    assert client.get(oauth_grant, headers=org.headers).get_json()["revoked_at"] is None
     other_key = client.get("/v1/me", headers=other.headers).get_json()["api_key"]["id"]
     trail = client.get(org.url("/audit-events?limit=200"), headers=org.headers).get_json()["items"]
     assert trail and all(e["actor_api_key_id"] != other_key for e in trail)

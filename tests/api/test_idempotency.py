@@ -22,7 +22,8 @@ def test_same_key_and_body_replays_the_first_response(client, factory):
     again = post_key(client, org, "k-1")
 
     assert again.status_code == first.status_code == 201
-    assert again.get_json() == first.get_json()
+    # The same key, minus its secret: shown once, never stored for replays.
+    assert again.get_json() == {**first.get_json(), "token": None}
     assert again.headers["Location"] == first.headers["Location"]
     assert again.headers["Idempotent-Replayed"] == "true"
     assert key_count(client, org) == 2  # the signup key and one new key
@@ -92,3 +93,18 @@ def test_same_key_while_the_first_is_still_running_is_409(client, factory, datab
 
     assert response.status_code == 409
     assert key_count(client, org) == 1
+
+
+def test_a_created_secret_is_not_kept_for_replays(client, factory, database):
+    from sqlalchemy import select
+
+    from api.domain.idempotency import IdempotencyRecord
+
+    org = factory.organisation()
+    token = post_key(client, org, "secret-once").get_json()["token"]
+
+    with database.session() as session:
+        stored = session.scalars(
+            select(IdempotencyRecord.response_body).where(IdempotencyRecord.key == "secret-once")
+        ).all()
+    assert stored and all(token not in body for body in stored)

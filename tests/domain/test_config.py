@@ -24,6 +24,7 @@ def test_an_empty_environment_gives_the_embedded_defaults():
     assert settings.statement_timeout_ms == 15_000
     assert settings.idempotency_ttl_hours == 24
     assert settings.log_level == "INFO"
+    assert settings.oauth_access_ttl_minutes == 60
     assert not settings.uses_postgresql
 
 
@@ -44,6 +45,7 @@ def test_variables_are_read_and_converted():
             "CLOVER_STATEMENT_TIMEOUT_MS": "500",
             "CLOVER_IDEMPOTENCY_TTL_HOURS": "48",
             "CLOVER_LOG_LEVEL": "debug",
+            "CLOVER_OAUTH_ACCESS_TTL_MINUTES": "15",
         }
     )
 
@@ -56,6 +58,7 @@ def test_variables_are_read_and_converted():
     assert settings.statement_timeout_ms == 500
     assert settings.idempotency_ttl_hours == 48
     assert settings.log_level == "DEBUG"
+    assert settings.oauth_access_ttl_minutes == 15
 
 
 def test_variables_other_than_clover_ones_are_ignored():
@@ -77,6 +80,11 @@ def test_an_unknown_clover_variable_is_rejected_by_name():
         ("CLOVER_STATEMENT_TIMEOUT_MS", "1.5", "CLOVER_STATEMENT_TIMEOUT_MS must be an integer"),
         ("CLOVER_STATEMENT_TIMEOUT_MS", "0", "CLOVER_STATEMENT_TIMEOUT_MS must be at least 1"),
         ("CLOVER_IDEMPOTENCY_TTL_HOURS", "-3", "CLOVER_IDEMPOTENCY_TTL_HOURS must be at least 1"),
+        (
+            "CLOVER_OAUTH_ACCESS_TTL_MINUTES",
+            "0",
+            "CLOVER_OAUTH_ACCESS_TTL_MINUTES must be at least 1",
+        ),
     ],
 )
 def test_bad_integers_are_rejected(variable, value, message):

@@ -1,8 +1,11 @@
+from flask import url_for
 from flask.views import MethodView
 
+from api.domain import audit
+from api.domain.oauth.grants import create_organisation_for_user
 from api.domain.organisations import service
-from api.http.blueprint import ETAG_HEADER, Blueprint, etag, expected_version
-from api.http.context import current_principal, uow
+from api.http.blueprint import ETAG_HEADER, Blueprint, actor_of, etag, expected_version
+from api.http.context import bearer_token, current_principal, uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
 from api.resources.v1.organisations.schemas import OrganisationSchema, OrganisationUpdateSchema
 
@@ -22,6 +25,25 @@ class Organisations(MethodView):
     def get(self, args):
         """List the organisations the caller can reach"""
         return paged(service.list_organisations(uow(), current_principal(), page_request(args)))
+
+    @blp.operation("organisations_create", tenant=False, idempotent=True)
+    @blp.arguments(OrganisationSchema)
+    @blp.response(201, OrganisationSchema, headers=ETAG_HEADER)
+    @blp.alt_response(403, response="FORBIDDEN")
+    def post(self, data):
+        """Create an organisation owned by the signed-in user (OAuth user tokens only)
+
+        The user becomes its owner; their consent for the calling client is recorded
+        (the owner's scopes the client may have), and the calling access token reaches
+        the new organisation at once with the token's own scopes (so do the tokens
+        refreshed from it). API keys and client-credentials tokens belong to one
+        organisation and get 403.
+        """
+        principal = current_principal()
+        audit.set_actor(uow().session, actor_of(principal))
+        organisation = create_organisation_for_user(uow(), principal, bearer_token(), **data)
+        location = url_for("organisations.OrganisationById", organisation_id=organisation.id)
+        return organisation, 201, {"ETag": etag(organisation), "Location": location}
 
 
 @blp.route("/<uuid:organisation_id>")
