@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from flask import Flask, send_from_directory
 from flask_cors import CORS
 from swagger_ui_bundle import swagger_ui_path
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from api import logs, oauth
 from api.config import Settings
@@ -50,6 +51,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     logs.configure(settings.log_level)
 
     app = Flask(__name__, static_folder=None)
+    if settings.trusted_proxies:
+        # Behind TLS terminators: the OAuth server sees https and the public host.
+        n = settings.trusted_proxies
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n)
     app.config.update(
         MAX_CONTENT_LENGTH=settings.max_body_bytes,
         API_TITLE="Clover API",

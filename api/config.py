@@ -59,6 +59,9 @@ class Settings:
     sync_interval_minutes: int = 60
     # Lifetime of an OAuth access token (refresh tokens rotate and live 30 days).
     oauth_access_ttl_minutes: int = 60
+    # How many reverse proxies (TLS terminators) sit in front: their X-Forwarded-*
+    # headers are then trusted for the scheme, host and client address.
+    trusted_proxies: int = 0
 
     # environment variable → (attribute, parser)
     ENV = {
@@ -76,6 +79,7 @@ class Settings:
         "CLOVER_ENCRYPTION_KEYS": "encryption_keys",
         "CLOVER_SYNC_INTERVAL_MINUTES": "sync_interval_minutes",
         "CLOVER_OAUTH_ACCESS_TTL_MINUTES": "oauth_access_ttl_minutes",
+        "CLOVER_TRUSTED_PROXIES": "trusted_proxies",
     }
 
     @classmethod
@@ -103,22 +107,27 @@ class Settings:
         settings = replace(cls(), **values)
         return settings.validated()
 
+    # Integer settings given as text: attribute → smallest value allowed.
+    MINIMUMS = {
+        "max_body_bytes": 1024,
+        "statement_timeout_ms": 1,
+        "idempotency_ttl_hours": 1,
+        "max_import_bytes": 1024,
+        "sync_interval_minutes": 1,
+        "oauth_access_ttl_minutes": 1,
+        "trusted_proxies": 0,
+    }
+
     def validated(self) -> Settings:
+        variable = {attr: name for name, attr in self.ENV.items()}
+        numbers = {
+            attr: _int(variable[attr], value, minimum)
+            for attr, minimum in self.MINIMUMS.items()
+            if isinstance(value := getattr(self, attr), str)
+        }
         origins = self.cors_origins
         if isinstance(origins, str):
             origins = tuple(o.strip() for o in origins.split(",") if o.strip())
-        max_body = self.max_body_bytes
-        if isinstance(max_body, str):
-            max_body = _int("CLOVER_MAX_BODY_BYTES", max_body, 1024)
-        timeout = self.statement_timeout_ms
-        if isinstance(timeout, str):
-            timeout = _int("CLOVER_STATEMENT_TIMEOUT_MS", timeout, 1)
-        ttl = self.idempotency_ttl_hours
-        if isinstance(ttl, str):
-            ttl = _int("CLOVER_IDEMPOTENCY_TTL_HOURS", ttl, 1)
-        max_import = self.max_import_bytes
-        if isinstance(max_import, str):
-            max_import = _int("CLOVER_MAX_IMPORT_BYTES", max_import, 1024)
         keys = self.encryption_keys
         if isinstance(keys, str):
             keys = tuple(k.strip() for k in keys.split(",") if k.strip())
@@ -128,12 +137,6 @@ class Settings:
                     "CLOVER_ENCRYPTION_KEYS must be Fernet keys (32 url-safe base64 bytes), "
                     "comma-separated, newest first"
                 )
-        interval = self.sync_interval_minutes
-        if isinstance(interval, str):
-            interval = _int("CLOVER_SYNC_INTERVAL_MINUTES", interval, 1)
-        access_ttl = self.oauth_access_ttl_minutes
-        if isinstance(access_ttl, str):
-            access_ttl = _int("CLOVER_OAUTH_ACCESS_TTL_MINUTES", access_ttl, 1)
         if self.environment not in ("development", "test", "production"):
             raise SettingsError(
                 f"CLOVER_ENV must be development, test or production, got {self.environment!r}"
@@ -153,14 +156,9 @@ class Settings:
             raise SettingsError(f"CLOVER_LOG_LEVEL is not a log level: {self.log_level!r}")
         return replace(
             self,
+            **numbers,
             cors_origins=origins,
-            max_body_bytes=max_body,
-            statement_timeout_ms=timeout,
-            idempotency_ttl_hours=ttl,
-            max_import_bytes=max_import,
             encryption_keys=keys,
-            sync_interval_minutes=interval,
-            oauth_access_ttl_minutes=access_ttl,
             log_level=self.log_level.upper(),
         )
 

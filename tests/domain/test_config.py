@@ -211,3 +211,10 @@ def test_the_upload_directory_and_import_size_are_read_from_the_environment():
 def test_a_bad_import_size_is_rejected(value, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({"CLOVER_MAX_IMPORT_BYTES": value})
+
+
+def test_trusted_proxies_is_a_count():
+    assert Settings.from_env({"CLOVER_TRUSTED_PROXIES": "2"}).trusted_proxies == 2
+    assert Settings.from_env({}).trusted_proxies == 0
+    with pytest.raises(SettingsError, match="CLOVER_TRUSTED_PROXIES"):
+        Settings.from_env({"CLOVER_TRUSTED_PROXIES": "-1"})

@@ -229,3 +229,24 @@ def test_client_credentials_act_in_the_owning_organisation(base_url, factory):
     assert (
         requests.get(f"{base_url}/v1/organisations/{other.id}", headers=access).status_code == 404
     )
+
+
+def test_behind_a_trusted_proxy_the_metadata_names_the_public_https_url(database_url):
+    from api import create_app
+    from api.config import Settings
+
+    app = create_app(
+        Settings.build(database_url=database_url, environment="test", trusted_proxies="1")
+    )
+
+    metadata = (
+        app.test_client()
+        .get(
+            "/.well-known/oauth-authorization-server",
+            headers={"X-Forwarded-Proto": "https", "X-Forwarded-Host": "api.clover.example"},
+        )
+        .get_json()
+    )
+
+    assert metadata["issuer"] == "https://api.clover.example"
+    assert metadata["token_endpoint"] == "https://api.clover.example/oauth/token"
