@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 from api.domain.base import utcnow
 from api.domain.oauth.models import AuthorizationCode, OAuthToken
 from api.domain.oauth.tokens import hash_secret
-from tests.factories import bearer
+from tests.factories import bearer, unique_email
 
 REDIRECT_URI = "https://app.example.test/callback"
 PASSWORD = "a long enough password"
@@ -242,7 +242,8 @@ def test_failed_logins_are_throttled_per_email_and_address(client, setup):
 
 
 def test_an_unknown_email_fails_like_a_wrong_password(client, setup):
-    response = log_in(client, authorize_url(setup.client_id), "nobody@example.test")
+    # A fresh address each run: failure counters live in Redis beyond one test session.
+    response = log_in(client, authorize_url(setup.client_id), unique_email("nobody"))
 
     assert response.status_code == 200
     assert "The email or password is not right." in response.get_data(as_text=True)
