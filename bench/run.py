@@ -14,7 +14,8 @@ docs/performance.md).
 Afterwards it runs the plan benchmark (``bench/plan.py``, its own throwaway
 database; ``--no-plan`` skips it), then the metrics benchmark (``bench/metrics.py``,
 ingestion and KPI rollups on ~2 million points, a few minutes; ``--no-metrics``
-skips it).
+skips it), then the reports benchmark (``bench/reports.py``, the report endpoints
+over the same ~2 million points; ``--no-reports`` skips it).
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ import psycopg
 from flask import Flask
 
 from api.domain.access import ROLES
-from bench import metrics, plan
+from bench import metrics, plan, reports
 from bench.common import (
     counting,
     environment,
@@ -229,7 +230,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-metrics",
         action="store_true",
-        help="skip the metrics benchmark (python -m bench.metrics) that otherwise runs last",
+        help="skip the metrics benchmark (python -m bench.metrics) that otherwise runs next",
+    )
+    parser.add_argument(
+        "--no-reports",
+        action="store_true",
+        help="skip the reports benchmark (python -m bench.reports) that otherwise runs last",
     )
     args = parser.parse_args(argv)
     status = requests(args.scale)
@@ -239,6 +245,9 @@ def main(argv: list[str] | None = None) -> int:
     if status == 0 and not args.no_metrics:
         print(flush=True)
         status = metrics.main([])
+    if status == 0 and not args.no_reports:
+        print(flush=True)
+        status = reports.main([])
     return status
 
 

@@ -22,6 +22,7 @@ from api.resources.v1 import (
     organisations,
     plan,
     readiness,
+    reports,
     rollups,
     signup,
     strategies,
@@ -54,4 +55,5 @@ BLUEPRINTS = (
     imports.blp,
     rollups.blp,
     connections.blp,
+    reports.blp,
 )

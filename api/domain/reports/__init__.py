@@ -1,0 +1,1 @@
+"""Business-outcome reports: set-based SQL over metric points, with their inputs shown."""

@@ -1,0 +1,173 @@
+"""Strategy alignment: does every objective have KPIs with data and campaigns serving it?
+
+For each objective of a strategy: its KPIs with their latest value, the campaigns
+linked to it with their cost and ROI over the strategy's period, and flags for
+an objective no campaign serves and one whose KPIs have no actual yet. The
+number of queries does not grow with the number of objectives, KPIs or campaigns.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from api.domain import tenancy
+from api.domain.access import Tenant
+from api.domain.campaigns.models import Campaign, CampaignObjective
+from api.domain.metrics.definitions import known_metric_keys
+from api.domain.metrics.kpi_values import latest_values
+from api.domain.metrics.models import KpiValue
+from api.domain.reports import roi
+from api.domain.reports.window import Window
+from api.domain.strategy.models import Kpi, Objective, Strategy
+from api.domain.uow import UnitOfWork
+
+SHARED_CAMPAIGNS = (
+    "a campaign serving several objectives is shown in full under each: "
+    "do not add its cost across objectives"
+)
+
+
+@dataclass(frozen=True)
+class KpiAlignment:
+    kpi: Kpi
+    latest: KpiValue | None  # the value of its latest period, whatever its status
+    has_data: bool  # some period of it has an actual
+
+
+@dataclass(frozen=True)
+class ObjectiveAlignment:
+    objective: Objective
+    kpis: list[KpiAlignment]
+    campaigns: list[roi.CampaignRoi]
+
+    @property
+    def no_campaign(self) -> bool:
+        return not self.campaigns
+
+    @property
+    def no_data(self) -> bool:
+        return not any(k.has_data for k in self.kpis)
+
+
+@dataclass(frozen=True)
+class AlignmentInputs:
+    strategy_id: uuid.UUID
+    day_from: date
+    day_to: date
+    value_per_conversion: float
+    value_per_lead: float
+    currency: str
+    cost_rule: str
+    cost_metric_defined: bool
+    notes: list[str]
+
+
+@dataclass(frozen=True)
+class AlignmentReport:
+    inputs: AlignmentInputs
+    strategy: Strategy
+    objectives: list[ObjectiveAlignment]
+
+    @property
+    def objectives_without_campaign(self) -> int:
+        return sum(1 for o in self.objectives if o.no_campaign)
+
+    @property
+    def objectives_without_data(self) -> int:
+        return sum(1 for o in self.objectives if o.no_data)
+
+
+def alignment_report(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    *,
+    strategy_id: uuid.UUID,
+    value_per_conversion: float = 0.0,
+    value_per_lead: float = 0.0,
+) -> AlignmentReport:
+    strategy = tenancy.get(
+        uow.session,
+        Strategy,
+        strategy_id,
+        what="strategy",
+        options=[selectinload(Strategy.objectives).selectinload(Objective.kpis)],
+    )
+    objective_ids = [o.id for o in strategy.objectives]
+    kpi_ids = [k.id for o in strategy.objectives for k in o.kpis]
+    latest = latest_values(uow, kpi_ids, 1)
+    with_data = _kpis_with_data(uow, kpi_ids)
+    served_by = _campaigns_by_objective(uow, objective_ids)
+    campaigns = list({c.id: c for linked in served_by.values() for c in linked}.values())
+
+    # ROI over the strategy's whole period, the horizon its objectives are set for.
+    pricing = roi.Pricing(
+        Window(strategy.period_start, strategy.period_end),
+        roi.currency_of(uow, tenant),
+        value_per_conversion,
+        value_per_lead,
+    )
+    cost_defined = roi.COST_KEY in known_metric_keys(uow)
+    found = roi.campaign_figures(uow, campaigns, pricing, cost_defined=cost_defined)
+
+    objectives = [
+        ObjectiveAlignment(
+            objective=objective,
+            kpis=[
+                KpiAlignment(kpi, next(iter(latest.get(kpi.id, [])), None), kpi.id in with_data)
+                for kpi in objective.kpis
+            ],
+            campaigns=[roi.CampaignRoi(c, found[c.id]) for c in served_by.get(objective.id, [])],
+        )
+        for objective in _by_priority(strategy.objectives)
+    ]
+    inputs = AlignmentInputs(
+        strategy_id=strategy.id,
+        day_from=strategy.period_start,
+        day_to=strategy.period_end,
+        value_per_conversion=value_per_conversion,
+        value_per_lead=value_per_lead,
+        currency=pricing.currency,
+        cost_rule=roi.COST_RULE,
+        cost_metric_defined=cost_defined,
+        notes=[*roi.notes(pricing, cost_defined=cost_defined), SHARED_CAMPAIGNS],
+    )
+    return AlignmentReport(inputs, strategy, objectives)
+
+
+def _by_priority(objectives: list[Objective]) -> list[Objective]:
+    # Priority 1 is the most important; ties in the order objectives were created.
+    return sorted(objectives, key=lambda o: (o.priority, o.created_at, o.id))
+
+
+def _kpis_with_data(uow: UnitOfWork, kpi_ids: list[uuid.UUID]) -> set[uuid.UUID]:
+    if not kpi_ids:
+        return set()
+    return set(
+        uow.session.scalars(
+            select(KpiValue.kpi_id)
+            .where(KpiValue.kpi_id.in_(kpi_ids), KpiValue.actual.is_not(None))
+            .distinct()
+        )
+    )
+
+
+def _campaigns_by_objective(
+    uow: UnitOfWork, objective_ids: list[uuid.UUID]
+) -> dict[uuid.UUID, list[Campaign]]:
+    if not objective_ids:
+        return {}
+    rows = uow.session.execute(
+        select(CampaignObjective.objective_id, Campaign)
+        .join(Campaign, Campaign.id == CampaignObjective.campaign_id)
+        .where(CampaignObjective.objective_id.in_(objective_ids))
+        .order_by(Campaign.start_date, Campaign.name, Campaign.id)
+    )
+    served: dict[uuid.UUID, list[Campaign]] = {}
+    for objective_id, campaign in rows:
+        served.setdefault(objective_id, []).append(campaign)
+    return served

@@ -1,0 +1,256 @@
+"""Lift: is a metric up in a window against a baseline window before it?
+
+"Do you see a lift in customer interactions?" answered with the figures behind
+the answer: the metric's daily average in each window, the absolute and the
+relative lift, and a sentence a person can read.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from datetime import date
+
+from sqlalchemy import distinct, func, select
+
+from api.domain import tenancy
+from api.domain.access import Tenant
+from api.domain.campaigns.models import Campaign
+from api.domain.channels.models import Channel
+from api.domain.errors import NotFound, RuleViolation
+from api.domain.metrics.definitions import Definition, get_definition
+from api.domain.metrics.models import MetricPoint
+from api.domain.reports import rates
+from api.domain.reports.window import Window, window
+from api.domain.uow import UnitOfWork
+
+VERDICTS = ("lift", "no_lift", "not_enough_data")
+
+
+@dataclass(frozen=True)
+class WindowFigures:
+    start: date
+    end: date
+    days: int
+    points: int
+    days_with_data: int
+    total: float | None  # None for ratio metrics, which do not add up
+    daily_average: rates.Figure
+
+
+@dataclass(frozen=True)
+class LiftReport:
+    metric: str
+    metric_name: str
+    kind: str
+    unit: str
+    campaign_id: uuid.UUID | None
+    channel_id: uuid.UUID | None
+    baseline_default: bool
+    window: WindowFigures
+    baseline: WindowFigures
+    absolute_lift: rates.Figure
+    relative_lift: rates.Figure
+    verdict: str
+    answer: str
+
+
+def lift_report(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    *,
+    metric: str,
+    day_from: date,
+    day_to: date,
+    baseline_from: date | None = None,
+    baseline_to: date | None = None,
+    campaign_id: uuid.UUID | None = None,
+    channel_id: uuid.UUID | None = None,
+) -> LiftReport:
+    current = window(day_from, day_to)
+    baseline = _baseline(current, baseline_from, baseline_to)
+    if campaign_id is not None and channel_id is not None:
+        raise RuleViolation(
+            "one of campaign or channel",
+            errors={"channel_id": ["Give campaign_id or channel_id, not both."]},
+        )
+    definition = _definition(uow, tenant, metric)
+    scope = ""
+    if campaign_id is not None:
+        campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
+        scope = f" for the campaign {campaign.name}"
+    if channel_id is not None:
+        scope = f" on {tenancy.get(uow.session, Channel, channel_id, what='channel').name}"
+
+    now, before = _figures(uow, definition, current, baseline, campaign_id, channel_id)
+    change = rates.lift(current=now.daily_average, baseline=before.daily_average)
+    verdict = verdict_of(change)
+    return LiftReport(
+        metric=definition.key,
+        metric_name=definition.name,
+        kind=definition.kind,
+        unit=definition.unit,
+        campaign_id=campaign_id,
+        channel_id=channel_id,
+        baseline_default=baseline_from is None,
+        window=now,
+        baseline=before,
+        absolute_lift=change.absolute,
+        relative_lift=change.relative,
+        verdict=verdict,
+        answer=answer(
+            name=definition.name,
+            scope=scope,
+            kind=definition.kind,
+            current=now,
+            baseline=before,
+            change=change,
+        ),
+    )
+
+
+def _baseline(current: Window, start: date | None, end: date | None) -> Window:
+    if start is None and end is None:
+        return current.before()
+    if start is None or end is None:
+        missing = "baseline_from" if start is None else "baseline_to"
+        raise RuleViolation(
+            "half a baseline window",
+            errors={missing: ["Give baseline_from and baseline_to together, or neither."]},
+        )
+    baseline = window(start, end, names=("baseline_from", "baseline_to"))
+    if baseline.start <= current.end and current.start <= baseline.end:
+        raise RuleViolation(
+            "the baseline window overlaps the window",
+            errors={"baseline_to": ["The baseline window must not overlap from..to."]},
+        )
+    return baseline
+
+
+def _definition(uow: UnitOfWork, tenant: Tenant, key: str) -> Definition:
+    try:
+        return get_definition(uow, tenant, key)
+    except NotFound:
+        raise RuleViolation(
+            f"metric key {key!r} is not defined",
+            errors={"metric": ["Not a built-in or organisation metric key."]},
+        ) from None
+
+
+def _figures(
+    uow: UnitOfWork,
+    definition: Definition,
+    current: Window,
+    baseline: Window,
+    campaign_id: uuid.UUID | None,
+    channel_id: uuid.UUID | None,
+) -> tuple[WindowFigures, WindowFigures]:
+    """Both windows' aggregates in one statement, one FILTERed aggregate per figure."""
+
+    def aggregates(w: Window):
+        inside = MetricPoint.day.between(w.start, w.end)
+        return (
+            func.coalesce(func.sum(MetricPoint.value).filter(inside), 0.0),
+            func.count(MetricPoint.id).filter(inside),
+            func.count(distinct(MetricPoint.day)).filter(inside),
+            func.avg(MetricPoint.value).filter(inside),
+        )
+
+    stmt = select(*aggregates(current), *aggregates(baseline)).where(
+        MetricPoint.metric_key == definition.key,
+        MetricPoint.day.between(current.start, current.end)
+        | MetricPoint.day.between(baseline.start, baseline.end),
+    )
+    if campaign_id is not None:
+        stmt = stmt.where(MetricPoint.campaign_id == campaign_id)
+    if channel_id is not None:
+        stmt = stmt.where(MetricPoint.channel_id == channel_id)
+    row = uow.session.execute(stmt).one()
+    return (
+        _window_figures(definition.kind, current, *row[:4]),
+        _window_figures(definition.kind, baseline, *row[4:]),
+    )
+
+
+def _window_figures(kind, w: Window, total, points, days_with_data, mean) -> WindowFigures:
+    total = float(total)
+    return WindowFigures(
+        start=w.start,
+        end=w.end,
+        days=w.days,
+        points=points,
+        days_with_data=days_with_data,
+        total=None if kind == "ratio" else total,
+        daily_average=rates.daily_average(
+            total=total,
+            days=w.days,
+            points=points,
+            kind=kind,
+            mean=None if mean is None else float(mean),
+        ),
+    )
+
+
+def verdict_of(change: rates.Lift) -> str:
+    if change.absolute.value is None:
+        return "not_enough_data"
+    return "lift" if change.absolute.value > 0 else "no_lift"
+
+
+def answer(
+    *,
+    name: str,
+    kind: str,
+    current: WindowFigures,
+    scope: str = "",
+    baseline: WindowFigures,
+    change: rates.Lift,
+) -> str:
+    """The question "do you see a lift in <metric>?" answered in one sentence."""
+    subject = _subject(name) + scope
+    verb = "are" if name.split(" ")[-1].endswith("s") else "is"
+    if change.absolute.value is None:
+        empty = current if current.daily_average.value is None else baseline
+        which = "window" if empty is current else "baseline window"
+        return (
+            f"Not enough data: nothing recorded for {subject} from {empty.start} to "
+            f"{empty.end} (the {which})."
+        )
+    now, before = current.daily_average.value, baseline.daily_average.value
+    per = " on average" if kind == "ratio" else " a day"
+    figures = (
+        f"({_number(now)}{per} from {current.start} to {current.end} against "
+        f"{_number(before)}{per} from {baseline.start} to {baseline.end})"
+    )
+    relative = change.relative.value
+    if change.absolute.value > 0:
+        if relative is None:
+            return f"Yes: {subject} {verb} up from {_number(before)} {figures}."
+        return f"Yes: {subject} {verb} up {_percent(relative)} {figures}."
+    if change.absolute.value == 0:
+        return f"No lift: {subject} {verb} unchanged {figures}."
+    if relative is None:
+        return f"No lift: {subject} {verb} down from {_number(before)} {figures}."
+    return f"No lift: {subject} {verb} down {_percent(relative)} {figures}."
+
+
+def _subject(name: str) -> str:
+    """ "Customer interactions" → "customer interactions"; "NPS" stays "NPS"."""
+    if len(name) > 1 and name[0].isupper() and name[1].islower():
+        return name[0].lower() + name[1:]
+    return name
+
+
+def _number(x: float) -> str:
+    if abs(x) >= 100:
+        return f"{x:,.0f}"
+    return f"{x:.2f}".rstrip("0").rstrip(".") or "0"
+
+
+def _percent(fraction: float) -> str:
+    p = abs(fraction) * 100
+    if p < 0.1:
+        return "less than 0.1 %"
+    if p >= 10:
+        return f"{p:,.0f} %"
+    return f"{p:.1f}".rstrip("0").rstrip(".") + " %"

@@ -1,0 +1,212 @@
+"""GET …/reports/funnel: stage totals and conversion rates, overall, per channel, per campaign."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from flask.views import MethodView
+
+from api.domain.metrics.catalogue import FUNNEL_STAGES
+from api.domain.reports.funnel import funnel_report
+from api.http.context import uow
+from api.resources.v1.reports.blueprint import blp
+from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
+
+
+class FunnelArgsSchema(ma.Schema):
+    campaign_id = ma.fields.UUID(metadata={"description": "Only this campaign's points"})
+    channel_id = ma.fields.UUID(metadata={"description": "Only this channel's points"})
+    day_from = ma.fields.Date(
+        required=True, data_key="from", metadata={"description": "First day, inclusive"}
+    )
+    day_to = ma.fields.Date(
+        required=True,
+        data_key="to",
+        metadata={"description": "Last day, inclusive; at most 5 years after from"},
+    )
+
+
+class FunnelStageMetricsSchema(ma.Schema):
+    class Meta:
+        name = "FunnelStageMetrics"
+
+    stage = ma.fields.String(required=True, validate=ma.validate.OneOf(FUNNEL_STAGES))
+    metric_keys = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={"description": "The count metrics whose points add up to the stage"},
+    )
+
+
+class FunnelMetricTotalSchema(ma.Schema):
+    class Meta:
+        name = "FunnelMetricTotal"
+
+    key = ma.fields.String(required=True)
+    total = ma.fields.Float(required=True)
+
+
+class FunnelStageSchema(ma.Schema):
+    class Meta:
+        name = "FunnelStage"
+
+    stage = ma.fields.String(required=True, validate=ma.validate.OneOf(FUNNEL_STAGES))
+    total = ma.fields.Float(
+        required=True, metadata={"description": "Sum of the points of the stage's metrics"}
+    )
+    metrics = ma.fields.List(
+        ma.fields.Nested(FunnelMetricTotalSchema),
+        required=True,
+        metadata={"description": "The stage's metrics that have points, with their totals"},
+    )
+
+
+class FunnelConversionSchema(ma.Schema):
+    class Meta:
+        name = "FunnelConversion"
+
+    from_stage = ma.fields.String(required=True)
+    to_stage = ma.fields.String(required=True)
+    rate = ma.fields.Float(
+        required=True,
+        allow_none=True,
+        attribute="rate.value",
+        metadata={"description": "to_stage total ÷ from_stage total; 0.05 is 5 %"},
+    )
+    reason = ma.fields.String(
+        required=True,
+        allow_none=True,
+        attribute="rate.reason",
+        metadata={"description": "Why the rate is null (the from stage total is 0)"},
+    )
+
+
+class FunnelSchema(ma.Schema):
+    class Meta:
+        name = "Funnel"
+
+    stages = ma.fields.List(ma.fields.Nested(FunnelStageSchema), required=True)
+    conversions = ma.fields.List(ma.fields.Nested(FunnelConversionSchema), required=True)
+
+
+class ChannelFunnelSchema(ma.Schema):
+    class Meta:
+        name = "ChannelFunnel"
+
+    channel_id = ma.fields.UUID(
+        required=True, allow_none=True, metadata={"description": "null: points of no channel"}
+    )
+    name = ma.fields.String(required=True, allow_none=True)
+    kind = ma.fields.String(required=True, allow_none=True)
+    mode = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "push or conversational"}
+    )
+    family = ma.fields.String(
+        required=True, allow_none=True, metadata={"description": "social or traditional"}
+    )
+    funnel = ma.fields.Nested(FunnelSchema, required=True)
+
+
+class CampaignFunnelSchema(ma.Schema):
+    class Meta:
+        name = "CampaignFunnel"
+
+    campaign_id = ma.fields.UUID(
+        required=True, allow_none=True, metadata={"description": "null: points of no campaign"}
+    )
+    name = ma.fields.String(required=True, allow_none=True)
+    utm_campaign = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "The campaign's UTM code: join lead data kept elsewhere on it"},
+    )
+    funnel = ma.fields.Nested(FunnelSchema, required=True)
+
+
+class FunnelReportSchema(ma.Schema):
+    class Meta:
+        name = "FunnelReport"
+
+    day_from = ma.fields.Date(required=True, data_key="from")
+    day_to = ma.fields.Date(required=True, data_key="to")
+    days = ma.fields.Integer(required=True)
+    campaign_id = ma.fields.UUID(required=True, allow_none=True)
+    channel_id = ma.fields.UUID(required=True, allow_none=True)
+    stage_metrics = ma.fields.List(
+        ma.fields.Nested(FunnelStageMetricsSchema),
+        required=True,
+        metadata={"description": "The inputs: which metric keys make up each stage"},
+    )
+    funnel = ma.fields.Nested(FunnelSchema, required=True)
+    by_channel = ma.fields.List(ma.fields.Nested(ChannelFunnelSchema), required=True)
+    by_campaign = ma.fields.List(ma.fields.Nested(CampaignFunnelSchema), required=True)
+
+
+def _stage_rows(funnel: dict, **group) -> list[dict]:
+    rate_from = {c["from_stage"]: c for c in funnel["conversions"]}
+    return [
+        {
+            **group,
+            "stage": stage["stage"],
+            "total": stage["total"],
+            "rate_to_next_stage": rate_from.get(stage["stage"], {}).get("rate"),
+            "rate_reason": rate_from.get(stage["stage"], {}).get("reason"),
+        }
+        for stage in funnel["stages"]
+    ]
+
+
+def funnel_rows(report) -> list[dict]:
+    """One row per stage: the whole funnel, then per channel, then per campaign."""
+    body = FunnelReportSchema().dump(report)
+    empty = {
+        "channel_id": None,
+        "channel_name": None,
+        "campaign_id": None,
+        "campaign_name": None,
+        "utm_campaign": None,
+    }
+    rows = _stage_rows(body["funnel"], view="total", **empty)
+    for c in body["by_channel"]:
+        group = empty | {"channel_id": c["channel_id"], "channel_name": c["name"]}
+        rows += _stage_rows(c["funnel"], view="channel", **group)
+    for c in body["by_campaign"]:
+        group = empty | {
+            "campaign_id": c["campaign_id"],
+            "campaign_name": c["name"],
+            "utm_campaign": c["utm_campaign"],
+        }
+        rows += _stage_rows(c["funnel"], view="campaign", **group)
+    return rows
+
+
+@blp.route("/funnel")
+class Funnel(MethodView):
+    @blp.operation("reports_funnel", scope="reports:read")
+    @blp.arguments(FunnelArgsSchema, location="query", as_kwargs=True)
+    @blp.response(200, FunnelReportSchema)
+    @blp.doc(responses={200: {"content": CSV_RESPONSE["content"]}})
+    @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
+    @csv_alternative(funnel_rows)
+    def get(self, tenant, **args):
+        """Funnel from awareness to advocacy, per channel and per campaign
+
+        Stages: awareness → engagement → lead → customer → advocacy.
+
+        - **Stage total** = the sum of the values of the points, from `from` to `to`,
+          of the stage's metrics: the count metrics of the built-in catalogue and of
+          the organisation's own definitions that name the stage, listed in
+          `stage_metrics`. Currency and ratio metrics are left out: they do not add
+          up with counts.
+        - **Conversion rate** from one stage to the next = next stage total ÷ stage
+          total; `null` with a reason when the stage total is 0.
+        - `by_channel`: the same funnel per channel (a row with `channel_id: null`
+          holds points of no channel), so that leads can be traced to the social
+          interactions before them. The rows add up to `funnel`.
+        - `by_campaign`: the same per campaign with points in the window, with its
+          `utm_campaign` to join lead data kept elsewhere (a CRM keyed by UTM code);
+          a row with `campaign_id: null` holds points of no campaign.
+
+        `campaign_id` and `channel_id` narrow every view to that campaign's or
+        channel's points. At most 5 years.
+        """
+        return funnel_report(uow(), tenant, **args)
