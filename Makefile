@@ -9,7 +9,7 @@ export DATABASE_URL ?= sqlite:///var/clover.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install test lint format spec spec-check pytest bench clean
+.PHONY: run install test lint format spec spec-check pytest bench clean sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,8 +45,13 @@ spec: install
 spec-check: install
 	$(BIN)/clover spec --check
 
+# Python client and TypeScript types from the committed spec into build/sdk/ (not committed:
+# derived from openapi/openapi.json, so they cannot drift). Needs node and npm for TypeScript.
+sdk: install
+	$(BIN)/python -m sdk.generate
+
 bench: install
 	$(BIN)/python -m bench.run
 
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache
+	rm -rf $(VENV) var .pytest_cache .ruff_cache build/sdk sdk/typescript/node_modules

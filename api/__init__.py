@@ -13,7 +13,7 @@ from api import logs, oauth
 from api.config import Settings
 from api.db import Database, database_for
 from api.errors import CloverApi
-from api.http import context, cors
+from api.http import context, cors, limits
 
 API_VERSION = "1.0.0"
 DESCRIPTION = """\
@@ -29,6 +29,9 @@ with PKCE, `/oauth/token`; see `/.well-known/oauth-authorization-server`). Error
 Lists are cursor-paged (`limit`, `cursor` → `items`, `next_cursor`). Reads return
 an `ETag`; writes may send `If-Match` (optional) and get 412 when it is stale.
 Creates accept an `Idempotency-Key` header.
+Requests are rate-limited per caller, per organisation and (sign-in endpoints) per
+client address: every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and
+`RateLimit-Reset` (seconds) for the tightest limit; over it, a 429 with `Retry-After`.
 """
 
 
@@ -85,6 +88,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     context.init_app(app)
     logs.init_app(app)
+    limits.init_app(app)  # rate limits: before any view, headers on every answer
     if settings.cors_origins:
         CORS(
             app,

@@ -136,6 +136,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     from workers.queues import QUEUES, dispatcher
     from workers.schedule import schedule_nightly
     from workers.sync import schedule_periodic
+    from workers.webhooks import schedule_sweep
 
     settings = load_settings()
     if not settings.redis_url:
@@ -145,6 +146,7 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     names = queues or QUEUES
     schedule_nightly(jobs)
     schedule_periodic(jobs)
+    schedule_sweep(jobs)
     rq_worker = Worker([jobs.queue(name) for name in names], connection=jobs.connection)
     rq_worker.work(burst=burst, with_scheduler=True)
 

@@ -8,7 +8,10 @@ from __future__ import annotations
 
 import base64
 import binascii
+import json
 import os
+import re
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass, fields, replace
 
@@ -29,11 +32,79 @@ def _int(name: str, raw: str, minimum: int) -> int:
     return value
 
 
+def _bool(name: str, raw: str) -> bool:
+    value = raw.strip().lower()
+    if value in ("1", "true", "yes", "on"):
+        return True
+    if value in ("0", "false", "no", "off"):
+        return False
+    raise SettingsError(f"{name} must be true or false, got {raw!r}")
+
+
 def _is_fernet_key(key: str) -> bool:
     try:
         return len(base64.urlsafe_b64decode(key.encode())) == 32
     except (binascii.Error, ValueError):
         return False
+
+
+# Rate limits: name=requests/seconds, comma-separated (or "off").
+RATE_LIMIT_NAMES = ("caller", "organisation", "auth")
+DEFAULT_RATE_LIMITS = "caller=600/60,organisation=3000/60,auth=300/60"
+_LIMIT = re.compile(r"^\s*(\w+)\s*=\s*(\d+)\s*/\s*(\d+)\s*$")
+
+
+def parse_rate_limits(
+    raw: str, variable: str = "CLOVER_RATE_LIMITS", names: tuple[str, ...] = RATE_LIMIT_NAMES
+) -> dict[str, tuple[int, int]]:
+    """``"caller=600/60,auth=30/60"`` → ``{"caller": (600, 60), "auth": (30, 60)}``."""
+    if raw.strip().lower() == "off":
+        return {}
+    limits: dict[str, tuple[int, int]] = {}
+    for part in (p for p in raw.split(",") if p.strip()):
+        match = _LIMIT.match(part)
+        if not match:
+            raise SettingsError(f"{variable}: {part.strip()!r} is not name=requests/seconds")
+        name, count, seconds = match[1], int(match[2]), int(match[3])
+        if name not in names:
+            raise SettingsError(f"{variable}: unknown limit {name!r}; known: {', '.join(names)}")
+        if count < 1 or seconds < 1:
+            raise SettingsError(f"{variable}: {name} needs at least 1 request per 1 second")
+        limits[name] = (count, seconds)
+    return limits
+
+
+def parse_plan_limits(raw: str) -> dict[str, dict[str, tuple[int, int]]]:
+    """``'{"pro": "caller=1200/60,organisation=10000/60"}'`` → plan → limits."""
+    if not raw.strip():
+        return {}
+    try:
+        plans = json.loads(raw)
+    except ValueError:
+        plans = None
+    if not isinstance(plans, dict) or not all(isinstance(v, str) for v in plans.values()):
+        raise SettingsError(
+            "CLOVER_PLAN_LIMITS must be a JSON object of plan → limits, e.g. "
+            '{"pro": "caller=1200/60,organisation=10000/60"}'
+        )
+    return {
+        plan: parse_rate_limits(spec, f"CLOVER_PLAN_LIMITS[{plan}]", ("caller", "organisation"))
+        for plan, spec in plans.items()
+    }
+
+
+def parse_organisation_plans(raw: str) -> dict[uuid.UUID, str]:
+    """``"<organisation id>=pro,<organisation id>=pro"`` → organisation id → plan."""
+    plans: dict[uuid.UUID, str] = {}
+    for part in (p for p in raw.split(",") if p.strip()):
+        organisation, _, plan = part.partition("=")
+        try:
+            plans[uuid.UUID(organisation.strip())] = plan.strip()
+        except ValueError:
+            raise SettingsError(
+                f"CLOVER_ORGANISATION_PLANS: {part.strip()!r} is not <organisation id>=<plan>"
+            ) from None
+    return plans
 
 
 @dataclass(frozen=True)
@@ -62,6 +133,19 @@ class Settings:
     # How many reverse proxies (TLS terminators) sit in front: their X-Forwarded-*
     # headers are then trusted for the scheme, host and client address.
     trusted_proxies: int = 0
+    # Webhook endpoints on private, loopback or link-local addresses (refused by default).
+    webhooks_allow_private: bool = False
+    # An endpoint is disabled after this many consecutive failed deliveries.
+    webhooks_disable_after: int = 20
+    # Requests per window: per caller (token), per organisation in the URL, and per
+    # client IP on the sign-in endpoints (token, login, signup). "off" disables them.
+    rate_limits: str = DEFAULT_RATE_LIMITS
+    # Plans until organisations get a plan column: plan → limits (JSON) and
+    # organisation id → plan ("<id>=<plan>,…"); a plan's limits override rate_limits.
+    plan_limits: str = ""
+    organisation_plans: str = ""
+    # Prefix of the rate-limit counters in Redis.
+    rate_limit_prefix: str = "clover:ratelimit"
 
     # environment variable → (attribute, parser)
     ENV = {
@@ -80,6 +164,12 @@ class Settings:
         "CLOVER_SYNC_INTERVAL_MINUTES": "sync_interval_minutes",
         "CLOVER_OAUTH_ACCESS_TTL_MINUTES": "oauth_access_ttl_minutes",
         "CLOVER_TRUSTED_PROXIES": "trusted_proxies",
+        "CLOVER_WEBHOOKS_ALLOW_PRIVATE": "webhooks_allow_private",
+        "CLOVER_WEBHOOKS_DISABLE_AFTER": "webhooks_disable_after",
+        "CLOVER_RATE_LIMITS": "rate_limits",
+        "CLOVER_PLAN_LIMITS": "plan_limits",
+        "CLOVER_ORGANISATION_PLANS": "organisation_plans",
+        "CLOVER_RATE_LIMIT_PREFIX": "rate_limit_prefix",
     }
 
     @classmethod
@@ -116,6 +206,7 @@ class Settings:
         "sync_interval_minutes": 1,
         "oauth_access_ttl_minutes": 1,
         "trusted_proxies": 0,
+        "webhooks_disable_after": 1,
     }
 
     def validated(self) -> Settings:
@@ -152,14 +243,36 @@ class Settings:
             raise SettingsError("SECRET_KEY must be set in production")
         if self.environment == "production" and not keys:
             raise SettingsError("CLOVER_ENCRYPTION_KEYS must be set in production")
+        plan_limits = self.plan_limits
+        if isinstance(plan_limits, Mapping):
+            plan_limits = json.dumps(dict(plan_limits))
+        organisation_plans = self.organisation_plans
+        if isinstance(organisation_plans, Mapping):
+            organisation_plans = ",".join(f"{k}={v}" for k, v in organisation_plans.items())
+        parse_rate_limits(self.rate_limits)
+        plans = parse_plan_limits(plan_limits)
+        for organisation, plan in parse_organisation_plans(organisation_plans).items():
+            if plan not in plans:
+                raise SettingsError(
+                    f"CLOVER_ORGANISATION_PLANS: organisation {organisation} has plan {plan!r}, "
+                    "which CLOVER_PLAN_LIMITS does not define"
+                )
+        if not self.rate_limit_prefix.strip():
+            raise SettingsError("CLOVER_RATE_LIMIT_PREFIX must not be empty")
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingsError(f"CLOVER_LOG_LEVEL is not a log level: {self.log_level!r}")
+        allow_private = self.webhooks_allow_private
+        if isinstance(allow_private, str):
+            allow_private = _bool("CLOVER_WEBHOOKS_ALLOW_PRIVATE", allow_private)
         return replace(
             self,
             **numbers,
+            webhooks_allow_private=allow_private,
             cors_origins=origins,
             encryption_keys=keys,
             log_level=self.log_level.upper(),
+            plan_limits=plan_limits,
+            organisation_plans=organisation_plans,
         )
 
     @property

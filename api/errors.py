@@ -98,6 +98,13 @@ class CloverApi(Api):
             response: dict = {"description": status.phrase}
             if status >= 400:
                 response["content"] = {PROBLEM_JSON: {"schema": self.ERROR_SCHEMA}}
+            if status == 429:
+                response["headers"] = {
+                    "Retry-After": {
+                        "description": "Seconds until the limit named in detail lets requests in",
+                        "schema": {"type": "integer"},
+                    }
+                }
             self.spec.components.response(status.name, response, lazy=True)
         self.spec.components.response(
             "DEFAULT_ERROR",

@@ -87,7 +87,13 @@ def database_url(pg_server) -> str:
 
 @pytest.fixture(scope="session")
 def settings(database_url, redis_url) -> Settings:
-    return Settings.build(database_url=database_url, redis_url=redis_url, environment="test")
+    # Rate-limit counters of this session only: they outlive it in Redis.
+    return Settings.build(
+        database_url=database_url,
+        redis_url=redis_url,
+        environment="test",
+        rate_limit_prefix=f"clover-test-{uuid.uuid4().hex[:12]}:ratelimit",
+    )
 
 
 @pytest.fixture(scope="session")

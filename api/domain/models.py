@@ -23,6 +23,7 @@ from api.domain.organisations.models import Membership, Organisation
 from api.domain.readiness.models import ReadinessAssessment
 from api.domain.resourcing.models import Resource
 from api.domain.strategy.models import Kpi, Objective, Strategy
+from api.domain.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
     "ApiKey",
@@ -58,4 +59,7 @@ __all__ = [
     "Review",
     "Strategy",
     "User",
+    "WebhookDelivery",
+    "WebhookEndpoint",
+    "WebhookEvent",
 ]

@@ -2,11 +2,14 @@
 one owns, and cannot reach its objects from its own URLs either."""
 
 import re
+import uuid
 
 import pytest
 
 from api.db import database_for
+from api.domain.base import utcnow
 from api.domain.jobs.service import create_job
+from api.domain.webhooks.models import WebhookDelivery, WebhookEvent
 from tests.api import builders, oauth_helpers
 from tests.factories import Factory
 
@@ -92,8 +95,35 @@ def first_org(app, settings):
         "metric_key": definition["key"],
         "job_id": job_id,
         "mention_id": mention["id"],
+        **_webhook_ids(client, factory, org),
     }
     return org, ids
+
+
+def _webhook_ids(client, factory, org) -> dict:
+    """A webhook endpoint and one delivery of it (written directly: no receiver needed)."""
+    hook = builders.created(
+        client.post(
+            org.url("/webhook-endpoints"),
+            headers=org.headers,
+            json={"url": "https://93.184.215.14/hook", "events": ["sync.failed"]},
+        )
+    )
+    with factory.uow() as work:
+        work.scope(org.id)
+        event = WebhookEvent(type="sync.failed", payload={}, dispatched_at=utcnow())
+        work.session.add(event)
+        work.flush()
+        delivery = WebhookDelivery(
+            endpoint_id=uuid.UUID(hook["id"]),
+            event_id=event.id,
+            event_type=event.type,
+            status="failed",
+            next_attempt_at=None,
+        )
+        work.session.add(delivery)
+        work.commit()
+        return {"endpoint_id": hook["id"], "delivery_id": str(delivery.id)}
 
 
 STRATEGY = {"name": "Taken", "period_start": "2027-01-01", "period_end": "2027-12-31"}
@@ -259,6 +289,13 @@ OPERATIONS = [
     ("GET", "/reports/roi?from=2027-01-01&to=2027-12-31", None),
     ("GET", "/reports/roi?campaign_id={campaign_id}&from=2027-01-01&to=2027-12-31", None),
     ("GET", "/reports/alignment?strategy_id={strategy_id}", None),
+    ("GET", "/webhook-endpoints", None),
+    ("POST", "/webhook-endpoints", {"url": "https://93.184.215.14/x", "events": ["sync.failed"]}),
+    ("GET", "/webhook-endpoints/{endpoint_id}", None),
+    ("PATCH", "/webhook-endpoints/{endpoint_id}", {"enabled": False}),
+    ("DELETE", "/webhook-endpoints/{endpoint_id}", None),
+    ("GET", "/webhook-endpoints/{endpoint_id}/deliveries", None),
+    ("POST", "/webhook-endpoints/{endpoint_id}/deliveries/{delivery_id}/redeliver", None),
 ]
 
 
@@ -303,6 +340,8 @@ def test_nothing_changed_after_every_attempt(client, factory, first_org):
     assert client.get(oauth_client, headers=org.headers).get_json()["revoked_at"] is None
     oauth_grant = org.url(f"/oauth-grants/{ids['oauth_grant_id']}")
     assert client.get(oauth_grant, headers=org.headers).get_json()["revoked_at"] is None
+    hook = client.get(org.url(f"/webhook-endpoints/{ids['endpoint_id']}"), headers=org.headers)
+    assert hook.get_json()["enabled"] is True
     other_key = client.get("/v1/me", headers=other.headers).get_json()["api_key"]["id"]
     trail = client.get(org.url("/audit-events?limit=200"), headers=org.headers).get_json()["items"]
     assert trail and all(e["actor_api_key_id"] != other_key for e in trail)

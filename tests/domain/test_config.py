@@ -7,7 +7,14 @@ import os
 import pytest
 from cryptography.fernet import Fernet
 
-from api.config import DEV_SECRET_KEY, Settings, SettingsError
+from api.config import (
+    DEV_SECRET_KEY,
+    Settings,
+    SettingsError,
+    parse_organisation_plans,
+    parse_plan_limits,
+    parse_rate_limits,
+)
 
 KEY = Fernet.generate_key().decode()
 
@@ -218,3 +225,72 @@ def test_trusted_proxies_is_a_count():
     assert Settings.from_env({}).trusted_proxies == 0
     with pytest.raises(SettingsError, match="CLOVER_TRUSTED_PROXIES"):
         Settings.from_env({"CLOVER_TRUSTED_PROXIES": "-1"})
+
+
+def test_webhooks_refuse_private_addresses_and_disable_after_20_failures_by_default():
+    settings = Settings.from_env({})
+    assert settings.webhooks_allow_private is False
+    assert settings.webhooks_disable_after == 20
+
+
+def test_webhook_settings_are_read_from_the_environment():
+    settings = Settings.from_env(
+        {"CLOVER_WEBHOOKS_ALLOW_PRIVATE": "true", "CLOVER_WEBHOOKS_DISABLE_AFTER": "3"}
+    )
+    assert settings.webhooks_allow_private is True
+    assert settings.webhooks_disable_after == 3
+
+
+def test_allowing_private_webhook_addresses_must_be_a_boolean():
+    with pytest.raises(SettingsError, match="CLOVER_WEBHOOKS_ALLOW_PRIVATE must be true or false"):
+        Settings.from_env({"CLOVER_WEBHOOKS_ALLOW_PRIVATE": "maybe"})
+
+
+def test_rate_limits_default_to_per_caller_organisation_and_sign_in_limits():
+    settings = Settings.from_env({})
+    assert parse_rate_limits(settings.rate_limits) == {
+        "caller": (600, 60),
+        "organisation": (3000, 60),
+        "auth": (300, 60),
+    }
+    assert settings.plan_limits == settings.organisation_plans == ""
+
+
+def test_rate_limits_plans_and_organisation_plans_are_read_from_the_environment():
+    org = "0b0e4d2e-8d4f-4c36-9a53-5a8f4e7f1c11"
+    settings = Settings.from_env(
+        {
+            "CLOVER_RATE_LIMITS": "caller=100/10, auth=5/60",
+            "CLOVER_PLAN_LIMITS": '{"pro": "organisation=10000/60"}',
+            "CLOVER_ORGANISATION_PLANS": f"{org}=pro",
+            "CLOVER_RATE_LIMIT_PREFIX": "staging:limits",
+        }
+    )
+    assert parse_rate_limits(settings.rate_limits) == {"caller": (100, 10), "auth": (5, 60)}
+    assert parse_plan_limits(settings.plan_limits) == {"pro": {"organisation": (10000, 60)}}
+    assert {
+        str(k): v for k, v in parse_organisation_plans(settings.organisation_plans).items()
+    } == {org: "pro"}
+    assert settings.rate_limit_prefix == "staging:limits"
+    assert parse_rate_limits(Settings.from_env({"CLOVER_RATE_LIMITS": "off"}).rate_limits) == {}
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "message"),
+    [
+        ("CLOVER_RATE_LIMITS", "caller=600", "not name=requests/seconds"),
+        ("CLOVER_RATE_LIMITS", "everyone=5/60", "unknown limit 'everyone'"),
+        ("CLOVER_RATE_LIMITS", "caller=0/60", "at least 1 request"),
+        ("CLOVER_PLAN_LIMITS", "pro=5/60", "JSON object"),
+        ("CLOVER_PLAN_LIMITS", '{"pro": "auth=5/60"}', "unknown limit 'auth'"),
+        ("CLOVER_ORGANISATION_PLANS", "acme=pro", "<organisation id>=<plan>"),
+        (
+            "CLOVER_ORGANISATION_PLANS",
+            "0b0e4d2e-8d4f-4c36-9a53-5a8f4e7f1c11=gold",
+            "does not define",
+        ),
+    ],
+)
+def test_invalid_rate_limit_settings_are_refused(variable, value, message):
+    with pytest.raises(SettingsError, match=message):
+        Settings.from_env({variable: value})

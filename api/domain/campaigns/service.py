@@ -28,6 +28,7 @@ from api.domain.organisations.models import Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.strategy.models import Objective, Strategy
 from api.domain.uow import UnitOfWork
+from api.domain.webhooks import events
 
 FIELDS = ("name", "description", "start_date", "end_date", "budget_amount", "budget_currency")
 LINKS = {
@@ -213,8 +214,13 @@ def change_status(
     if target is None:
         wanted = rules.TRANSITIONS[action][1]
         raise Conflict(f"a {campaign.status} campaign cannot become {wanted} (action {action!r})")
-    campaign.status = target
+    before, campaign.status = campaign.status, target
     audit.mark(uow.session, campaign, action)
+    events.emit(
+        uow,
+        "campaign.status_changed",
+        {"campaign_id": campaign.id, "name": campaign.name, "from": before, "to": target},
+    )
     uow.commit()
     return campaign
 

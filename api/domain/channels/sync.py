@@ -24,6 +24,7 @@ from api.domain.jobs.service import create_job
 from api.domain.mentions import service as mentions
 from api.domain.metrics import points
 from api.domain.uow import UnitOfWork
+from api.domain.webhooks import events
 
 SYNC_JOB = "workers.sync.sync_channel"
 NETWORK_OF = {"mastodon": "mastodon", "bluesky": "bluesky"}  # provider → channel kind
@@ -214,4 +215,7 @@ def mark(
     connection.next_sync_at = next_sync_at if status != "needs_reauth" else None
     if error is None:
         connection.last_sync_at = utcnow()
+    if status != "connected" or error is None:  # a rate-limited pause is neither
+        kind = "sync.completed" if status == "connected" else "sync.failed"
+        events.emit(uow, kind, {"channel_id": channel_id, "status": status, "error": error})
     uow.commit()

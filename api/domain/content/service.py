@@ -20,6 +20,7 @@ from api.domain.errors import Conflict, PermissionDenied, RuleViolation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.resourcing.models import Resource
 from api.domain.uow import UnitOfWork
+from api.domain.webhooks import events
 
 FIELDS = (
     "channel_id",
@@ -197,6 +198,18 @@ def move_item(
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     audit.mark(uow.session, item, f"move_to_{to}")
     _record_step(uow, tenant, item, before, comment)
+    if to in ("approved", "published"):
+        events.emit(
+            uow,
+            "content_item.status_changed",
+            {
+                "content_item_id": item.id,
+                "campaign_id": item.campaign_id,
+                "title": item.title,
+                "from": before,
+                "to": to,
+            },
+        )
     uow.commit()
     return item
 

@@ -42,6 +42,7 @@ from api.domain.metrics.import_csv import (
 )
 from api.domain.metrics.points import ingest_points
 from api.domain.uow import UnitOfWork
+from api.domain.webhooks import events
 
 IMPORT_JOB = "workers.jobs.import_metric_points"
 CHUNK_ROWS = 1_000
@@ -198,6 +199,11 @@ class _Chunk:
 
 def _finish(uow: UnitOfWork, job: Job, *, error: str | None = None) -> Job:
     counts = {**NO_COUNTS, **job.counts}
+    kind = "import.failed" if error else "import.completed"
+    filename = job.params.get("filename")
+    events.emit(
+        uow, kind, {"job_id": job.id, "filename": filename, "counts": counts, "error": error}
+    )
     finished = jobs.finish_job(uow, job.id, counts=counts, error=error)
     _remove_file(finished)
     return finished

@@ -26,6 +26,7 @@ from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, Ro
 from api.domain.organisations.models import Organisation
 from api.domain.strategy.models import Kpi, Objective, Strategy
 from api.domain.uow import UnitOfWork
+from api.domain.webhooks import events
 
 ROLLUP_JOB = "workers.jobs.rollup_kpis"
 # Batches within this many seconds share one queued rollup.
@@ -214,6 +215,23 @@ def rollup_kpi(
                     to_status=evaluation.status,
                 )
             )
+            if before.get(start) is not None:  # a change, not a first computation
+                events.emit(
+                    uow,
+                    "kpi.status_changed",
+                    {
+                        "kpi_id": kpi.id,
+                        "name": kpi.name,
+                        "period_start": start,
+                        "period_end": end,
+                        "from": before.get(start),
+                        "to": evaluation.status,
+                        "actual": actual,
+                        "target": float(kpi.target),
+                        "attainment": evaluation.attainment,
+                    },
+                    kpi.organisation_id,
+                )
     _upsert(uow, rows)
     uow.session.add_all(changes)
     return len(rows), len(changes)

@@ -20,6 +20,7 @@ from api.domain.resourcing.models import Resource
 from api.domain.strategy import rules
 from api.domain.strategy.models import Kpi, Objective, Strategy
 from api.domain.uow import UnitOfWork
+from api.domain.webhooks import events
 
 UPDATABLE = ("name", "period_start", "period_end", "business_context")
 
@@ -125,6 +126,16 @@ def activate_strategy(
     _refuse_overlap(uow, strategy, strategy.period_start, strategy.period_end)
     strategy.status = "active"
     audit.mark(uow.session, strategy, "activate")
+    events.emit(
+        uow,
+        "strategy.activated",
+        {
+            "strategy_id": strategy.id,
+            "name": strategy.name,
+            "period_start": strategy.period_start,
+            "period_end": strategy.period_end,
+        },
+    )
     uow.commit()
     return strategy
 

@@ -27,6 +27,7 @@ from api.resources.v1 import (
     signup,
     strategies,
     team_resources,
+    webhook_endpoints,
 )
 
 BLUEPRINTS = (
@@ -56,4 +57,5 @@ BLUEPRINTS = (
     rollups.blp,
     connections.blp,
     reports.blp,
+    webhook_endpoints.blp,
 )

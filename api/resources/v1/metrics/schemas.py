@@ -165,6 +165,9 @@ class MetricDefinitionCreateSchema(ma.Schema):
         metadata={"description": "count and currency add up over a period; ratio averages"},
     )
     funnel_stage = ma.fields.String(
-        load_default=None, allow_none=True, validate=ma.validate.OneOf(FUNNEL_STAGES)
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.OneOf(FUNNEL_STAGES),
+        metadata={"title": "FunnelStage"},  # one named enum in generated clients
     )
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))

@@ -13,7 +13,9 @@ class ResourceFields(ma.Schema):
     known_role = ma.fields.String(
         allow_none=True,
         validate=ma.validate.OneOf(KNOWN_ROLES),
-        metadata={"description": "The closest known role, for reports"},
+        # The title names the enum in generated clients (else openapi-python-client makes
+        # three identical classes of a nullable enum: ResourceKnownRoleType1, …Type2Type1, …).
+        metadata={"description": "The closest known role, for reports", "title": "KnownRole"},
     )
     weekly_capacity_hours = ma.fields.Float(
         allow_nan=False, validate=ma.validate.Range(min=0, max=168)

@@ -1,0 +1,1 @@
+"""Webhooks: endpoints, the events outbox and deliveries signed per Standard Webhooks."""

@@ -1,0 +1,128 @@
+"""Webhook endpoints (the secret is shown once), their delivery log, and redelivery."""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+
+from cryptography.fernet import MultiFernet
+from sqlalchemy import select
+
+from api.domain import tenancy
+from api.domain.access import Tenant
+from api.domain.base import check_version, utcnow
+from api.domain.editing import apply_changes, refuse
+from api.domain.errors import Conflict, NotFound
+from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.uow import UnitOfWork
+from api.domain.webhooks import signing
+from api.domain.webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
+from api.domain.webhooks.urls import UrlPolicy, url_problems
+
+FIELDS = ("url", "description", "events", "enabled")
+DELIVER_JOB = "workers.webhooks.deliver"
+
+
+@dataclass(frozen=True)
+class IssuedEndpoint:
+    endpoint: WebhookEndpoint
+    secret: str
+
+
+def _problems(data: dict, policy: UrlPolicy) -> dict[str, list[str]]:
+    errors: dict[str, list[str]] = {}
+    if "url" in data and (problems := url_problems(data["url"], policy)):
+        errors["url"] = problems
+    if "events" in data:
+        unknown = [e for e in data["events"] if e not in EVENT_TYPES]
+        if unknown:
+            errors["events"] = [f"Unknown event type {e!r}." for e in unknown]
+        elif not data["events"]:
+            errors["events"] = ["Subscribe to at least one event type."]
+    return errors
+
+
+def _normalised(data: dict) -> dict:
+    if "events" in data:
+        data = {**data, "events": sorted(set(data["events"]))}
+    return data
+
+
+def create_endpoint(
+    uow: UnitOfWork, tenant: Tenant, data: dict, *, policy: UrlPolicy, cipher: MultiFernet
+) -> IssuedEndpoint:
+    refuse(_problems(data, policy), "invalid webhook endpoint")
+    secret = signing.new_secret()
+    endpoint = WebhookEndpoint(
+        **_normalised(data), secret_encrypted=cipher.encrypt(secret.encode())
+    )
+    uow.session.add(endpoint)
+    uow.commit()
+    return IssuedEndpoint(endpoint, secret)
+
+
+def list_endpoints(uow: UnitOfWork, tenant: Tenant, page: PageRequest) -> Page[WebhookEndpoint]:
+    return paginate(uow.session, select(WebhookEndpoint), WebhookEndpoint.id, page)
+
+
+def get_endpoint(uow: UnitOfWork, tenant: Tenant, endpoint_id: uuid.UUID) -> WebhookEndpoint:
+    return tenancy.get(uow.session, WebhookEndpoint, endpoint_id, what="webhook endpoint")
+
+
+def update_endpoint(
+    uow: UnitOfWork,
+    tenant: Tenant,
+    endpoint_id: uuid.UUID,
+    changes: dict,
+    expected_version: int | None,
+    *,
+    policy: UrlPolicy,
+) -> WebhookEndpoint:
+    endpoint = get_endpoint(uow, tenant, endpoint_id)
+    check_version(endpoint, expected_version)
+    refuse(_problems(changes, policy), "invalid webhook endpoint")
+    apply_changes(endpoint, _normalised(changes), FIELDS)
+    if changes.get("enabled"):  # re-enabled by hand: a fresh start
+        endpoint.consecutive_failures = 0
+        endpoint.disabled_reason = None
+    uow.commit()
+    return endpoint
+
+
+def delete_endpoint(uow: UnitOfWork, tenant: Tenant, endpoint_id: uuid.UUID) -> None:
+    uow.session.delete(get_endpoint(uow, tenant, endpoint_id))
+    uow.commit()
+
+
+def list_deliveries(
+    uow: UnitOfWork, tenant: Tenant, endpoint_id: uuid.UUID, page: PageRequest
+) -> Page[WebhookDelivery]:
+    """An endpoint's deliveries, newest first."""
+    get_endpoint(uow, tenant, endpoint_id)
+    stmt = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
+    return paginate(uow.session, stmt, WebhookDelivery.id, page, newest_first=True)
+
+
+def get_delivery(
+    uow: UnitOfWork, tenant: Tenant, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    delivery = tenancy.get(uow.session, WebhookDelivery, delivery_id, what="webhook delivery")
+    if delivery.endpoint_id != endpoint_id:
+        raise NotFound(f"webhook delivery {delivery_id} not found")
+    return delivery
+
+
+def redeliver(
+    uow: UnitOfWork, tenant: Tenant, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
+) -> WebhookDelivery:
+    """Send a delivery again (with the same webhook-id, so receivers can deduplicate)."""
+    endpoint = get_endpoint(uow, tenant, endpoint_id)
+    delivery = get_delivery(uow, tenant, endpoint_id, delivery_id)
+    if not endpoint.enabled:
+        raise Conflict("the endpoint is disabled; enable it before redelivering")
+    delivery.status = "pending"
+    delivery.attempts = 0
+    delivery.next_attempt_at = utcnow()
+    uow.after_commit("webhooks", DELIVER_JOB, str(tenant.organisation_id), str(delivery.id))
+    uow.commit()
+    return delivery

@@ -1,0 +1,1 @@
+"""Client SDKs generated from the committed OpenAPI document (`make sdk`)."""
