@@ -10,8 +10,7 @@ from api.domain.reports.channels import FAMILIES, channel_comparison
 from api.http.context import uow
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
-
-REASON = {"description": "Why the figure before it is null; null when it is given"}
+from api.resources.v1.reports.fields import figure, reason
 
 
 class ChannelReportArgsSchema(ma.Schema):
@@ -22,21 +21,6 @@ class ChannelReportArgsSchema(ma.Schema):
         required=True,
         data_key="to",
         metadata={"description": "Last day, inclusive; at most 5 years after from"},
-    )
-
-
-def figure(path: str, description: str) -> ma.fields.Float:
-    return ma.fields.Float(
-        required=True,
-        allow_none=True,
-        attribute=f"{path}.value",
-        metadata={"description": description},
-    )
-
-
-def reason(path: str) -> ma.fields.String:
-    return ma.fields.String(
-        required=True, allow_none=True, attribute=f"{path}.reason", metadata=REASON
     )
 
 

@@ -9,6 +9,7 @@ from api.domain.reports.lift import VERDICTS, lift_report
 from api.http.context import uow
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
+from api.resources.v1.reports.fields import figure, reason
 
 
 class LiftArgsSchema(ma.Schema):
@@ -37,25 +38,6 @@ class LiftArgsSchema(ma.Schema):
     )
 
 
-def _figure(attribute: str, description: str, **kwargs) -> ma.fields.Float:
-    return ma.fields.Float(
-        required=True,
-        allow_none=True,
-        attribute=f"{attribute}.value",
-        metadata={"description": description},
-        **kwargs,
-    )
-
-
-def _reason(attribute: str) -> ma.fields.String:
-    return ma.fields.String(
-        required=True,
-        allow_none=True,
-        attribute=f"{attribute}.reason",
-        metadata={"description": "Why the figure is null; null when it is given"},
-    )
-
-
 class LiftWindowSchema(ma.Schema):
     class Meta:
         name = "LiftWindow"
@@ -70,12 +52,12 @@ class LiftWindowSchema(ma.Schema):
         allow_none=True,
         metadata={"description": "Sum of the points' values; null for ratio metrics"},
     )
-    daily_average = _figure(
+    daily_average = figure(
         "daily_average",
         "count and currency: total / days (days without points count as 0); "
         "ratio: mean of the points; null when the window has no points",
     )
-    daily_average_reason = _reason("daily_average")
+    daily_average_reason = reason("daily_average")
 
 
 class LiftReportSchema(ma.Schema):
@@ -94,12 +76,12 @@ class LiftReportSchema(ma.Schema):
     )
     window = ma.fields.Nested(LiftWindowSchema, required=True)
     baseline = ma.fields.Nested(LiftWindowSchema, required=True)
-    absolute_lift = _figure("absolute_lift", "window daily average − baseline daily average")
-    absolute_lift_reason = _reason("absolute_lift")
-    relative_lift = _figure(
+    absolute_lift = figure("absolute_lift", "window daily average − baseline daily average")
+    absolute_lift_reason = reason("absolute_lift")
+    relative_lift = figure(
         "relative_lift", "absolute lift / |baseline daily average|; 0.23 is 23 %"
     )
-    relative_lift_reason = _reason("relative_lift")
+    relative_lift_reason = reason("relative_lift")
     verdict = ma.fields.String(
         required=True,
         validate=ma.validate.OneOf(VERDICTS),

@@ -1,0 +1,24 @@
+"""Schema fields for a report figure (a value, or null and the reason why)."""
+
+import marshmallow as ma
+
+
+def figure(path: str, description: str, **kwargs) -> ma.fields.Float:
+    """The ``value`` of the Figure at ``path`` (dotted attributes)."""
+    return ma.fields.Float(
+        required=True,
+        allow_none=True,
+        attribute=f"{path}.value",
+        metadata={"description": description},
+        **kwargs,
+    )
+
+
+def reason(path: str) -> ma.fields.String:
+    """The ``reason`` of the Figure at ``path``: why its value is null."""
+    return ma.fields.String(
+        required=True,
+        allow_none=True,
+        attribute=f"{path}.reason",
+        metadata={"description": "Why the figure before it is null; null when it is given"},
+    )
