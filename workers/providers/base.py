@@ -8,8 +8,10 @@ only after that data is committed.
 
 from __future__ import annotations
 
+import email.utils
+import math
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import UTC, date, datetime
 from typing import Protocol
 
 
@@ -68,6 +70,25 @@ class Provider(Protocol):
         """Where the next sync starts after one failed for good mid-way: retrying the
         same page would fail again, so drop the mid-sync state and keep what marks
         data already taken (e.g. the newest mention seen)."""
+
+
+def retry_after_seconds(value: str | None, now: float) -> float | None:
+    """A ``Retry-After`` header (seconds, or an HTTP date) as seconds from ``now``
+    (epoch seconds); None when absent or unreadable."""
+    value = (value or "").strip()
+    if not value:
+        return None
+    try:
+        seconds = float(value)
+    except ValueError:
+        try:
+            when = email.utils.parsedate_to_datetime(value)
+        except (TypeError, ValueError, IndexError):
+            return None
+        if when.tzinfo is None:
+            when = when.replace(tzinfo=UTC)
+        return max(0.0, when.timestamp() - now)
+    return max(0.0, seconds) if math.isfinite(seconds) else None
 
 
 class ProviderError(Exception):

@@ -42,7 +42,6 @@ it (``com.atproto.server.refreshSession`` with the refresh JWT) is the caller's 
 
 from __future__ import annotations
 
-import email.utils
 import re
 import time as clock
 from datetime import UTC, date, datetime, time, timedelta
@@ -58,6 +57,7 @@ from workers.providers.base import (
     RateLimited,
     Unauthorized,
     Unavailable,
+    retry_after_seconds,
 )
 from workers.providers.registry import register
 
@@ -265,15 +265,9 @@ def _answer(nsid: str, response: httpx.Response) -> dict:
 def _retry_after(headers: httpx.Headers) -> float:
     """Seconds to wait: ``Retry-After`` (seconds or an HTTP date), else ``ratelimit-reset``."""
     now = clock.time()
-    value = headers.get("retry-after")
-    if value:
-        try:
-            return max(0.0, float(value))
-        except ValueError:
-            try:
-                return max(0.0, email.utils.parsedate_to_datetime(value).timestamp() - now)
-            except (TypeError, ValueError):
-                pass
+    seconds = retry_after_seconds(headers.get("retry-after"), now)
+    if seconds is not None:
+        return seconds
     value = headers.get("ratelimit-reset")
     if value:
         try:

@@ -39,7 +39,6 @@ the next sync starts from (a missing cursor or phase ``done`` starts a sync).
 
 from __future__ import annotations
 
-import email.utils
 import math
 import ssl
 from datetime import UTC, date, datetime, timedelta
@@ -58,6 +57,7 @@ from workers.providers.base import (
     RateLimited,
     Unauthorized,
     Unavailable,
+    retry_after_seconds,
 )
 from workers.providers.registry import register
 
@@ -273,19 +273,9 @@ class _Client:
 def _retry_after(headers: httpx.Headers) -> float:
     """Seconds to wait: Retry-After (seconds or an HTTP date), else X-RateLimit-Reset."""
     now = datetime.now(UTC)
-    value = (headers.get("retry-after") or "").strip()
-    if value:
-        try:
-            seconds = float(value)
-            if math.isfinite(seconds):
-                return max(seconds, 0.0)
-        except ValueError:
-            pass
-        try:
-            when = email.utils.parsedate_to_datetime(value)
-            return _until(when, now)
-        except (TypeError, ValueError, IndexError):
-            pass
+    seconds = retry_after_seconds(headers.get("retry-after"), now.timestamp())
+    if seconds is not None:
+        return seconds
     reset = (headers.get("x-ratelimit-reset") or "").strip()
     if reset:
         try:
