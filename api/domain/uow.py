@@ -39,7 +39,11 @@ class UnitOfWork:
         """Scope every query to one organisation; record changes as made by ``actor``."""
         tenancy.scope_session(self.session, organisation_id)
         if actor is not None:
-            audit.set_actor(self.session, actor)
+            self.act_as(actor)
+
+    def act_as(self, actor: audit.Actor) -> None:
+        """Record the changes of this unit of work as made by ``actor``."""
+        audit.set_actor(self.session, actor)
 
     def after_commit(self, queue: str, job: str, *args: object, job_id: str | None = None) -> None:
         """Enqueue ``job(*args)`` once the transaction has committed (never after a rollback).

@@ -108,6 +108,8 @@ class Blueprint(SmorestBlueprint):
                         grant = principal.authorise(organisation_id, scope)
                         uow().scope(organisation_id, actor_of(principal))
                         kwargs["tenant"] = Tenant(organisation_id, principal, grant)
+                    else:
+                        uow().act_as(actor_of(principal))
                 if idempotent:
                     return run_idempotently(func, *args, **kwargs)
                 return func(*args, **kwargs)

@@ -1,10 +1,9 @@
 from flask import url_for
 from flask.views import MethodView
 
-from api.domain import audit
 from api.domain.oauth.grants import create_organisation_for_user
 from api.domain.organisations import service
-from api.http.blueprint import ETAG_HEADER, Blueprint, actor_of, etag, expected_version
+from api.http.blueprint import ETAG_HEADER, Blueprint, etag, expected_version
 from api.http.context import bearer_token, current_principal, uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
 from api.resources.v1.organisations.schemas import OrganisationSchema, OrganisationUpdateSchema
@@ -39,9 +38,9 @@ class Organisations(MethodView):
         refreshed from it). API keys and client-credentials tokens belong to one
         organisation and get 403.
         """
-        principal = current_principal()
-        audit.set_actor(uow().session, actor_of(principal))
-        organisation = create_organisation_for_user(uow(), principal, bearer_token(), **data)
+        organisation = create_organisation_for_user(
+            uow(), current_principal(), bearer_token(), **data
+        )
         location = url_for("organisations.OrganisationById", organisation_id=organisation.id)
         return organisation, 201, {"ETag": etag(organisation), "Location": location}
 
