@@ -28,7 +28,8 @@ with PKCE, `/oauth/token`; see `/.well-known/oauth-authorization-server`). Error
 `application/problem+json` documents; another organisation's objects are 404.
 Lists are cursor-paged (`limit`, `cursor` → `items`, `next_cursor`). Reads return
 an `ETag`; writes may send `If-Match` (optional) and get 412 when it is stale.
-Creates accept an `Idempotency-Key` header.
+Creates accept an `Idempotency-Key` header (metric-point batches and imports are
+idempotent by themselves: they upsert).
 Requests are rate-limited per caller, per organisation and (sign-in endpoints) per
 client address: every answer carries `RateLimit-Limit`, `RateLimit-Remaining` and
 `RateLimit-Reset` (seconds) for the tightest limit; over it, a 429 with `Retry-After`.
