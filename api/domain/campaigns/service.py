@@ -23,7 +23,7 @@ from api.domain.campaigns.models import (
 from api.domain.campaigns.reviews import review_exists
 from api.domain.channels.models import Channel
 from api.domain.editing import apply_changes, refuse
-from api.domain.errors import Conflict, RuleViolation
+from api.domain.errors import Conflict, NotFound, RuleViolation
 from api.domain.organisations.models import Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.strategy.models import Objective, Strategy
@@ -79,15 +79,29 @@ def _strategy_for(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) -> St
 
 
 def _check_links(uow: UnitOfWork, strategy: Strategy, data: dict) -> None:
-    """Every linked id exists in this organisation (else 404); objectives are the strategy's."""
+    """Every linked id exists in this organisation (else 404); objectives are the strategy's.
+
+    One query per kind of link, whatever the number of ids.
+    """
     for field, (_, _, model, noun) in LINKS.items():
-        for ref in data.get(field) or []:
-            found = tenancy.get(uow.session, model, ref, what=noun)
-            if model is Objective and found.strategy_id != strategy.id:
+        wanted = set(data.get(field) or [])
+        if not wanted:
+            continue
+        owner = model.strategy_id if model is Objective else model.id
+        found = dict(uow.session.execute(select(model.id, owner).where(model.id.in_(wanted))).all())
+        missing = sorted(wanted - found.keys(), key=str)
+        if missing:
+            raise NotFound(f"{noun} {missing[0]} not found")
+        if model is Objective:
+            foreign = sorted((ref for ref, sid in found.items() if sid != strategy.id), key=str)
+            if foreign:
                 raise RuleViolation(
                     "objective of another strategy",
                     errors={
-                        "objective_ids": [f"Objective {ref} is not of this campaign's strategy."]
+                        "objective_ids": [
+                            f"Objective {ref} is not of this campaign's strategy."
+                            for ref in foreign
+                        ]
                     },
                 )
 
