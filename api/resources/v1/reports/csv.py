@@ -11,6 +11,10 @@ from flask import Response, request
 
 CSV = "text/csv"
 
+# OWASP's rule for CSV injection: a spreadsheet runs a cell that starts with one of
+# these as a formula, so such a cell is prefixed with a quote and read as text.
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
 
 def wants_csv() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", CSV])
@@ -26,8 +30,21 @@ def as_csv(rows: Iterable[dict]) -> Response:
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: ("" if v is None else v) for k, v in row.items()})
+        writer.writerow({k: cell(v) for k, v in row.items()})
     return Response(out.getvalue(), mimetype=CSV)
+
+
+def cell(value: object) -> object:
+    """A value as a CSV cell: empty for None, text that cannot run as a formula.
+
+    Numbers are left alone (a negative figure is a number, not a formula); only
+    text is neutralised.
+    """
+    if value is None:
+        return ""
+    if isinstance(value, str) and value.startswith(FORMULA_STARTS):
+        return "'" + value
+    return value
 
 
 def csv_alternative(rows_of: Callable[[dict], Iterable[dict]]):
