@@ -8,7 +8,7 @@ from collections.abc import Callable
 
 from redis import Redis
 from rq import Queue, Retry
-from rq.exceptions import DuplicateJobError
+from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
 from api.config import Settings
@@ -18,6 +18,8 @@ log = logging.getLogger("clover.jobs")
 
 # Jobs are idempotent, so a retry after a crash or timeout is safe.
 RETRY = Retry(max=3, interval=[10, 60, 300])
+WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
+ENDED = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
 
 
 def resolve(job: str) -> Callable[..., object]:
@@ -35,19 +37,42 @@ class RQDispatcher:
         return Queue(name, connection=self.connection)
 
     def enqueue(self, queue: str, job: str, *args: object, job_id: str | None = None):
+        """Queue ``job``; with a ``job_id``, coalesce with a run of that id that is still waiting.
+
+        Two slots per id, ``job_id`` and ``job_id-next``: a change made while one run
+        is in progress queues the other, so a run always follows the last change. Ids
+        stay bounded, and one call costs a fixed number of Redis round trips however
+        many changes came before (a run that has ended is replaced, not chained).
+        """
         target = self.queue(queue)
         if job_id is None:
             return target.enqueue(job, *args, retry=RETRY, job_timeout=600)
-        try:
-            return target.enqueue(
-                job, *args, job_id=job_id, unique=True, retry=RETRY, job_timeout=3600
-            )
-        except DuplicateJobError:
-            existing = Job.fetch(job_id, connection=self.connection)
-            if existing.get_status() in (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED):
-                return existing  # still waiting: it will see this change too
-            # Already running or done: one more run after it picks up what came since.
-            return self.enqueue(queue, job, *args, job_id=f"{job_id}-again")
+        for slot in (job_id, f"{job_id}-next"):
+            queued = self._coalesce(target, job, args, slot)
+            if queued is not None:
+                return queued
+        # Both slots are running (two workers): one more run after them, under no id.
+        return target.enqueue(job, *args, retry=RETRY, job_timeout=3600)
+
+    def _coalesce(self, target: Queue, job: str, args: tuple, slot: str) -> Job | None:
+        """The waiting run in ``slot`` (queued now if the slot was free), or None while it runs."""
+        for _ in range(2):
+            try:
+                return target.enqueue(
+                    job, *args, job_id=slot, unique=True, retry=RETRY, job_timeout=3600
+                )
+            except DuplicateJobError:
+                try:
+                    existing = Job.fetch(slot, connection=self.connection)
+                except NoSuchJobError:
+                    continue  # ended and expired in between: the slot is free again
+                status = existing.get_status(refresh=False)
+                if status in WAITING:
+                    return existing  # still waiting: it will see this change too
+                if status not in ENDED:
+                    return None  # running: the next slot takes this change
+                existing.delete()  # ended: its slot queues the next run
+        return None
 
 
 class InProcessDispatcher:
