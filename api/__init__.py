@@ -36,6 +36,17 @@ client address: every answer carries `RateLimit-Limit`, `RateLimit-Remaining` an
 """
 
 
+class CloverFlask(Flask):
+    """Flask, minus its own multi-line report of unhandled errors.
+
+    The 500 handler in ``api.errors`` logs each one once, as a JSON line with the
+    request id; Flask's logger would log it a second time, as text without one.
+    """
+
+    def log_exception(self, exc_info) -> None:
+        return None
+
+
 @dataclass
 class Clover:
     """What the app holds for its requests."""
@@ -54,7 +65,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     settings = settings or Settings.from_env()
     logs.configure(settings.log_level)
 
-    app = Flask(__name__, static_folder=None)
+    app = CloverFlask(__name__, static_folder=None)
     if settings.trusted_proxies:
         # Behind TLS terminators: the OAuth server sees https and the public host.
         n = settings.trusted_proxies

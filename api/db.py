@@ -34,7 +34,7 @@ def _make_engine(settings: Settings) -> Engine:
         path = url.removeprefix("sqlite:///")
         if path and path != ":memory:":
             Path(path).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url, connect_args={"check_same_thread": False})
+        engine = create_engine(url, connect_args={"check_same_thread": False}, hide_parameters=True)
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # pragma: no cover - trivial
@@ -49,8 +49,11 @@ def _make_engine(settings: Settings) -> Engine:
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
     # A runaway query must not hold a worker forever.
     options = f"-c statement_timeout={settings.statement_timeout_ms}"
+    # Statement parameters never reach a log or an error message: they hold password
+    # and key hashes, secrets' ciphertexts and email addresses.
     return create_engine(
         url,
+        hide_parameters=True,
         pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,

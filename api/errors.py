@@ -6,7 +6,7 @@ import http
 import logging
 
 import marshmallow as ma
-from flask import Response, current_app, g, json
+from flask import Response, current_app, g, json, request
 from flask_smorest import Api
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
@@ -125,7 +125,20 @@ class CloverApi(Api):
         if isinstance(error, InternalServerError):
             original = getattr(error, "original_exception", None)
             if original is not None:
-                log.error("unhandled error", exc_info=original)
+                log.error(
+                    "unhandled error on %s %s",
+                    request.method,
+                    request.path,
+                    exc_info=original,
+                    extra={
+                        "fields": {
+                            "request_id": g.get("request_id"),
+                            "method": request.method,
+                            "path": request.path,
+                            "status": 500,
+                        }
+                    },
+                )
             return problem(500, detail="An unexpected error occurred; it has been logged.")
         headers = {
             name: value for name, value in error.get_headers() if name.lower() != "content-type"
@@ -165,5 +178,11 @@ def handle_stale_data(_error: StaleDataError) -> Response:
 
 
 def handle_integrity_error(error: IntegrityError) -> Response:
-    log.info("integrity error answered as 409: %s", error.orig)
+    # The constraint's name only: the database's message quotes the row's values.
+    diag = getattr(error.orig, "diag", None)
+    log.info(
+        "integrity error answered as 409 (constraint %s)",
+        getattr(diag, "constraint_name", None) or "unknown",
+        extra={"fields": {"request_id": g.get("request_id")}},
+    )
     return problem(409, kind="conflict", detail="the change conflicts with existing data")
