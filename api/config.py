@@ -135,6 +135,9 @@ class Settings:
     trusted_proxies: int = 0
     # Webhook endpoints on private, loopback or link-local addresses (refused by default).
     webhooks_allow_private: bool = False
+    # Channel connections' base URLs (a Mastodon instance, a Bluesky PDS) on private,
+    # loopback or link-local addresses (refused by default).
+    connections_allow_private: bool = False
     # An endpoint is disabled after this many consecutive failed deliveries.
     webhooks_disable_after: int = 20
     # Requests per window: per caller (token), per organisation in the URL, and per
@@ -165,6 +168,7 @@ class Settings:
         "CLOVER_OAUTH_ACCESS_TTL_MINUTES": "oauth_access_ttl_minutes",
         "CLOVER_TRUSTED_PROXIES": "trusted_proxies",
         "CLOVER_WEBHOOKS_ALLOW_PRIVATE": "webhooks_allow_private",
+        "CLOVER_CONNECTIONS_ALLOW_PRIVATE": "connections_allow_private",
         "CLOVER_WEBHOOKS_DISABLE_AFTER": "webhooks_disable_after",
         "CLOVER_RATE_LIMITS": "rate_limits",
         "CLOVER_PLAN_LIMITS": "plan_limits",
@@ -264,10 +268,14 @@ class Settings:
         allow_private = self.webhooks_allow_private
         if isinstance(allow_private, str):
             allow_private = _bool("CLOVER_WEBHOOKS_ALLOW_PRIVATE", allow_private)
+        connections_private = self.connections_allow_private
+        if isinstance(connections_private, str):
+            connections_private = _bool("CLOVER_CONNECTIONS_ALLOW_PRIVATE", connections_private)
         return replace(
             self,
             **numbers,
             webhooks_allow_private=allow_private,
+            connections_allow_private=connections_private,
             cors_origins=origins,
             encryption_keys=keys,
             log_level=self.log_level.upper(),

@@ -15,6 +15,7 @@ from api.domain.channels.service import create_channel
 from api.domain.identity import service as identity
 from api.domain.identity.models import User
 from api.domain.organisations.models import Membership, Organisation
+from api.domain.outbound import UrlPolicy
 from api.domain.resourcing.service import create_resource
 from api.domain.strategy import objectives
 from api.domain.strategy import service as strategies
@@ -135,5 +136,6 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
             channel.id,
             {"provider": "sandbox", "account": handle, "credentials": {"access_token": "demo"}},
             cipher=cipher,
+            policy=UrlPolicy(),  # the sandbox connects nowhere
         )
         sync.request_sync(uow, tenant, channel.id)

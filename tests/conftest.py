@@ -93,6 +93,8 @@ def settings(database_url, redis_url) -> Settings:
         redis_url=redis_url,
         environment="test",
         rate_limit_prefix=f"clover-test-{uuid.uuid4().hex[:12]}:ratelimit",
+        # The fake networks of the sync tests listen on loopback.
+        connections_allow_private=True,
     )
 
 

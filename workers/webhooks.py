@@ -16,11 +16,12 @@ import httpx
 from rq.exceptions import DuplicateJobError
 
 from api.crypto import cipher_for
+from api.domain.outbound import UrlPolicy
 from api.domain.webhooks import delivery
 from api.domain.webhooks.events import DISPATCH_JOB, dispatch_job_id
 from api.domain.webhooks.service import DELIVER_JOB
-from api.domain.webhooks.urls import UrlPolicy
 from workers import runtime
+from workers.egress import checked_client
 from workers.queues import RQDispatcher, dispatcher
 
 # Receivers should answer fast and do their work later.
@@ -30,12 +31,25 @@ SWEEP_EVERY = timedelta(minutes=1)
 SWEEP_GRACE = timedelta(minutes=2)
 
 
-def send(url: str, headers: dict[str, str], body: bytes) -> tuple[int | None, str | None]:
+def sender(policy: UrlPolicy):
+    """``send`` for ``delivery.attempt``, connecting only to addresses ``policy`` allows."""
+
+    def send(url: str, headers: dict[str, str], body: bytes) -> tuple[int | None, str | None]:
+        return _send(url, headers, body, policy)
+
+    return send
+
+
+def _send(
+    url: str, headers: dict[str, str], body: bytes, policy: UrlPolicy
+) -> tuple[int | None, str | None]:
     try:
         # Streamed and never read: only the status matters, whatever the receiver sends.
-        with httpx.stream(
-            "POST", url, content=body, headers=headers, timeout=TIMEOUT_SECONDS
-        ) as response:
+        # The connection goes to the address checked at connect time (no DNS rebinding).
+        with (
+            checked_client(policy, timeout=TIMEOUT_SECONDS) as client,
+            client.stream("POST", url, content=body, headers=headers) as response,
+        ):
             pass
     except httpx.TimeoutException:
         return None, f"no response within {TIMEOUT_SECONDS:g} s"
@@ -68,14 +82,15 @@ def dispatch_events(organisation_id: str) -> int:
 def deliver(organisation_id: str, delivery_id: str) -> str | None:
     """Attempt one delivery if it is due; schedule the next attempt when it fails."""
     settings = runtime.settings()
+    allowed = policy()
     with runtime.unit_of_work() as uow:
         outcome = delivery.attempt(
             uow,
             uuid.UUID(organisation_id),
             uuid.UUID(delivery_id),
-            send=send,
+            send=sender(allowed),
             cipher=cipher_for(settings),
-            policy=policy(),
+            policy=allowed,
             disable_after=settings.webhooks_disable_after,
             schedule=delivery.RETRY_SCHEDULE,
         )

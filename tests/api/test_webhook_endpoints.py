@@ -97,7 +97,7 @@ def test_the_secret_is_never_in_the_audit_trail(client, factory):
 
 
 def test_plain_http_is_allowed_outside_production_only():
-    from api.domain.webhooks.urls import UrlPolicy, url_problems
+    from api.domain.outbound import UrlPolicy, url_problems
 
     assert url_problems("http://93.184.215.14/h", UrlPolicy(allow_http=True)) == []
     assert url_problems("http://93.184.215.14/h", UrlPolicy()) == ["Must use https."]

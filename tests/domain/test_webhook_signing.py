@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 import pytest
 from standardwebhooks import Webhook, WebhookVerificationError
 
+from api.domain.outbound import is_public
 from api.domain.webhooks import signing
-from api.domain.webhooks.urls import is_public
 
 
 def test_a_new_secret_is_whsec_and_24_random_bytes():

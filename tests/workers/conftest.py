@@ -33,6 +33,8 @@ def run_worker(database_url: str, redis_url: str, *queues: str) -> None:
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "CLOVER_ENV": "test",
+        # The fake networks listen on loopback.
+        "CLOVER_CONNECTIONS_ALLOW_PRIVATE": "true",
     }
     args = [sys.executable, "-m", "api.cli", "worker", "--burst"]
     for queue in queues:

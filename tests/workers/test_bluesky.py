@@ -18,6 +18,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
+from api.domain.outbound import UrlPolicy
 from workers.providers import registry
 from workers.providers.base import (
     Account,
@@ -34,6 +35,9 @@ TOKEN = "eyJhbGciOiJFUzI1NksifQ.s3cr3t-access-jwt.c2lnbmF0dXJl"
 DID = "did:plc:clover7example"
 HANDLE = "clover.example.com"
 TODAY = date(2025, 3, 31)  # the window is 2025-03-02 … 2025-03-31
+
+# The fake networks listen on loopback, which adapters refuse unless allowed.
+FAKES_ON_LOOPBACK = UrlPolicy(allow_http=True, allow_private=True)
 
 
 def _iso(moment: datetime) -> str:
@@ -342,7 +346,7 @@ def test_registered():
 
 
 def test_first_sync_reads_the_window_across_pages(server, fake):
-    pages = sync(Bluesky(timeout=2), account(server), None, TODAY)
+    pages = sync(Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2), account(server), None, TODAY)
 
     assert totals(pages) == expected_totals()
     mentions = [m for page in pages for m in page.mentions]
@@ -380,7 +384,7 @@ def test_first_sync_reads_the_window_across_pages(server, fake):
 
 
 def test_second_sync_rereads_the_window_and_only_newer_mentions(server, fake):
-    provider, acct = Bluesky(timeout=2), account(server)
+    provider, acct = Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2), account(server)
     cursor = sync(provider, acct, None, TODAY)[-1].cursor
     fake.requests.clear()
     fake.followers = 1240
@@ -421,7 +425,7 @@ def test_a_short_history_gives_zero_days_and_ends_on_the_empty_page(server, fake
     fake.posts = [post_item("only", "2025-03-15T12:00:00.000Z", likes=2, replies=1)]
     fake.notifications = []
 
-    pages = sync(Bluesky(timeout=2), account(server), None, TODAY)
+    pages = sync(Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2), account(server), None, TODAY)
 
     found = totals(pages)
     assert len(found) == 1 + 3 * 30
@@ -440,7 +444,7 @@ def test_odd_dates_are_counted_once_in_the_window(server, fake):
         post_item("early", "2025-03-29T09:00:00.000Z", likes=2),
     ]
 
-    found = totals(sync(Bluesky(timeout=2), account(server), None, TODAY))
+    found = totals(sync(Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2), account(server), None, TODAY))
 
     assert found[("engagements", TODAY)] == 0
     assert found[("engagements", date(2025, 3, 30))] == 3 + 1
@@ -449,7 +453,7 @@ def test_odd_dates_are_counted_once_in_the_window(server, fake):
 
 
 def test_a_failed_page_is_retried_from_the_last_cursor(server, fake):
-    provider, acct = Bluesky(timeout=2), account(server)
+    provider, acct = Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2), account(server)
     pages = [provider.fetch(acct, None, today=TODAY)]
     pages.append(provider.fetch(acct, pages[-1].cursor, today=TODAY))  # feed page 1
     fake.faults["app.bsky.feed.getAuthorFeed"] = (503, {}, {"error": "InternalServerError"})
@@ -473,14 +477,16 @@ def test_a_failed_page_is_retried_from_the_last_cursor(server, fake):
 def test_refused_tokens_are_unauthorized(server, fake, status, body):
     fake.faults["app.bsky.actor.getProfile"] = (status, {}, body)
     with pytest.raises(Unauthorized) as caught:
-        Bluesky(timeout=2).fetch(account(server), None, today=TODAY)
+        Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2).fetch(account(server), None, today=TODAY)
     assert "app.bsky.actor.getProfile" in str(caught.value) and str(status) in str(caught.value)
     assert_no_secret(caught.value)
 
 
 def test_a_wrong_token_is_unauthorized(server, fake):
     with pytest.raises(Unauthorized) as caught:
-        Bluesky(timeout=2).fetch(account(server, token="eyJ.wrong-token.x"), None, today=TODAY)
+        Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2).fetch(
+            account(server, token="eyJ.wrong-token.x"), None, today=TODAY
+        )
     assert "401" in str(caught.value)
     assert "wrong-token" not in str(caught.value)
 
@@ -490,7 +496,7 @@ def test_429_with_ratelimit_reset_is_rate_limited(server, fake):
     headers = {"RateLimit-Limit": "3000", "RateLimit-Remaining": "0", "RateLimit-Reset": str(reset)}
     fake.faults["app.bsky.actor.getProfile"] = (429, headers, {"error": "RateLimitExceeded"})
     with pytest.raises(RateLimited) as caught:
-        Bluesky(timeout=2).fetch(account(server), None, today=TODAY)
+        Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2).fetch(account(server), None, today=TODAY)
     assert 27 <= caught.value.retry_after <= 30
     assert "429" in str(caught.value)
     assert_no_secret(caught.value)
@@ -502,7 +508,7 @@ def test_429_with_retry_after_is_rate_limited(server, fake):
         {"Retry-After": "7"},
         {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"},
     )
-    provider, acct = Bluesky(timeout=2), account(server)
+    provider, acct = Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2), account(server)
     cursor = None
     with pytest.raises(RateLimited) as caught:
         for _ in range(10):
@@ -515,7 +521,7 @@ def test_429_with_retry_after_is_rate_limited(server, fake):
 def test_502_is_unavailable(server, fake):
     fake.faults["app.bsky.actor.getProfile"] = (502, {}, {"error": "UpstreamFailure"})
     with pytest.raises(Unavailable) as caught:
-        Bluesky(timeout=2).fetch(account(server), None, today=TODAY)
+        Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2).fetch(account(server), None, today=TODAY)
     assert "502" in str(caught.value)
     assert_no_secret(caught.value)
 
@@ -524,7 +530,7 @@ def test_a_slow_answer_is_unavailable(server, fake):
     fake.delay["app.bsky.actor.getProfile"] = 1.5
     started = time.monotonic()
     with pytest.raises(Unavailable) as caught:
-        Bluesky(timeout=0.5).fetch(account(server), None, today=TODAY)
+        Bluesky(policy=FAKES_ON_LOOPBACK, timeout=0.5).fetch(account(server), None, today=TODAY)
     assert time.monotonic() - started < 1.4
     assert "0.5" in str(caught.value)
     assert_no_secret(caught.value)
@@ -537,7 +543,7 @@ def test_a_refused_connection_is_unavailable(server, fake):
     acct = account(server)
     acct = Account(acct.provider, acct.account, f"http://127.0.0.1:{port}", acct.credentials, "c")
     with pytest.raises(Unavailable) as caught:
-        Bluesky(timeout=2).fetch(acct, None, today=TODAY)
+        Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2).fetch(acct, None, today=TODAY)
     assert_no_secret(caught.value)
 
 
@@ -545,14 +551,14 @@ def test_other_client_errors_are_provider_errors(server, fake):
     acct = account(server)
     acct = Account(acct.provider, "nobody.example", acct.base_url, acct.credentials, "c")
     with pytest.raises(ProviderError) as caught:
-        Bluesky(timeout=2).fetch(acct, None, today=TODAY)
+        Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2).fetch(acct, None, today=TODAY)
     assert type(caught.value) is ProviderError
     assert str(caught.value) == "Bluesky app.bsky.actor.getProfile: HTTP 400 InvalidRequest"
     assert_no_secret(caught.value)
 
 
 def test_the_token_is_never_in_pages_or_the_adapter(server, fake):
-    provider = Bluesky(timeout=2)
+    provider = Bluesky(policy=FAKES_ON_LOOPBACK, timeout=2)
     pages = sync(provider, account(server), None, TODAY)
     assert TOKEN not in repr(pages) + json.dumps([p.cursor for p in pages]) + repr(provider)
 

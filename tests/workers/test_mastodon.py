@@ -21,6 +21,9 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
+from api.config import Settings
+from api.domain.outbound import UrlPolicy
+from workers import runtime
 from workers.providers import registry
 from workers.providers.base import (
     Account,
@@ -37,6 +40,9 @@ TOKEN = "tok-Zq81-very-s3cret-bearer"
 TODAY = date(2025, 3, 20)
 ACCOUNT_ID = "109348"
 STATUSES_PATH = f"/api/v1/accounts/{ACCOUNT_ID}/statuses"
+
+# The fake networks listen on loopback, which adapters refuse unless allowed.
+FAKES_ON_LOOPBACK = UrlPolicy(allow_http=True, allow_private=True)
 
 
 def at(text: str) -> datetime:
@@ -303,7 +309,7 @@ def expected_values(today: date, totals: dict) -> dict:
 
 
 def test_a_first_sync_reads_every_page_into_exact_daily_totals_and_mentions(fake):
-    provider = Mastodon(page_size=3)
+    provider = Mastodon(policy=FAKES_ON_LOOPBACK, page_size=3)
 
     values, emitted, mentions, cursor, pages = sync(
         provider, account_for(fake, slash="/"), None, TODAY
@@ -340,7 +346,7 @@ def test_a_first_sync_reads_every_page_into_exact_daily_totals_and_mentions(fake
 
 
 def test_the_next_sync_rereads_the_window_and_takes_only_new_mentions(fake):
-    provider = Mastodon(page_size=3)
+    provider = Mastodon(policy=FAKES_ON_LOOPBACK, page_size=3)
     account = account_for(fake)
     *_, cursor, _ = sync(provider, account, None, TODAY)
     since = cursor["mentions_since"]
@@ -379,7 +385,7 @@ def test_the_next_sync_rereads_the_window_and_takes_only_new_mentions(fake):
 
 
 def test_a_sync_interrupted_by_a_rate_limit_resumes_from_its_cursor(fake):
-    provider = Mastodon(page_size=3)
+    provider = Mastodon(policy=FAKES_ON_LOOPBACK, page_size=3)
     account = account_for(fake)
     fake.fail(STATUSES_PATH, 429, after=1, headers={"Retry-After": "7"})
     fake.fail("/api/v1/notifications", 503, after=1)
@@ -405,7 +411,9 @@ def test_a_sync_interrupted_by_a_rate_limit_resumes_from_its_cursor(fake):
 
 def fetch_error(server: FakeMastodon, provider=None, token: str = TOKEN) -> ProviderError:
     with pytest.raises(ProviderError) as caught:
-        (provider or Mastodon()).fetch(account_for(server, token), None, today=TODAY)
+        (provider or Mastodon(policy=FAKES_ON_LOOPBACK)).fetch(
+            account_for(server, token), None, today=TODAY
+        )
     return caught.value
 
 
@@ -457,14 +465,14 @@ def test_server_errors_and_unreachable_instances_are_unavailable(fake):
         port = sock.getsockname()[1]
     closed = Account("mastodon", "@a@b", f"http://127.0.0.1:{port}", Credentials(TOKEN), "x")
     with pytest.raises(Unavailable, match="ConnectError"):
-        Mastodon().fetch(closed, None, today=TODAY)
+        Mastodon(policy=FAKES_ON_LOOPBACK).fetch(closed, None, today=TODAY)
 
 
 def test_a_response_slower_than_the_timeout_is_unavailable(fake):
     fake.fail("/api/v1/accounts/verify_credentials", 200, delay=3, body=fake.account)
     started = time.monotonic()
 
-    error = fetch_error(fake, Mastodon(timeout=0.5))
+    error = fetch_error(fake, Mastodon(policy=FAKES_ON_LOOPBACK, timeout=0.5))
 
     assert type(error) is Unavailable
     assert str(error) == "Mastodon GET /api/v1/accounts/verify_credentials: timed out"
@@ -472,7 +480,7 @@ def test_a_response_slower_than_the_timeout_is_unavailable(fake):
 
 
 def test_other_client_errors_and_odd_data_are_provider_errors(fake):
-    provider = Mastodon(page_size=3)
+    provider = Mastodon(policy=FAKES_ON_LOOPBACK, page_size=3)
     fake.fail("/api/v1/notifications", 422, body={"error": "Validation failed"})
     with pytest.raises(ProviderError) as caught:
         sync(provider, account_for(fake), None, TODAY)
@@ -492,7 +500,7 @@ def test_other_client_errors_and_odd_data_are_provider_errors(fake):
 
 def test_no_error_reveals_the_token(fake):
     path = "/api/v1/accounts/verify_credentials"
-    provider = Mastodon(timeout=0.5)
+    provider = Mastodon(policy=FAKES_ON_LOOPBACK, timeout=0.5)
     errors = [fetch_error(fake, provider, token=f"{TOKEN}-old")]
     for status_code, extra in [
         (401, {"body": {"error": f"token {TOKEN} was revoked"}}),
@@ -524,8 +532,20 @@ def test_no_error_reveals_the_token(fake):
 def test_it_is_registered_and_reports_followers_for_today(fake):
     provider = registry.provider("mastodon")
     assert isinstance(provider, Mastodon)
-    page = provider.fetch(account_for(fake), None, today=TODAY)
+    allowed = Settings.build(environment="test", connections_allow_private=True)
+    with runtime.using(allowed):
+        page = provider.fetch(account_for(fake), None, today=TODAY)
     assert page.metrics == [DailyMetric("followers", TODAY, 1234)]
     assert page.done is False
     assert page.cursor["phase"] == "statuses"
     assert page.cursor["account_id"] == ACCOUNT_ID
+
+
+def test_the_registered_adapter_refuses_a_private_instance_and_sends_nothing(fake):
+    """An instance URL on the machine's own ports never gets the channel's token."""
+    with runtime.using(Settings.build(environment="test")), pytest.raises(ProviderError) as error:
+        registry.provider("mastodon").fetch(account_for(fake), None, today=TODAY)
+
+    assert "not allowed" in str(error.value)
+    assert not isinstance(error.value, Unavailable)  # refused for good, not retried
+    assert fake.requests == []

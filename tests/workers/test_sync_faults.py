@@ -85,7 +85,12 @@ def database_url(pg_server) -> str:
 
 @pytest.fixture(scope="module")
 def settings(database_url, redis_url) -> Settings:
-    return Settings.build(database_url=database_url, redis_url=redis_url, environment="test")
+    return Settings.build(
+        database_url=database_url,
+        redis_url=redis_url,
+        environment="test",
+        connections_allow_private=True,  # the fake Mastodon is on loopback
+    )
 
 
 @pytest.fixture(scope="module")
@@ -232,6 +237,7 @@ def _worker_command(database_url: str, redis_url: str, *, burst: bool) -> tuple[
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
         "CLOVER_ENV": "test",
+        "CLOVER_CONNECTIONS_ALLOW_PRIVATE": "true",  # the fake Mastodon is on loopback
         "PYTHONUNBUFFERED": "1",
     }
     args = [sys.executable, "-m", "api.cli", "worker", "--queue", "sync"]
@@ -602,7 +608,7 @@ def test_a_worker_killed_mid_sync_loses_and_duplicates_nothing(
     after RETRY's first interval (10 s). That rerun is harmless (it resumes from the
     same cursor) and finishes the first job record; too slow to wait for here. The
     new request is not swallowed by the dead job's unique id: the dispatcher queues
-    `sync-<id>-again` when the first one is no longer waiting.
+    `sync-<id>-next` when the first one is no longer waiting.
     """
     org = factory.organisation()
     channel = mastodon_channel(client, org, mastodon)
@@ -647,7 +653,7 @@ def test_a_worker_killed_mid_sync_loses_and_duplicates_nothing(
         mastodon.delays.clear()
         second = request_sync(client, org, channel)
         assert queued_channels(isolated) == [channel["id"]]
-        assert Queue("sync", connection=isolated).job_ids == [f"{sync_job_id(channel['id'])}-again"]
+        assert Queue("sync", connection=isolated).job_ids == [f"{sync_job_id(channel['id'])}-next"]
         output = work()
     finally:  # no later worker (of any test) may pick the abandoned job up
         with contextlib.suppress(NoSuchJobError):

@@ -48,6 +48,8 @@ from datetime import UTC, date, datetime, time, timedelta
 
 import httpx
 
+from api.domain.outbound import UrlPolicy, url_problems
+from workers.egress import checked_transport, connections_policy
 from workers.providers.base import (
     Account,
     DailyMetric,
@@ -85,8 +87,10 @@ class Bluesky:
         timeout: float = 10.0,
         default_base_url: str = DEFAULT_BASE_URL,
         window_days: int = WINDOW_DAYS,
+        policy: UrlPolicy | None = None,
     ) -> None:
         self.timeout = timeout
+        self.policy = policy  # None: the process's settings decide (workers.egress)
         self.default_base_url = default_base_url
         self.window_days = window_days
 
@@ -217,6 +221,9 @@ class Bluesky:
         if not token:
             raise Unauthorized(f"Bluesky {nsid}: the connection has no access token")
         base_url = (account.base_url or self.default_base_url).rstrip("/")
+        policy = self.policy or connections_policy()
+        if problems := url_problems(base_url, policy):
+            raise ProviderError(f"Bluesky {nsid}: the base URL is not allowed ({problems[0]})")
         headers = {
             "Authorization": f"Bearer {token}",
             "Accept": "application/json",
@@ -227,7 +234,9 @@ class Bluesky:
         # ``except`` blocks, so they do not even keep them as their ``__context__``.
         failure: ProviderError | None = None
         try:
-            with httpx.Client(timeout=self.timeout, headers=headers) as client:
+            with httpx.Client(
+                transport=checked_transport(policy), timeout=self.timeout, headers=headers
+            ) as client:
                 response = client.get(f"{base_url}/xrpc/{nsid}", params=query)
         except httpx.TimeoutException:
             failure = Unavailable(f"Bluesky {nsid}: no answer within {self.timeout:g} s")

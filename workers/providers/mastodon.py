@@ -48,6 +48,8 @@ from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
+from api.domain.outbound import UrlPolicy, url_problems
+from workers.egress import checked_transport, connections_policy
 from workers.providers.base import (
     Account,
     DailyMetric,
@@ -68,8 +70,16 @@ DEFAULT_RETRY_AFTER = 60.0  # when a 429 says nothing about when to come back
 class Mastodon:
     name = "mastodon"
 
-    def __init__(self, *, timeout: float = 10.0, window_days: int = 30, page_size: int = 40):
+    def __init__(
+        self,
+        *,
+        timeout: float = 10.0,
+        window_days: int = 30,
+        page_size: int = 40,
+        policy: UrlPolicy | None = None,
+    ):
         self.timeout = timeout
+        self.policy = policy  # None: the process's settings decide (workers.egress)
         self.window_days = window_days
         self.page_size = page_size  # Mastodon caps statuses at 40, notifications at 80
         self._tls: ssl.SSLContext | None = None  # built once: loading the CA bundle is slow
@@ -84,7 +94,8 @@ class Mastodon:
             phase = "account"  # no cursor, or the last sync's "done" one: a new sync
         if self._tls is None:
             self._tls = httpx.create_ssl_context()
-        with _Client(account, self.timeout, self._tls) as client:
+        policy = self.policy or connections_policy()
+        with _Client(account, self.timeout, self._tls, policy) as client:
             try:
                 if phase == "statuses":
                     return self._statuses(client, cursor)
@@ -214,15 +225,19 @@ class Mastodon:
 class _Client:
     """One httpx client per fetch; turns HTTP failures into the protocol's errors."""
 
-    def __init__(self, account: Account, timeout: float, tls: ssl.SSLContext) -> None:
+    def __init__(
+        self, account: Account, timeout: float, tls: ssl.SSLContext, policy: UrlPolicy
+    ) -> None:
         base_url = (account.base_url or "").rstrip("/")
         if not base_url.startswith(("https://", "http://")):
             raise ProviderError("Mastodon: the channel has no instance URL")
+        if problems := url_problems(base_url, policy):
+            raise ProviderError(f"Mastodon: the instance URL is not allowed ({problems[0]})")
         self._token = account.credentials.access_token
         self._http = httpx.Client(
+            transport=checked_transport(policy, verify=tls),
             base_url=base_url,
             timeout=timeout,
-            verify=tls,
             headers={
                 "Authorization": f"Bearer {self._token}",
                 "Accept": "application/json",

@@ -23,6 +23,7 @@ from api.domain.jobs.models import Job
 from api.domain.jobs.service import create_job
 from api.domain.mentions import service as mentions
 from api.domain.metrics import points
+from api.domain.outbound import UrlPolicy, url_problems
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 
@@ -54,9 +55,14 @@ def connect(
     data: dict,
     *,
     cipher,
+    policy: UrlPolicy,
     expected_version: int | None = None,
 ) -> Connection:
-    """Create or replace the channel's connection (PUT)."""
+    """Create or replace the channel's connection (PUT).
+
+    ``policy`` says where a network's base URL may point: the worker sends the
+    channel's token there, so the API's own ports or Redis must not be reachable.
+    """
     channel = _channel(uow, channel_id)
     provider = data["provider"]
     if channel.kind not in SOCIAL_KINDS:
@@ -71,6 +77,8 @@ def connect(
         )
     if provider != "sandbox" and not data.get("base_url"):
         raise RuleViolation("base URL needed", errors={"base_url": [f"{provider} needs one."]})
+    if provider != "sandbox" and (problems := url_problems(data["base_url"], policy)):
+        raise RuleViolation("base URL not allowed", errors={"base_url": problems})
     secret = cipher.encrypt(json.dumps(_plain(data["credentials"])).encode()).decode()
     connection = uow.session.scalar(select(Connection).where(Connection.channel_id == channel.id))
     if connection is None:

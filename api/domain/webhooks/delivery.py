@@ -20,10 +20,10 @@ from sqlalchemy.orm import Session
 
 from api.domain import audit
 from api.domain.base import utcnow
+from api.domain.outbound import UrlPolicy, url_problems
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import signing
 from api.domain.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
-from api.domain.webhooks.urls import UrlPolicy, url_problems
 
 # Delays before the 2nd, 3rd… attempt: about 18 hours in all, then the delivery fails.
 RETRY_SCHEDULE: tuple[timedelta, ...] = (

@@ -13,11 +13,11 @@ from api.domain.access import Tenant
 from api.domain.base import check_version, utcnow
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict, NotFound
+from api.domain.outbound import UrlPolicy, url_problems
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import signing
 from api.domain.webhooks.models import EVENT_TYPES, WebhookDelivery, WebhookEndpoint
-from api.domain.webhooks.urls import UrlPolicy, url_problems
 
 FIELDS = ("url", "description", "events", "enabled")
 DELIVER_JOB = "workers.webhooks.deliver"

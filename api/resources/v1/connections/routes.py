@@ -5,6 +5,7 @@ from flask.views import MethodView
 from api.crypto import cipher_for
 from api.domain.channels import sync
 from api.domain.channels.connections import PROVIDERS
+from api.domain.outbound import UrlPolicy
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import clover, uow
 from api.resources.common import EntitySchema
@@ -49,7 +50,14 @@ class ConnectionInputSchema(ma.Schema):
     base_url = ma.fields.URL(
         allow_none=True,
         validate=ma.validate.Length(max=500),
-        metadata={"description": "The instance or API base URL, where the network has one"},
+        metadata={
+            "description": (
+                "The instance or API base URL, where the network has one. It must be https "
+                "(plain http only in development and test) and resolve only to public "
+                "addresses (unless CLOVER_CONNECTIONS_ALLOW_PRIVATE): the worker sends the "
+                "channel's token there. Checked here (422) and again before every request."
+            )
+        },
     )
     credentials = ma.fields.Nested(CredentialsSchema, required=True, load_only=True)
 
@@ -84,9 +92,18 @@ class ChannelConnection(MethodView):
     @blp.response(200, ConnectionSchema, headers=ETAG_HEADER)
     def put(self, data, tenant, channel_id):
         """Connect the channel to its network, or replace its connection"""
-        cipher = cipher_for(clover().settings)
+        settings = clover().settings
         connection = sync.connect(
-            uow(), tenant, channel_id, data, cipher=cipher, expected_version=expected_version()
+            uow(),
+            tenant,
+            channel_id,
+            data,
+            cipher=cipher_for(settings),
+            policy=UrlPolicy(
+                allow_http=settings.environment in ("development", "test"),
+                allow_private=settings.connections_allow_private,
+            ),
+            expected_version=expected_version(),
         )
         return saved(connection)
 

@@ -2,8 +2,8 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.crypto import cipher_for
+from api.domain.outbound import UrlPolicy
 from api.domain.webhooks import service
-from api.domain.webhooks.urls import UrlPolicy
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import clover, uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
