@@ -1,3 +1,4 @@
+import uuid
 from datetime import UTC, datetime, timedelta
 
 from tests.factories import bearer
@@ -384,3 +385,23 @@ def test_only_owners_and_admins_rotate_keys(client, factory):
     strategist = bearer(factory.member(org, "strategist"))
 
     assert rotate(client, org, key["id"], headers=strategist).status_code == 403
+
+
+def test_leaving_one_organisation_keeps_ones_keys_in_another(client, factory):
+    from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
+    from api.domain.identity import service
+
+    first, second = factory.organisation("First"), factory.organisation("Second")
+    admin = factory.member(first, "admin")
+    user_id = uuid.UUID(user_id_of(client, admin))
+    factory.membership(second, user_id, "admin")
+    with factory.uow() as uow:  # the same person's key in the second organisation
+        uow.scope(second.id)
+        grant = Grant(second.id, "admin", ROLE_SCOPES["admin"])
+        tenant = Tenant(second.id, Principal("api_key", {second.id: grant}, user_id), grant)
+        elsewhere = service.create_api_key(uow, tenant, name="Second key").token
+
+    remove(client, first, membership_id_of(client, first, admin))
+
+    assert client.get("/v1/me", headers=bearer(admin)).status_code == 401
+    assert client.get(second.url("/members"), headers=bearer(elsewhere)).status_code == 200
