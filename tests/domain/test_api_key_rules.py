@@ -32,7 +32,7 @@ def test_only_owners_and_admins_rotate_organisation_keys(factory):
             uow, tenant_of(org, "owner", org.owner_id), name="k", kind="organisation"
         ).api_key
         with pytest.raises(PermissionDenied):
-            service.rotate_api_key(uow, tenant_of(org, "strategist", org.owner_id), key.id)
+            service.rotate_api_key(uow, tenant_of(org, "strategist", org.owner_id), key_id=key.id)
 
 
 def test_a_personal_key_whose_person_is_gone_is_refused(factory):

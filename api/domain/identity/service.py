@@ -231,7 +231,7 @@ def revoke_personal_keys(uow: UnitOfWork, *, user_id: uuid.UUID) -> None:
         audit.mark(uow.session, key, "revoke")
 
 
-def rotate_api_key(uow: UnitOfWork, tenant: Tenant, key_id: uuid.UUID) -> IssuedKey:
+def rotate_api_key(uow: UnitOfWork, tenant: Tenant, *, key_id: uuid.UUID) -> IssuedKey:
     """A new secret for the same key; the old one stops working at once.
 
     Organisation keys are rotated by owners and admins; a personal key only by

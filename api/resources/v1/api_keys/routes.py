@@ -77,4 +77,4 @@ class ApiKeyRotation(MethodView):
         member it acts for. Sending it again rotates again (the secret shown before is
         then dead too), so it takes no Idempotency-Key.
         """
-        return issued(service.rotate_api_key(uow(), tenant, api_key_id))
+        return issued(service.rotate_api_key(uow(), tenant, key_id=api_key_id))
