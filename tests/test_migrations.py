@@ -92,3 +92,92 @@ def test_sqlite_upgrade_from_empty_matches_the_models(fresh_sqlite):
 
     assert tables_and_revision(fresh_sqlite.database_url) == (TABLES, *heads())
     assert schema_diff(fresh_sqlite.database_url) == []
+
+
+def _before(revision: str) -> str:
+    return (
+        ScriptDirectory.from_config(alembic_config(Settings())).get_revision(revision).down_revision
+    )
+
+
+@pytest.mark.parametrize("backend", ["fresh_postgres", "fresh_sqlite"])
+def test_existing_keys_become_personal_when_a_person_made_them(backend, request):
+    """0008: a key with a creator acts for them from now on; one without is the organisation's."""
+    import uuid
+    from datetime import UTC, datetime
+
+    import sqlalchemy as sa
+
+    from api.domain.base import UTCDateTime
+
+    settings = request.getfixturevalue(backend)
+    upgrade(settings, _before("0008_api_key_kinds"))
+    now, org, user = datetime.now(UTC), uuid.uuid4(), uuid.uuid4()
+    stamps = {"created_at": now, "updated_at": now}
+
+    def table(name, *columns):
+        stamped = [sa.column("created_at", UTCDateTime()), sa.column("updated_at", UTCDateTime())]
+        return sa.table(name, sa.column("id", sa.Uuid()), *columns, *stamped)
+
+    organisations = table(
+        "organisations",
+        *(sa.column(c) for c in ("name", "slug", "timezone", "currency")),
+        *(sa.column(c) for c in ("fiscal_year_start_month", "member_count", "version")),
+    )
+    users = table("users", sa.column("email"), sa.column("name"))
+    keys = table(
+        "api_keys",
+        *(sa.column(c) for c in ("name", "prefix", "secret_hash", "role")),
+        sa.column("scopes", sa.JSON()),
+        sa.column("organisation_id", sa.Uuid()),
+        sa.column("created_by_user_id", sa.Uuid()),
+    )
+    key = {"secret_hash": "x", "role": "admin", "scopes": [], "organisation_id": org, **stamps}
+    url = settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            organisations.insert(),
+            {
+                "id": org,
+                "name": "Old",
+                "slug": "old",
+                "timezone": "UTC",
+                "currency": "EUR",
+                "fiscal_year_start_month": 1,
+                "member_count": 1,
+                "version": 1,
+                **stamps,
+            },
+        )
+        connection.execute(
+            users.insert(), {"id": user, "email": "old@example.test", "name": "Old", **stamps}
+        )
+        connection.execute(
+            keys.insert(),
+            [
+                {
+                    **key,
+                    "id": uuid.uuid4(),
+                    "name": "mine",
+                    "prefix": "a",
+                    "created_by_user_id": user,
+                },
+                {
+                    **key,
+                    "id": uuid.uuid4(),
+                    "name": "server",
+                    "prefix": "b",
+                    "created_by_user_id": None,
+                },
+            ],
+        )
+    engine.dispose()
+
+    upgrade(settings, "0008_api_key_kinds")
+
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        kinds = dict(connection.execute(text("SELECT name, kind FROM api_keys")).all())
+    engine.dispose()
+    assert kinds == {"mine": "personal", "server": "organisation"}

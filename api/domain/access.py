@@ -49,9 +49,26 @@ ROLE_SCOPES: dict[str, frozenset[str]] = {
 }
 
 
+# Personal keys act for the member who made them, never above that member's current
+# role, and die with the membership; organisation keys (for servers) act as the
+# organisation and survive their creator, so only those who manage keys make them.
+KEY_KINDS = ("personal", "organisation")
+ORGANISATION_KEY_ROLES = frozenset({"owner", "admin"})
+
+
 def validate_scopes(scopes: list[str] | set[str] | frozenset[str]) -> list[str]:
     """The unknown scopes among ``scopes`` (empty when all are known)."""
     return sorted(set(scopes) - ALL_SCOPES)
+
+
+def scopes_beyond_role(role: str, scopes: list[str] | set[str] | frozenset[str]) -> list[str]:
+    """The scopes among ``scopes`` that ``role`` cannot use (empty when it can use all)."""
+    return sorted(set(scopes) - ROLE_SCOPES[role])
+
+
+def lower_role(first: str, second: str) -> str:
+    """The lower-ranked of two roles: a personal key never acts above its member."""
+    return first if ROLE_RANK[first] <= ROLE_RANK[second] else second
 
 
 @dataclass(frozen=True)

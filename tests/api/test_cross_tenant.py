@@ -86,6 +86,7 @@ def first_org(app, settings):
         "item_id": item["id"],
         "membership_id": member["id"],
         "api_key_id": key["id"],
+        "api_key_prefix": key["prefix"],
         "strategy_id": strategy["id"],
         "objective_id": objective["id"],
         "kpi_id": kpi["id"],
@@ -143,6 +144,7 @@ OPERATIONS = [
     ("POST", "/api-keys", {"name": "Backdoor"}),
     ("GET", "/api-keys/{api_key_id}", None),
     ("DELETE", "/api-keys/{api_key_id}", None),
+    ("POST", "/api-keys/{api_key_id}/rotate", None),
     ("GET", "/oauth-clients", None),
     ("POST", "/oauth-clients", oauth_helpers.WEB_APP),
     ("GET", "/oauth-clients/{oauth_client_id}", None),
@@ -340,6 +342,8 @@ def test_nothing_changed_after_every_attempt(client, factory, first_org):
     assert client.get(oauth_client, headers=org.headers).get_json()["revoked_at"] is None
     oauth_grant = org.url(f"/oauth-grants/{ids['oauth_grant_id']}")
     assert client.get(oauth_grant, headers=org.headers).get_json()["revoked_at"] is None
+    key = client.get(org.url(f"/api-keys/{ids['api_key_id']}"), headers=org.headers).get_json()
+    assert (key["prefix"], key["revoked_at"]) == (ids["api_key_prefix"], None)  # not rotated
     hook = client.get(org.url(f"/webhook-endpoints/{ids['endpoint_id']}"), headers=org.headers)
     assert hook.get_json()["enabled"] is True
     other_key = client.get("/v1/me", headers=other.headers).get_json()["api_key"]["id"]

@@ -69,3 +69,17 @@ def test_me_without_a_token_is_401_with_a_bearer_challenge(client):
     assert response.status_code == 401
     assert response.headers["WWW-Authenticate"].startswith("Bearer")
     assert response.get_json()["status"] == 401
+
+
+def test_me_says_whom_a_key_acts_for(client, factory):
+    org = factory.organisation()
+    server = client.post(
+        org.url("/api-keys"), headers=org.headers, json={"name": "Server", "kind": "organisation"}
+    ).get_json()
+
+    personal = client.get("/v1/me", headers=org.headers).get_json()
+    organisation = client.get("/v1/me", headers=bearer(server["token"])).get_json()
+
+    assert (personal["api_key"]["kind"], personal["user"]["id"]) == ("personal", str(org.owner_id))
+    assert (organisation["api_key"]["kind"], organisation["user"]) == ("organisation", None)
+    assert organisation["api_key"]["created_by_user_id"] == str(org.owner_id)

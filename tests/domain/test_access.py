@@ -2,7 +2,15 @@ import uuid
 
 import pytest
 
-from api.domain.access import ALL_SCOPES, ROLE_SCOPES, Grant, Principal, may_grant_role
+from api.domain.access import (
+    ALL_SCOPES,
+    ROLE_SCOPES,
+    Grant,
+    Principal,
+    lower_role,
+    may_grant_role,
+    scopes_beyond_role,
+)
 from api.domain.errors import NotFound, PermissionDenied
 
 ORG = uuid.uuid4()
@@ -56,3 +64,28 @@ def test_nobody_grants_above_their_own_role(granter, role, allowed):
 def test_effective_scopes_are_the_intersection():
     grant = Grant(ORG, "contributor", frozenset({"content:write", "admin:write"}))
     assert grant.effective_scopes == {"content:write"}
+
+
+@pytest.mark.parametrize(
+    ("key_role", "member_role", "acting"),
+    [
+        ("admin", "contributor", "contributor"),
+        ("analyst", "owner", "analyst"),
+        ("admin", "admin", "admin"),
+    ],
+)
+def test_a_personal_key_acts_with_the_lower_of_its_role_and_its_members(
+    key_role, member_role, acting
+):
+    assert lower_role(key_role, member_role) == acting
+    assert lower_role(member_role, key_role) == acting
+
+
+def test_scopes_beyond_a_role_are_named():
+    assert scopes_beyond_role(
+        "contributor", {"content:approve", "admin:write", "content:write"}
+    ) == [
+        "admin:write",
+        "content:approve",
+    ]
+    assert scopes_beyond_role("owner", ALL_SCOPES) == []

@@ -6,7 +6,7 @@ from datetime import datetime
 from sqlalchemy import JSON, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from api.domain.access import ROLES
+from api.domain.access import KEY_KINDS, ROLES
 from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, one_of
 from api.domain.tenancy import TenantOwned
@@ -24,7 +24,12 @@ class User(IdMixin, Timestamped, Base):
 
 
 class ApiKey(IdMixin, Timestamped, TenantOwned, Audited, Base):
-    """An organisation-bound bearer token; only a hash of the secret is stored."""
+    """An organisation-bound bearer token; only a hash of the secret is stored.
+
+    A personal key acts for ``created_by_user_id`` and only while that user is a
+    member (capped by their current role); an organisation key acts as the
+    organisation itself and outlives whoever made it.
+    """
 
     __tablename__ = "api_keys"
     __audit_type__ = "api_key"
@@ -32,9 +37,11 @@ class ApiKey(IdMixin, Timestamped, TenantOwned, Audited, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "id"),
         one_of("role", ROLES),
+        one_of("kind", KEY_KINDS),
     )
 
     name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(20), default="personal")
     prefix: Mapped[str] = mapped_column(String(16), unique=True)
     secret_hash: Mapped[str] = mapped_column(String(64))
     role: Mapped[str] = mapped_column(String(20))

@@ -6,16 +6,26 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import and_, select
 from sqlalchemy.orm import Session
 
-from api.domain import tenancy
-from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant, may_grant_role, validate_scopes
+from api.domain import audit, tenancy
+from api.domain.access import (
+    ORGANISATION_KEY_ROLES,
+    ROLE_SCOPES,
+    Grant,
+    Principal,
+    Tenant,
+    lower_role,
+    may_grant_role,
+    scopes_beyond_role,
+    validate_scopes,
+)
 from api.domain.base import utcnow
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation, Unauthenticated
 from api.domain.identity import secrets
 from api.domain.identity.models import ApiKey, User
-from api.domain.organisations.models import Organisation
+from api.domain.organisations.models import Membership, Organisation
 from api.domain.organisations.service import create_organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
@@ -100,11 +110,13 @@ def _issue_key(
     scopes: list[str],
     expires_at: datetime | None,
     created_by: uuid.UUID | None,
+    kind: str = "personal",
 ) -> IssuedKey:
     token, prefix, digest = secrets.new_api_key()
     key = ApiKey(
         organisation_id=organisation_id,
         name=name,
+        kind=kind,
         prefix=prefix,
         secret_hash=digest,
         role=role,
@@ -117,15 +129,39 @@ def _issue_key(
     return IssuedKey(key, token)
 
 
+def _check_kind(tenant: Tenant, kind: str) -> None:
+    if kind == "organisation":
+        if tenant.role not in ORGANISATION_KEY_ROLES:
+            raise PermissionDenied("only owners and admins create organisation keys")
+    elif tenant.principal.user_id is None:
+        # Nobody to act for: an organisation key or a machine client is not a member.
+        raise RuleViolation(
+            "a personal key needs a member to act for",
+            errors={
+                "kind": [
+                    "This caller is not a member (an organisation key or a machine "
+                    "client); it can only create organisation keys."
+                ]
+            },
+        )
+
+
 def create_api_key(
     uow: UnitOfWork,
     tenant: Tenant,
     *,
     name: str,
+    kind: str = "personal",
     role: str | None = None,
     scopes: list[str] | None = None,
     expires_at: datetime | None = None,
 ) -> IssuedKey:
+    """A personal key (acting for the calling member) or an organisation key.
+
+    The key's role is at most the caller's; its scopes must be ones its role can
+    use (422 naming the others) and ones the caller holds (403).
+    """
+    _check_kind(tenant, kind)
     role = role or tenant.role
     if not may_grant_role(tenant.role, role):
         raise PermissionDenied(f"a {tenant.role} cannot create a key with the {role} role")
@@ -135,6 +171,12 @@ def create_api_key(
             "unknown scopes", errors={"scopes": [f"Unknown: {', '.join(unknown)}."]}
         )
     requested = set(scopes) if scopes is not None else set(ROLE_SCOPES[role])
+    unusable = scopes_beyond_role(role, requested)
+    if unusable:
+        raise RuleViolation(
+            f"the {role} role cannot use some of these scopes",
+            errors={"scopes": [f"The {role} role lacks: {', '.join(unusable)}."]},
+        )
     beyond = sorted(requested - tenant.grant.effective_scopes)
     if beyond:
         raise PermissionDenied(f"a key cannot have scopes its creator lacks: {', '.join(beyond)}")
@@ -144,6 +186,7 @@ def create_api_key(
         uow,
         organisation_id=tenant.organisation_id,
         name=name,
+        kind=kind,
         role=role,
         scopes=sorted(requested),
         expires_at=expires_at,
@@ -165,28 +208,93 @@ def revoke_api_key(uow: UnitOfWork, tenant: Tenant, key_id: uuid.UUID) -> None:
     key = get_api_key(uow, tenant, key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
+        audit.mark(uow.session, key, "revoke")
     uow.commit()
 
 
+def revoke_personal_keys(uow: UnitOfWork, *, user_id: uuid.UUID) -> None:
+    """Revoke a member's personal keys in the scoped organisation; the caller commits.
+
+    Authentication already refuses them once the membership is gone; revoking
+    them too keeps the list honest and leaves one audit event per key.
+    """
+    keys = uow.session.scalars(
+        select(ApiKey).where(
+            ApiKey.kind == "personal",
+            ApiKey.created_by_user_id == user_id,
+            ApiKey.revoked_at.is_(None),
+        )
+    ).all()
+    now = utcnow()
+    for key in keys:
+        key.revoked_at = now
+        audit.mark(uow.session, key, "revoke")
+
+
+def rotate_api_key(uow: UnitOfWork, tenant: Tenant, *, key_id: uuid.UUID) -> IssuedKey:
+    """A new secret for the same key; the old one stops working at once.
+
+    Organisation keys are rotated by owners and admins; a personal key only by
+    the member it acts for (anyone else who manages keys may revoke it instead).
+    """
+    key = get_api_key(uow, tenant, key_id)
+    if key.kind == "organisation":
+        if tenant.role not in ORGANISATION_KEY_ROLES:
+            raise PermissionDenied("only owners and admins rotate organisation keys")
+    elif key.created_by_user_id is None or key.created_by_user_id != tenant.principal.user_id:
+        raise PermissionDenied("only the member a personal key acts for can rotate it")
+    if key.revoked_at is not None:
+        raise Conflict("a revoked API key cannot be rotated")
+    if key.expires_at is not None and key.expires_at <= utcnow():
+        raise Conflict("an expired API key cannot be rotated; create a new one")
+    token, key.prefix, key.secret_hash = secrets.new_api_key()
+    audit.mark(uow.session, key, "rotate")
+    uow.commit()
+    return IssuedKey(key, token)
+
+
 def authenticate_api_key(session: Session, token: str) -> Principal:
-    """Resolve a bearer token into a principal, or raise Unauthenticated."""
+    """Resolve a bearer token into a principal, or raise Unauthenticated.
+
+    One statement finds the key and, for a personal key, its member's current
+    role (no cache): a member who left is refused at once, a demoted one acts
+    with the lower of the key's role and their own.
+    """
     prefix = secrets.parse_api_key(token)
-    key = session.scalar(select(ApiKey).where(ApiKey.prefix == prefix)) if prefix else None
-    if key is None or not secrets.same_hash(key.secret_hash, secrets.hash_api_key(token)):
+    row = None
+    if prefix:
+        row = session.execute(
+            select(ApiKey, Membership.role)
+            .outerjoin(
+                Membership,
+                and_(
+                    ApiKey.kind == "personal",
+                    Membership.organisation_id == ApiKey.organisation_id,
+                    Membership.user_id == ApiKey.created_by_user_id,
+                ),
+            )
+            .where(ApiKey.prefix == prefix)
+        ).first()
+    if row is None or not secrets.same_hash(row[0].secret_hash, secrets.hash_api_key(token)):
         raise Unauthenticated("the bearer token is not valid")
+    key, member_role = row
     now = utcnow()
     if key.revoked_at is not None:
         raise Unauthenticated("the API key has been revoked")
     if key.expires_at is not None and key.expires_at <= now:
         raise Unauthenticated("the API key has expired")
+    if key.kind == "personal" and member_role is None:
+        raise Unauthenticated("the member who made this key has left the organisation")
     if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
         key.last_used_at = now
         session.commit()
-    grant = Grant(key.organisation_id, key.role, frozenset(key.scopes))
+    role = key.role if key.kind == "organisation" else lower_role(key.role, member_role)
+    grant = Grant(key.organisation_id, role, frozenset(key.scopes))
     return Principal(
         kind="api_key",
         grants={key.organisation_id: grant},
-        user_id=key.created_by_user_id,
+        # An organisation key acts as the organisation, not as whoever made it.
+        user_id=key.created_by_user_id if key.kind == "personal" else None,
         api_key_id=key.id,
     )
 

@@ -149,6 +149,12 @@ def change_role(
 
 
 def remove_member(uow: UnitOfWork, tenant: Tenant, membership_id: uuid.UUID) -> None:
+    """Remove a member and, in the same transaction, revoke their personal keys.
+
+    Their organisation keys stay: those belong to the organisation.
+    """
+    from api.domain.identity.service import revoke_personal_keys  # identity builds on this
+
     membership = get_member(uow, tenant, membership_id)
     if membership.role == "owner":
         if tenant.role != "owner":
@@ -156,6 +162,7 @@ def remove_member(uow: UnitOfWork, tenant: Tenant, membership_id: uuid.UUID) -> 
         if _owner_count(uow) <= 1:
             raise Conflict("the last owner cannot be removed")
     unlink_member(uow, membership.id)
+    revoke_personal_keys(uow, user_id=membership.user_id)
     uow.session.delete(membership)
     _after_members_changed(uow, tenant)
     uow.commit()

@@ -11,7 +11,11 @@ blp = Blueprint(
     "api-keys",
     __name__,
     url_prefix="/v1/organisations/<uuid:organisation_id>/api-keys",
-    description="Organisation API keys. Secrets are shown once and stored only as hashes.",
+    description=(
+        "API keys of an organisation: personal keys act for the member who made them (never "
+        "above that member's current role, dead once they leave); organisation keys are for "
+        "servers and survive their creator. Secrets are shown once and stored only as hashes."
+    ),
 )
 
 
@@ -59,3 +63,18 @@ class ApiKeyById(MethodView):
     def delete(self, tenant, api_key_id):
         """Revoke an API key; it stops working at once"""
         service.revoke_api_key(uow(), tenant, api_key_id)
+
+
+@blp.route("/<uuid:api_key_id>/rotate")
+class ApiKeyRotation(MethodView):
+    @blp.operation("api_keys_rotate", scope="admin:write")
+    @blp.response(200, IssuedApiKeySchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, tenant, api_key_id):
+        """Give an API key a new secret, shown once; the old secret stops working at once
+
+        Organisation keys are rotated by owners and admins, a personal key only by the
+        member it acts for. Sending it again rotates again (the secret shown before is
+        then dead too), so it takes no Idempotency-Key.
+        """
+        return issued(service.rotate_api_key(uow(), tenant, key_id=api_key_id))

@@ -24,6 +24,18 @@ class CallerApiKeySchema(ma.Schema):
     id = ma.fields.UUID()
     name = ma.fields.String()
     prefix = ma.fields.String()
+    kind = ma.fields.String(
+        metadata={
+            "description": "personal (acts for `user`) or organisation (acts as the "
+            "organisation: `user` is null)"
+        }
+    )
+    role = ma.fields.String(
+        metadata={"description": "The key's own role; the effective one is per organisation"}
+    )
+    created_by_user_id = ma.fields.UUID(
+        allow_none=True, metadata={"description": "Who made the key"}
+    )
 
 
 class ReachableOrganisationSchema(ma.Schema):
@@ -33,7 +45,12 @@ class ReachableOrganisationSchema(ma.Schema):
     id = ma.fields.UUID()
     name = ma.fields.String()
     slug = ma.fields.String()
-    role = ma.fields.String()
+    role = ma.fields.String(
+        metadata={
+            "description": "Effective role: for a personal key or a user token, never above "
+            "the member's current role"
+        }
+    )
     scopes = ma.fields.List(ma.fields.String(), metadata={"description": "Effective scopes"})
 
 
@@ -41,8 +58,16 @@ class MeSchema(ma.Schema):
     class Meta:
         name = "Me"
 
-    kind = ma.fields.String(metadata={"description": "api_key (OAuth user tokens come later)"})
-    user = ma.fields.Nested(CallerUserSchema, allow_none=True)
+    kind = ma.fields.String(
+        metadata={
+            "description": "api_key, user (an OAuth user token) or client (client credentials)"
+        }
+    )
+    user = ma.fields.Nested(
+        CallerUserSchema,
+        allow_none=True,
+        metadata={"description": "The person the caller acts for; null for an organisation key"},
+    )
     api_key = ma.fields.Nested(CallerApiKeySchema, allow_none=True)
     organisations = ma.fields.List(ma.fields.Nested(ReachableOrganisationSchema))
 
