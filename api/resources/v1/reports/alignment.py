@@ -190,7 +190,9 @@ class Alignment(MethodView):
         - its KPIs with the value of their latest period (`status`, `attainment`);
         - the campaigns linked to it, each with its cost and ROI over the strategy's
           period, computed as in `reports_roi` (`value_per_conversion` and
-          `value_per_lead` apply); a campaign serving several objectives is listed in
+          `value_per_lead` apply; a budget counts for the days its campaign shares with
+          the strategy's period, the rule of every report); a campaign serving several
+          objectives is listed in
           full under each, so do not add its cost across objectives;
         - `no_campaign`: no campaign serves the objective;
         - `no_data`: none of its KPIs has a value with an actual (a KPI without metric
