@@ -66,7 +66,9 @@ class ChannelReportRowSchema(ChannelFiguresSchema):
     kind = ma.fields.String(required=True, attribute="channel.kind")
     mode = ma.fields.String(required=True, attribute="channel.mode")
     family = ma.fields.String(
-        required=True, attribute="channel.family", metadata={"description": "social or traditional"}
+        required=True,
+        attribute="channel.family",
+        metadata={"description": "social (social networks and blogs) or traditional"},
     )
     reach_metric = ma.fields.String(
         required=True,
