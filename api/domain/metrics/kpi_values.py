@@ -136,7 +136,7 @@ def scorecard(
         what="strategy",
         options=[selectinload(Strategy.objectives).selectinload(Objective.kpis)],
     )
-    today = today or _organisation_today(uow, tenant)
+    today = today or organisation_today(uow, tenant)
     kpis = [kpi for objective in strategy.objectives for kpi in objective.kpis]
     ids = [kpi.id for kpi in kpis]
     trends = latest_values(uow, ids, TREND_PERIODS)
@@ -153,8 +153,8 @@ def scorecard(
     return Scorecard(strategy, today, scores)
 
 
-def _organisation_today(uow: UnitOfWork, tenant: Tenant) -> date:
-    # The rollups' "today": the organisation's time zone decides which periods have ended.
+def organisation_today(uow: UnitOfWork, tenant: Tenant) -> date:
+    """The rollups' today: the organisation's time zone decides which periods have ended."""
     organisation = uow.session.get(Organisation, tenant.organisation_id)
     return datetime.now(ZoneInfo(organisation.timezone)).date()
 
