@@ -85,3 +85,19 @@ def test_an_open_period_with_data_is_shown_as_latest_and_current_not_complete(
     [score] = body["objectives"][0]["kpis"]
     assert (score["period_start"], score["complete"]) == (today.replace(day=1).isoformat(), False)
     assert score["current"] == score["latest"] and score["current"]["actual"] == 5
+
+
+def test_the_query_count_does_not_grow_with_the_kpis(client, factory, world, count_queries):
+    org, strategy, _, _ = world
+    objective = builders.objective(client, org, strategy["id"], title="More")
+    url = org.url(f"/strategies/{strategy['id']}/scorecard")
+
+    counts = []
+    for n in range(2):
+        builders.kpi(client, org, objective["id"], name=f"K{n}", target=20, baseline=10)
+        scorecard(client, factory, org, strategy)
+        with count_queries() as counter:
+            assert client.get(url, headers=org.headers).status_code == 200
+        counts.append(counter.count)
+
+    assert counts[0] == counts[1]
