@@ -2,11 +2,14 @@
 
 import csv
 import io
+import uuid
 from datetime import date
 
 import pytest
 
+from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.metrics.rollups import run_rollup
+from api.domain.reports.alignment import alignment_report
 from tests.api import builders
 from tests.factories import bearer
 
@@ -67,8 +70,9 @@ def test_objectives_with_their_kpis_campaigns_and_flags(client, world):
     assert [o["title"] for o in body["objectives"]] == ["Leads", "Loyalty", "Awareness"]
     [kpi] = leads["kpis"]
     assert kpi["kpi_id"] == leads_kpi["id"]
-    assert kpi["latest"]["period_start"] == "2027-12-01"  # the latest period: nothing sent
-    assert (kpi["status"], kpi["has_data"]) == ("no_data", True)
+    # March has the data; December, the newest period rolled up, has none.
+    assert (kpi["latest"]["period_start"], kpi["latest"]["actual"]) == ("2027-03-01", 30)
+    assert (kpi["status"], kpi["has_data"]) == ("off_track", True)
     [campaign] = leads["campaigns"]
     assert campaign["campaign_id"] == spring["id"]
     assert (campaign["cost"], campaign["value"]) == (12000, 15000 + 30 * 100)
@@ -78,6 +82,23 @@ def test_objectives_with_their_kpis_campaigns_and_flags(client, world):
     assert loyalty["kpis"][0]["has_data"] is False
     assert (awareness["kpis"], awareness["no_campaign"], awareness["no_data"]) == ([], True, True)
     assert (body["objectives_without_campaign"], body["objectives_without_data"]) == (2, 2)
+
+
+@pytest.mark.parametrize(
+    ("today", "complete"), [(date(2027, 3, 31), False), (date(2027, 4, 1), True)]
+)
+def test_a_kpi_s_latest_period_is_complete_once_it_has_ended(factory, world, today, complete):
+    org, strategy, _, leads_kpi = world
+    grant = Grant(org.id, "owner", ROLE_SCOPES["owner"])
+    tenant = Tenant(org.id, Principal("api_key", {org.id: grant}), grant)
+
+    with factory.uow() as uow:
+        uow.scope(org.id)
+        found = alignment_report(uow, tenant, strategy_id=uuid.UUID(strategy["id"]), today=today)
+
+    [kpi] = found.objectives[0].kpis
+    assert str(kpi.kpi.id) == leads_kpi["id"]
+    assert (kpi.latest.period_start, kpi.complete) == (date(2027, 3, 1), complete)
 
 
 def test_inputs_are_the_strategy_period_and_the_values_used(client, world):

@@ -297,3 +297,34 @@ def test_another_organisations_data_is_not_counted(client, factory, org_with_cha
 
     assert len(body["channels"]) == 1 and body["total"]["leads"] == 0
     assert body["inputs"]["campaigns"] == [] and body["inputs"]["unattributed"] == {}
+
+
+def test_a_blog_channel_is_on_the_social_side_like_its_mentions(client, factory):
+    org = factory.organisation()
+    blog = builders.channel(client, org, kind="blog", name="Company blog")
+    press = builders.channel(client, org, kind="press", name="Press office")
+    ingest(
+        client,
+        org,
+        [
+            p("engagements", 30, blog),
+            p("comments", 12, blog),
+            p("blog_mentions", 6, blog),
+            p("engagements", 10, press),
+            p("press_mentions", 3, press),
+        ],
+    )
+
+    body = report(client, org)
+
+    assert blog["family"] == "social" and press["family"] == "traditional"
+    rows = {row["kind"]: row for row in body["channels"]}
+    assert (rows["blog"]["family"], rows["press"]["family"]) == ("social", "traditional")
+    by_family = {g["group"]: g for g in body["by_family"]}
+    assert (by_family["social"]["channels"], by_family["social"]["engagements"]) == (1, 30)
+    assert by_family["traditional"]["engagements"] == 10
+    comparisons = {c["name"]: c for c in body["comparisons"]}
+    press_vs_blog = comparisons["press_vs_blog_mentions"]
+    assert (press_vs_blog["traditional"], press_vs_blog["social"]) == (3, 6)
+    # A blog's comments are replies on a social channel.
+    assert comparisons["email_responses_vs_social_replies"]["social"] == 12

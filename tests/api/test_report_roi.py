@@ -259,3 +259,44 @@ def test_a_key_without_the_reports_scope_is_refused(client, factory):
     key = bearer(factory.member(org, "owner", scopes=["metrics:read"]))
 
     assert roi(client, org, headers=key).status_code == 403
+
+
+def test_roi_and_the_channel_report_charge_the_same_budget_to_a_window(client, factory):
+    # 3,000 over March-May (92 days); April has 30 of them: 3,000 × 30 / 92 = 978.26.
+    org = factory.organisation()
+    channel = builders.channel(client, org)
+    campaign = builders.campaign(
+        client,
+        org,
+        builders.strategy(client, org)["id"],
+        budget_amount=3000,
+        channel_ids=[channel["id"]],
+    )
+    april = "from=2027-04-01&to=2027-04-30"
+
+    [row] = report(client, org, april)["campaigns"]
+    channels = client.get(org.url(f"/reports/channels?{april}"), headers=org.headers).get_json()
+
+    assert (row["campaign_id"], row["cost_source"]) == (campaign["id"], "budget")
+    assert row["cost"] == pytest.approx(978.26, abs=0.01)
+    assert row["budget_amount"] == 3000  # the whole budget stays visible beside its part
+    assert channels["channels"][0]["cost"] == pytest.approx(row["cost"])
+    assert channels["inputs"]["campaigns"][0]["budget_in_window"] == pytest.approx(row["cost"])
+
+
+def test_a_named_campaign_outside_the_window_costs_nothing_in_it(client, world):
+    org, _, summer = world
+
+    body = report(client, org, f"campaign_id={summer['id']}&from=2027-01-01&to=2027-03-31")
+
+    [row] = body["campaigns"]
+    assert (row["cost"], row["cost_source"], row["budget_amount"]) == (0, "budget", 2000)
+
+
+def test_notes_say_budgets_count_for_their_days_in_the_window(client, world):
+    org, _, _ = world
+
+    inputs = report(client, org)["inputs"]
+
+    assert "budget × days in the window / days of the campaign" in inputs["cost_rule"]
+    assert any("shares with the window" in note for note in inputs["notes"])

@@ -56,6 +56,11 @@ def test_default_mode_and_family_follow_the_kind():
     assert family("press") == "traditional"
 
 
+def test_a_blog_is_the_social_counterpart_of_press():
+    # The channel report compares press (traditional) with blog (social) mentions.
+    assert (family("blog"), family("press")) == ("social", "traditional")
+
+
 @pytest.mark.parametrize(
     ("current", "target", "allowed"),
     [

@@ -4,6 +4,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from api.domain.reports.budgets import NO_END
 from api.domain.reports.formulas import Figure, Inputs, figures, money_cost, total
 
 EUR = "EUR"
@@ -100,16 +101,27 @@ def test_without_value_inputs_value_and_roi_are_null():
 
 
 def test_cost_points_win_over_the_budget():
-    assert money_cost(cost_points=800.0, budget=1000.0, budget_currency="USD", currency=EUR) == (
+    budget = Figure(1000.0)  # the budget in the window
+    assert money_cost(cost_points=800.0, budget=budget, budget_currency="USD", currency=EUR) == (
         Figure(800.0),
         "cost_points",
         EUR,
     )
-    assert money_cost(cost_points=None, budget=1000.0, budget_currency="USD", currency=EUR) == (
+    assert money_cost(cost_points=None, budget=budget, budget_currency="USD", currency=EUR) == (
         Figure(1000.0),
         "budget",
         "USD",
     )
+
+
+def test_a_budget_that_cannot_be_charged_to_the_window_is_a_missing_cost():
+    cost, source, _ = money_cost(
+        cost_points=None, budget=Figure.missing(NO_END), budget_currency=EUR, currency=EUR
+    )
+    result = computed(inputs(cost=cost, cost_source=source, revenue=5.0))
+
+    assert (cost, source) == (Figure.missing(NO_END), "budget")
+    assert result.roi == Figure.missing(f"no cost: {NO_END}")
 
 
 def test_a_budget_in_another_currency_gives_no_ratios():

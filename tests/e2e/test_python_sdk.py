@@ -237,8 +237,14 @@ def test_the_whole_flow_through_the_generated_client(
             ]
             card = ok(strategies_scorecard.sync_detailed(org, strategy.id, client=api))
             [score] = card.objectives[0].kpis
-            # December 2025, the strategy's latest period, has no points (as in tests/workers).
-            assert (score.kpi.id, score.status) == (kpi.id, "no_data")
+            # December 2025, the strategy's newest period, has no points (as in tests/workers):
+            # the latest period with data is April, and it has ended.
+            assert (score.kpi.id, score.period_start, score.complete) == (
+                kpi.id,
+                datetime.date(2025, 4, 1),
+                True,
+            )
+            assert score.latest.actual == 70.0
 
             roi = ok(
                 reports_roi.sync_detailed(

@@ -34,8 +34,14 @@ def test_points_in_kpi_values_out(client, factory, database_url, redis_url, empt
     ]
     card = client.get(org.url(f"/strategies/{strategy['id']}/scorecard"), headers=org.headers)
     [score] = card.get_json()["objectives"][0]["kpis"]
-    assert score["status"] == "no_data"  # December 2025 is the latest period: nothing sent
-    assert score["trend"][:1] == [None]
+    # December 2025 is the newest period, but nothing was sent after February.
+    assert (score["period_start"], score["complete"], score["status"]) == (
+        "2025-02-01",
+        True,
+        "off_track",
+    )
+    assert score["latest"]["actual"] == 30 and score["current"] is None
+    assert score["trend"][-1] is None
 
 
 def test_a_requested_full_rollup_is_a_job(client, factory, database_url, redis_url, empty_queues):

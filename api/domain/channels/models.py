@@ -28,8 +28,13 @@ def default_mode(kind: str) -> str:
     return "conversational" if kind in SOCIAL_KINDS or kind == "event" else "push"
 
 
+# The social side of "social vs traditional": the networks, and blogs (owned publishing
+# people answer and share), as the press vs blog comparison has it. Only the networks sync.
+SOCIAL_FAMILY_KINDS = (*SOCIAL_KINDS, "blog")
+
+
 def family(kind: str) -> str:
-    return "social" if kind in SOCIAL_KINDS else "traditional"
+    return "social" if kind in SOCIAL_FAMILY_KINDS else "traditional"
 
 
 class Channel(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):

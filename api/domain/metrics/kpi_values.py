@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
@@ -16,6 +17,7 @@ from api.domain.jobs.models import Job
 from api.domain.jobs.service import create_job
 from api.domain.metrics.models import KpiValue
 from api.domain.metrics.rollups import ROLLUP_JOB
+from api.domain.organisations.models import Organisation
 from api.domain.strategy.models import Kpi, Objective, Strategy
 from api.domain.uow import UnitOfWork
 
@@ -46,16 +48,24 @@ def list_values(
     return values
 
 
-def latest_values(uow: UnitOfWork, kpi_ids: list[uuid.UUID], count: int) -> dict:
-    """KPI id → its last ``count`` values, newest first, in one query."""
+def latest_values(
+    uow: UnitOfWork, kpi_ids: list[uuid.UUID], count: int, *, with_data: bool = False
+) -> dict:
+    """KPI id → its last ``count`` values, newest first, in one query.
+
+    ``with_data``: only values with an actual (the periods metric points reached).
+    """
     if not kpi_ids:
         return {}
+    where = [KpiValue.kpi_id.in_(kpi_ids)]
+    if with_data:
+        where.append(KpiValue.actual.is_not(None))
     rank = (
         func.row_number()
         .over(partition_by=KpiValue.kpi_id, order_by=KpiValue.period_start.desc())
         .label("rank")
     )
-    ranked = select(KpiValue.id, rank).where(KpiValue.kpi_id.in_(kpi_ids)).subquery()
+    ranked = select(KpiValue.id, rank).where(*where).subquery()
     rows = uow.session.scalars(
         select(KpiValue)
         .join(ranked, ranked.c.id == KpiValue.id)
@@ -68,13 +78,57 @@ def latest_values(uow: UnitOfWork, kpi_ids: list[uuid.UUID], count: int) -> dict
     return latest
 
 
+# The scorecard
+
+LATEST_RULE = "latest_period_with_data"
+
+
+@dataclass(frozen=True)
+class KpiScore:
+    """One KPI on the scorecard, read on the organisation's ``today``.
+
+    ``latest`` is the newest period with an actual, not the just-opened period no
+    metric point has reached yet (on the first of a month that one is empty while
+    the months before hold data). ``complete``: that period has ended (None when
+    there is no latest). ``current``: the period holding today, when it has data.
+    """
+
+    kpi: Kpi
+    latest: KpiValue | None
+    complete: bool | None
+    current: KpiValue | None
+    trend: list[KpiValue]  # the last periods, newest first, with or without data
+
+    @property
+    def status(self) -> str:
+        return self.latest.status if self.latest is not None else "no_data"
+
+
+def score(kpi: Kpi, *, trend: list[KpiValue], latest: KpiValue | None, today: date) -> KpiScore:
+    """A KPI's score from its last values and its newest value with data (pure)."""
+    current = next(
+        (v for v in trend if v.period_start <= today <= v.period_end and v.actual is not None),
+        None,
+    )
+    complete = latest.period_end < today if latest is not None else None
+    return KpiScore(kpi, latest, complete, current, trend)
+
+
 @dataclass(frozen=True)
 class Scorecard:
     strategy: Strategy
-    values: dict  # KPI id → last values, newest first
+    today: date  # the organisation's day the scorecard was read on
+    scores: dict  # KPI id → KpiScore
 
 
-def scorecard(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) -> Scorecard:
+def scorecard(
+    uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID, *, today: date | None = None
+) -> Scorecard:
+    """Every KPI of the strategy with its latest period with data and its trend.
+
+    ``today`` defaults to the organisation's today in its time zone (what decides
+    whether a period is complete, as for the rollups).
+    """
     strategy = tenancy.get(
         uow.session,
         Strategy,
@@ -82,8 +136,27 @@ def scorecard(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) -> Scorec
         what="strategy",
         options=[selectinload(Strategy.objectives).selectinload(Objective.kpis)],
     )
-    kpi_ids = [kpi.id for objective in strategy.objectives for kpi in objective.kpis]
-    return Scorecard(strategy, latest_values(uow, kpi_ids, TREND_PERIODS))
+    today = today or organisation_today(uow, tenant)
+    kpis = [kpi for objective in strategy.objectives for kpi in objective.kpis]
+    ids = [kpi.id for kpi in kpis]
+    trends = latest_values(uow, ids, TREND_PERIODS)
+    with_data = latest_values(uow, ids, 1, with_data=True)
+    scores = {
+        kpi.id: score(
+            kpi,
+            trend=trends.get(kpi.id, []),
+            latest=next(iter(with_data.get(kpi.id, [])), None),
+            today=today,
+        )
+        for kpi in kpis
+    }
+    return Scorecard(strategy, today, scores)
+
+
+def organisation_today(uow: UnitOfWork, tenant: Tenant) -> date:
+    """The rollups' today: the organisation's time zone decides which periods have ended."""
+    organisation = uow.session.get(Organisation, tenant.organisation_id)
+    return datetime.now(ZoneInfo(organisation.timezone)).date()
 
 
 def request_full_rollup(uow: UnitOfWork, tenant: Tenant) -> Job:

@@ -1,9 +1,10 @@
 """Strategy alignment: does every objective have KPIs with data and campaigns serving it?
 
-For each objective of a strategy: its KPIs with their latest value, the campaigns
-linked to it with their cost and ROI over the strategy's period, and flags for
-an objective no campaign serves and one whose KPIs have no actual yet. The
-number of queries does not grow with the number of objectives, KPIs or campaigns.
+For each objective of a strategy: its KPIs with their latest value (the newest
+period with data, as on the scorecard), the campaigns linked to it with their cost
+and ROI over the strategy's period, and flags for an objective no campaign serves
+and one whose KPIs have no actual yet. The number of queries does not grow with the
+number of objectives, KPIs or campaigns.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from api.domain import tenancy
 from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign, CampaignObjective
 from api.domain.metrics.definitions import known_metric_keys
-from api.domain.metrics.kpi_values import latest_values
+from api.domain.metrics.kpi_values import latest_values, organisation_today
 from api.domain.metrics.models import KpiValue
 from api.domain.reports import roi
 from api.domain.reports.window import Window
@@ -35,8 +36,12 @@ SHARED_CAMPAIGNS = (
 @dataclass(frozen=True)
 class KpiAlignment:
     kpi: Kpi
-    latest: KpiValue | None  # the value of its latest period, whatever its status
-    has_data: bool  # some period of it has an actual
+    latest: KpiValue | None  # its newest period with an actual, as on the scorecard
+    complete: bool | None  # that period has ended (None: no latest)
+
+    @property
+    def has_data(self) -> bool:
+        return self.latest is not None
 
 
 @dataclass(frozen=True)
@@ -89,7 +94,9 @@ def alignment_report(
     strategy_id: uuid.UUID,
     value_per_conversion: float = 0.0,
     value_per_lead: float = 0.0,
+    today: date | None = None,
 ) -> AlignmentReport:
+    """``today`` (default: the organisation's) decides whether a KPI's latest period ended."""
     strategy = tenancy.get(
         uow.session,
         Strategy,
@@ -99,8 +106,8 @@ def alignment_report(
     )
     objective_ids = [o.id for o in strategy.objectives]
     kpi_ids = [k.id for o in strategy.objectives for k in o.kpis]
-    latest = latest_values(uow, kpi_ids, 1)
-    with_data = _kpis_with_data(uow, kpi_ids)
+    latest = latest_values(uow, kpi_ids, 1, with_data=True)
+    today = today or organisation_today(uow, tenant)
     served_by = _campaigns_by_objective(uow, objective_ids)
     campaigns = list({c.id: c for linked in served_by.values() for c in linked}.values())
 
@@ -117,10 +124,7 @@ def alignment_report(
     objectives = [
         ObjectiveAlignment(
             objective=objective,
-            kpis=[
-                KpiAlignment(kpi, next(iter(latest.get(kpi.id, [])), None), kpi.id in with_data)
-                for kpi in objective.kpis
-            ],
+            kpis=[_kpi(kpi, latest.get(kpi.id, []), today) for kpi in objective.kpis],
             campaigns=[roi.CampaignRoi(c, found[c.id]) for c in served_by.get(objective.id, [])],
         )
         for objective in _by_priority(strategy.objectives)
@@ -144,16 +148,9 @@ def _by_priority(objectives: list[Objective]) -> list[Objective]:
     return sorted(objectives, key=lambda o: (o.priority, o.created_at, o.id))
 
 
-def _kpis_with_data(uow: UnitOfWork, kpi_ids: list[uuid.UUID]) -> set[uuid.UUID]:
-    if not kpi_ids:
-        return set()
-    return set(
-        uow.session.scalars(
-            select(KpiValue.kpi_id)
-            .where(KpiValue.kpi_id.in_(kpi_ids), KpiValue.actual.is_not(None))
-            .distinct()
-        )
-    )
+def _kpi(kpi: Kpi, values: list[KpiValue], today: date) -> KpiAlignment:
+    value = next(iter(values), None)
+    return KpiAlignment(kpi, value, value.period_end < today if value is not None else None)
 
 
 def _campaigns_by_objective(

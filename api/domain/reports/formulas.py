@@ -43,16 +43,18 @@ class Figures:
 
 
 def money_cost(
-    *, cost_points: float | None, budget: float | None, budget_currency: str, currency: str
+    *, cost_points: float | None, budget: Figure | None, budget_currency: str, currency: str
 ) -> tuple[Figure, str | None, str | None]:
     """The money a campaign cost: its cost points when it has any, else its budget.
 
-    (cost, source, currency). Cost points are in the organisation's ``currency``.
+    ``budget`` is the campaign's budget charged to the window (``budgets.budget_in_window``),
+    None when it has no budget. (cost, source, currency). Cost points are in the
+    organisation's ``currency``.
     """
     if cost_points is not None:
         return Figure(cost_points), "cost_points", currency
     if budget is not None:
-        return Figure(budget), "budget", budget_currency
+        return budget, "budget", budget_currency
     return Figure.missing("the campaign has no budget and no cost points in the window"), None, None
 
 

@@ -2,7 +2,8 @@
 
 Money cost: the sum of the campaign's `cost` metric points in the window when the
 organisation defines a `cost` metric key and the campaign has such points there;
-otherwise its whole budget (not pro-rated). People's time is shown apart: the
+otherwise its budget charged to the window by the days it shares with the campaign
+(``budgets.budget_in_window``, the rule of every report). People's time is shown apart: the
 effort hours of the campaign's content items (cancelled ones excepted) times
 their owner's hourly cost. Value: revenue points + conversions × value per
 conversion + leads × value per lead, from the campaign's points in the window.
@@ -24,7 +25,7 @@ from api.domain.errors import RuleViolation
 from api.domain.metrics.definitions import known_metric_keys
 from api.domain.metrics.models import MetricPoint
 from api.domain.organisations.models import Organisation
-from api.domain.reports import formulas
+from api.domain.reports import budgets, formulas
 from api.domain.reports.window import Window, window
 from api.domain.resourcing.models import Resource
 from api.domain.uow import UnitOfWork
@@ -35,7 +36,7 @@ MAX_CAMPAIGNS = 1_000
 COST_RULE = (
     "cost points of the campaign in the window when the organisation defines a "
     "`cost` metric key and the campaign has such points; otherwise the campaign's "
-    "whole budget"
+    f"budget in the window ({budgets.RULE})"
 )
 
 
@@ -124,10 +125,12 @@ def notes(pricing: Pricing, *, cost_defined: bool) -> list[str]:
     if not pricing.value_per_lead:
         said.append("value_per_lead is 0: leads add nothing to the value")
     if not cost_defined:
-        said.append("no `cost` metric key is defined: the money cost is the campaign budget")
+        said.append(
+            "no `cost` metric key is defined: the money cost is the campaign budget in the window"
+        )
     said.append(
         f"people's time and revenue are in {pricing.currency}; "
-        "budgets are whole, whatever the window"
+        "a budget counts for the days its campaign shares with the window"
     )
     return said
 
@@ -165,9 +168,19 @@ def campaign_figures(
     result = {}
     for campaign in campaigns:
         metrics = sums.get(campaign.id, {})
+        budget = (
+            budgets.budget_in_window(
+                budget=campaign.budget_amount,
+                start=campaign.start_date,
+                end=campaign.end_date,
+                window=pricing.span,
+            )
+            if campaign.budget_amount is not None
+            else None
+        )
         cost, source, cost_currency = formulas.money_cost(
             cost_points=metrics.get(COST_KEY),
-            budget=campaign.budget_amount,
+            budget=budget,
             budget_currency=campaign.budget_currency,
             currency=pricing.currency,
         )

@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date
 from typing import TypeVar
 
+from api.domain.reports import budgets
 from api.domain.reports.figures import Figure
+from api.domain.reports.window import Window
 
 K = TypeVar("K")
 
@@ -61,13 +63,15 @@ def budget_share(
 ) -> float:
     """A channel's part of one campaign's budget spent in the window.
 
-    The budget is spread evenly over the campaign's days and split evenly across
-    its channels: ``budget × (days of the campaign in the window / its days) / channels``.
+    The campaign's budget in the window (``budgets.budget_in_window``, the rule every
+    report uses) split evenly across its channels.
     """
-    overlap = (min(end, window_end) - max(start, window_start)).days + 1
-    if overlap <= 0 or channels <= 0:
+    charged = budgets.budget_in_window(
+        budget=budget, start=start, end=end, window=Window(window_start, window_end)
+    )
+    if charged.value is None or channels <= 0:
         return 0.0
-    return budget * overlap / ((end - start).days + 1) / channels
+    return charged.value / channels
 
 
 @dataclass(frozen=True)

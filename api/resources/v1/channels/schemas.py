@@ -31,7 +31,10 @@ class ChannelSchema(EntitySchema, ChannelFields):
     kind = ma.fields.String(required=True, validate=ma.validate.OneOf(CHANNEL_KINDS))
     name = name_field(required=True)
     family = ma.fields.String(
-        dump_only=True, metadata={"description": "social or traditional, from the kind"}
+        dump_only=True,
+        metadata={
+            "description": "social (social networks and blogs) or traditional, from the kind"
+        },
     )
     version = ma.fields.Integer(dump_only=True)
 

@@ -37,9 +37,19 @@ class KpiAlignmentSchema(ma.Schema):
     latest = ma.fields.Nested(
         KpiValueSchema,
         allow_none=True,
-        metadata={"description": "The value of its latest period; null: never rolled up"},
+        metadata={
+            "description": "Its newest period with data (an actual), as on the scorecard; "
+            "not the just-opened period no metric point has reached. null: no data"
+        },
     )
-    status = ma.fields.String(metadata={"description": "The latest period's status, or no_data"})
+    complete = ma.fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "Whether `latest`'s period has ended in the organisation's time "
+            "zone; null: no latest"
+        },
+    )
+    status = ma.fields.String(metadata={"description": "`latest`'s status, or no_data"})
     attainment = ma.fields.Float(allow_none=True)
     has_data = ma.fields.Boolean(
         metadata={"description": "Whether some period of the KPI has an actual"}
@@ -98,6 +108,7 @@ def kpi_body(row: KpiAlignment) -> dict:
         "target": kpi.target,
         "direction": kpi.direction,
         "latest": latest,
+        "complete": row.complete,
         "status": latest.status if latest else "no_data",
         "attainment": latest.attainment if latest else None,
         "has_data": row.has_data,
@@ -187,11 +198,15 @@ class Alignment(MethodView):
 
         For each objective of the strategy (priority 1 first):
 
-        - its KPIs with the value of their latest period (`status`, `attainment`);
+        - its KPIs with the value of their latest period with data (`status`,
+          `attainment`; `complete` says whether that period has ended), as on the
+          strategy's scorecard;
         - the campaigns linked to it, each with its cost and ROI over the strategy's
           period, computed as in `reports_roi` (`value_per_conversion` and
-          `value_per_lead` apply); a campaign serving several objectives is listed in
-          full under each, so do not add its cost across objectives;
+          `value_per_lead` apply; a budget counts for the days its campaign shares with
+          the strategy's period, the rule of every report); a campaign serving several
+          objectives is listed in full under each, so do not add its cost across
+          objectives;
         - `no_campaign`: no campaign serves the objective;
         - `no_data`: none of its KPIs has a value with an actual (a KPI without metric
           points, or not rolled up yet).

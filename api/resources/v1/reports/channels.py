@@ -66,7 +66,9 @@ class ChannelReportRowSchema(ChannelFiguresSchema):
     kind = ma.fields.String(required=True, attribute="channel.kind")
     mode = ma.fields.String(required=True, attribute="channel.mode")
     family = ma.fields.String(
-        required=True, attribute="channel.family", metadata={"description": "social or traditional"}
+        required=True,
+        attribute="channel.family",
+        metadata={"description": "social (social networks and blogs) or traditional"},
     )
     reach_metric = ma.fields.String(
         required=True,
@@ -208,16 +210,20 @@ class ChannelReport(MethodView):
         - **cost**: the sum of the channel's `cost` points (an organisation-defined
           metric) if it has any; otherwise its part of the budgets of the campaigns
           on it that run in the window: each budget spread evenly over the
-          campaign's days (only the days in the window count) and split evenly
-          across the campaign's channels. Budgets in another currency than the
-          organisation's are left out (listed in `inputs`). `cost_basis` says which.
+          campaign's days (only the days in the window count: budget × campaign days
+          in the window / campaign days, the rule the ROI and alignment reports use
+          too) and split evenly across the campaign's channels. Budgets in another
+          currency than the organisation's are left out (listed in `inputs`).
+          `cost_basis` says which.
         - **engagement rate** = engagements / reach; **cost per lead** = cost / leads;
           **engagement share** and **lead share** = the channel's (group's) part of all
           channels' engagements or leads. `null` with a reason instead of dividing by 0.
-        - **comparisons**: press vs blog coverage (`press_mentions` vs
-          `blog_mentions`) and email responses vs replies on social channels
-          (`email_responses` vs `comments` of social channels), with social /
-          traditional. Press, blog and email count every point of their metric.
+        - **comparisons**: press vs blog coverage (`press_mentions`, the traditional
+          side, vs `blog_mentions`, the social side) and email responses vs replies on
+          social channels (`email_responses` vs `comments` of social channels), with
+          social / traditional. Press, blog and email count every point of their
+          metric. The family agrees: blog channels are social, press channels
+          traditional.
 
         Points without a channel are not in the rows; their sums are in
         `inputs.unattributed`.

@@ -110,7 +110,10 @@ class CampaignRoiSchema(RoiFiguresSchema):
     status = ma.fields.String()
     start_date = ma.fields.Date()
     end_date = ma.fields.Date()
-    budget_amount = ma.fields.Float(allow_none=True)
+    budget_amount = ma.fields.Float(
+        allow_none=True,
+        metadata={"description": "The whole budget; `cost` is its part in the window"},
+    )
     budget_currency = ma.fields.String()
 
 
@@ -231,7 +234,12 @@ class Roi(MethodView):
 
         - `cost` (money): the sum of the campaign's `cost` metric points in the window
           when the organisation defines a `cost` metric key and the campaign has such
-          points; otherwise its whole budget (not pro-rated to the window).
+          points; otherwise its budget charged to the window by the days it shares with
+          the campaign: budget × campaign days in the window / campaign days (a window
+          holding the whole campaign gets the whole budget; windows that split it add up
+          to it). The channel and alignment reports charge budgets by the same rule, so
+          they agree on the same window. Cost points are dated, so they are summed in
+          the window, never pro-rated.
         - `people_cost` (apart): effort hours of the campaign's content items (cancelled
           ones excepted) × their owner's hourly cost. Hours of items without an owner, or
           whose owner has no hourly cost, are counted in `unpriced_hours`.

@@ -133,6 +133,14 @@ class StrategyScorecard(MethodView):
 
         Every objective with its KPIs, each KPI's latest value and status, and
         the trend of its last six periods.
+
+        A KPI's `latest` is its newest period *with data* (`latest_rule`
+        latest_period_with_data), not the just-opened period no metric point has
+        reached yet: on the first of a month the scorecard still shows last month.
+        `period_start`/`period_end` say which period that is, `complete` whether it
+        has ended in the organisation's time zone (`today`); an open period's status
+        compares its actual with the target to date. `current` is the open period's
+        value when it already has data.
         """
         return scorecard_body(kpi_values.scorecard(uow(), tenant, strategy_id))
 

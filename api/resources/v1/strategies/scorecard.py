@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from api.domain.metrics.kpi_values import Scorecard
+from api.domain.metrics.kpi_values import LATEST_RULE, Scorecard
 from api.resources.v1.kpis.schemas import KpiSchema, KpiValueSchema
 
 
@@ -11,8 +11,33 @@ class KpiScoreSchema(ma.Schema):
         name = "KpiScore"
 
     kpi = ma.fields.Nested(KpiSchema)
-    latest = ma.fields.Nested(KpiValueSchema, allow_none=True)
-    status = ma.fields.String(metadata={"description": "The latest period's status, or no_data"})
+    latest = ma.fields.Nested(
+        KpiValueSchema,
+        allow_none=True,
+        metadata={
+            "description": "The newest period with data (an actual), complete or not; not "
+            "the just-opened period no metric point has reached yet. null: no period has data"
+        },
+    )
+    period_start = ma.fields.Date(
+        allow_none=True, metadata={"description": "First day of `latest`'s period"}
+    )
+    period_end = ma.fields.Date(
+        allow_none=True, metadata={"description": "Last day of `latest`'s period"}
+    )
+    complete = ma.fields.Boolean(
+        allow_none=True,
+        metadata={
+            "description": "Whether `latest`'s period has ended (before `today`); false: it "
+            "is still open and its status compares with the target to date. null: no latest"
+        },
+    )
+    current = ma.fields.Nested(
+        KpiValueSchema,
+        allow_none=True,
+        metadata={"description": "The open period (holding `today`) when it has data, else null"},
+    )
+    status = ma.fields.String(metadata={"description": "`latest`'s status, or no_data"})
     trend = ma.fields.List(
         ma.fields.Float(allow_none=True),
         metadata={"description": "Actuals of the last periods, oldest first (null: no data)"},
@@ -37,24 +62,43 @@ class ScorecardSchema(ma.Schema):
     strategy_id = ma.fields.UUID()
     name = ma.fields.String()
     status = ma.fields.String()
+    today = ma.fields.Date(
+        metadata={
+            "description": "The organisation's day (in its time zone) the scorecard was read "
+            "on: what decides whether a period is complete"
+        }
+    )
+    latest_rule = ma.fields.String(
+        metadata={
+            "description": "How each KPI's `latest` is chosen: latest_period_with_data (the "
+            "newest period with an actual, `complete` saying whether it has ended)",
+            "enum": [LATEST_RULE],
+        }
+    )
     objectives = ma.fields.List(ma.fields.Nested(ObjectiveScoreSchema))
 
 
 def scorecard_body(card: Scorecard) -> dict:
     def score(kpi):
-        values = card.values.get(kpi.id, [])
-        latest = values[0] if values else None
+        scored = card.scores[kpi.id]
+        latest = scored.latest
         return {
             "kpi": kpi,
             "latest": latest,
-            "status": latest.status if latest else "no_data",
-            "trend": [v.actual for v in reversed(values)],
+            "period_start": latest.period_start if latest else None,
+            "period_end": latest.period_end if latest else None,
+            "complete": scored.complete,
+            "current": scored.current,
+            "status": scored.status,
+            "trend": [v.actual for v in reversed(scored.trend)],
         }
 
     return {
         "strategy_id": card.strategy.id,
         "name": card.strategy.name,
         "status": card.strategy.status,
+        "today": card.today,
+        "latest_rule": LATEST_RULE,
         "objectives": [
             {
                 "id": objective.id,
