@@ -149,6 +149,9 @@ class Settings:
     organisation_plans: str = ""
     # Prefix of the rate-limit counters in Redis.
     rate_limit_prefix: str = "clover:ratelimit"
+    # The front end's page that accepts an invitation, with a {token} placeholder
+    # (e.g. https://app.example.com/join?token={token}); sent in member.invited events.
+    invitation_accept_url: str = ""
 
     # environment variable → (attribute, parser)
     ENV = {
@@ -174,6 +177,7 @@ class Settings:
         "CLOVER_PLAN_LIMITS": "plan_limits",
         "CLOVER_ORGANISATION_PLANS": "organisation_plans",
         "CLOVER_RATE_LIMIT_PREFIX": "rate_limit_prefix",
+        "CLOVER_INVITATION_ACCEPT_URL": "invitation_accept_url",
     }
 
     @classmethod
@@ -263,6 +267,14 @@ class Settings:
                 )
         if not self.rate_limit_prefix.strip():
             raise SettingsError("CLOVER_RATE_LIMIT_PREFIX must not be empty")
+        if self.invitation_accept_url and not (
+            self.invitation_accept_url.startswith(("https://", "http://"))
+            and "{token}" in self.invitation_accept_url
+        ):
+            raise SettingsError(
+                "CLOVER_INVITATION_ACCEPT_URL must be an http(s) URL with a {token} placeholder, "
+                f"got {self.invitation_accept_url!r}"
+            )
         if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise SettingsError(f"CLOVER_LOG_LEVEL is not a log level: {self.log_level!r}")
         allow_private = self.webhooks_allow_private

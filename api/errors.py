@@ -22,6 +22,7 @@ STATUS = {
     domain.PermissionDenied: 403,
     domain.NotFound: 404,
     domain.Conflict: 409,
+    domain.Gone: 410,
     domain.IdempotencyConflict: 409,
     domain.StaleVersion: 412,
     domain.RuleViolation: 422,

@@ -25,6 +25,13 @@ class Conflict(DomainError):
     kind = "conflict"
 
 
+class Gone(DomainError):
+    """The thing existed but can no longer be used (an expired or revoked invitation)."""
+
+    title = "Gone"
+    kind = "gone"
+
+
 class RuleViolation(DomainError):
     """A request that is well-formed but breaks a domain rule."""
 

@@ -15,6 +15,7 @@ from api.domain.channels.models import Channel
 from api.domain.content.models import ContentItem, ContentStatusChange
 from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
+from api.domain.invitations.models import Invitation
 from api.domain.jobs.models import Job, JobError
 from api.domain.mentions.models import Mention
 from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, OrganisationMetric
@@ -40,6 +41,7 @@ __all__ = [
     "ContentItem",
     "ContentStatusChange",
     "IdempotencyRecord",
+    "Invitation",
     "Job",
     "JobError",
     "Kpi",

@@ -14,6 +14,7 @@ import secrets
 import time
 import uuid
 from functools import cache
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import AccessDeniedError
@@ -232,20 +233,49 @@ def _approve(grant, user: User):
     grant.request.organisation_ids = list(granted)
     status, _body, headers = grant.create_authorization_response(grant.redirect_uri, user)
     uow().commit()
-    return redirect(dict(headers)["Location"], status)
+    return _redirect_to_client(dict(headers)["Location"], status)
+
+
+def issuer() -> str:
+    """This server's issuer identifier, as the metadata document names it."""
+    return request.host_url.rstrip("/")
+
+
+def _redirect_to_client(location: str, status: int = 302):
+    """An authorization response, success or error, naming its issuer (RFC 9207).
+
+    A client that talks to several authorization servers checks ``iss`` against
+    the server it sent the person to, so a code or error from another one (a
+    mix-up attack) is refused.
+    """
+    parts = urlsplit(location)
+    query = [(k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k != "iss"]
+    query.append(("iss", issuer()))
+    return redirect(urlunsplit(parts._replace(query=urlencode(query))), status)
 
 
 def _authorization_error(error: OAuth2Error):
     if error.redirect_uri:
         # The client and its redirect URI are valid: the client hears of the error.
         _status, _body, headers = error()
-        return redirect(dict(headers)["Location"], 302)
+        return _redirect_to_client(dict(headers)["Location"])
     # Never redirect to an unverified URI: tell the person instead.
     return _error_page(400, error.error, error.get_error_description() or "")
 
 
+def _cookie_cannot_come_back() -> bool:
+    """A Secure session cookie on a plain-http request: the browser will not send it back.
+
+    Every form post would then fail its CSRF check, which would look like an expired
+    form; the real cause is the transport (or a TLS proxy Clover does not trust).
+    """
+    return current_app.config["SESSION_COOKIE_SECURE"] and not request.is_secure
+
+
 @blp.route("/oauth/authorize", methods=["GET", "POST"])
 def authorize():
+    if _cookie_cannot_come_back():
+        return _page("https_required.html", 400)
     try:
         grant = server().get_consent_grant(end_user=None)
     except OAuth2Error as error:
@@ -309,16 +339,17 @@ def introspect():
 
 @blp.get("/.well-known/oauth-authorization-server")
 def metadata():
-    issuer = request.host_url.rstrip("/")
+    base = issuer()
     return {
-        "issuer": issuer,
-        "authorization_endpoint": issuer + url_for("oauth.authorize"),
-        "token_endpoint": issuer + url_for("oauth.token"),
-        "revocation_endpoint": issuer + url_for("oauth.revoke"),
-        "introspection_endpoint": issuer + url_for("oauth.introspect"),
+        "issuer": base,
+        "authorization_endpoint": base + url_for("oauth.authorize"),
+        "token_endpoint": base + url_for("oauth.token"),
+        "revocation_endpoint": base + url_for("oauth.revoke"),
+        "introspection_endpoint": base + url_for("oauth.introspect"),
         "scopes_supported": sorted(ALL_SCOPES),
         "response_types_supported": ["code"],
         "response_modes_supported": ["query"],
+        "authorization_response_iss_parameter_supported": True,
         "grant_types_supported": ["authorization_code", "refresh_token", "client_credentials"],
         "code_challenge_methods_supported": ["S256"],
         "token_endpoint_auth_methods_supported": [

@@ -1,6 +1,10 @@
-"""Build strategy data through the API, as a client would."""
+"""Build strategy data (and members, through invitations) through the API, as a client would."""
 
 from __future__ import annotations
+
+from tests.factories import unique_email
+
+PASSWORD = "a long enough password"
 
 
 def created(response) -> dict:
@@ -109,3 +113,29 @@ def running_campaign(client, org, **fields) -> tuple[dict, dict]:
         client, org, strategy(client, org)["id"], channel_ids=[made_channel["id"]], **fields
     )
     return made, made_channel
+
+
+def invitation(client, org, email: str | None = None, role: str = "analyst", **fields) -> dict:
+    """An invitation to ``org`` (``headers`` to invite as someone else); holds its token."""
+    headers = fields.pop("headers", None) or org.headers
+    body = {"email": email or unique_email("invitee"), "role": role, **fields}
+    return created(client.post(org.url("/invitations"), headers=headers, json=body))
+
+
+def invited_member(client, org, role: str = "analyst", email: str | None = None) -> dict:
+    """Someone invited to ``org`` who signs up with the token: the signup response
+    (``user``, ``organisation``, ``api_key`` acting with ``role``)."""
+    invited = invitation(client, org, email, role)
+    body = {
+        "email": invited["email"],
+        "name": "Ivy Invitee",
+        "password": PASSWORD,
+        "invitation_token": invited["token"],
+    }
+    return created(client.post("/v1/signup", json=body))
+
+
+def member_id(client, org, user_id: str) -> str:
+    """The membership id of a user in ``org``."""
+    members = client.get(org.url("/members?limit=200"), headers=org.headers).get_json()["items"]
+    return next(m["id"] for m in members if m["user"]["id"] == user_id)

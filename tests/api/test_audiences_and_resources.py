@@ -104,15 +104,11 @@ def test_a_member_of_another_organisation_cannot_be_linked(client, factory):
 
 def test_removing_a_member_keeps_their_resource_unlinked(client, factory):
     org = factory.organisation()
-    _, email = factory.user()
-    member = client.post(
-        org.url("/members"), headers=org.headers, json={"email": email, "role": "contributor"}
-    ).get_json()
-    made = builders.resource(client, org, member_id=member["id"])
+    joined = builders.invited_member(client, org, "contributor")
+    member_id = builders.member_id(client, org, joined["user"]["id"])
+    made = builders.resource(client, org, member_id=member_id)
 
-    assert (
-        client.delete(org.url(f"/members/{member['id']}"), headers=org.headers).status_code == 204
-    )
+    assert client.delete(org.url(f"/members/{member_id}"), headers=org.headers).status_code == 204
 
     assert (
         client.get(org.url(f"/resources/{made['id']}"), headers=org.headers).get_json()["member_id"]

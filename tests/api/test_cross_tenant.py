@@ -24,12 +24,9 @@ def first_org(app, settings):
     client = app.test_client()
     factory = Factory(database_for(settings))
     org = factory.organisation("First")
-    _, email = factory.user()
-    member = builders.created(
-        client.post(
-            org.url("/members"), headers=org.headers, json={"email": email, "role": "analyst"}
-        )
-    )
+    joined = builders.invited_member(client, org, "analyst")
+    membership_id = builders.member_id(client, org, joined["user"]["id"])
+    invitation = builders.invitation(client, org)
     key = builders.created(
         client.post(org.url("/api-keys"), headers=org.headers, json={"name": "k"})
     )
@@ -84,7 +81,8 @@ def first_org(app, settings):
         "campaign_id": campaign["id"],
         "review_id": review["id"],
         "item_id": item["id"],
-        "membership_id": member["id"],
+        "membership_id": membership_id,
+        "invitation_id": invitation["id"],
         "api_key_id": key["id"],
         "api_key_prefix": key["prefix"],
         "strategy_id": strategy["id"],
@@ -136,10 +134,13 @@ OPERATIONS = [
     ("GET", "", None),
     ("PATCH", "", {"name": "Taken over"}),
     ("GET", "/members", None),
-    ("POST", "/members", {"email": "someone@example.test", "role": "analyst"}),
     ("GET", "/members/{membership_id}", None),
     ("PATCH", "/members/{membership_id}", {"role": "owner"}),
     ("DELETE", "/members/{membership_id}", None),
+    ("GET", "/invitations", None),
+    ("POST", "/invitations", {"email": "someone@example.test", "role": "owner"}),
+    ("GET", "/invitations/{invitation_id}", None),
+    ("DELETE", "/invitations/{invitation_id}", None),
     ("GET", "/api-keys", None),
     ("POST", "/api-keys", {"name": "Backdoor"}),
     ("GET", "/api-keys/{api_key_id}", None),
@@ -338,6 +339,10 @@ def test_nothing_changed_after_every_attempt(client, factory, first_org):
     assert client.get(org.url(), headers=org.headers).get_json()["name"] == "First"
     member = client.get(org.url(f"/members/{ids['membership_id']}"), headers=org.headers)
     assert member.get_json()["role"] == "analyst"
+    invitation = client.get(org.url(f"/invitations/{ids['invitation_id']}"), headers=org.headers)
+    assert invitation.get_json()["status"] == "pending"
+    invitations = client.get(org.url("/invitations"), headers=org.headers).get_json()["items"]
+    assert len(invitations) == 2  # the accepted one and the pending one: none planted
     oauth_client = org.url(f"/oauth-clients/{ids['oauth_client_id']}")
     assert client.get(oauth_client, headers=org.headers).get_json()["revoked_at"] is None
     oauth_grant = org.url(f"/oauth-grants/{ids['oauth_grant_id']}")
@@ -385,6 +390,26 @@ def test_a_resource_cannot_reference_another_organisations_member(client, factor
     )
 
     assert response.status_code == 404
+
+
+def test_an_invitation_admits_only_to_its_own_organisation(client, factory):
+    """Accepting is not under a tenant URL: the invitation alone decides where one joins."""
+    org = factory.organisation("Home")
+    other = factory.organisation("Second")
+    person = builders.invited_member(client, org)  # already a member of one organisation
+    before = client.get(org.url("/members?limit=200"), headers=org.headers).get_json()["items"]
+    invited = builders.invitation(client, other, person["user"]["email"], "admin")
+
+    response = client.post(
+        "/v1/invitations/accept",
+        headers={"Authorization": f"Bearer {person['api_key']['token']}"},
+        json={"token": invited["token"]},
+    )
+
+    assert response.status_code == 201
+    assert response.get_json()["organisation_id"] == str(other.id)
+    after = client.get(org.url("/members?limit=200"), headers=org.headers).get_json()["items"]
+    assert after == before  # the role in the first organisation is untouched
 
 
 def test_every_tenant_route_is_covered(app):

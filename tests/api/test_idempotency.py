@@ -2,7 +2,7 @@ from datetime import timedelta
 
 from api.domain import idempotency
 from api.http.idempotency import fingerprint
-from tests.factories import bearer, unique_email
+from tests.factories import bearer
 
 
 def post_key(client, org, key, name="Deploy key"):
@@ -57,15 +57,13 @@ def test_keys_are_scoped_to_the_caller(client, factory):
 
 def test_a_failed_request_runs_again_on_retry_with_the_same_key(client, factory):
     org = factory.organisation()
-    email = unique_email("later")
-    request = {
-        "headers": {**org.headers, "Idempotency-Key": "retry-me"},
-        "json": {"email": email, "role": "analyst"},
-    }
-    assert client.post(org.url("/members"), **request).status_code == 422
-    factory.user(email=email)
+    definition = {"key": "retried_metric", "name": "Retried"}
+    taken = client.post(org.url("/metric-definitions"), headers=org.headers, json=definition)
+    request = {"headers": {**org.headers, "Idempotency-Key": "retry-me"}, "json": definition}
+    assert client.post(org.url("/metric-definitions"), **request).status_code == 409
+    client.delete(taken.headers["Location"], headers=org.headers)
 
-    retry = client.post(org.url("/members"), **request)
+    retry = client.post(org.url("/metric-definitions"), **request)
 
     assert retry.status_code == 201
     assert "Idempotent-Replayed" not in retry.headers

@@ -1,10 +1,12 @@
+from tests.api import builders
 from tests.factories import bearer
 
 
-def add(client, org, email, role="contributor", headers=None):
-    return client.post(
-        org.url("/members"), headers=headers or org.headers, json={"email": email, "role": role}
-    )
+def join(client, org, role="contributor") -> dict:
+    """Someone who accepted an invitation to ``org`` (at signup): their membership."""
+    joined = builders.invited_member(client, org, role)
+    member_id = builders.member_id(client, org, joined["user"]["id"])
+    return client.get(org.url(f"/members/{member_id}"), headers=org.headers).get_json()
 
 
 def owner_membership(client, org):
@@ -12,59 +14,58 @@ def owner_membership(client, org):
     return next(m for m in members if m["role"] == "owner")
 
 
-def test_owner_adds_an_existing_user_with_a_role(client, factory):
-    org = factory.organisation()
-    _, email = factory.user("Casey Contributor")
-
-    response = add(client, org, email, "strategist")
-
-    assert response.status_code == 201
-    body = response.get_json()
-    assert body["role"] == "strategist"
-    assert body["user"]["email"] == email
-    assert response.headers["Location"].endswith(f"/members/{body['id']}")
-    listed = client.get(org.url("/members"), headers=org.headers).get_json()["items"]
-    assert {m["user"]["email"] for m in listed} >= {email}
-
-
-def test_adding_an_unknown_email_is_a_field_error(client, factory):
-    org = factory.organisation()
-
-    response = add(client, org, "nobody@example.test")
-
-    assert response.status_code == 422
-    assert "email" in response.get_json()["errors"]
-
-
-def test_adding_a_member_twice_is_a_conflict(client, factory):
+def test_nobody_is_added_without_an_invitation(client, factory):
+    """Adding an existing user without their consent is gone: people accept invitations."""
     org = factory.organisation()
     _, email = factory.user()
-    assert add(client, org, email).status_code == 201
 
-    assert add(client, org, email).status_code == 409
+    response = client.post(
+        org.url("/members"), headers=org.headers, json={"email": email, "role": "analyst"}
+    )
+
+    assert response.status_code == 405
+    members = client.get(org.url("/members"), headers=org.headers).get_json()["items"]
+    assert email not in {m["user"]["email"] for m in members}
+
+
+def test_an_invited_member_is_listed_with_the_invited_role(client, factory):
+    org = factory.organisation()
+
+    member = join(client, org, "strategist")
+
+    assert member["role"] == "strategist"
+    listed = client.get(org.url("/members"), headers=org.headers).get_json()["items"]
+    assert member["user"]["email"] in {m["user"]["email"] for m in listed}
 
 
 def test_only_owners_and_admins_manage_members(client, factory):
     org = factory.organisation()
-    _, email = factory.user()
+    member = join(client, org, "analyst")
+    url = org.url(f"/members/{member['id']}")
     for role in ("strategist", "contributor", "analyst"):
-        assert add(client, org, email, headers=bearer(factory.member(org, role))).status_code == 403
-    assert add(client, org, email, headers=bearer(factory.member(org, "admin"))).status_code == 201
+        headers = bearer(factory.member(org, role))
+        assert client.patch(url, headers=headers, json={"role": "contributor"}).status_code == 403
+        assert client.delete(url, headers=headers).status_code == 403
+    admin = bearer(factory.member(org, "admin"))
+    assert client.patch(url, headers=admin, json={"role": "contributor"}).status_code == 200
 
 
 def test_admin_cannot_grant_the_owner_role(client, factory):
     org = factory.organisation()
-    _, email = factory.user()
+    member = join(client, org)
 
-    response = add(client, org, email, "owner", headers=bearer(factory.member(org, "admin")))
+    response = client.patch(
+        org.url(f"/members/{member['id']}"),
+        headers=bearer(factory.member(org, "admin")),
+        json={"role": "owner"},
+    )
 
     assert response.status_code == 403
 
 
 def test_role_change_is_saved(client, factory):
     org = factory.organisation()
-    _, email = factory.user()
-    member = add(client, org, email, "analyst").get_json()
+    member = join(client, org, "analyst")
 
     response = client.patch(
         org.url(f"/members/{member['id']}"), headers=org.headers, json={"role": "admin"}
@@ -93,12 +94,11 @@ def test_the_last_owner_cannot_be_demoted_or_removed(client, factory):
 
 def test_an_owner_can_step_down_once_another_owner_exists(client, factory):
     org = factory.organisation()
-    _, email = factory.user()
-    add(client, org, email, "owner")
+    other_owner = join(client, org, "owner")
     owner = next(
         m
         for m in client.get(org.url("/members"), headers=org.headers).get_json()["items"]
-        if m["user"]["email"] != email
+        if m["id"] != other_owner["id"]
     )
 
     response = client.patch(
@@ -110,8 +110,7 @@ def test_an_owner_can_step_down_once_another_owner_exists(client, factory):
 
 def test_removed_member_is_gone(client, factory):
     org = factory.organisation()
-    _, email = factory.user()
-    member = add(client, org, email).get_json()
+    member = join(client, org)
 
     assert (
         client.delete(org.url(f"/members/{member['id']}"), headers=org.headers).status_code == 204
@@ -122,20 +121,21 @@ def test_removed_member_is_gone(client, factory):
 
 def test_unknown_role_is_a_field_error(client, factory):
     org = factory.organisation()
-    _, email = factory.user()
+    member = join(client, org)
 
-    response = add(client, org, email, "emperor")
+    response = client.patch(
+        org.url(f"/members/{member['id']}"), headers=org.headers, json={"role": "emperor"}
+    )
 
     assert response.status_code == 422
     assert "role" in response.get_json()["errors"]
 
 
-def test_adding_a_member_keeps_the_organisations_etag(client, factory):
+def test_a_member_joining_keeps_the_organisations_etag(client, factory):
     """The member count is derived; it must not invalidate a client's If-Match on settings."""
     org = factory.organisation()
     etag = client.get(org.url(), headers=org.headers).headers["ETag"]
-    _, email = factory.user()
-    add(client, org, email)
+    builders.invited_member(client, org)
 
     response = client.patch(
         org.url(), headers={**org.headers, "If-Match": etag}, json={"name": "Kept"}

@@ -13,13 +13,18 @@ from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from cryptography.fernet import Fernet
 from sqlalchemy import select, update
 
+from api import create_app
+from api.config import Settings
 from api.domain.base import utcnow
 from api.domain.oauth.models import AuthorizationCode, OAuthToken
 from api.domain.oauth.tokens import hash_secret
 from tests.factories import bearer, unique_email
 
+# The issuer the metadata document names for the test client's host.
+ISSUER = "http://localhost"
 REDIRECT_URI = "https://app.example.test/callback"
 PASSWORD = "a long enough password"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
@@ -94,6 +99,7 @@ def get_code(client, setup: Setup, challenge: str, **overrides) -> str:
     assert approved.status_code == 302, approved.get_data(as_text=True)
     query = parse_qs(urlsplit(approved.headers["Location"]).query)
     assert query["state"] == ["st4te"]
+    assert query["iss"] == [ISSUER]
     return query["code"][0]
 
 
@@ -174,6 +180,7 @@ def test_a_bad_request_from_a_known_client_is_sent_back_to_it(client, setup, ove
     query = parse_qs(urlsplit(location).query)
     assert query["error"] == [error]
     assert query["state"] == ["st4te"]
+    assert query["iss"] == [ISSUER]  # RFC 9207: the client can tell which server answered
 
 
 def test_login_and_consent_pages_cannot_be_framed(client, setup):
@@ -214,6 +221,54 @@ def test_a_login_without_the_csrf_token_is_refused(client, setup):
     assert response.status_code == 400
     assert wrong.status_code == 400
     assert client.get(url).get_data(as_text=True).count('name="password"') == 1  # not logged in
+
+
+@pytest.fixture
+def production(database_url):
+    def build(**settings):
+        return create_app(
+            Settings.build(
+                database_url=database_url,
+                environment="production",
+                secret_key="a-production-secret-for-tests",
+                encryption_keys=Fernet.generate_key().decode(),
+                **settings,
+            )
+        )
+
+    return build
+
+
+def test_a_production_login_over_plain_http_says_it_needs_https(production, setup):
+    """The Secure session cookie never comes back over http: say so, not "form expired"."""
+    client = production().test_client()
+
+    response = client.get(authorize_url(setup.client_id))
+
+    assert response.status_code == 400
+    assert response.mimetype == "text/html"
+    page = response.get_data(as_text=True)
+    assert "needs https" in page
+    assert "CLOVER_TRUSTED_PROXIES" in page
+    assert 'name="password"' not in page
+
+
+def test_a_production_login_over_https_shows_the_login_form(production, setup):
+    client = production().test_client()
+
+    response = client.get(authorize_url(setup.client_id), base_url="https://localhost")
+
+    assert response.status_code == 200
+    assert 'name="password"' in response.get_data(as_text=True)
+
+
+def test_a_production_login_behind_a_trusted_tls_proxy_shows_the_login_form(production, setup):
+    client = production(trusted_proxies=1).test_client()
+
+    response = client.get(authorize_url(setup.client_id), headers={"X-Forwarded-Proto": "https"})
+
+    assert response.status_code == 200
+    assert 'name="password"' in response.get_data(as_text=True)
 
 
 def test_a_consent_without_the_csrf_token_is_refused(client, setup):
@@ -260,6 +315,7 @@ def test_deny_sends_access_denied_back_with_the_state(client, setup):
     query = parse_qs(urlsplit(response.headers["Location"]).query)
     assert query["error"] == ["access_denied"]
     assert query["state"] == ["st4te"]
+    assert query["iss"] == [ISSUER]
     assert "code" not in query
 
 
@@ -565,6 +621,28 @@ def test_the_metadata_document_describes_the_server(client):
     assert "strategies:read" in body["scopes_supported"]
     assert body["scopes_supported"] == sorted(body["scopes_supported"])
     assert "client_secret_basic" in body["token_endpoint_auth_methods_supported"]
+    assert body["authorization_response_iss_parameter_supported"] is True
+
+
+def test_the_success_redirect_names_the_metadata_issuer(client, setup):
+    """RFC 9207: a client checks ``iss`` against the server it sent the person to."""
+    issuer = client.get("/.well-known/oauth-authorization-server").get_json()["issuer"]
+    url = authorize_url(setup.client_id)
+    log_in(client, url, setup.email)
+    consent = client.get(url)
+
+    approved = client.post(
+        url,
+        data={
+            "csrf_token": csrf_of(consent),
+            "action": "approve",
+            "organisation": str(setup.org.id),
+        },
+    )
+
+    query = parse_qs(urlsplit(approved.headers["Location"]).query)
+    assert query["iss"] == [issuer]
+    assert "code" in query
 
 
 def test_the_token_endpoint_answers_get_with_405_not_500(client):

@@ -1,16 +1,11 @@
 import pytest
 
+from tests.api import builders
+
 
 def add_members(client, factory, org, count, role="analyst"):
-    emails = []
-    for _ in range(count):
-        _, email = factory.user()
-        response = client.post(
-            org.url("/members"), headers=org.headers, json={"email": email, "role": role}
-        )
-        assert response.status_code == 201
-        emails.append(email)
-    return emails
+    """``count`` people who accepted invitations to ``org``: their emails."""
+    return [builders.invited_member(client, org, role)["user"]["email"] for _ in range(count)]
 
 
 def walk(client, org, limit, between_pages=lambda: None):

@@ -294,3 +294,12 @@ def test_rate_limits_plans_and_organisation_plans_are_read_from_the_environment(
 def test_invalid_rate_limit_settings_are_refused(variable, value, message):
     with pytest.raises(SettingsError, match=message):
         Settings.from_env({variable: value})
+
+
+def test_an_invitation_accept_url_needs_a_token_placeholder():
+    with pytest.raises(SettingsError, match="CLOVER_INVITATION_ACCEPT_URL"):
+        Settings.from_env({"CLOVER_INVITATION_ACCEPT_URL": "https://app.example.test/join"})
+    settings = Settings.from_env(
+        {"CLOVER_INVITATION_ACCEPT_URL": "https://app.example.test/join?token={token}"}
+    )
+    assert settings.invitation_accept_url == "https://app.example.test/join?token={token}"

@@ -100,6 +100,9 @@ def test_authorization_code_with_pkce_refresh_rotation_api_calls_and_revocation(
     back = authorize_in_browser(url, email, [org.id])
     assert back.startswith(REDIRECT_URI + "?")
     assert parse_qs(urlsplit(back).query)["state"] == [state]
+    # RFC 9207: the redirect names the issuer the client discovered, so it can refuse a mix-up.
+    issuer = requests.get(f"{base_url}/.well-known/oauth-authorization-server").json()["issuer"]
+    assert parse_qs(urlsplit(back).query)["iss"] == [issuer]
 
     token = oauth.fetch_token(
         f"{base_url}/oauth/token", authorization_response=back, code_verifier=verifier

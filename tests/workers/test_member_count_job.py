@@ -13,6 +13,7 @@ from rq import Queue
 from sqlalchemy import update
 
 from api.domain.organisations.models import Organisation
+from tests.api import builders
 from workers import jobs, runtime
 from workers.queues import QUEUES
 
@@ -86,14 +87,10 @@ def test_adding_a_member_queues_a_job_that_a_worker_process_runs_to_update_membe
     client, factory, rq_redis, database_url, redis_url
 ):
     org = factory.organisation("Queued Count Ltd")
-    _, email = factory.user()
     default = Queue("default", connection=rq_redis)
     assert jobs_for(default, org) == []
 
-    response = client.post(
-        org.url("/members"), json={"email": email, "role": "analyst"}, headers=org.headers
-    )
-    assert response.status_code == 201, response.get_json()
+    builders.invited_member(client, org)  # accepted at signup: a new member
 
     queued = jobs_for(default, org)
     assert len(queued) == 1
@@ -111,12 +108,8 @@ def test_removing_a_member_is_counted_once_the_worker_has_run(
     client, factory, rq_redis, database_url, redis_url
 ):
     org = factory.organisation("Shrinking Ltd")
-    _, email = factory.user()
-    added = client.post(
-        org.url("/members"), json={"email": email, "role": "analyst"}, headers=org.headers
-    )
-    assert added.status_code == 201
-    member_id = added.get_json()["id"]
+    joined = builders.invited_member(client, org)
+    member_id = builders.member_id(client, org, joined["user"]["id"])
 
     removed = client.delete(org.url(f"/members/{member_id}"), headers=org.headers)
     assert removed.status_code == 204

@@ -10,6 +10,7 @@ import threading
 import time
 import uuid
 from dataclasses import replace
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -160,6 +161,37 @@ def test_an_activated_strategy_is_delivered_signed_by_a_worker(
     )
     assert headers["webhook-id"] == logged["event_id"]
     assert deliveries(api, org, other) == []
+
+
+def test_an_invitation_is_announced_to_a_receiver_without_its_token(
+    settings, factory, database_url, redis_url, empty_queues, receiver
+):
+    template = "https://app.example.test/join?token={token}"
+    client = create_app(
+        replace(settings, webhooks_allow_private=True, invitation_accept_url=template)
+    ).test_client()
+    org = factory.organisation()
+    server = receiver(204)
+    hook = endpoint(client, org, server.url, events=["member.invited"])
+
+    invited = builders.invitation(client, org, role="contributor")
+    run_worker(database_url, redis_url)
+
+    [sent] = server.verified(hook["secret"])
+    assert sent["type"] == "member.invited"
+    assert sent["data"] == {
+        "invitation_id": invited["id"],
+        "email": invited["email"],
+        "role": "contributor",
+        "expires_at": sent["data"]["expires_at"],
+        "invited_by_user_id": str(org.owner_id),
+        "accept_url_template": template,
+    }
+    assert datetime.fromisoformat(sent["data"]["expires_at"]) == datetime.fromisoformat(
+        invited["expires_at"]
+    )
+    [(_, body)] = server.requests
+    assert invited["token"] not in body.decode()
 
 
 def test_a_redelivery_sends_the_same_message_again(

@@ -80,20 +80,40 @@ def signup(
     email: str,
     name: str,
     password: str | None,
-    organisation_name: str,
+    organisation_name: str | None = None,
+    invitation_token: str | None = None,
     **organisation_fields: object,
 ) -> SignupResult:
-    """A new user, their organisation, an owner membership and a first API key."""
+    """A new user and a first API key: in a new organisation they own, or (with an
+    invitation token) in the organisation that invited them, and then no other."""
+    if invitation_token is not None and organisation_name is not None:
+        raise RuleViolation(
+            "an invited signup creates no organisation",
+            errors={"organisation_name": ["Leave out when signing up with an invitation."]},
+        )
     user = create_user(uow, email=email, name=name, password=password)
-    organisation = create_organisation(
-        uow, name=organisation_name, owner_id=user.id, **organisation_fields
-    )
+    if invitation_token is not None:
+        from api.domain.invitations.service import accept_at_signup  # invitations build on this
+
+        membership = accept_at_signup(uow, token=invitation_token, user=user)
+        organisation = uow.session.get(Organisation, membership.organisation_id)
+        role = membership.role
+    else:
+        if organisation_name is None:
+            raise RuleViolation(
+                "organisation name missing",
+                errors={"organisation_name": ["Needed unless signing up with an invitation."]},
+            )
+        organisation = create_organisation(
+            uow, name=organisation_name, owner_id=user.id, **organisation_fields
+        )
+        role = "owner"
     issued = _issue_key(
         uow,
         organisation_id=organisation.id,
         name="First key",
-        role="owner",
-        scopes=sorted(ROLE_SCOPES["owner"]),
+        role=role,
+        scopes=sorted(ROLE_SCOPES[role]),
         expires_at=None,
         created_by=user.id,
     )

@@ -15,6 +15,7 @@ from api.domain import tenancy
 from api.domain.access import ROLES, Principal, Tenant, may_grant_role
 from api.domain.base import check_version
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
+from api.domain.identity.models import User
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.resourcing.service import unlink_member
@@ -103,22 +104,21 @@ def _check_role(tenant: Tenant, role: str) -> None:
         raise PermissionDenied(f"a {tenant.role} cannot grant the {role} role")
 
 
-def add_member(uow: UnitOfWork, tenant: Tenant, *, email: str, role: str) -> Membership:
-    from api.domain.identity.service import find_user_by_email  # identity builds on this module
+def admit_member(
+    uow: UnitOfWork, *, organisation_id: uuid.UUID, user: User, role: str
+) -> Membership:
+    """Make a user a member (they accepted an invitation). The caller commits.
 
-    _check_role(tenant, role)
-    user = find_user_by_email(uow.session, email)
-    if user is None:
-        raise RuleViolation(
-            "no such user", errors={"email": ["No Clover user has this email; they sign up first."]}
-        )
-    existing = uow.session.scalar(select(Membership).where(Membership.user_id == user.id))
-    if existing is not None:
-        raise Conflict(f"{email} is already a member")
-    membership = Membership(user=user, role=role)
+    Nobody is added without their consent: invitations are the only way in.
+    """
+    uow.scope(organisation_id)
+    if tenancy.any_row(uow.session, select(Membership).where(Membership.user_id == user.id)):
+        raise Conflict("you are already a member of this organisation")
+    membership = Membership(organisation_id=organisation_id, user=user, role=role)
     uow.session.add(membership)
-    _after_members_changed(uow, tenant)
-    uow.commit()
+    uow.flush()
+    # What _after_members_changed does, for a caller who is not yet in the tenant.
+    uow.after_commit("default", "workers.jobs.refresh_member_count", str(organisation_id))
     return membership
 
 

@@ -20,6 +20,7 @@ EVENT_TYPES = (
     "sync.failed",
     "import.completed",
     "import.failed",
+    "member.invited",
 )
 DELIVERY_STATUSES = ("pending", "succeeded", "failed")
 

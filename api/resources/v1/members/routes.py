@@ -1,17 +1,19 @@
-from flask import url_for
 from flask.views import MethodView
 
 from api.domain.organisations import service
 from api.http.blueprint import ETAG_HEADER, Blueprint, etag, expected_version
 from api.http.context import uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
-from api.resources.v1.members.schemas import MemberCreateSchema, MemberSchema, MemberUpdateSchema
+from api.resources.v1.members.schemas import MemberSchema, MemberUpdateSchema
 
 blp = Blueprint(
     "members",
     __name__,
     url_prefix="/v1/organisations/<uuid:organisation_id>/members",
-    description="People in an organisation and their roles. Owners and admins manage them.",
+    description=(
+        "People in an organisation and their roles. Owners and admins manage them; "
+        "people join by accepting an invitation."
+    ),
 )
 
 
@@ -23,17 +25,6 @@ class Members(MethodView):
     def get(self, args, tenant):
         """List members"""
         return paged(service.list_members(uow(), tenant, page_request(args)))
-
-    @blp.operation("members_create", scope="admin:write", idempotent=True)
-    @blp.arguments(MemberCreateSchema)
-    @blp.response(201, MemberSchema, headers=ETAG_HEADER)
-    def post(self, data, tenant):
-        """Add an existing user to the organisation with a role"""
-        member = service.add_member(uow(), tenant, email=data["email"], role=data["role"])
-        location = url_for(
-            "members.MemberById", organisation_id=tenant.organisation_id, membership_id=member.id
-        )
-        return member, 201, {"ETag": etag(member), "Location": location}
 
 
 @blp.route("/<uuid:membership_id>")

@@ -28,14 +28,6 @@ class MemberSchema(EntitySchema):
     version = ma.fields.Integer(dump_only=True)
 
 
-class MemberCreateSchema(ma.Schema):
-    class Meta:
-        name = "MemberCreate"
-
-    email = ma.fields.Email(required=True, validate=ma.validate.Length(max=254))
-    role = ROLE
-
-
 class MemberUpdateSchema(ma.Schema):
     class Meta:
         name = "MemberUpdate"

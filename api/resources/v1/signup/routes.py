@@ -4,6 +4,7 @@ from flask.views import MethodView
 
 from api.domain.identity import service
 from api.domain.identity.secrets import MIN_PASSWORD_LENGTH
+from api.domain.invitations.service import MAX_TOKEN_LENGTH
 from api.http.blueprint import Blueprint
 from api.http.context import uow
 from api.resources.common import name_field
@@ -26,7 +27,19 @@ class SignupSchema(ma.Schema):
         load_only=True,
         validate=ma.validate.Length(min=MIN_PASSWORD_LENGTH, max=1024),
     )
-    organisation_name = name_field(required=True)
+    organisation_name = name_field(
+        metadata={"description": "The new organisation; required unless invitation_token is sent"}
+    )
+    invitation_token = ma.fields.String(
+        load_only=True,
+        validate=ma.validate.Length(min=1, max=MAX_TOKEN_LENGTH),
+        metadata={
+            "description": (
+                "Sign up into the organisation that invited this email (with the invited "
+                "role); no organisation is created"
+            )
+        },
+    )
 
 
 class SignupResultSchema(ma.Schema):
@@ -44,14 +57,23 @@ class Signup(MethodView):
     @blp.arguments(SignupSchema)
     @blp.response(201, SignupResultSchema)
     @blp.alt_response(409, response="CONFLICT")
+    @blp.alt_response(410, response="GONE")
     def post(self, data):
-        """Sign up: a user, their organisation and a first owner API key (shown once)"""
+        """Sign up: a user, their organisation (or an invitation's) and a first API key
+
+        Without an invitation: a new organisation they own and an owner key. With
+        ``invitation_token`` (sent to this email): membership of the inviting
+        organisation with the invited role, a key with that role, and no new
+        organisation. An invitation accepted already is a 409, a revoked or expired
+        one a 410, an unknown one or one for another email a 422.
+        """
         result = service.signup(
             uow(),
             email=data["email"],
             name=data["name"],
             password=data["password"],
-            organisation_name=data["organisation_name"],
+            organisation_name=data.get("organisation_name"),
+            invitation_token=data.get("invitation_token"),
         )
         location = url_for("organisations.OrganisationById", organisation_id=result.organisation.id)
         body = {
