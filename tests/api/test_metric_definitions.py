@@ -42,6 +42,8 @@ def test_a_defined_key_is_listed_after_the_built_in_ones_and_can_be_read(client,
         "funnel_stage": "advocacy",
         "description": "",
         "built_in": False,
+        "behaviour": None,  # a ratio is averaged: neither a flow nor a level
+        "part_of": None,
     }
     items = client.get(org.url("/metric-definitions"), headers=org.headers).get_json()["items"]
     assert items[-1]["key"] == "nps_score" and items[-1]["built_in"] is False
