@@ -56,7 +56,8 @@ def _own(m: OrganisationMetric) -> Definition:
 def catalogue_of(uow: UnitOfWork) -> dict[str, Definition]:
     """Every metric the organisation can use, built-in and its own, by key (two lookups at most)."""
     found = {m.key: _built_in(m.key) for m in BUILT_IN}
-    found.update((m.key, _own(m)) for m in uow.session.scalars(select(OrganisationMetric)))
+    own = uow.session.scalars(select(OrganisationMetric).order_by(OrganisationMetric.key))
+    found.update((m.key, _own(m)) for m in own)
     return found
 
 
