@@ -87,10 +87,12 @@ class MetricSeries(MethodView):
     def get(self, tenant, metric, **args):
         """A metric's values per day, week or month
 
-        Count and currency metrics add up over a period, ratio metrics are averaged
-        over its points. Every period from `from` to `to` is listed (weeks start on
-        Monday), with `null` where there are no points; the first and last periods
-        count only the days within the range. At most 1,000 periods.
+        Flows (count and currency metrics) add up over a period; levels (followers,
+        active customers) take their latest value in the period on each channel,
+        summed across channels; ratio metrics are averaged over its points. Every
+        period from `from` to `to` is listed (weeks start on Monday), with `null`
+        where there are no points; the first and last periods count only the days
+        within the range. At most 1,000 periods.
         """
         return series.metric_series(uow(), tenant, metric_key=metric, **args)
 

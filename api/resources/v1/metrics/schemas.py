@@ -140,7 +140,12 @@ class MetricSeriesSchema(ma.Schema):
     kind = ma.fields.String(required=True, metadata={"description": "count, currency or ratio"})
     aggregation = ma.fields.String(
         required=True,
-        metadata={"description": "sum (count and currency metrics) or avg (ratio metrics)"},
+        metadata={
+            "description": (
+                "sum (flows), last (levels: each channel's latest value in the period, "
+                "summed across channels) or avg (ratio metrics)"
+            )
+        },
     )
     granularity = ma.fields.String(required=True)
     day_from = ma.fields.Date(required=True, data_key="from")
