@@ -61,10 +61,6 @@ def catalogue_of(uow: UnitOfWork) -> dict[str, Definition]:
     return found
 
 
-def behaviour_of(definition: Definition | None) -> str | None:
-    return None if definition is None else definition.behaviour
-
-
 def known_metric_keys(uow: UnitOfWork) -> set[str]:
     """Every key the organisation may send points for: built-in and its own."""
     return set(BY_KEY) | set(uow.session.scalars(select(OrganisationMetric.key)))
