@@ -455,11 +455,18 @@ def test_on_sqlite_the_funnel_is_the_same(embedded):
     ingest(
         client,
         org,
-        [p("clicks", 80, campaign_id=campaign["id"], channel_id=channel["id"]), p("leads", 4)],
+        [
+            p("clicks", 80, campaign_id=campaign["id"], channel_id=channel["id"]),
+            p("leads", 4),
+            p("followers", 100, "2027-03-01", channel_id=channel["id"]),
+            p("followers", 120, "2027-03-09", channel_id=channel["id"]),
+            p("followers", 30, "2027-03-05"),
+        ],
     )
 
     body = funnelled(client, org, MARCH)
 
+    assert totals(body["funnel"])["awareness"] == 120 + 30  # each channel's latest
     assert rates(body["funnel"])["engagement"] == 0.05
     assert [row["channel_id"] for row in body["by_channel"]] == [channel["id"], None]
     assert [row["utm_campaign"] for row in body["by_campaign"]] == [campaign["utm_campaign"], None]
