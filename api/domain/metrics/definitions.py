@@ -143,9 +143,8 @@ def _check_part_of(uow: UnitOfWork, tenant: Tenant, data: dict) -> None:
         refuse("A metric cannot be a part of itself.")
     if data.get("kind", "count") == "ratio":
         refuse("A ratio is not counted within another metric.")
-    try:
-        parent = get_definition(uow, tenant, parent_key)
-    except NotFound:
+    parent = catalogue_of(uow).get(parent_key)
+    if parent is None:
         refuse(f"Unknown metric key {parent_key!r}; see GET /v1/metric-definitions.")
     if parent.kind != data.get("kind", "count"):
         refuse(f"{parent_key} is a {parent.kind} metric; a part has its parent's kind.")

@@ -224,13 +224,13 @@ def funnel_report(
     groups = (MetricPoint.channel_id, MetricPoint.campaign_id)
     flows = (
         select(*groups, MetricPoint.metric_key, func.sum(MetricPoint.value))
-        .where(*where, MetricPoint.metric_key.in_(keys - levels))
+        .where(*where, MetricPoint.metric_key.in_(sorted(keys - levels)))
         .group_by(*groups, MetricPoint.metric_key)
     )
     cells: dict[Cell, dict[str, float]] = defaultdict(dict)
     for stmt in (
         flows,
-        latest_levels(where=[*where, MetricPoint.metric_key.in_(levels)], groups=groups),
+        latest_levels(where=[*where, MetricPoint.metric_key.in_(sorted(levels))], groups=groups),
     ):
         for channel, campaign, key, total in uow.session.execute(stmt):
             cells[(channel, campaign)][key] = float(total)
