@@ -470,3 +470,27 @@ def test_on_sqlite_the_funnel_is_the_same(embedded):
     assert rates(body["funnel"])["engagement"] == 0.05
     assert [row["channel_id"] for row in body["by_channel"]] == [channel["id"], None]
     assert [row["utm_campaign"] for row in body["by_campaign"]] == [campaign["utm_campaign"], None]
+
+
+def test_levels_and_parts_add_no_query_per_channel_or_campaign(client, factory, count_queries):
+    def queries(org) -> int:
+        with count_queries() as counter:
+            funnelled(client, org, MARCH)
+        return counter.count
+
+    small, big = factory.organisation("Small"), factory.organisation("Big")
+    for org, channels in ((small, 1), (big, 4)):
+        for n in range(channels):
+            channel = builders.channel(client, org, name=f"C{n}")["id"]
+            ingest(
+                client,
+                org,
+                [
+                    p("followers", 100 + n, "2027-03-01", channel_id=channel),
+                    p("followers", 120 + n, "2027-03-09", channel_id=channel),
+                    p("engagements", 10, channel_id=channel),
+                    p("clicks", 4, channel_id=channel),
+                ],
+            )
+
+    assert queries(big) == queries(small)
