@@ -42,6 +42,8 @@ def test_a_defined_key_is_listed_after_the_built_in_ones_and_can_be_read(client,
         "funnel_stage": "advocacy",
         "description": "",
         "built_in": False,
+        "behaviour": None,  # a ratio is averaged: neither a flow nor a level
+        "part_of": None,
     }
     items = client.get(org.url("/metric-definitions"), headers=org.headers).get_json()["items"]
     assert items[-1]["key"] == "nps_score" and items[-1]["built_in"] is False
@@ -174,3 +176,77 @@ def test_an_analyst_reads_definitions_but_cannot_define_or_delete(client, factor
     listed = client.get(org.url("/metric-definitions"), headers=analyst)
     assert listed.status_code == 200
     assert "other_key" not in {i["key"] for i in listed.get_json()["items"]}
+
+
+COUNT = {"key": "demo_requests", "name": "Demo requests", "unit": "requests", "kind": "count"}
+
+
+def test_a_count_is_a_flow_unless_it_says_it_is_a_level(client, factory):
+    org = factory.organisation()
+
+    flow = define(client, org, **COUNT)
+    level = define(client, org, **{**COUNT, "key": "subscribers", "behaviour": "level"})
+
+    assert (flow.get_json()["behaviour"], flow.get_json()["part_of"]) == ("flow", None)
+    assert level.get_json()["behaviour"] == "level"
+    assert read(client, org, "subscribers").get_json()["behaviour"] == "level"
+
+
+def test_a_part_names_a_defined_parent_of_its_kind_and_behaviour(client, factory):
+    org = factory.organisation()
+    define(client, org, **{**COUNT, "key": "subscribers", "behaviour": "level"})
+
+    built_in_parent = define(client, org, **{**COUNT, "part_of": "leads"})
+    own_parent = define(
+        client,
+        org,
+        **{**COUNT, "key": "paid_subscribers", "behaviour": "level"},
+        part_of="subscribers",
+    )
+
+    assert built_in_parent.status_code == 201, built_in_parent.get_data(as_text=True)
+    assert built_in_parent.get_json()["part_of"] == "leads"
+    assert own_parent.status_code == 201
+    assert own_parent.get_json()["part_of"] == "subscribers"
+
+
+def test_a_part_that_does_not_fit_its_parent_is_refused(client, factory):
+    org = factory.organisation()
+    theirs = factory.organisation("Theirs")
+    define(client, theirs, **{**COUNT, "key": "their_leads"})
+
+    cases = {
+        "unknown": {**COUNT, "part_of": "never_defined"},
+        "another organisation's": {**COUNT, "part_of": "their_leads"},
+        "itself": {**COUNT, "part_of": "demo_requests"},
+        "a level of a flow": {**COUNT, "behaviour": "level", "part_of": "leads"},
+        "a flow of a level": {**COUNT, "part_of": "followers"},
+        "a currency of a count": {**COUNT, "kind": "currency", "part_of": "leads"},
+        "a ratio": {**NPS, "part_of": "leads"},
+    }
+    for case, fields in cases.items():
+        response = define(client, org, **fields)
+        assert response.status_code == 422, case
+        assert "part_of" in response.get_json()["errors"], case
+    assert read(client, org, "demo_requests").status_code == 404  # nothing half-written
+
+
+def test_a_ratio_has_no_behaviour(client, factory):
+    org = factory.organisation()
+
+    response = define(client, org, behaviour="level")
+
+    assert response.status_code == 422
+    assert "behaviour" in response.get_json()["errors"]
+    assert define(client, org, behaviour="rising").status_code == 422
+
+
+def test_a_key_other_keys_are_parts_of_is_kept(client, factory):
+    org = factory.organisation()
+    define(client, org, **COUNT)
+    define(client, org, **{**COUNT, "key": "demo_bookings"}, part_of="demo_requests")
+
+    response = client.delete(org.url("/metric-definitions/demo_requests"), headers=org.headers)
+
+    assert response.status_code == 409
+    assert "parts of it" in response.get_json()["detail"]

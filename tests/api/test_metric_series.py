@@ -106,6 +106,31 @@ def test_monthly_series_counts_only_days_within_the_range(client, factory):
     assert body["periods"][1]["period_end"] == "2027-02-28"
 
 
+def test_a_level_takes_each_channels_latest_value_in_a_period_not_a_sum(client, factory):
+    org = factory.organisation()
+    page = builders.channel(client, org, name="Page")["id"]
+    feed = builders.channel(client, org, kind="mastodon", name="Feed")["id"]
+    ingest(
+        client,
+        org,
+        [
+            p("2027-03-01", 1000, "followers", channel_id=page),
+            p("2027-03-15", 1100, "followers", channel_id=page),
+            p("2027-03-31", 1200, "followers", channel_id=page),
+            p("2027-03-01", 400, "followers", channel_id=feed),
+            p("2027-03-20", 450, "followers", channel_id=feed),
+            p("2027-04-02", 1300, "followers", channel_id=page),
+        ],
+    )
+
+    body = series(client, org, "metric=followers&granularity=month&from=2027-03-01&to=2027-04-30")
+
+    assert body["aggregation"] == "last"
+    assert values(body) == [("2027-03-01", 1200 + 450), ("2027-04-01", 1300)]
+    daily = series(client, org, "metric=followers&from=2027-03-01&to=2027-03-01")
+    assert values(daily) == [("2027-03-01", 1400)]
+
+
 def test_ratio_metrics_average_their_points(client, factory):
     org = factory.organisation()
     defined = client.post(

@@ -1,5 +1,23 @@
+from datetime import date
+
+from api.domain.metrics.rollups import run_rollup
 from tests.api import builders
 from tests.factories import bearer
+
+
+def define(client, org, key, **fields):
+    return builders.created(
+        client.post(
+            org.url("/metric-definitions"),
+            headers=org.headers,
+            json={"key": key, "name": key, **fields},
+        )
+    )
+
+
+def post_kpi(client, org, objective_id, **fields):
+    body = {"name": "K", "target": 100, **fields}
+    return client.post(org.url(f"/objectives/{objective_id}/kpis"), headers=org.headers, json=body)
 
 
 def test_objectives_are_listed_under_their_strategy(client, factory):
@@ -206,3 +224,120 @@ def test_metric_catalogue_lists_built_in_keys_with_funnel_stages(client, factory
     assert by_key["leads"]["funnel_stage"] == "lead"
     assert by_key["revenue"]["kind"] == "currency"
     assert client.get("/v1/metric-definitions").status_code == 401
+
+
+def test_metric_catalogue_says_which_metrics_are_levels_and_which_are_parts(client, factory):
+    org = factory.organisation()
+
+    body = client.get("/v1/metric-definitions", headers=org.headers).get_json()
+
+    by_key = {m["key"]: m for m in body["items"]}
+    assert {k for k, m in by_key.items() if m["behaviour"] == "level"} == {
+        "followers",
+        "active_customers",
+    }
+    assert {k: m["part_of"] for k, m in by_key.items() if m["part_of"]} == {
+        "reach": "impressions",
+        "clicks": "engagements",
+        "shares": "engagements",
+        "comments": "engagements",
+    }
+    assert by_key["leads"]["behaviour"] == "flow"
+    assert by_key["churned_customers"]["funnel_stage"] is None
+    assert by_key["support_tickets"]["funnel_stage"] is None
+
+
+def test_a_kpi_on_an_organisations_own_metric_is_rolled_up(client, factory):
+    org = factory.organisation()
+    define(client, org, "demo_requests", funnel_stage="lead")
+    strategy = builders.strategy(client, org)
+    objective = builders.objective(client, org, strategy["id"])
+
+    made = post_kpi(client, org, objective["id"], metric_key="demo_requests", target=10)
+    assert made.status_code == 201, made.get_data(as_text=True)
+    points = [
+        {"metric_key": "demo_requests", "day": "2027-01-10", "value": 3},
+        {"metric_key": "demo_requests", "day": "2027-01-20", "value": 4},
+        {"metric_key": "demo_requests", "day": "2027-02-03", "value": 12},
+    ]
+    ingested = client.post(
+        org.url("/metric-points/batch"), headers=org.headers, json={"points": points}
+    )
+    assert ingested.get_json()["rejected"] == []
+    with factory.uow() as uow:
+        run_rollup(uow, org.id, full=True, today=date(2027, 12, 31))
+
+    values = client.get(
+        org.url(f"/kpis/{made.get_json()['id']}/values?from=2027-01-01&to=2027-03-01"),
+        headers=org.headers,
+    ).get_json()["items"]
+    assert [(v["period_start"], v["actual"], v["status"]) for v in values] == [
+        ("2027-01-01", 7.0, "off_track"),
+        ("2027-02-01", 12.0, "on_track"),
+        ("2027-03-01", None, "no_data"),
+    ]
+
+
+def test_another_organisations_metric_key_is_unknown_to_a_kpi(client, factory):
+    define(client, factory.organisation("Theirs"), "demo_requests")
+    org = factory.organisation()
+    objective = builders.objective(client, org, builders.strategy(client, org)["id"])
+
+    response = post_kpi(client, org, objective["id"], metric_key="demo_requests")
+
+    assert response.status_code == 422
+    assert "Unknown metric key" in response.get_json()["errors"]["metric_key"][0]
+
+
+def test_a_sum_over_a_level_is_refused_last_and_avg_are_not(client, factory):
+    org = factory.organisation()
+    objective = builders.objective(client, org, builders.strategy(client, org)["id"])
+
+    summed = post_kpi(client, org, objective["id"], metric_key="followers", aggregation="sum")
+
+    assert summed.status_code == 422
+    body = summed.get_json()
+    assert body["errors"]["aggregation"][0].startswith("followers is a level: use last")
+    assert body["detail"].startswith("followers is a level: use last")
+    for aggregation in ("last", "avg"):
+        made = post_kpi(
+            client, org, objective["id"], metric_key="followers", aggregation=aggregation
+        )
+        assert made.status_code == 201, aggregation
+
+
+def test_a_ratio_of_a_level_and_an_own_level_summed_are_refused(client, factory):
+    org = factory.organisation()
+    define(client, org, "subscribers", behaviour="level")
+    objective = builders.objective(client, org, builders.strategy(client, org)["id"])
+
+    ratio = post_kpi(
+        client,
+        org,
+        objective["id"],
+        aggregation="ratio",
+        numerator_key="engagements",
+        denominator_key="followers",
+        target=0.1,
+    )
+    own = post_kpi(client, org, objective["id"], metric_key="subscribers")  # sum by default
+
+    assert ratio.status_code == 422
+    assert ratio.get_json()["errors"]["aggregation"][0].startswith("followers is a level")
+    assert own.status_code == 422
+    assert own.get_json()["errors"]["aggregation"][0].startswith("subscribers is a level")
+
+
+def test_changing_a_kpi_to_a_sum_over_a_level_is_refused(client, factory):
+    org = factory.organisation()
+    objective = builders.objective(client, org, builders.strategy(client, org)["id"])
+    kpi = builders.kpi(
+        client, org, objective["id"], metric_key="followers", aggregation="last", baseline=None
+    )
+
+    response = client.patch(
+        org.url(f"/kpis/{kpi['id']}"), headers=org.headers, json={"aggregation": "sum"}
+    )
+
+    assert response.status_code == 422
+    assert "aggregation" in response.get_json()["errors"]

@@ -91,7 +91,9 @@ def org_with_channels(client, factory):
             p("reach", 500, email),
             p("leads", 15, email),
             p("email_responses", 8, email),
-            p("comments", 99, email),  # not a social channel: not a social reply
+            # Not a social channel: not a social reply. The email channel reports no
+            # engagements, so its comments (a part of them) are its engagements.
+            p("comments", 99, email),
             p("press_mentions", 4, press),
             p("blog_mentions", 6),  # no channel
             p("leads", 10),  # no channel
@@ -124,10 +126,10 @@ def test_each_channel_shows_reach_engagement_leads_and_cost(client, org_with_cha
     }
     assert figures(rows["email"]) == {
         "reach": 500,
-        "engagements": 0,
+        "engagements": 99,
         "leads": 15,
         "cost": 155,
-        "engagement_rate": 0,
+        "engagement_rate": pytest.approx(99 / 500),
         "cost_per_lead": pytest.approx(155 / 15),
     }
     assert rows["x"]["cost_per_lead_reason"] == "no leads in the window"
@@ -141,6 +143,12 @@ def test_each_channel_shows_reach_engagement_leads_and_cost(client, org_with_cha
         "x": ("impressions", "cost_points"),
         "email": ("reach", "campaign_budgets"),
         "press": (None, None),
+    }
+    assert {k: r["engagement_metric"] for k, r in rows.items()} == {
+        "linkedin": "engagements",  # its comments are a part of them: not added
+        "x": "engagements",
+        "email": "parts",
+        "press": None,
     }
     assert {k: (r["mode"], r["family"]) for k, r in rows.items()} == {
         "linkedin": ("conversational", "social"),
@@ -156,8 +164,8 @@ def test_shares_of_total_engagements_and_leads(client, org_with_channels):
 
     rows = {row["kind"]: row for row in report(client, org)["channels"]}
 
-    assert rows["linkedin"]["engagement_share"] == pytest.approx(1 / 3)
-    assert rows["x"]["engagement_share"] == pytest.approx(2 / 3)
+    assert rows["linkedin"]["engagement_share"] == pytest.approx(50 / 249)
+    assert rows["x"]["engagement_share"] == pytest.approx(100 / 249)
     assert rows["linkedin"]["lead_share"] == pytest.approx(0.25)
     assert rows["email"]["lead_share"] == pytest.approx(0.75)
     assert rows["press"]["lead_share"] == 0
@@ -182,10 +190,10 @@ def test_groups_by_mode_and_family_add_up_their_channels(client, org_with_channe
     assert by_mode["push"]["channels"] == 2 and by_mode["push"]["cost"] == pytest.approx(155)
     assert figures(body["total"]) == {
         "reach": 3500,
-        "engagements": 150,
+        "engagements": 249,
         "leads": 20,
         "cost": 510,
-        "engagement_rate": pytest.approx(150 / 3500),
+        "engagement_rate": pytest.approx(249 / 3500),
         "cost_per_lead": 25.5,
     }
     assert body["total"]["group"] == "all" and body["total"]["channels"] == 4

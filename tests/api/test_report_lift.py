@@ -310,6 +310,36 @@ def test_another_organisations_campaign_or_channel_is_not_found(client, factory)
 # The embedded default: the same figures on SQLite (filtered aggregates).
 
 
+def test_a_level_compares_average_levels_per_channel_never_sums_over_days(client, factory):
+    org = factory.organisation()
+    page = builders.channel(client, org, name="Page")["id"]
+    feed = builders.channel(client, org, kind="mastodon", name="Feed")["id"]
+    ingest(
+        client,
+        org,
+        [
+            # Baseline (19-28 February): the page measured twice (1000, 1100), the feed once.
+            p("2027-02-19", 1000, "followers", channel_id=page),
+            p("2027-02-28", 1100, "followers", channel_id=page),
+            p("2027-02-20", 400, "followers", channel_id=feed),
+            # Window: the page 1200 and 1300, the feed 500.
+            p("2027-03-01", 1200, "followers", channel_id=page),
+            p("2027-03-10", 1300, "followers", channel_id=page),
+            p("2027-03-05", 500, "followers", channel_id=feed),
+        ],
+    )
+
+    body = lifted(client, org, f"metric=followers&{MARCH}")
+
+    assert body["behaviour"] == "level"
+    assert body["baseline"]["daily_average"] == 1050 + 400
+    assert body["window"]["daily_average"] == 1250 + 500
+    assert body["window"]["total"] is None  # a level does not add up over days
+    assert body["absolute_lift"] == 300
+    assert body["relative_lift"] == pytest.approx(300 / 1450)
+    assert body["answer"].startswith("Yes: followers are up 21 % (1,750 on average")
+
+
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     url = f"sqlite:///{tmp_path_factory.mktemp('lift') / 'clover.db'}"

@@ -7,7 +7,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from api.domain.reports import rates
-from api.domain.reports.funnel import StageMetrics, funnel_of, funnels_by, overall
+from api.domain.reports.funnel import StageMetrics, funnel_of, funnels_by
 from api.domain.reports.lift import WindowFigures, answer, verdict_of
 
 # Daily averages
@@ -18,6 +18,15 @@ def test_a_count_metrics_daily_average_counts_days_without_points_as_zero():
     figure = rates.daily_average(total=60, days=30, points=3, kind="count", mean=20)
 
     assert figure == rates.Figure(2.0)
+
+
+def test_a_levels_daily_average_is_its_average_level_not_its_total_over_days():
+    # Followers measured on 3 of 30 days, 60 in all: the level is 20, not 2 a day.
+    figure = rates.daily_average(
+        total=60, days=30, points=3, kind="count", mean=20, behaviour="level", level=20
+    )
+
+    assert figure == rates.Figure(20.0)
 
 
 def test_a_ratio_metrics_daily_average_is_the_mean_of_its_points():
@@ -170,7 +179,8 @@ STAGES = [
 
 
 def test_a_stage_adds_up_its_metrics_and_converts_into_the_next():
-    funnel = funnel_of(STAGES, {"impressions": 900, "reach": 100, "clicks": 40, "leads": 2})
+    # These stages name no parts: every metric counts.
+    funnel = funnel_of(STAGES, [{"impressions": 900, "reach": 100, "clicks": 40, "leads": 2}])
 
     assert [(s.stage, s.total) for s in funnel.stages] == [
         ("awareness", 1000),
@@ -195,18 +205,29 @@ GROUPED_SUMS = st.lists(
 )
 
 
+def cells_of(groups) -> dict:
+    """(channel, metric key, total) rows as cells of one campaign (None)."""
+    cells: dict = {}
+    for group, key, total in groups:
+        cell = cells.setdefault((group, None), {})
+        cell[key] = cell.get(key, 0.0) + total
+    return cells
+
+
 @given(GROUPED_SUMS)
 def test_each_stage_total_is_the_sum_of_its_metrics(groups):
-    for funnel in funnels_by(STAGES, groups).values():
+    for funnel in funnels_by(STAGES, cells_of(groups), 0).values():
         for stage in funnel.stages:
-            assert stage.total == sum(m.total for m in stage.metrics)
+            assert stage.total == sum(m.counted for m in stage.metrics)
+            assert stage.total == sum(m.total for m in stage.metrics)  # no parts here
 
 
 @given(GROUPED_SUMS)
 def test_the_whole_funnel_is_the_sum_of_its_groups(groups):
-    parts = funnels_by(STAGES, groups)
+    cells = cells_of(groups)
+    parts = funnels_by(STAGES, cells, 0)
 
-    whole = overall(STAGES, parts.values())
+    whole = funnel_of(STAGES, cells.values())
 
     for i, stage in enumerate(whole.stages):
         assert stage.total == sum(part.stages[i].total for part in parts.values())

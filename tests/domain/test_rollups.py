@@ -129,6 +129,23 @@ def test_sum_avg_last_and_ratio_per_month(world):
     assert len(world.values(sums)) == 12  # every month of the strategy up to today
 
 
+def test_last_takes_each_channels_latest_day_so_levels_of_two_channels_add_up(world):
+    lasts = world.kpi(metric_key="followers", aggregation="last")
+    world.points(
+        [
+            ("followers", date(2027, 3, 2), 100.0),
+            ("followers", date(2027, 3, 28), 110.0),
+            ("followers", date(2027, 3, 2), 15.0, "channel"),
+            ("followers", date(2027, 3, 30), 20.0, "channel"),
+        ]
+    )
+
+    world.rollup()
+
+    # Not 20 (the latest day's total): the points of no channel last reported 110.
+    assert world.values(lasts)[date(2027, 3, 1)].actual == 110.0 + 20.0
+
+
 def test_statuses_against_the_target(world):
     kpi = world.kpi(metric_key="leads", target=100.0)
     fewer = world.kpi(metric_key="support_tickets", target=50.0, direction="decrease")

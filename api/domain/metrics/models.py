@@ -10,7 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of, utcnow
-from api.domain.metrics.catalogue import KINDS
+from api.domain.metrics.catalogue import BEHAVIOURS, KINDS
 from api.domain.tenancy import TenantOwned, tenant_fk
 
 # derived: computed by Clover itself from other data (e.g. mention counts).
@@ -26,6 +26,7 @@ class OrganisationMetric(IdMixin, Timestamped, Versioned, TenantOwned, Audited, 
     __table_args__ = (
         UniqueConstraint("organisation_id", "key"),
         one_of("kind", KINDS),
+        one_of("behaviour", BEHAVIOURS),
     )
 
     key: Mapped[str] = mapped_column(String(64))
@@ -34,6 +35,10 @@ class OrganisationMetric(IdMixin, Timestamped, Versioned, TenantOwned, Audited, 
     kind: Mapped[str] = mapped_column(String(10), default="count")
     funnel_stage: Mapped[str | None] = mapped_column(String(20))
     description: Mapped[str] = mapped_column(Text, default="")
+    # flow or level; None for ratio metrics (averaged, neither summed nor latest).
+    behaviour: Mapped[str | None] = mapped_column(String(10))
+    # The key (built-in or the organisation's) whose count includes this one's.
+    part_of: Mapped[str | None] = mapped_column(String(64))
 
 
 class MetricPoint(IdMixin, TenantOwned, Base):

@@ -22,6 +22,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from api.domain import periods
 from api.domain.base import new_id, utcnow
 from api.domain.metrics import kpi_rules
+from api.domain.metrics.levels import latest_levels
 from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, RollupState
 from api.domain.organisations.models import Organisation
 from api.domain.strategy.models import Kpi, Objective, Strategy
@@ -88,20 +89,11 @@ def actuals(uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month: i
             case((MetricPoint.metric_key == kpi.denominator_key, MetricPoint.value), else_=0.0)
         )
         value = numerator / func.nullif(denominator, 0.0)
-    else:  # last: the total of the latest day with data in the period
-        latest = (
-            select(bucket.label("period"), func.max(MetricPoint.day).label("day"))
-            .where(*where)
-            .group_by(bucket)
-            .subquery()
-        )
-        stmt = (
-            select(latest.c.period, func.sum(MetricPoint.value))
-            .join(latest, MetricPoint.day == latest.c.day)
-            .where(*where)
-            .group_by(latest.c.period)
-        )
-        return {_as_date(p): v for p, v in uow.session.execute(stmt) if p is not None}
+    else:
+        # last: on each channel, the total of its latest day with data in the period,
+        # summed across channels (the followers of two pages that report on different days).
+        stmt = latest_levels(where=where, groups=[bucket])
+        return {_as_date(p): float(v) for p, _, v in uow.session.execute(stmt) if p is not None}
     stmt = select(bucket, value).where(*where).group_by(bucket)
     wanted = set(starts)
     return {

@@ -1,7 +1,8 @@
 """A metric over time: one value per day, week or month, empty periods included.
 
-Counts and currency amounts add up over a period; ratios (rates, scores) are
-averaged over the period's points. Every point of the metric counts (all
+Flows (counts and currency amounts) add up over a period; levels (followers)
+take their latest value in the period on each channel, summed across channels;
+ratios (rates, scores) are averaged over the period's points. Every point of the metric counts (all
 sources, channels, campaigns and content items) unless a channel or campaign
 filter narrows it. The first and last periods hold only the days from ``from``
 to ``to``.
@@ -17,12 +18,15 @@ from sqlalchemy import func, select
 
 from api.domain import periods
 from api.domain.access import Tenant
-from api.domain.errors import RuleViolation
-from api.domain.metrics.definitions import kind_of
+from api.domain.errors import NotFound, RuleViolation
+from api.domain.metrics.definitions import get_definition
+from api.domain.metrics.levels import latest_levels
 from api.domain.metrics.models import MetricPoint
 from api.domain.uow import UnitOfWork
 
 MAX_PERIODS = 1_000
+# How a period's value is had, by behaviour (ratios have none: averaged).
+AGGREGATION_OF = {"flow": "sum", "level": "last"}
 
 
 @dataclass(frozen=True)
@@ -36,7 +40,7 @@ class SeriesPeriod:
 class Series:
     metric: str
     kind: str
-    aggregation: str  # sum or avg
+    aggregation: str  # sum (flows), last (levels) or avg (ratios)
     granularity: str
     day_from: date
     day_to: date
@@ -66,29 +70,34 @@ def metric_series(
             f"the range spans {count} periods; at most {MAX_PERIODS} per request",
             errors={"to": [f"At most {MAX_PERIODS} {granularity}s after from."]},
         )
-    kind = kind_of(uow, metric_key)
-    if kind is None:
+    try:
+        definition = get_definition(uow, tenant, metric_key)
+    except NotFound:
         raise RuleViolation(
             f"metric key {metric_key!r} is not defined",
             errors={"metric": ["Not a built-in or organisation metric key."]},
-        )
-    aggregation = "avg" if kind == "ratio" else "sum"
-    bucket = periods.bucket(MetricPoint.day, granularity).label("period")
-    value = func.avg(MetricPoint.value) if aggregation == "avg" else func.sum(MetricPoint.value)
-    stmt = (
-        select(bucket, value)
-        .where(
-            MetricPoint.metric_key == metric_key,
-            MetricPoint.day >= day_from,
-            MetricPoint.day <= day_to,
-        )
-        .group_by(bucket)
-    )
+        ) from None
+    kind = definition.kind
+    aggregation = AGGREGATION_OF.get(definition.behaviour, "avg")
+    bucket = periods.bucket(MetricPoint.day, granularity)
+    where = [
+        MetricPoint.metric_key == metric_key,
+        MetricPoint.day >= day_from,
+        MetricPoint.day <= day_to,
+    ]
     if channel_id is not None:
-        stmt = stmt.where(MetricPoint.channel_id == channel_id)
+        where.append(MetricPoint.channel_id == channel_id)
     if campaign_id is not None:
-        stmt = stmt.where(MetricPoint.campaign_id == campaign_id)
-    found = {start: float(total) for start, total in uow.session.execute(stmt)}
+        where.append(MetricPoint.campaign_id == campaign_id)
+    if aggregation == "last":
+        rows = (
+            (start, total)
+            for start, _, total in uow.session.execute(latest_levels(where=where, groups=[bucket]))
+        )
+    else:
+        value = func.avg(MetricPoint.value) if aggregation == "avg" else func.sum(MetricPoint.value)
+        rows = uow.session.execute(select(bucket, value).where(*where).group_by(bucket))
+    found = {_as_date(start): float(total) for start, total in rows}
     return Series(
         metric=metric_key,
         kind=kind,
@@ -101,3 +110,7 @@ def metric_series(
             for start in periods.period_starts(day_from, day_to, granularity)
         ],
     )
+
+
+def _as_date(value) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))

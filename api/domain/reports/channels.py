@@ -40,7 +40,20 @@ PRESS, BLOG, EMAIL_RESPONSES, COMMENTS = (
     "email_responses",
     "comments",
 )
-KEYS = (REACH, IMPRESSIONS, ENGAGEMENTS, LEADS, COST, PRESS, BLOG, EMAIL_RESPONSES, COMMENTS)
+# The parts of engagements (catalogue.part_of): counted only where a channel has no
+# engagements points, never added to them.
+ENGAGEMENT_PARTS = ("clicks", "shares", COMMENTS)
+KEYS = (
+    REACH,
+    IMPRESSIONS,
+    ENGAGEMENTS,
+    LEADS,
+    COST,
+    PRESS,
+    BLOG,
+    EMAIL_RESPONSES,
+    *ENGAGEMENT_PARTS,
+)
 COST_POINTS, CAMPAIGN_BUDGETS = "cost_points", "campaign_budgets"
 FAMILIES = ("social", "traditional")
 
@@ -58,6 +71,7 @@ class ChannelSums:
     leads: float = 0.0
     cost: float | None = None
     reach_metric: str | None = None  # reach, impressions, or None: neither recorded
+    engagement_metric: str | None = None  # engagements, parts, or None: neither recorded
     cost_basis: str | None = None  # cost_points, campaign_budgets, or None: no cost known
 
     @property
@@ -255,7 +269,17 @@ def _channel_sums(
     channel_id, name, kind, mode, sums: Mapping[str, float], budget: float | None
 ) -> ChannelSums:
     # Reach where the channel reports it; impressions (views, not people) otherwise.
+    # Both are flows; reach is a part of impressions, so the two are never added.
     reach_metric = REACH if REACH in sums else IMPRESSIONS if IMPRESSIONS in sums else None
+    # Engagements include their parts (clicks, shares, comments): the parts count only
+    # where the channel reports no engagements, so each interaction counts once.
+    parts = [key for key in ENGAGEMENT_PARTS if key in sums]
+    if ENGAGEMENTS in sums:
+        engagements, engagement_metric = sums[ENGAGEMENTS], ENGAGEMENTS
+    elif parts:
+        engagements, engagement_metric = sum(sums[key] for key in parts), "parts"
+    else:
+        engagements, engagement_metric = 0.0, None
     if COST in sums:
         cost, cost_basis = sums[COST], COST_POINTS
     elif budget is not None:
@@ -268,10 +292,11 @@ def _channel_sums(
         kind=kind,
         mode=mode,
         reach=sums.get(reach_metric, 0.0) if reach_metric else 0.0,
-        engagements=sums.get(ENGAGEMENTS, 0.0),
+        engagements=engagements,
         leads=sums.get(LEADS, 0.0),
         cost=cost,
         reach_metric=reach_metric,
+        engagement_metric=engagement_metric,
         cost_basis=cost_basis,
     )
 

@@ -3,6 +3,11 @@
 "Do you see a lift in customer interactions?" answered with the figures behind
 the answer: the metric's daily average in each window, the absolute and the
 relative lift, and a sentence a person can read.
+
+What is compared follows the metric's behaviour: a flow's total per day of the
+window; a level's (followers') average level, per channel over the days it was
+measured, summed across channels (a level is never summed over days); a ratio's
+mean of its points.
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ class WindowFigures:
     days: int
     points: int
     days_with_data: int
-    total: float | None  # None for ratio metrics, which do not add up
+    total: float | None  # None for ratios and levels, which do not add up over days
     daily_average: rates.Figure
 
 
@@ -43,6 +48,7 @@ class LiftReport:
     metric: str
     metric_name: str
     kind: str
+    behaviour: str | None
     unit: str
     campaign_id: uuid.UUID | None
     channel_id: uuid.UUID | None
@@ -89,6 +95,7 @@ def lift_report(
         metric=definition.key,
         metric_name=definition.name,
         kind=definition.kind,
+        behaviour=definition.behaviour,
         unit=definition.unit,
         campaign_id=campaign_id,
         channel_id=channel_id,
@@ -101,7 +108,7 @@ def lift_report(
         answer=answer(
             name=definition.name,
             scope=scope,
-            kind=definition.kind,
+            kind=definition.kind if definition.behaviour != "level" else "level",
             current=now,
             baseline=before,
             change=change,
@@ -156,37 +163,69 @@ def _figures(
             func.avg(MetricPoint.value).filter(inside),
         )
 
-    stmt = select(*aggregates(current), *aggregates(baseline)).where(
+    where = [
         MetricPoint.metric_key == definition.key,
         MetricPoint.day.between(current.start, current.end)
         | MetricPoint.day.between(baseline.start, baseline.end),
-    )
+    ]
     if campaign_id is not None:
-        stmt = stmt.where(MetricPoint.campaign_id == campaign_id)
+        where.append(MetricPoint.campaign_id == campaign_id)
     if channel_id is not None:
-        stmt = stmt.where(MetricPoint.channel_id == channel_id)
-    row = uow.session.execute(stmt).one()
+        where.append(MetricPoint.channel_id == channel_id)
+    row = uow.session.execute(
+        select(*aggregates(current), *aggregates(baseline)).where(*where)
+    ).one()
+    levels = (None, None)
+    if definition.behaviour == "level":
+        levels = _average_levels(uow, where, current, baseline)
     return (
-        _window_figures(definition.kind, current, *row[:4]),
-        _window_figures(definition.kind, baseline, *row[4:]),
+        _window_figures(definition, current, *row[:4], level=levels[0]),
+        _window_figures(definition, baseline, *row[4:], level=levels[1]),
     )
 
 
-def _window_figures(kind, w: Window, total, points, days_with_data, mean) -> WindowFigures:
+def _average_levels(uow: UnitOfWork, where: list, *windows: Window) -> tuple:
+    """Per window: each channel's average level over its days with data, summed across channels."""
+
+    def average(w: Window):
+        inside = MetricPoint.day.between(w.start, w.end)
+        return func.sum(MetricPoint.value).filter(inside) / func.nullif(
+            func.count(distinct(MetricPoint.day)).filter(inside), 0
+        )
+
+    # One row per channel, summed here: an outer SELECT over a subquery would have no
+    # ORM entity of its own, and the tenancy criteria would not reach inside it.
+    per_channel = uow.session.execute(
+        select(*(average(w) for w in windows)).where(*where).group_by(MetricPoint.channel_id)
+    ).all()
+    levels: list[float | None] = [None] * len(windows)
+    for row in per_channel:
+        for i, value in enumerate(row):
+            if value is not None:
+                levels[i] = (levels[i] or 0.0) + float(value)
+    return tuple(levels)
+
+
+def _window_figures(
+    definition: Definition, w: Window, total, points, days_with_data, mean, *, level
+) -> WindowFigures:
     total = float(total)
+    adds_up = definition.kind != "ratio" and definition.behaviour != "level"
     return WindowFigures(
         start=w.start,
         end=w.end,
         days=w.days,
         points=points,
         days_with_data=days_with_data,
-        total=None if kind == "ratio" else total,
+        total=total if adds_up else None,
         daily_average=rates.daily_average(
             total=total,
             days=w.days,
             points=points,
-            kind=kind,
+            kind=definition.kind,
             mean=None if mean is None else float(mean),
+            behaviour=definition.behaviour,
+            level=level,
         ),
     )
 
@@ -217,7 +256,8 @@ def answer(
             f"{empty.end} (the {which})."
         )
     now, before = current.daily_average.value, baseline.daily_average.value
-    per = " on average" if kind == "ratio" else " a day"
+    # Ratios and levels are averages, not amounts a day.
+    per = " on average" if kind in ("ratio", "level") else " a day"
     figures = (
         f"({_number(now)}{per} from {current.start} to {current.end} against "
         f"{_number(before)}{per} from {baseline.start} to {baseline.end})"

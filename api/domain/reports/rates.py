@@ -13,17 +13,30 @@ from itertools import pairwise
 from api.domain.reports.figures import Figure
 
 
-def daily_average(*, total: float, days: int, points: int, kind: str, mean: float | None) -> Figure:
+def daily_average(
+    *,
+    total: float,
+    days: int,
+    points: int,
+    kind: str,
+    mean: float | None,
+    behaviour: str | None = "flow",
+    level: float | None = None,
+) -> Figure:
     """A metric's average per day in a window.
 
-    Counts and currency amounts: ``total / days``, days without points counting as
-    zero (nothing recorded that day). Ratios (rates, scores) do not add up: the mean
-    of the points there are, days without points left out.
+    Flows (counts and currency amounts): ``total / days``, days without points
+    counting as zero (nothing recorded that day). Levels (followers): ``level``, the
+    average level, per channel over its days with data, summed across channels (a
+    day without a measure is not a day of zero followers). Ratios (rates, scores) do
+    not add up: the mean of the points there are, days without points left out.
     """
     if points == 0:
         return Figure(None, "no data in the window")
     if kind == "ratio":
         return Figure(mean)
+    if behaviour == "level":
+        return Figure(level)
     return Figure(total / days)
 
 

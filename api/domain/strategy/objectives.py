@@ -16,6 +16,7 @@ from api.domain.base import check_version
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel
 from api.domain.editing import apply_changes, refuse
+from api.domain.metrics.definitions import catalogue_of
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.strategy import rules
 from api.domain.strategy.models import Kpi, Objective
@@ -95,11 +96,14 @@ def delete_objective(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID) -
 # KPIs
 
 
-def _check(values: dict) -> None:
-    refuse(
-        rules.check_kpi(rules.KpiDefinition(**{f: values.get(f) for f in KPI_CHECKED})),
-        "the KPI's parts do not fit together",
+def _check(uow: UnitOfWork, values: dict) -> None:
+    # The organisation's own metric keys count as much as the built-in ones.
+    behaviours = {key: d.behaviour for key, d in catalogue_of(uow).items()}
+    errors = rules.check_kpi(
+        rules.KpiDefinition(**{f: values.get(f) for f in KPI_CHECKED}), behaviours=behaviours
     )
+    detail = errors["aggregation"][0] if "aggregation" in errors else None
+    refuse(errors, detail or "the KPI's parts do not fit together")
 
 
 KPI_CHECKED = (
@@ -127,7 +131,7 @@ def _check_filters(uow: UnitOfWork, values: dict) -> None:
 def create_kpi(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID, data: dict) -> Kpi:
     objective = _editable_objective(uow, tenant, objective_id)
     values = {**KPI_DEFAULTS, **data}
-    _check(values)
+    _check(uow, values)
     _check_filters(uow, values)
     kpi = Kpi(objective_id=objective.id, **values)
     uow.session.add(kpi)
@@ -159,7 +163,7 @@ def update_kpi(
         for field in ("metric_key",) if ratio else ("numerator_key", "denominator_key"):
             if field not in changes:
                 merged[field] = None
-    _check(merged)
+    _check(uow, merged)
     _check_filters(uow, changes)
     apply_changes(kpi, {f: merged[f] for f in KPI_FIELDS}, KPI_FIELDS)
     uow.commit()

@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from api.domain.metrics.catalogue import is_known
+from api.domain.metrics.catalogue import BY_KEY
 
 
 @dataclass(frozen=True)
@@ -51,13 +51,32 @@ class KpiDefinition:
     direction: str
 
 
-def check_kpi(kpi: KpiDefinition) -> dict[str, list[str]]:
-    """Field errors for a KPI whose parts don't fit together."""
+BUILT_IN_BEHAVIOURS = {key: m.behaviour for key, m in BY_KEY.items()}
+
+
+def check_kpi(
+    kpi: KpiDefinition, *, behaviours: Mapping[str, str | None] = BUILT_IN_BEHAVIOURS
+) -> dict[str, list[str]]:
+    """Field errors for a KPI whose parts don't fit together.
+
+    ``behaviours`` maps every metric key the organisation may use (built-in and its
+    own) to flow, level or None (ratio). A level (followers) summed over a period
+    would count it again every day, so ``sum`` and ``ratio`` KPIs refuse levels:
+    ``last`` (the latest level) or ``avg`` (the average daily level) measure them.
+    """
     errors: dict[str, list[str]] = {}
 
     def unknown(field: str, key: str | None) -> None:
-        if key is not None and not is_known(key):
+        if key is None:
+            return
+        if key not in behaviours:
             errors[field] = [f"Unknown metric key {key!r}; see GET /v1/metric-definitions."]
+        elif behaviours[key] == "level" and kpi.aggregation in ("sum", "ratio"):
+            adds = "sum" if kpi.aggregation == "sum" else "ratio of sums"
+            errors.setdefault("aggregation", []).append(
+                f"{key} is a level: use last (or avg); a {adds} over the period would "
+                "count it again every day."
+            )
 
     if kpi.aggregation == "ratio":
         for field in ("numerator_key", "denominator_key"):

@@ -28,7 +28,13 @@ class KpiFields(ma.Schema):
     )
     aggregation = ma.fields.String(
         validate=ma.validate.OneOf(AGGREGATIONS),
-        metadata={"description": "sum, avg, last, or ratio of numerator_key to denominator_key"},
+        metadata={
+            "description": (
+                "sum (flows), avg (per day with data), last (each channel's latest day "
+                "in the period, summed across channels), or ratio of numerator_key to "
+                "denominator_key (flows). A level metric takes last or avg."
+            )
+        },
     )
     numerator_key = metric_key_field("Ratio KPIs: the metric on top")
     denominator_key = metric_key_field("Ratio KPIs: the metric below")

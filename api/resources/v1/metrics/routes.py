@@ -87,10 +87,12 @@ class MetricSeries(MethodView):
     def get(self, tenant, metric, **args):
         """A metric's values per day, week or month
 
-        Count and currency metrics add up over a period, ratio metrics are averaged
-        over its points. Every period from `from` to `to` is listed (weeks start on
-        Monday), with `null` where there are no points; the first and last periods
-        count only the days within the range. At most 1,000 periods.
+        Flows (count and currency metrics) add up over a period; levels (followers,
+        active customers) take their latest value in the period on each channel,
+        summed across channels; ratio metrics are averaged over its points. Every
+        period from `from` to `to` is listed (weeks start on Monday), with `null`
+        where there are no points; the first and last periods count only the days
+        within the range. At most 1,000 periods.
         """
         return series.metric_series(uow(), tenant, metric_key=metric, **args)
 
@@ -114,6 +116,11 @@ class MetricDefinitions(MethodView):
         """Define a metric key of the organisation's own
 
         The key must not be a built-in key or one the organisation already defines (409).
+        `behaviour` says how reports and KPIs add it up over time: `flow` (the default
+        for count and currency: summed over days) or `level` (its latest value counts,
+        e.g. subscribers); ratio metrics take none (averaged). `part_of` names a
+        defined key, of the same kind and behaviour, whose count already includes this
+        one's: the funnel then counts the part only where its parent has no data.
         """
         made = definitions.create_definition(uow(), tenant, data)
         location = url_for(
@@ -138,6 +145,7 @@ class MetricDefinitionByKey(MethodView):
     def delete(self, tenant, metric_key):
         """Delete an unused metric key of the organisation
 
-        Built-in keys, and keys that metric points or KPIs use, stay (409).
+        Built-in keys, and keys that metric points, KPIs or other keys' `part_of`
+        use, stay (409).
         """
         definitions.delete_definition(uow(), tenant, metric_key)

@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from api.domain.metrics.catalogue import FUNNEL_STAGES, KINDS
+from api.domain.metrics.catalogue import BEHAVIOURS, FUNNEL_STAGES, KINDS
 from api.domain.metrics.definitions import KEY_PATTERN
 from api.domain.metrics.points import CLIENT_SOURCES, MAX_BATCH
 from api.domain.metrics.series import MAX_PERIODS
@@ -140,7 +140,12 @@ class MetricSeriesSchema(ma.Schema):
     kind = ma.fields.String(required=True, metadata={"description": "count, currency or ratio"})
     aggregation = ma.fields.String(
         required=True,
-        metadata={"description": "sum (count and currency metrics) or avg (ratio metrics)"},
+        metadata={
+            "description": (
+                "sum (flows), last (levels: each channel's latest value in the period, "
+                "summed across channels) or avg (ratio metrics)"
+            )
+        },
     )
     granularity = ma.fields.String(required=True)
     day_from = ma.fields.Date(required=True, data_key="from")
@@ -171,3 +176,26 @@ class MetricDefinitionCreateSchema(ma.Schema):
         metadata={"title": "FunnelStage"},  # one named enum in generated clients
     )
     description = ma.fields.String(load_default="", validate=ma.validate.Length(max=2000))
+    behaviour = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.OneOf(BEHAVIOURS),
+        metadata={
+            "title": "MetricBehaviour",
+            "description": (
+                "flow (the default for count and currency: summed over days) or level "
+                "(latest value counts). Not for ratio metrics, which are averaged."
+            ),
+        },
+    )
+    part_of = ma.fields.String(
+        load_default=None,
+        allow_none=True,
+        validate=ma.validate.Length(max=64),
+        metadata={
+            "description": (
+                "A defined key (built-in or the organisation's) whose count includes this "
+                "one's, of the same kind and behaviour; not for ratio metrics"
+            )
+        },
+    )

@@ -59,8 +59,11 @@ class ObjectiveKpis(MethodView):
         """Add a KPI to an objective
 
         A ratio KPI names `numerator_key` and `denominator_key`; the others name
-        `metric_key`. With a baseline, an `increase` target must lie above it and
-        a `decrease` target below it.
+        `metric_key`: a built-in key or one the organisation defines. A level
+        (`behaviour: level`, e.g. followers) is measured by `last` or `avg`; a `sum`
+        or `ratio` over it would count it again every day and is refused (422). With
+        a baseline, an `increase` target must lie above it and a `decrease` target
+        below it.
         """
         kpi = service.create_kpi(uow(), tenant, objective_id, data)
         location = url_for("kpis.KpiById", organisation_id=tenant.organisation_id, kpi_id=kpi.id)

@@ -76,6 +76,17 @@ class ChannelReportRowSchema(ChannelFiguresSchema):
         attribute="channel.reach_metric",
         metadata={"description": "reach, impressions (no reach points), or null (neither)"},
     )
+    engagement_metric = ma.fields.String(
+        required=True,
+        allow_none=True,
+        attribute="channel.engagement_metric",
+        metadata={
+            "description": (
+                "engagements, parts (no engagements points: clicks + shares + comments), "
+                "or null (neither)"
+            )
+        },
+    )
     cost_basis = ma.fields.String(
         required=True,
         allow_none=True,
@@ -205,8 +216,12 @@ class ChannelReport(MethodView):
         their rates from those sums; the total is the sum of the channel rows.
 
         - **reach**: the sum of the channel's daily `reach` points; where it has
-          none, of its `impressions` (`reach_metric` says which).
-        - **engagements**, **leads**: the sums of those metrics' points.
+          none, of its `impressions` (`reach_metric` says which; never both added).
+        - **engagements**: the sum of the channel's `engagements` points; where it
+          has none, of its parts `clicks`, `shares` and `comments`
+          (`engagement_metric` says which): each interaction counts once.
+        - **leads**: the sum of its points. Every metric here is a flow; no level
+          (followers) is summed.
         - **cost**: the sum of the channel's `cost` points (an organisation-defined
           metric) if it has any; otherwise its part of the budgets of the campaigns
           on it that run in the window: each budget spread evenly over the

@@ -33,7 +33,25 @@ class FunnelStageMetricsSchema(ma.Schema):
     metric_keys = ma.fields.List(
         ma.fields.String(),
         required=True,
-        metadata={"description": "The count metrics whose points add up to the stage"},
+        metadata={"description": "The count metrics that count in the stage"},
+    )
+    level_keys = ma.fields.List(
+        ma.fields.String(),
+        required=True,
+        metadata={
+            "description": "Those that are levels: their latest value per channel counts, not a sum"
+        },
+    )
+    part_of = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.String(),
+        required=True,
+        metadata={
+            "description": (
+                "Part → the metric of this stage it is a part of: a part is not added "
+                "where its parent has data"
+            )
+        },
     )
 
 
@@ -42,7 +60,21 @@ class FunnelMetricTotalSchema(ma.Schema):
         name = "FunnelMetricTotal"
 
     key = ma.fields.String(required=True)
-    total = ma.fields.Float(required=True)
+    total = ma.fields.Float(
+        required=True,
+        metadata={
+            "description": "A flow's sum over the window; a level's latest value per channel"
+        },
+    )
+    counted = ma.fields.Float(
+        required=True,
+        metadata={
+            "description": (
+                "What of the total the stage counts: all of it, or 0 for a part where "
+                "the metric it is a part of has data (per channel and campaign)"
+            )
+        },
+    )
 
 
 class FunnelStageSchema(ma.Schema):
@@ -51,7 +83,8 @@ class FunnelStageSchema(ma.Schema):
 
     stage = ma.fields.String(required=True, validate=ma.validate.OneOf(FUNNEL_STAGES))
     total = ma.fields.Float(
-        required=True, metadata={"description": "Sum of the points of the stage's metrics"}
+        required=True,
+        metadata={"description": "Each interaction once: the sum of its metrics' counted"},
     )
     metrics = ma.fields.List(
         ma.fields.Nested(FunnelMetricTotalSchema),
@@ -80,12 +113,42 @@ class FunnelConversionSchema(ma.Schema):
     )
 
 
+class FunnelChurnSchema(ma.Schema):
+    class Meta:
+        name = "FunnelChurn"
+
+    churned_customers = ma.fields.Float(
+        required=True, metadata={"description": "Customers lost in the window (a flow)"}
+    )
+    active_customers = ma.fields.Float(
+        required=True,
+        metadata={"description": "The customer base: active_customers' latest level per channel"},
+    )
+    rate = ma.fields.Float(
+        required=True,
+        allow_none=True,
+        attribute="rate.value",
+        metadata={"description": "churned_customers ÷ active_customers; 0.02 is 2 %"},
+    )
+    reason = ma.fields.String(
+        required=True,
+        allow_none=True,
+        attribute="rate.reason",
+        metadata={"description": "Why the rate is null (no active customers)"},
+    )
+
+
 class FunnelSchema(ma.Schema):
     class Meta:
         name = "Funnel"
 
     stages = ma.fields.List(ma.fields.Nested(FunnelStageSchema), required=True)
     conversions = ma.fields.List(ma.fields.Nested(FunnelConversionSchema), required=True)
+    churn = ma.fields.Nested(
+        FunnelChurnSchema,
+        required=True,
+        metadata={"description": "Loss of customers, beside the stages: never a stage"},
+    )
 
 
 class ChannelFunnelSchema(ma.Schema):
@@ -190,13 +253,34 @@ class Funnel(MethodView):
     def get(self, tenant, **args):
         """Funnel from awareness to advocacy, per channel and per campaign
 
-        Stages: awareness → engagement → lead → customer → advocacy.
+        Stages: awareness → engagement → lead → customer → advocacy, with churn
+        beside them as loss.
 
-        - **Stage total** = the sum of the values of the points, from `from` to `to`,
-          of the stage's metrics: the count metrics of the built-in catalogue and of
-          the organisation's own definitions that name the stage, listed in
-          `stage_metrics`. Currency and ratio metrics are left out: they do not add
-          up with counts.
+        Which metrics count where (built-in; `stage_metrics` lists them with the
+        organisation's own count metrics that name a stage; currency and ratio
+        metrics are left out: they do not add up with counts):
+
+        - awareness: impressions, reach (part of impressions), followers (level),
+          mentions, press_mentions, blog_mentions, email_sends
+        - engagement: engagements, clicks, shares, comments (parts of engagements),
+          email_opens, email_responses, customer_interactions
+        - lead: leads
+        - customer: conversions, pos_sales, active_customers (level)
+        - advocacy: the organisation's own count metrics of the stage (referrals,
+          reviews …); no built-in metric is advocacy
+
+        - **Each interaction is counted once.** A **flow** counts the sum of its
+          points from `from` to `to`. A **level** (`followers`, `active_customers`)
+          counts its latest value in the window on each channel, summed across
+          channels; never a sum over days. A **part** (`clicks`, `shares`,
+          `comments` of `engagements`; `reach` of `impressions`) is not added where
+          the metric it is a part of has data; where only parts have data, the
+          parts count. That is decided for each channel and campaign apart; each
+          metric's `counted` says what of its `total` the stage counts.
+        - **Churn** (`churned_customers`) is loss of loyalty, not advocacy: `churn`
+          gives it beside the stages, with a rate against `active_customers`.
+        - **Support tickets** are in no stage: a request for help is customer
+          service demand, neither advocacy nor a loss of customers.
         - **Conversion rate** from one stage to the next = next stage total ÷ stage
           total; `null` with a reason when the stage total is 0.
         - `by_channel`: the same funnel per channel (a row with `channel_id: null`

@@ -50,12 +50,14 @@ class LiftWindowSchema(ma.Schema):
     total = ma.fields.Float(
         required=True,
         allow_none=True,
-        metadata={"description": "Sum of the points' values; null for ratio metrics"},
+        metadata={"description": "Sum of the points' values; null for ratio and level metrics"},
     )
     daily_average = figure(
         "daily_average",
-        "count and currency: total / days (days without points count as 0); "
-        "ratio: mean of the points; null when the window has no points",
+        "flows (count and currency): total / days (days without points count as 0); "
+        "levels (followers): the average level, per channel over its days with data, "
+        "summed across channels; ratio: mean of the points; null when the window has "
+        "no points",
     )
     daily_average_reason = reason("daily_average")
 
@@ -67,6 +69,11 @@ class LiftReportSchema(ma.Schema):
     metric = ma.fields.String(required=True)
     metric_name = ma.fields.String(required=True)
     kind = ma.fields.String(required=True, metadata={"description": "count, currency or ratio"})
+    behaviour = ma.fields.String(
+        required=True,
+        allow_none=True,
+        metadata={"description": "flow or level (what daily_average means); null for ratios"},
+    )
     unit = ma.fields.String(required=True)
     campaign_id = ma.fields.UUID(required=True, allow_none=True)
     channel_id = ma.fields.UUID(required=True, allow_none=True)
@@ -115,10 +122,14 @@ class Lift(MethodView):
         for any metric, over all the organisation's points or one campaign's
         (`campaign_id`) or one channel's (`channel_id`, not both).
 
-        - **Daily average** of a window: for count and currency metrics, the sum of
-          the points' values ÷ the days in the window, days without points counting
-          as 0; for ratio metrics, the mean of the points (days without points left
-          out). `null` when the window has no points at all.
+        - **Daily average** of a window: for flows (count and currency metrics), the
+          sum of the points' values ÷ the days in the window, days without points
+          counting as 0; for levels (`behaviour: level`, e.g. followers), the average
+          level: on each channel the mean of its daily values over the days it was
+          measured, summed across channels (never a sum over days, and a day without
+          a measure is not a day of zero followers); for ratio metrics, the mean of
+          the points (days without points left out). `null` when the window has no
+          points at all.
         - **Baseline window**: `baseline_from`..`baseline_to` (both or neither; it
           must not overlap `from`..`to`); by default the window of the same length
           just before `from`.
