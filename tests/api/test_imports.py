@@ -608,6 +608,39 @@ def test_an_import_that_stops_for_good_while_writing_says_what_was_written(
     assert len(points_of(factory, org)) == 3
 
 
+def test_rows_that_turn_invalid_between_checking_and_writing_fail_the_job_saying_so(
+    api, factory, queues, job_runtime, monkeypatch
+):
+    org = factory.organisation("Moving Target Ltd")
+    defined = api.post(
+        org.url("/metric-definitions"),
+        headers=org.headers,
+        json={"key": "store_visits", "name": "Store visits"},
+    )
+    assert defined.status_code == 201, defined.get_json()
+    mapping = {"day": "Date", "value": "Value", "metric_key_column": "Metric"}
+    csv_text = "Date,Value,Metric\n2027-03-01,1,pos_sales\n2027-03-01,2,store_visits\n"
+    job_id = accepted(upload(api, org, csv_text, mapping))["id"]
+    crash_on_call(monkeypatch, "ingest_points", 1)  # every row checked, none written yet
+    with pytest.raises(ConnectionError):
+        jobs.import_metric_points(str(org.id), job_id)
+    deleted = api.delete(org.url("/metric-definitions/store_visits"), headers=org.headers)
+    assert deleted.status_code == 204
+
+    final = jobs.import_metric_points(str(org.id), job_id)
+
+    assert final == counts(rows=2, inserted=1, rejected=1)
+    job = job_of(api, org, job_id)
+    assert job["status"] == "failed"
+    assert job["error"] == (
+        "1 row is no longer valid when written (a metric key, channel, campaign or content "
+        "item named in the file was removed meanwhile); the other rows were written; see "
+        f"{org.url(f'/jobs/{job_id}/errors')}"
+    )
+    assert errors_of(api, org, job_id) == [(3, "metric key 'store_visits' is not defined")]
+    assert [key for key, _, _, _ in points_of(factory, org)] == ["pos_sales"]
+
+
 def test_a_retried_import_resumes_after_its_last_checkpoint(
     api, factory, queues, job_runtime, monkeypatch
 ):

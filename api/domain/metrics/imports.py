@@ -213,8 +213,8 @@ def _refused_while_writing_message(job: Job) -> str:
     refused = job.counts["rejected"]
     return (
         f"{_rows(refused)} no longer valid when written (a metric key, channel, campaign or "
-        f"content item they name was removed meanwhile); the other rows were written; see "
-        f"{_errors_path(job)}"
+        f"content item named in the file was removed meanwhile); the other rows were "
+        f"written; see {_errors_path(job)}"
     )
 
 
