@@ -41,7 +41,11 @@ class JobSchema(ma.Schema):
         lambda job: job.params.get("on_error"),
         dump_only=True,
         allow_none=True,
-        metadata={"description": "For imports, what invalid rows do: fail or skip"},
+        metadata={
+            "description": "For imports, what invalid rows do: fail (nothing is written) "
+            "or skip (the valid rows are)",
+            "type": "string",
+        },
     )
     created_at = ma.fields.DateTime(dump_only=True)
     started_at = ma.fields.DateTime(dump_only=True, allow_none=True)
