@@ -9,7 +9,7 @@ export DATABASE_URL ?= sqlite:///var/clover.db
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run install test lint format spec spec-check pytest bench clean sdk
+.PHONY: run install browser test lint format spec spec-check pytest bench clean sdk
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -26,7 +26,12 @@ run: install
 	$(BIN)/clover demo
 	$(BIN)/clover serve --host $(HOST) --port $(PORT)
 
-test: install lint spec-check pytest
+# The browser test needs Chromium: installed from Debian's packages when this runs as root
+# with apt-get, otherwise the run stops at once saying what to install (scripts/browser).
+browser:
+	scripts/browser
+
+test: browser install lint spec-check pytest
 
 pytest: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)

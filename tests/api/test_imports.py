@@ -5,12 +5,13 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
+from datetime import date, timedelta
 from types import SimpleNamespace
 
 import pytest
 from redis import Redis
 from rq import Queue
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api import create_app
 from api.config import Settings
@@ -18,6 +19,7 @@ from api.db import database_for
 from api.domain.metrics import imports
 from api.domain.metrics.import_csv import LINE_LIMIT
 from api.domain.metrics.models import MetricPoint
+from api.domain.webhooks.models import WebhookEvent
 from api.migrate import upgrade
 from tests.api import builders
 from tests.factories import Factory
@@ -72,12 +74,24 @@ def job_runtime(settings):
     runtime.configure(previous)
 
 
-def upload(api, org, content: str | bytes, mapping=SALES, *, filename="sales.csv", headers=None):
+def upload(
+    api,
+    org,
+    content: str | bytes,
+    mapping=SALES,
+    *,
+    filename="sales.csv",
+    headers=None,
+    on_error: str | None = None,
+):
     data = content.encode() if isinstance(content, str) else content
+    form = {"file": (io.BytesIO(data), filename), "mapping": json.dumps(mapping)}
+    if on_error is not None:
+        form["on_error"] = on_error
     return api.post(
         org.url("/imports"),
         headers=headers or org.headers,
-        data={"file": (io.BytesIO(data), filename), "mapping": json.dumps(mapping)},
+        data=form,
         content_type="multipart/form-data",
     )
 
@@ -102,6 +116,38 @@ def errors_of(api, org, job_id) -> list[tuple[int, str]]:
     response = api.get(org.url(f"/jobs/{job_id}/errors?limit=200"), headers=org.headers)
     assert response.status_code == 200, response.get_json()
     return [(e["row"], e["message"]) for e in response.get_json()["items"]]
+
+
+def counts(rows=0, inserted=0, updated=0, rejected=0, skipped=0) -> dict:
+    return {
+        "rows": rows,
+        "inserted": inserted,
+        "updated": updated,
+        "rejected": rejected,
+        "skipped": skipped,
+    }
+
+
+def import_events(factory, org) -> list[tuple[str, dict]]:
+    """The import webhook events recorded (the outbox) for this organisation."""
+    with factory.database.session() as session:
+        return [
+            (event.type, event.payload)
+            for event in session.scalars(
+                select(WebhookEvent)
+                .where(WebhookEvent.organisation_id == org.id)
+                .where(WebhookEvent.type.startswith("import."))
+            )
+        ]
+
+
+def point_count(factory, org) -> int:
+    with factory.database.session() as session:
+        return session.scalar(
+            select(func.count())
+            .select_from(MetricPoint)
+            .where(MetricPoint.organisation_id == org.id)
+        )
 
 
 def points_of(factory, org) -> list[tuple]:
@@ -139,7 +185,8 @@ def test_a_worker_process_imports_the_rows_and_reports_counts(
 
     job = job_of(api, org, job_id)
     assert job["status"] == "succeeded", job
-    assert job["counts"] == {"rows": 3, "inserted": 3, "updated": 0, "rejected": 0}
+    assert job["on_error"] == "fail"
+    assert job["counts"] == counts(rows=3, inserted=3)
     assert job["progress"] == 1.0
     assert job["started_at"] and job["finished_at"] and job["error"] is None
     assert points_of(factory, org) == [
@@ -150,38 +197,156 @@ def test_a_worker_process_imports_the_rows_and_reports_counts(
     assert list(upload_dir.glob(f"{org.id}/*")) == []  # the stored file is gone
 
 
-def test_the_job_lists_each_refused_row_by_its_csv_line(
-    api, factory, queues, database_url, redis_url
+MESSY = (
+    "Date,Sales,Metric\n"
+    "2027-03-01,10,pos_sales\n"  # 2: fine
+    "2027-03-02,ten,pos_sales\n"  # 3: not a number
+    "2027-02-30,5,pos_sales\n"  # 4: not a day
+    "2027-03-04,,pos_sales\n"  # 5: empty cell
+    "2027-03-05\n"  # 6: missing cells
+    f"2027-03-06,{'1' * (LINE_LIMIT + 1)},pos_sales\n"  # 7: a huge line
+    "2027-03-07,7,no_such_metric\n"  # 8: refused by ingestion
+    "2027-03-08,8,pos_sales\n"  # 9: fine
+)
+MESSY_MAPPING = {"day": "Date", "value": "Sales", "metric_key_column": "Metric"}
+MESSY_ERRORS = [
+    (3, "Sales: 'ten' is not a number"),
+    (4, "Date: '2027-02-30' is not a day in the format %Y-%m-%d"),
+    (5, "no value in column(s) 'Sales'"),
+    (6, "no value in column(s) 'Sales', 'Metric'"),
+    (7, f"the line is longer than {LINE_LIMIT} characters"),
+    (8, "metric key 'no_such_metric' is not defined"),
+]
+
+
+def test_by_default_a_file_with_invalid_rows_writes_nothing_and_lists_each_by_csv_line(
+    api, factory, queues, database_url, redis_url, upload_dir
 ):
     org = factory.organisation("Messy Data Ltd")
-    csv_text = (
-        "Date,Sales,Metric\n"
-        "2027-03-01,10,pos_sales\n"  # 2: fine
-        "2027-03-02,ten,pos_sales\n"  # 3: not a number
-        "2027-02-30,5,pos_sales\n"  # 4: not a day
-        "2027-03-04,,pos_sales\n"  # 5: empty cell
-        "2027-03-05\n"  # 6: missing cells
-        f"2027-03-06,{'1' * (LINE_LIMIT + 1)},pos_sales\n"  # 7: a huge line
-        "2027-03-07,7,no_such_metric\n"  # 8: refused by ingestion
-        "2027-03-08,8,pos_sales\n"  # 9: fine
+    job_id = accepted(upload(api, org, MESSY, MESSY_MAPPING))["id"]
+
+    run_worker(database_url, redis_url)
+
+    job = job_of(api, org, job_id)
+    assert job["status"] == "failed", job
+    assert job["error"] == (
+        f"6 rows are invalid; nothing was written; see {org.url(f'/jobs/{job_id}/errors')}. "
+        "Correct them and upload the file again, or upload it with on_error=skip to write "
+        "only the valid rows."
     )
-    mapping = {"day": "Date", "value": "Sales", "metric_key_column": "Metric"}
-    job_id = accepted(upload(api, org, csv_text, mapping))["id"]
+    assert job["counts"] == counts(rows=8, rejected=6)
+    assert errors_of(api, org, job_id) == MESSY_ERRORS
+    assert points_of(factory, org) == []
+    assert import_events(factory, org) == [
+        (
+            "import.failed",
+            {
+                "job_id": job_id,
+                "filename": "sales.csv",
+                "counts": counts(rows=8, rejected=6),
+                "error": job["error"],
+            },
+        )
+    ]
+    assert list(upload_dir.glob(f"{org.id}/*")) == []
+
+
+def test_with_on_error_skip_the_valid_rows_are_written_and_the_others_listed_as_skipped(
+    api, factory, queues, database_url, redis_url
+):
+    org = factory.organisation("Messy But Willing Ltd")
+    job_id = accepted(upload(api, org, MESSY, MESSY_MAPPING, on_error="skip"))["id"]
+
+    run_worker(database_url, redis_url)
+
+    job = job_of(api, org, job_id)
+    assert (job["status"], job["error"], job["on_error"]) == ("succeeded", None, "skip")
+    assert job["counts"] == counts(rows=8, inserted=2, rejected=6, skipped=6)
+    assert errors_of(api, org, job_id) == MESSY_ERRORS
+    assert [day for _, day, _, _ in points_of(factory, org)] == ["2027-03-01", "2027-03-08"]
+    assert import_events(factory, org) == [
+        (
+            "import.completed",
+            {"job_id": job_id, "filename": "sales.csv", "counts": job["counts"], "error": None},
+        )
+    ]
+
+
+def large_file(rows: int) -> tuple[bytes, tuple[int, ...]]:
+    """``rows`` rows (many chunks and checkpoints), three invalid near the end: the file
+    and the CSV lines of its invalid rows (the very last one among them)."""
+    bad_lines = (rows - 8, rows - 2, rows + 1)
+    first = date(2000, 1, 1)
+    lines = ["Date,Sales"]
+    for line in range(2, rows + 2):
+        day = (first + timedelta(days=line)).isoformat()
+        lines.append(f"{day},{'n/a' if line in bad_lines else line}")
+    return ("\n".join(lines) + "\n").encode(), bad_lines
+
+
+def test_a_large_file_with_invalid_rows_near_its_end_writes_nothing_by_default(
+    api, factory, queues, database_url, redis_url
+):
+    org = factory.organisation("Large Strict Ltd")
+    content, bad_lines = large_file(200_000)
+    job_id = accepted(upload(api, org, content))["id"]
+
+    run_worker(database_url, redis_url)
+
+    job = job_of(api, org, job_id)
+    assert job["status"] == "failed"
+    assert job["error"].startswith("3 rows are invalid; nothing was written; see ")
+    assert job["counts"] == counts(rows=200_000, rejected=3)
+    assert errors_of(api, org, job_id) == [
+        (line, "Sales: 'n/a' is not a number") for line in bad_lines
+    ]
+    assert point_count(factory, org) == 0
+
+
+def test_a_large_file_with_on_error_skip_writes_every_valid_row(
+    api, factory, queues, database_url, redis_url
+):
+    # Smaller than the one above: writing points costs far more than checking rows.
+    org = factory.organisation("Large Lenient Ltd")
+    content, bad_lines = large_file(50_000)
+    job_id = accepted(upload(api, org, content, on_error="skip"))["id"]
 
     run_worker(database_url, redis_url)
 
     job = job_of(api, org, job_id)
     assert job["status"] == "succeeded", job
-    assert job["counts"] == {"rows": 8, "inserted": 2, "updated": 0, "rejected": 6}
-    assert errors_of(api, org, job_id) == [
-        (3, "Sales: 'ten' is not a number"),
-        (4, "Date: '2027-02-30' is not a day in the format %Y-%m-%d"),
-        (5, "no value in column(s) 'Sales'"),
-        (6, "no value in column(s) 'Sales', 'Metric'"),
-        (7, f"the line is longer than {LINE_LIMIT} characters"),
-        (8, "metric key 'no_such_metric' is not defined"),
-    ]
-    assert [day for _, day, _, _ in points_of(factory, org)] == ["2027-03-01", "2027-03-08"]
+    assert job["counts"] == counts(rows=50_000, inserted=49_997, rejected=3, skipped=3)
+    assert [line for line, _ in errors_of(api, org, job_id)] == list(bad_lines)
+    assert point_count(factory, org) == 49_997
+
+
+def test_running_a_failed_import_again_writes_nothing_and_lists_the_same_rows(
+    api, factory, queues, job_runtime
+):
+    org = factory.organisation("Rerun Strict Ltd")
+    job_id = accepted(upload(api, org, MESSY, MESSY_MAPPING))["id"]
+    jobs.import_metric_points(str(org.id), job_id)
+    failed = job_of(api, org, job_id)
+
+    again = jobs.import_metric_points(str(org.id), job_id)
+
+    assert again == failed["counts"] == counts(rows=8, rejected=6)
+    assert job_of(api, org, job_id) == failed
+    assert errors_of(api, org, job_id) == MESSY_ERRORS
+    assert points_of(factory, org) == []
+
+
+@pytest.mark.parametrize("on_error", ["abort", "", "FAIL", "skip,fail"])
+def test_an_unknown_on_error_is_422_and_queues_nothing(api, factory, queues, upload_dir, on_error):
+    org = factory.organisation("Undecided Ltd")
+
+    response = upload(api, org, GOOD, on_error=on_error)
+
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+    assert list(response.get_json()["errors"]) == ["on_error"]
+    assert queues["default"].get_jobs() == []
+    assert list(upload_dir.glob(f"{org.id}/*")) == []
 
 
 def test_a_file_that_is_not_utf8_fails_its_job_and_writes_nothing(
@@ -332,12 +497,7 @@ def test_importing_the_same_file_twice_leaves_the_same_points(
     run_worker(database_url, redis_url)
 
     assert job_of(api, org, first)["counts"]["inserted"] == 3
-    assert job_of(api, org, second)["counts"] == {
-        "rows": 3,
-        "inserted": 0,
-        "updated": 3,
-        "rejected": 0,
-    }
+    assert job_of(api, org, second)["counts"] == counts(rows=3, updated=3)
     assert points_of(factory, org) == before
 
 
@@ -349,19 +509,143 @@ def test_running_a_finished_import_again_changes_nothing(
     run_worker(database_url, redis_url)
     finished = job_of(api, org, job_id)
 
-    counts = jobs.import_metric_points(str(org.id), job_id)
+    again = jobs.import_metric_points(str(org.id), job_id)
 
-    assert counts == finished["counts"]
+    assert again == finished["counts"]
     assert job_of(api, org, job_id) == finished
     assert len(points_of(factory, org)) == 3
+
+
+SEVEN_DAYS = "Date,Sales\n" + "".join(f"2027-03-{day:02d},{day}\n" for day in range(1, 8))
+
+
+def crash_on_call(monkeypatch, name: str, call: int) -> list[int]:
+    """``imports.<name>`` raises on its ``call``-th call, as if the database went away.
+
+    Returns the sizes of the batches it was called with. Jobs then behave as under RQ
+    with retries left: the error is raised for the retry and the job left running.
+    """
+    real, calls = getattr(imports, name), []
+
+    def crashing(*args, **kwargs):
+        points = kwargs["points"] if "points" in kwargs else args[2]
+        calls.append(len(points))
+        if len(calls) == call:
+            raise ConnectionError("database went away")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(imports, name, crashing)
+    monkeypatch.setattr(jobs, "get_current_job", lambda: SimpleNamespace(retries_left=2))
+    return calls
+
+
+def test_a_crash_while_checking_resumes_the_check_and_still_writes_nothing(
+    api, factory, queues, job_runtime, monkeypatch
+):
+    org = factory.organisation("Crashed While Checking Ltd")
+    job_id = accepted(upload(api, org, SEVEN_DAYS + "2027-03-08,x\n"))["id"]
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
+    calls = crash_on_call(monkeypatch, "invalid_points", 2)
+    with pytest.raises(ConnectionError):
+        jobs.import_metric_points(str(org.id), job_id)
+    stopped = job_of(api, org, job_id)
+    assert stopped["status"] == "running"
+    assert stopped["counts"] == counts(rows=3)
+    assert 0 < stopped["progress"] < 0.5  # checking is the first half of the work
+
+    final = jobs.import_metric_points(str(org.id), job_id)
+
+    assert calls == [3, 3, 3, 1]  # the second chunk again, then the rest
+    assert final == counts(rows=8, rejected=1)
+    job = job_of(api, org, job_id)
+    assert job["status"] == "failed"
+    assert job["error"].startswith("1 row is invalid; nothing was written; see ")
+    assert errors_of(api, org, job_id) == [(9, "Sales: 'x' is not a number")]
+    assert points_of(factory, org) == []
+
+
+def test_a_crash_while_writing_resumes_the_writing_after_its_last_checkpoint(
+    api, factory, queues, job_runtime, monkeypatch
+):
+    org = factory.organisation("Crashed While Writing Ltd")
+    job_id = accepted(upload(api, org, SEVEN_DAYS + "2027-03-08,8\n"))["id"]
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
+    calls = crash_on_call(monkeypatch, "ingest_points", 2)
+    with pytest.raises(ConnectionError):
+        jobs.import_metric_points(str(org.id), job_id)
+    stopped = job_of(api, org, job_id)
+    assert stopped["status"] == "running"
+    assert stopped["counts"] == counts(rows=8, inserted=3)  # every row checked, 3 written
+    assert 0.5 < stopped["progress"] < 1
+
+    final = jobs.import_metric_points(str(org.id), job_id)
+
+    assert calls == [3, 3, 3, 2]  # the second chunk again, then the rest: no check again
+    assert final == counts(rows=8, inserted=8)
+    assert job_of(api, org, job_id)["status"] == "succeeded"
+    assert errors_of(api, org, job_id) == []
+    assert len(points_of(factory, org)) == 8
+
+
+def test_an_import_that_stops_for_good_while_writing_says_what_was_written(
+    api, factory, queues, job_runtime, monkeypatch
+):
+    org = factory.organisation("Half Written Ltd")
+    job_id = accepted(upload(api, org, SEVEN_DAYS))["id"]
+    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
+    crash_on_call(monkeypatch, "ingest_points", 2)
+    monkeypatch.setattr(jobs, "get_current_job", lambda: SimpleNamespace(retries_left=0))
+    with pytest.raises(ConnectionError):
+        jobs.import_metric_points(str(org.id), job_id)
+
+    job = job_of(api, org, job_id)
+    assert job["status"] == "failed"
+    assert job["error"] == (
+        "the import stopped unexpectedly (ConnectionError); it was logged; rows up to line 4 "
+        "at least were written: upload the file again to import the rest (its points replace "
+        "these, never duplicate them)"
+    )
+    assert len(points_of(factory, org)) == 3
+
+
+def test_rows_that_turn_invalid_between_checking_and_writing_fail_the_job_saying_so(
+    api, factory, queues, job_runtime, monkeypatch
+):
+    org = factory.organisation("Moving Target Ltd")
+    defined = api.post(
+        org.url("/metric-definitions"),
+        headers=org.headers,
+        json={"key": "store_visits", "name": "Store visits"},
+    )
+    assert defined.status_code == 201, defined.get_json()
+    mapping = {"day": "Date", "value": "Value", "metric_key_column": "Metric"}
+    csv_text = "Date,Value,Metric\n2027-03-01,1,pos_sales\n2027-03-01,2,store_visits\n"
+    job_id = accepted(upload(api, org, csv_text, mapping))["id"]
+    crash_on_call(monkeypatch, "ingest_points", 1)  # every row checked, none written yet
+    with pytest.raises(ConnectionError):
+        jobs.import_metric_points(str(org.id), job_id)
+    deleted = api.delete(org.url("/metric-definitions/store_visits"), headers=org.headers)
+    assert deleted.status_code == 204
+
+    final = jobs.import_metric_points(str(org.id), job_id)
+
+    assert final == counts(rows=2, inserted=1, rejected=1)
+    job = job_of(api, org, job_id)
+    assert job["status"] == "failed"
+    assert job["error"] == (
+        "1 row is no longer valid when written (a metric key, channel, campaign or content "
+        "item named in the file was removed meanwhile); the other rows were written; see "
+        f"{org.url(f'/jobs/{job_id}/errors')}"
+    )
+    assert errors_of(api, org, job_id) == [(3, "metric key 'store_visits' is not defined")]
+    assert [key for key, _, _, _ in points_of(factory, org)] == ["pos_sales"]
 
 
 def test_a_retried_import_resumes_after_its_last_checkpoint(
     api, factory, queues, job_runtime, monkeypatch
 ):
     org = factory.organisation("Crashed Ltd")
-    rows = "".join(f"2027-03-{day:02d},{day}\n" for day in range(1, 8))
-    job_id = accepted(upload(api, org, "Date,Sales\n" + rows + "2027-03-08,x\n"))["id"]
+    job_id = accepted(upload(api, org, SEVEN_DAYS + "2027-03-08,x\n", on_error="skip"))["id"]
     monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
     real_ingest, calls = imports.ingest_points, []
 
@@ -378,13 +662,13 @@ def test_a_retried_import_resumes_after_its_last_checkpoint(
         jobs.import_metric_points(str(org.id), job_id)
     stopped = job_of(api, org, job_id)
     assert stopped["status"] == "running"
-    assert stopped["counts"] == {"rows": 3, "inserted": 3, "updated": 0, "rejected": 0}
+    assert stopped["counts"] == counts(rows=3, inserted=3)
     assert 0 < stopped["progress"] < 1
 
-    counts = jobs.import_metric_points(str(org.id), job_id)
+    final = jobs.import_metric_points(str(org.id), job_id)
 
     assert calls == [3, 3, 3, 1]  # the second chunk again, then the rest
-    assert counts == {"rows": 8, "inserted": 7, "updated": 0, "rejected": 1}
+    assert final == counts(rows=8, inserted=7, rejected=1, skipped=1)
     assert errors_of(api, org, job_id) == [(9, "Sales: 'x' is not a number")]
     assert len(points_of(factory, org)) == 7
 
@@ -443,12 +727,26 @@ def test_embedded_imports_run_before_the_answer(embedded):
     users = Factory(embedded.extensions["clover"].database)
     org = users.organisation("Embedded Imports")
 
-    job = accepted(upload(api, org, GOOD + "2027-03-04,oops\n"))
+    job = accepted(upload(api, org, GOOD + "2027-03-04,oops\n", on_error="skip"))
 
     assert job["status"] == "succeeded"
-    assert job["counts"] == {"rows": 4, "inserted": 3, "updated": 0, "rejected": 1}
+    assert job["counts"] == counts(rows=4, inserted=3, rejected=1, skipped=1)
     assert errors_of(api, org, job["id"]) == [(5, "Sales: 'oops' is not a number")]
     assert len(points_of(users, org)) == 3
+
+
+def test_embedded_imports_with_an_invalid_row_write_nothing_by_default(embedded):
+    api = embedded.test_client()
+    users = Factory(embedded.extensions["clover"].database)
+    org = users.organisation("Embedded Strict Imports")
+
+    job = accepted(upload(api, org, GOOD + "2027-03-04,oops\n"))
+
+    assert job["status"] == "failed"
+    assert job["error"].startswith("1 row is invalid; nothing was written")
+    assert job["counts"] == counts(rows=4, rejected=1)
+    assert errors_of(api, org, job["id"]) == [(5, "Sales: 'oops' is not a number")]
+    assert points_of(users, org) == []
 
 
 def test_an_import_that_stops_on_its_last_attempt_is_marked_failed(
@@ -480,10 +778,13 @@ def test_refused_rows_beyond_the_listing_cap_are_counted_not_listed(
     bad = "".join(f"2027-03-{day:02d},x\n" for day in range(1, 6))
     job_id = accepted(upload(api, org, "Date,Sales\n" + bad))["id"]
 
-    counts = jobs.import_metric_points(str(org.id), job_id)
+    final = jobs.import_metric_points(str(org.id), job_id)
 
-    assert counts == {"rows": 5, "inserted": 0, "updated": 0, "rejected": 5}
+    assert final == counts(rows=5, rejected=5)
     assert [row for row, _ in errors_of(api, org, job_id)] == [2, 3]
+    assert "see " in (error := job_of(api, org, job_id)["error"])
+    assert error.startswith("5 rows are invalid; nothing was written; see ")
+    assert "errors (the first 2). Correct them" in error
 
 
 def test_the_mapping_may_come_as_a_json_file_part(api, factory, queues):

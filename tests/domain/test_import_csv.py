@@ -157,3 +157,22 @@ def test_the_mapping_round_trips_through_job_params():
     )
 
     assert ColumnMapping.from_dict(mapping.to_dict()) == mapping
+
+
+@pytest.mark.parametrize(
+    ("text", "day"),
+    [
+        ("2024-02-29", date(2024, 2, 29)),
+        ("2027-3-1", date(2027, 3, 1)),  # strptime's %m and %d take one digit too
+        ("2023-02-29", None),
+        ("2027-13-01", None),
+        ("0000-01-01", None),
+        ("2027-03-01T00:00", None),
+        ("20270301", None),
+        ("٢٠٢٧-٠٣-٠١", None),  # strptime's %Y reads only ASCII digits here
+    ],
+)
+def test_iso_days_are_read_exactly_as_strptime_reads_them(text, day):
+    row = read(f"Date,Sales\n{text},1\n")[0]
+
+    assert (row.point or {}).get("day") == day

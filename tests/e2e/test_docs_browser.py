@@ -67,7 +67,8 @@ def _chromium_path() -> str:
     if path is None:
         pytest.fail(
             f"Chromium is needed for the browser tests but neither {CHROMIUM} nor `chromium` "
-            "on PATH exists. Install it with `apt-get install chromium` (Debian/Ubuntu).",
+            "on PATH exists. `make test` installs it when run as root; otherwise run "
+            "`sudo apt-get install chromium` (Debian/Ubuntu).",
             pytrace=False,
         )
     return path

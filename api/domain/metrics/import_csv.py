@@ -255,10 +255,22 @@ def rows(lines: Lines, mapping: ColumnMapping, header: Header) -> Iterator[Row]:
 @lru_cache(maxsize=4096)
 def _day(text: str, day_format: str) -> date | None:
     """Rows repeat their days, and strptime is the slowest step of a row: cached."""
+    if day_format == ISO_DAY and _plain_iso_day(text):
+        # A long series has a new day on every row: the C parser reads these ten times faster.
+        try:
+            return date.fromisoformat(text)
+        except ValueError:
+            pass  # strptime decides
     try:
         return datetime.strptime(text, day_format).date()
     except ValueError:
         return None
+
+
+def _plain_iso_day(text: str) -> bool:
+    """YYYY-MM-DD in ASCII digits, which both parsers read as the same day."""
+    digits = text[:4] + text[5:7] + text[8:]
+    return len(text) == 10 and text[4] == text[7] == "-" and digits.isascii() and digits.isdigit()
 
 
 def _shown(text: str) -> str:

@@ -4,11 +4,17 @@
 queues ``import_metric_points`` after commit. The job calls ``run_import``:
 
 - a file that is not UTF-8 fails the job before any row is written;
-- rows are read one at a time and written through ``ingest_points`` in chunks;
-  each refused row is listed as a job error under its CSV line number;
-- after each chunk the job's counts, progress and a checkpoint (byte offset,
-  line) are committed, so a retried job goes on from there. Points are upserts,
-  so a chunk written twice leaves the same points;
+- rows are read one at a time (never the whole file) in chunks; each invalid row
+  is listed as a job error under its CSV line number;
+- ``on_error`` says what a file with invalid rows does. ``fail`` (the default)
+  reads the file twice: a checking pass writes no point and lists every invalid
+  row; only when there is none does a writing pass write them all. Otherwise the
+  job fails with nothing written. ``skip`` reads it once, writing the valid rows
+  and listing (and counting as skipped) the others;
+- after each chunk the job's counts, progress, errors and a checkpoint (pass,
+  byte offset, line) are committed together, so a retried job goes on from there
+  in the same pass. Points are upserts, so a chunk written twice leaves the same
+  points;
 - a finished job (succeeded or failed) is never run again. The stored file is
   removed when the job finishes.
 """
@@ -40,7 +46,7 @@ from api.domain.metrics.import_csv import (
     read_header,
     rows,
 )
-from api.domain.metrics.points import ingest_points
+from api.domain.metrics.points import ingest_points, invalid_points
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 
@@ -49,7 +55,9 @@ CHUNK_ROWS = 1_000
 # Rows refused beyond this many are counted, not listed.
 MAX_LISTED_ERRORS = 10_000
 COPY_BUFFER = 1 << 20
-NO_COUNTS = {"rows": 0, "inserted": 0, "updated": 0, "rejected": 0}
+NO_COUNTS = {"rows": 0, "inserted": 0, "updated": 0, "rejected": 0, "skipped": 0}
+ON_ERROR = ("fail", "skip")
+CHECKING, WRITING = "check", "write"
 REFERENCES = {"channel_id": Channel, "campaign_id": Campaign, "content_item_id": ContentItem}
 
 
@@ -61,12 +69,19 @@ def start_import(
     filename: str | None,
     mapping: dict,
     upload_dir: str | Path,
+    on_error: str = "fail",
 ) -> Job:
     """Store an uploaded CSV and queue its import; refuse it at once if it cannot fit.
 
     The mapping's constants must exist and the header row must have every mapped
-    column (RuleViolation otherwise, with nothing stored or queued).
+    column (RuleViolation otherwise, with nothing stored or queued). ``on_error``
+    is ``fail`` (any invalid row: nothing written) or ``skip`` (the valid rows are).
     """
+    if on_error not in ON_ERROR:
+        raise RuleViolation(
+            f"on_error must be one of {', '.join(ON_ERROR)}",
+            errors={"on_error": [f"Must be one of: {', '.join(ON_ERROR)}."]},
+        )
     columns = ColumnMapping.from_dict(mapping)
     _check_constants(uow, columns)
     directory = Path(upload_dir).resolve() / str(tenant.organisation_id)
@@ -85,6 +100,7 @@ def start_import(
                 "size": path.stat().st_size,
                 "filename": _base_name(filename),
                 "mapping": columns.to_dict(),
+                "on_error": on_error,
                 "role": tenant.role,
             },
         )
@@ -110,13 +126,20 @@ def run_import(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
         job.counts = dict(NO_COUNTS)
     jobs.start_job(uow, job.id)
     mapping = ColumnMapping.from_dict(job.params["mapping"])
+    failing = _on_error(job) == "fail"
     try:
         with Path(job.params["path"]).open("rb") as raw:
             problem = None if checkpoint else encoding_problem(raw)
             if problem:
                 return _finish(uow, job, error=problem)
             header = read_header(raw, mapping)
-            _load(uow, job, raw, mapping, header, checkpoint)
+            if _pass(job) == CHECKING:
+                _read(uow, job, raw, mapping, header)
+                invalid = job.counts["rejected"]
+                if invalid:
+                    return _finish(uow, job, error=_invalid_rows_message(job, invalid))
+                _start_writing(uow, job, header)
+            _read(uow, job, raw, mapping, header)
     except FileNotFoundError:
         return _finish(
             uow,
@@ -128,6 +151,8 @@ def run_import(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
         return _finish(uow, job, error=error.detail)
     except UnicodeDecodeError:  # checked before any row was read: the file changed since
         return _finish(uow, job, error="the file is not UTF-8 text; upload it again as UTF-8")
+    if failing and job.counts["rejected"]:
+        return _finish(uow, job, error=_refused_while_writing_message(job))
     return _finish(uow, job)
 
 
@@ -136,33 +161,89 @@ def fail_import(uow: UnitOfWork, job_id: uuid.UUID, error: str) -> Job:
     job = tenancy.get(uow.session, Job, job_id, what="job")
     if job.status in ("succeeded", "failed"):
         return job
+    counts = {**NO_COUNTS, **job.counts}
+    checkpoint = job.params.get("checkpoint") or {}
+    if counts["inserted"] + counts["updated"]:
+        # Say so: what was written stays, and a new upload of the file finishes the work.
+        error += (
+            f"; rows up to line {checkpoint.get('line', 0)} at least were written: upload the "
+            "file again to import the rest (its points replace these, never duplicate them)"
+        )
     return _finish(uow, job, error=error)
 
 
-def _load(
-    uow: UnitOfWork,
-    job: Job,
-    raw: BinaryIO,
-    mapping: ColumnMapping,
-    header: Header,
-    checkpoint: dict | None,
-) -> None:
-    start = checkpoint or {"offset": header.offset, "line": header.line, "listed": 0}
+def _on_error(job: Job) -> str:
+    # Jobs queued before the choice existed wrote their valid rows.
+    return job.params.get("on_error", "skip")
+
+
+def _pass(job: Job) -> str:
+    """Which pass over the file the job is in: checking (``fail`` only), then writing."""
+    checkpoint = job.params.get("checkpoint")
+    if checkpoint is not None:
+        return checkpoint.get("pass", WRITING)
+    return CHECKING if _on_error(job) == "fail" else WRITING
+
+
+def _start_writing(uow: UnitOfWork, job: Job, header: Header) -> None:
+    """Every row is valid: the writing pass starts from the first row (committed, to resume)."""
+    checkpoint = {"pass": WRITING, "offset": header.offset, "line": header.line, "listed": 0}
+    job.params = {**job.params, "checkpoint": checkpoint}
+    uow.commit()
+
+
+def _errors_path(job: Job) -> str:
+    return f"/v1/organisations/{job.organisation_id}/jobs/{job.id}/errors"
+
+
+def _rows(count: int) -> str:
+    return "1 row is" if count == 1 else f"{count:,} rows are"
+
+
+def _invalid_rows_message(job: Job, invalid: int) -> str:
+    listed = f" (the first {MAX_LISTED_ERRORS:,})" if invalid > MAX_LISTED_ERRORS else ""
+    return (
+        f"{_rows(invalid)} invalid; nothing was written; see {_errors_path(job)}{listed}. "
+        "Correct them and upload the file again, or upload it with on_error=skip to write "
+        "only the valid rows."
+    )
+
+
+def _refused_while_writing_message(job: Job) -> str:
+    refused = job.counts["rejected"]
+    return (
+        f"{_rows(refused)} no longer valid when written (a metric key, channel, campaign or "
+        f"content item named in the file was removed meanwhile); the other rows were "
+        f"written; see {_errors_path(job)}"
+    )
+
+
+def _read(uow: UnitOfWork, job: Job, raw: BinaryIO, mapping: ColumnMapping, header: Header) -> None:
+    """One pass over the file from the job's checkpoint, committing a checkpoint per chunk."""
+    reading = _pass(job)
+    start = job.params.get("checkpoint") or {
+        "offset": header.offset,
+        "line": header.line,
+        "listed": 0,
+    }
     lines = Lines(raw, offset=start["offset"], line=start["line"])
-    chunk = _Chunk(job, lines, listed=start["listed"])
+    chunk = _Chunk(job, lines, listed=start["listed"], reading=reading)
     tenant = _job_tenant(job)
     for row in rows(lines, mapping, header):
         chunk.add(row)
         if chunk.full:
-            chunk.write(uow, tenant)
-    chunk.write(uow, tenant)
+            chunk.commit(uow, tenant)
+    chunk.commit(uow, tenant)
 
 
 class _Chunk:
-    """Rows read since the last checkpoint, written (and checkpointed) together."""
+    """Rows read since the last checkpoint, checked or written (and checkpointed) together."""
 
-    def __init__(self, job: Job, lines: Lines, *, listed: int) -> None:
-        self.job, self.lines, self.listed = job, lines, listed
+    def __init__(self, job: Job, lines: Lines, *, listed: int, reading: str) -> None:
+        self.job, self.lines, self.listed, self.reading = job, lines, listed, reading
+        self.failing = _on_error(job) == "fail"
+        # With on_error=fail the checking pass counts the rows; the writing pass reads them again.
+        self.counting_rows = not (self.failing and reading == WRITING)
         self.counts = {**NO_COUNTS, **job.counts}
         self.points: list[Row] = []
         self.refused: list[tuple[int, str]] = []
@@ -172,29 +253,42 @@ class _Chunk:
         return len(self.points) + len(self.refused) >= CHUNK_ROWS
 
     def add(self, row: Row) -> None:
-        self.counts["rows"] += 1
+        if self.counting_rows:
+            self.counts["rows"] += 1
         if row.point is None:
             self.refused.append((row.line, row.problem or "not a metric point"))
         else:
             self.points.append(row)
 
-    def write(self, uow: UnitOfWork, tenant: Tenant) -> None:
-        if self.points:
-            result = ingest_points(uow, tenant, [row.point for row in self.points], atomic=False)
+    def commit(self, uow: UnitOfWork, tenant: Tenant) -> None:
+        points = [row.point for row in self.points]
+        if points and self.reading == CHECKING:
+            problems = invalid_points(uow=uow, tenant=tenant, points=points)
+            self.refused += [(self.points[i].line, reason) for i, reason in problems]
+        elif points:
+            result = ingest_points(uow, tenant, points, atomic=False)
             self.counts["inserted"] += result.inserted
             self.counts["updated"] += result.updated
             self.refused += [(self.points[i].line, reason) for i, reason in result.rejected]
         self.counts["rejected"] += len(self.refused)
+        if not self.failing:
+            self.counts["skipped"] += len(self.refused)
         listed = sorted(self.refused)[: max(0, MAX_LISTED_ERRORS - self.listed)]
         jobs.record_errors(uow, self.job.id, listed)
         self.listed += len(listed)
-        size = self.job.params.get("size") or 1
-        self.job.progress = min(self.lines.offset / size, 1.0)
+        self.job.progress = self._progress()
         self.job.counts = dict(self.counts)
-        checkpoint = {"offset": self.lines.offset, "line": self.lines.number}
+        checkpoint = {"pass": self.reading, "offset": self.lines.offset, "line": self.lines.number}
         self.job.params = {**self.job.params, "checkpoint": {**checkpoint, "listed": self.listed}}
         uow.commit()
         self.points, self.refused = [], []
+
+    def _progress(self) -> float:
+        read = min(self.lines.offset / (self.job.params.get("size") or 1), 1.0)
+        if not self.failing:
+            return read
+        # Two passes over the file: checking is the first half of the work, writing the second.
+        return read / 2 if self.reading == CHECKING else 0.5 + read / 2
 
 
 def _finish(uow: UnitOfWork, job: Job, *, error: str | None = None) -> Job:

@@ -33,7 +33,14 @@ from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.tenancy import CrossTenantWrite
 from api.domain.uow import UnitOfWork
 
-__all__ = ["BatchResult", "PointFilter", "ingest_points", "known_metric_keys", "list_points"]
+__all__ = [
+    "BatchResult",
+    "PointFilter",
+    "ingest_points",
+    "invalid_points",
+    "known_metric_keys",
+    "list_points",
+]
 
 MAX_BATCH = 10_000
 CHUNK = 1_000
@@ -182,13 +189,11 @@ def _upsert(uow: UnitOfWork, rows: list[dict]) -> int:
     return len(rows) - already
 
 
-def ingest_points(
-    uow: UnitOfWork, tenant: Tenant, points: list[dict], *, atomic: bool
-) -> BatchResult:
-    """Validate, then upsert the valid points; with ``atomic``, any invalid point refuses all.
+def invalid_points(*, uow: UnitOfWork, tenant: Tenant, points: list[dict]) -> list[tuple[int, str]]:
+    """Each point of ``points`` that cannot be written, as (index, reason); writes nothing.
 
-    Each point: metric_key, day, value and optional channel_id, campaign_id,
-    content_item_id and source (api by default).
+    The checks ``ingest_points`` makes, for a caller that must know every invalid
+    point before writing any (an import that fails whole).
     """
     if tenancy.scoped_organisation(uow.session) != tenant.organisation_id:
         # The checks below rely on tenancy's scoping, and the insert is not stamped by it.
@@ -205,6 +210,18 @@ def ingest_points(
         problems = _problems(point, known, existing)
         if problems:
             rejected.append((index, "; ".join(problems)))
+    return rejected
+
+
+def ingest_points(
+    uow: UnitOfWork, tenant: Tenant, points: list[dict], *, atomic: bool
+) -> BatchResult:
+    """Validate, then upsert the valid points; with ``atomic``, any invalid point refuses all.
+
+    Each point: metric_key, day, value and optional channel_id, campaign_id,
+    content_item_id and source (api by default).
+    """
+    rejected = invalid_points(uow=uow, tenant=tenant, points=points)
     if atomic and rejected:
         raise RuleViolation(
             f"{len(rejected)} of {len(points)} points are not valid; none were written",

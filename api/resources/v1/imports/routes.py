@@ -33,11 +33,15 @@ class Imports(MethodView):
         object naming its columns, e.g. `{"day": "Date", "value": "Sales",
         "metric_key": "pos_sales"}`. The mapping and the header row are checked at
         once (422 naming what is missing, nothing queued); the rows are read by a
-        job: follow `Location`, then list the rows it refused under
-        `…/jobs/{job_id}/errors`. Points are written with source `import` and
-        replace earlier ones with the same identity, so importing a file twice
-        leaves the same points. A file that is not UTF-8 fails its job with nothing
-        written. No `Idempotency-Key`: a repeated upload is another job.
+        job: follow `Location`, then list the invalid rows (by CSV line, with the
+        reason) under `…/jobs/{job_id}/errors`. With `on_error=fail` (the default) a
+        file with any invalid row writes nothing: the job checks every row first and
+        fails, saying how many are invalid. With `on_error=skip` the valid rows are
+        written and the job succeeds, counting the others as `skipped`. Points are
+        written with source `import` and replace earlier ones with the same identity,
+        so importing a file twice leaves the same points. A file that is not UTF-8
+        fails its job with nothing written. No `Idempotency-Key`: a repeated upload
+        is another job.
         """
         upload = data["file"]
         job = imports.start_import(
@@ -47,6 +51,7 @@ class Imports(MethodView):
             filename=upload.filename,
             mapping=data["mapping"],
             upload_dir=clover().settings.upload_dir,
+            on_error=data["on_error"],
         )
         location = url_for("jobs.JobById", organisation_id=tenant.organisation_id, job_id=job.id)
         return job, 202, {"Location": location}

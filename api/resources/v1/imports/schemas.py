@@ -3,6 +3,7 @@ from datetime import date, datetime
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
+from api.domain.metrics.imports import ON_ERROR
 from api.http.uploads import JsonNested
 
 
@@ -90,4 +91,14 @@ class ImportUploadSchema(ma.Schema):
         ImportMappingSchema,
         required=True,
         metadata={"description": "Which column holds what, as a JSON object"},
+    )
+    on_error = ma.fields.String(
+        load_default="fail",
+        validate=ma.validate.OneOf(ON_ERROR),
+        metadata={
+            "description": "What a file with invalid rows does: `fail` (the default) writes "
+            "nothing and fails the job, listing every invalid row; `skip` writes the valid "
+            "rows and lists (and counts as skipped) the others",
+            "enum": list(ON_ERROR),
+        },
     )

@@ -24,7 +24,8 @@ class JobSchema(ma.Schema):
         dump_only=True,
         metadata={
             "description": "What the job did so far; an import counts rows, inserted, "
-            "updated and rejected"
+            "updated, rejected (invalid rows) and skipped (invalid rows left out with "
+            "`on_error=skip`)"
         },
     )
     error = ma.fields.String(
@@ -35,6 +36,16 @@ class JobSchema(ma.Schema):
         dump_only=True,
         allow_none=True,
         metadata={"description": "The uploaded file's name, for imports"},
+    )
+    on_error = ma.fields.Function(
+        lambda job: job.params.get("on_error"),
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "For imports, what invalid rows do: fail (nothing is written) "
+            "or skip (the valid rows are)",
+            "type": "string",
+        },
     )
     created_at = ma.fields.DateTime(dump_only=True)
     started_at = ma.fields.DateTime(dump_only=True, allow_none=True)
