@@ -52,7 +52,8 @@ def create_organisation(
     check_organisation_fields(fields)
     slug = slugify(name)
     if uow.session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
-        slug = f"{slug}-{secrets.token_hex(3)}"
+        # 48 random bits: many organisations share a name, and a clash would be a 409.
+        slug = f"{slug}-{secrets.token_hex(6)}"
     organisation = Organisation(name=name, slug=slug, member_count=1, **fields)
     uow.session.add(organisation)
     uow.flush()
