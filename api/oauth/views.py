@@ -16,7 +16,7 @@ import uuid
 from functools import cache
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.errors import AccessDeniedError
+from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidClientError
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
@@ -285,6 +285,10 @@ def _oauth_response(call):
         response = call()
     except OAuth2Error as error:  # e.g. insecure transport, raised before Authlib's own handling
         response = server().handle_error_response(None, error)
+    except UnicodeDecodeError:  # Basic credentials that are not UTF-8 name no client
+        response = server().handle_error_response(
+            None, InvalidClientError(description="client credentials are not valid UTF-8")
+        )
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.access import ALL_SCOPES, ROLES
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 
@@ -20,7 +21,7 @@ class ApiKeySchema(EntitySchema):
     created_by_user_id = ma.fields.UUID(dump_only=True, allow_none=True)
 
 
-class ApiKeyCreateSchema(ma.Schema):
+class ApiKeyCreateSchema(Schema):
     class Meta:
         name = "ApiKeyCreate"
 

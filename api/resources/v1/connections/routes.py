@@ -7,6 +7,7 @@ from api.domain.channels import sync
 from api.domain.channels.connections import PROVIDERS
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import clover, uow
+from api.http.schema import Schema
 from api.resources.common import EntitySchema
 from api.resources.v1.jobs.schemas import JobSchema
 
@@ -21,7 +22,7 @@ blp = Blueprint(
 )
 
 
-class CredentialsSchema(ma.Schema):
+class CredentialsSchema(Schema):
     class Meta:
         name = "ConnectionCredentials"
 
@@ -32,7 +33,7 @@ class CredentialsSchema(ma.Schema):
     expires_at = ma.fields.AwareDateTime(load_only=True, allow_none=True)
 
 
-class ConnectionInputSchema(ma.Schema):
+class ConnectionInputSchema(Schema):
     class Meta:
         name = "ConnectionInput"
 

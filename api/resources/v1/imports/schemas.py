@@ -3,6 +3,7 @@ from datetime import date, datetime
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
+from api.http.schema import Schema
 from api.http.uploads import JsonNested
 
 
@@ -24,7 +25,7 @@ def _names_a_day(day_format: str) -> None:
         raise ma.ValidationError("Must name the year, month and day, e.g. %d/%m/%Y.")
 
 
-class ImportMappingSchema(ma.Schema):
+class ImportMappingSchema(Schema):
     class Meta:
         name = "ImportMapping"
 
@@ -74,7 +75,7 @@ class CsvUpload(Upload):
         return value
 
 
-class ImportUploadSchema(ma.Schema):
+class ImportUploadSchema(Schema):
     class Meta:
         name = "ImportUpload"
 

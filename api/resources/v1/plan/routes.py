@@ -8,6 +8,7 @@ from api.domain.base import utcnow
 from api.domain.planning.service import MAX_MONTHS, Plan, PlanFilter, build_plan
 from api.http.blueprint import Blueprint
 from api.http.context import uow
+from api.http.schema import Schema
 
 blp = Blueprint(
     "plan",
@@ -17,7 +18,7 @@ blp = Blueprint(
 )
 
 
-class PlanArgsSchema(ma.Schema):
+class PlanArgsSchema(Schema):
     start = ma.fields.String(
         validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Must be YYYY-MM."),
         metadata={"description": "First month, YYYY-MM (default: this month)"},
@@ -32,7 +33,7 @@ class PlanArgsSchema(ma.Schema):
     owner_id = ma.fields.UUID(metadata={"description": "A resource"})
 
 
-class PlanItemSchema(ma.Schema):
+class PlanItemSchema(Schema):
     class Meta:
         name = "PlanItem"
 
@@ -53,7 +54,7 @@ class PlanItemSchema(ma.Schema):
     owner_name = ma.fields.String(allow_none=True)
 
 
-class ResourceLoadSchema(ma.Schema):
+class ResourceLoadSchema(Schema):
     class Meta:
         name = "ResourceLoad"
 
@@ -66,7 +67,7 @@ class ResourceLoadSchema(ma.Schema):
     over_capacity = ma.fields.Boolean()
 
 
-class PlanMonthSchema(ma.Schema):
+class PlanMonthSchema(Schema):
     class Meta:
         name = "PlanMonth"
 
@@ -83,7 +84,7 @@ class PlanMonthSchema(ma.Schema):
     capacity = ma.fields.List(ma.fields.Nested(ResourceLoadSchema))
 
 
-class PlanSchema(ma.Schema):
+class PlanSchema(Schema):
     class Meta:
         name = "Plan"
 

@@ -8,11 +8,12 @@ from flask.views import MethodView
 from api.domain.metrics.catalogue import FUNNEL_STAGES
 from api.domain.reports.funnel import funnel_report
 from api.http.context import uow
+from api.http.schema import Schema
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
 
 
-class FunnelArgsSchema(ma.Schema):
+class FunnelArgsSchema(Schema):
     campaign_id = ma.fields.UUID(metadata={"description": "Only this campaign's points"})
     channel_id = ma.fields.UUID(metadata={"description": "Only this channel's points"})
     day_from = ma.fields.Date(
@@ -25,7 +26,7 @@ class FunnelArgsSchema(ma.Schema):
     )
 
 
-class FunnelStageMetricsSchema(ma.Schema):
+class FunnelStageMetricsSchema(Schema):
     class Meta:
         name = "FunnelStageMetrics"
 
@@ -37,7 +38,7 @@ class FunnelStageMetricsSchema(ma.Schema):
     )
 
 
-class FunnelMetricTotalSchema(ma.Schema):
+class FunnelMetricTotalSchema(Schema):
     class Meta:
         name = "FunnelMetricTotal"
 
@@ -45,7 +46,7 @@ class FunnelMetricTotalSchema(ma.Schema):
     total = ma.fields.Float(required=True)
 
 
-class FunnelStageSchema(ma.Schema):
+class FunnelStageSchema(Schema):
     class Meta:
         name = "FunnelStage"
 
@@ -60,7 +61,7 @@ class FunnelStageSchema(ma.Schema):
     )
 
 
-class FunnelConversionSchema(ma.Schema):
+class FunnelConversionSchema(Schema):
     class Meta:
         name = "FunnelConversion"
 
@@ -80,7 +81,7 @@ class FunnelConversionSchema(ma.Schema):
     )
 
 
-class FunnelSchema(ma.Schema):
+class FunnelSchema(Schema):
     class Meta:
         name = "Funnel"
 
@@ -88,7 +89,7 @@ class FunnelSchema(ma.Schema):
     conversions = ma.fields.List(ma.fields.Nested(FunnelConversionSchema), required=True)
 
 
-class ChannelFunnelSchema(ma.Schema):
+class ChannelFunnelSchema(Schema):
     class Meta:
         name = "ChannelFunnel"
 
@@ -106,7 +107,7 @@ class ChannelFunnelSchema(ma.Schema):
     funnel = ma.fields.Nested(FunnelSchema, required=True)
 
 
-class CampaignFunnelSchema(ma.Schema):
+class CampaignFunnelSchema(Schema):
     class Meta:
         name = "CampaignFunnel"
 
@@ -122,7 +123,7 @@ class CampaignFunnelSchema(ma.Schema):
     funnel = ma.fields.Nested(FunnelSchema, required=True)
 
 
-class FunnelReportSchema(ma.Schema):
+class FunnelReportSchema(Schema):
     class Meta:
         name = "FunnelReport"
 
