@@ -1,5 +1,3 @@
-from datetime import date
-
 import marshmallow as ma
 from flask import jsonify
 from flask.views import MethodView
@@ -8,7 +6,7 @@ from api.domain.base import utcnow
 from api.domain.planning.service import MAX_MONTHS, Plan, PlanFilter, build_plan
 from api.http.blueprint import Blueprint
 from api.http.context import uow
-from api.http.schema import Schema
+from api.http.schema import Month, Schema
 
 blp = Blueprint(
     "plan",
@@ -19,10 +17,7 @@ blp = Blueprint(
 
 
 class PlanArgsSchema(Schema):
-    start = ma.fields.String(
-        validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Must be YYYY-MM."),
-        metadata={"description": "First month, YYYY-MM (default: this month)"},
-    )
+    start = Month(metadata={"description": "First month, YYYY-MM (default: this month)"})
     months = ma.fields.Integer(
         load_default=12,
         validate=ma.validate.Range(min=1, max=MAX_MONTHS),
@@ -105,7 +100,7 @@ class ContentPlan(MethodView):
         by status, and per resource the planned effort against its capacity with
         an `over_capacity` flag.
         """
-        start = date.fromisoformat(f"{args['start']}-01") if "start" in args else utcnow().date()
+        start = args["start"] if "start" in args else utcnow().date()
         filters = PlanFilter(
             campaign_id=args.get("campaign_id"),
             channel_id=args.get("channel_id"),
