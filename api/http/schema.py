@@ -63,6 +63,9 @@ def _input_errors(value) -> list[str] | dict | None:
         return [BAD_TEXT_MESSAGE] if bad_text(value) else None
     if isinstance(value, LongNumber):
         return [LONG_NUMBER_MESSAGE]
+    filename = getattr(value, "filename", None)  # an uploaded file (multipart)
+    if isinstance(filename, str) and bad_text(filename):
+        return ["Its file name must not contain NUL characters or unpaired surrogates."]
     if isinstance(value, list | tuple):
         items = ((i, _input_errors(v)) for i, v in enumerate(value))
         return {i: e for i, e in items if e} or None

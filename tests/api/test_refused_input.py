@@ -89,10 +89,50 @@ def test_signup_name_with_unusable_text_is_422_and_creates_no_account(client, ba
     assert again.status_code == 201, again.get_data(as_text=True)  # the email was not taken
 
 
-def test_a_nul_in_a_path_segment_is_404(client, factory):
+@pytest.mark.parametrize("segment", ["leads%00x", "leads%ED%A2%BFx"], ids=["nul", "surrogate"])
+def test_unusable_text_in_a_path_segment_is_404(client, factory, segment):
     org = factory.organisation()
 
-    assert_problem(client.get(org.url("/metric-definitions/leads%00x"), headers=org.headers), 404)
+    assert_problem(client.get(org.url(f"/metric-definitions/{segment}"), headers=org.headers), 404)
+
+
+def test_a_nul_in_an_idempotency_key_is_422_and_creates_nothing(client, factory):
+    org = factory.organisation()
+
+    response = client.post(
+        org.url("/audiences"),
+        headers={**org.headers, "Idempotency-Key": NUL},
+        json={"name": "A", "kind": "partners"},
+    )
+
+    assert "Idempotency-Key" in assert_problem(response, 422)["errors"]
+    assert count(client, org, "/audiences") == 0
+
+
+def test_a_nul_in_an_uploaded_file_name_is_422_and_starts_no_import(client, factory):
+    org = factory.organisation()
+    mapping = {"day": "day", "value": "value", "metric_key": "reach"}
+
+    response = client.post(
+        org.url("/imports"),
+        headers=org.headers,
+        data={
+            "file": (io.BytesIO(b"day,value\n2027-01-01,3\n"), "sales\x00.csv"),
+            "mapping": json.dumps(mapping),
+        },
+        content_type="multipart/form-data",
+    )
+
+    assert "file" in assert_problem(response, 422)["errors"]
+    assert count(client, org, "/jobs") == 0
+
+
+def test_a_nul_in_a_query_parameter_is_422_naming_it(client, factory):
+    org = factory.organisation()
+
+    response = client.get(org.url("/content-items?status=draft%00ing"), headers=org.headers)
+
+    assert "status" in assert_problem(response, 422)["errors"]
 
 
 @pytest.mark.parametrize("query", ["since={v}", "until={v}"])
