@@ -2,7 +2,8 @@
 
 The standard library recurses once per nesting level (1,000 levels overflow the
 stack) and converts any integer literal (more than 4,300 digits raise). Bodies
-nested deeper than ``MAX_DEPTH`` are refused as malformed (400); numbers longer than
+nested deeper than ``MAX_DEPTH`` are refused (422, like any body the operation cannot
+take, documented on every operation with one); numbers longer than
 ``MAX_DIGITS`` are kept as ``LongNumber`` so that the schema refuses them (422) with
 the field named.
 """
@@ -67,4 +68,4 @@ class BoundedJsonParser(FlaskParser):
         try:
             return loads(data)
         except TooDeep:
-            abort(400, messages={"json": [TOO_DEEP]})
+            abort(422, messages={"json": [TOO_DEEP]})

@@ -29,6 +29,7 @@ from api.domain.identity.service import find_user_by_email
 from api.domain.oauth.models import OAuthGrant
 from api.domain.organisations.models import Membership, Organisation
 from api.http.context import clover, uow
+from api.http.schema import bad_text
 from api.oauth.server import server
 from api.oauth.throttle import WINDOW_SECONDS, throttle_for
 
@@ -175,7 +176,8 @@ def _login(grant):
             headers={"Retry-After": str(WINDOW_SECONDS)},
             email=email,
         )
-    user = find_user_by_email(uow().session, email) if email else None
+    # A NUL reaches no database (PostgreSQL refuses the query): no such user.
+    user = find_user_by_email(uow().session, email) if email and not bad_text(email) else None
     valid = verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not valid:
         throttle.failed(email, ip)

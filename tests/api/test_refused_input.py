@@ -240,18 +240,20 @@ def test_a_huge_integer_in_if_match_is_412_and_changes_nothing(client, factory):
     assert client.get(url, headers=org.headers).get_json()["name"] == audience["name"]
 
 
-def test_json_nested_1000_deep_is_400_and_writes_nothing(client, factory):
+@pytest.mark.parametrize("depth", [33, 1000])
+def test_json_nested_too_deep_is_422_and_writes_nothing(client, factory, depth):
     org = factory.organisation()
+    deep = "[" * (depth - 1) + "]" * (depth - 1)  # inside the body's own object
 
     response = raw_json(
         client,
         org,
         "POST",
         "/audiences",
-        f'{{"name": "A", "kind": "partners", "characteristics": {DEEP}}}',
+        f'{{"name": "A", "kind": "partners", "characteristics": {deep}}}',
     )
 
-    assert "nested" in assert_problem(response, 400)["detail"] + json.dumps(response.get_json())
+    assert "nested deeper" in assert_problem(response, 422)["errors"]["json"][0]
     assert count(client, org, "/audiences") == 0
 
 
@@ -338,3 +340,50 @@ def test_every_resource_schema_derives_from_the_refusing_base(app):
     }
 
     assert not offenders, "derive these from api.http.schema.Schema"
+
+
+@pytest.mark.parametrize("amount", [1e12, 999_999_999_999.999])
+def test_a_budget_its_column_cannot_hold_is_422_and_creates_no_campaign(client, factory, amount):
+    org = factory.organisation()
+    strategy = builders.strategy(client, org)
+    body = {
+        "strategy_id": strategy["id"],
+        "name": "Big",
+        "start_date": "2027-03-01",
+        "end_date": "2027-03-31",
+        "budget_amount": amount,
+    }
+
+    response = client.post(org.url("/campaigns"), headers=org.headers, json=body)
+
+    assert "budget_amount" in assert_problem(response, 422)["errors"]
+    assert count(client, org, "/campaigns") == 0
+
+
+def test_the_largest_budget_its_column_holds_is_kept(client, factory):
+    org = factory.organisation()
+    strategy = builders.strategy(client, org)
+
+    made = builders.campaign(client, org, strategy["id"], budget_amount=999_999_999_999.99)
+
+    assert made["budget_amount"] == 999_999_999_999.99
+
+
+def test_a_login_with_a_nul_in_the_email_is_refused_on_the_login_page(client, factory):
+    from tests.api.test_oauth_errors import REDIRECT_URI, authorize_url, log_in
+
+    org = factory.organisation()
+    client_id, _ = factory.oauth_client(
+        org, redirect_uris=[REDIRECT_URI], scopes=["strategies:read"]
+    )
+
+    response = log_in(client, authorize_url(client_id), "eve\x00@example.com")
+
+    assert response.status_code == 200
+    assert "not right" in response.get_data(as_text=True)
+
+
+def test_an_authorization_request_with_a_nul_in_client_id_is_refused(client):
+    from tests.api.test_oauth_errors import authorize_url
+
+    assert client.get(authorize_url("abc\x00def")).status_code == 400

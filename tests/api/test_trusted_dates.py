@@ -11,6 +11,7 @@ import pytest
 from tests.api import builders
 from tests.api.test_bad_input import assert_problem
 from tests.api.test_content_items import move, walk
+from tests.api.test_imports import api, import_app, queues, upload_dir  # noqa: F401  (fixtures)
 
 SCORES = {"culture": 3, "leadership": 3, "governance": 3, "technology": 3}
 
@@ -192,3 +193,18 @@ def test_a_lift_window_or_baseline_outside_the_range_is_422(client, factory, que
     response = client.get(org.url(f"/reports/lift?metric=leads&{query}"), headers=org.headers)
 
     assert field in assert_problem(response, 422)["errors"]
+
+
+def test_an_import_for_a_campaign_on_a_channel_it_does_not_use_is_422(api, factory, queues):  # noqa: F811
+    from tests.api.test_imports import GOOD, SALES, upload
+
+    org = factory.organisation()
+    campaign, _ = builders.running_campaign(api, org)
+    blog = builders.channel(api, org, kind="blog", name="Blog", handle="https://acme.example")
+
+    response = upload(
+        api, org, GOOD, {**SALES, "campaign_id": campaign["id"], "channel_id": blog["id"]}
+    )
+
+    assert "channel_id" in assert_problem(response, 422)["errors"]["mapping"]
+    assert queues["default"].get_jobs() == []

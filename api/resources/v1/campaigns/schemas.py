@@ -18,8 +18,11 @@ class CampaignFields(Schema):
     description = ma.fields.String(validate=ma.validate.Length(max=10_000))
     start_date = ma.fields.Date(metadata={"description": "Inside the strategy's period"})
     end_date = ma.fields.Date(metadata={"description": "Inside the strategy's period"})
+    # The column is NUMERIC(14, 2): 1e12 itself (or anything rounding up to it) does not fit.
     budget_amount = ma.fields.Float(
-        allow_none=True, allow_nan=False, validate=ma.validate.Range(min=0, max=1e12)
+        allow_none=True,
+        allow_nan=False,
+        validate=ma.validate.Range(min=0, max=999_999_999_999.99),
     )
     budget_currency = ma.fields.String(
         validate=ma.validate.Regexp(r"^[A-Z]{3}$"),
