@@ -22,7 +22,9 @@ from datetime import UTC, date, datetime
 import marshmallow as ma
 
 from api.domain.bounds import (
+    DAY_PATTERN,
     DAYS,
+    INSTANT_PATTERN,
     INSTANTS,
     INT32,
     MAX_DAY,
@@ -30,6 +32,7 @@ from api.domain.bounds import (
     MAX_INSTANT,
     MIN_DAY,
     MIN_INSTANT,
+    MONTH_PATTERN,
     MONTHS,
 )
 
@@ -106,10 +109,10 @@ class InstantRange(ma.validate.Validator):
         return value
 
 
-def _describe(field: ma.fields.Field, bound: str) -> None:
+def _describe(field: ma.fields.Field, bound: str, pattern: str) -> None:
     description = field.metadata.get("description")
     text = f"{description}; {bound}" if description else bound
-    field.metadata = {**field.metadata, "description": text}
+    field.metadata = {**field.metadata, "description": text, "pattern": pattern}
 
 
 def bound_field(field: ma.fields.Field) -> None:
@@ -127,10 +130,10 @@ def bound_field(field: ma.fields.Field) -> None:
                 bound_field(inner)
     elif isinstance(field, ma.fields.DateTime):
         field.validators = [InstantRange(), *field.validators]
-        _describe(field, INSTANTS)
+        _describe(field, INSTANTS, INSTANT_PATTERN)
     elif isinstance(field, ma.fields.Date):
         field.validators = [DayRange(), *field.validators]
-        _describe(field, DAYS)
+        _describe(field, DAYS, DAY_PATTERN)
     elif isinstance(field, ma.fields.Integer) and not any(
         isinstance(v, ma.validate.Range) for v in field.validators
     ):
@@ -151,7 +154,7 @@ class Schema(ma.Schema):
         return data
 
 
-MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")
+MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")  # the range is checked after, to name it
 
 
 class Month(ma.fields.String):
@@ -169,7 +172,7 @@ class Month(ma.fields.String):
             metadata={
                 **metadata,
                 "description": f"{description}; {MONTHS}",
-                "pattern": MONTH.pattern,
+                "pattern": MONTH_PATTERN,
             },
             **kwargs,
         )

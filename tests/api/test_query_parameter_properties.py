@@ -24,11 +24,11 @@ from hypothesis import strategies as st
 from api import create_app
 from api.config import Settings
 from api.db import database_for
+from api.domain.bounds import MONTH_PATTERN
 from tests.api import builders
 from tests.factories import Factory
 
 UNLIMITED = "caller=1000000/60,organisation=1000000/60,auth=1000000/60"
-MONTH_PATTERN = r"\d{4}"
 
 
 def _spec_operations(spec: dict) -> list[tuple[str, str, list]]:
@@ -50,7 +50,7 @@ def _kind(schema: dict) -> str | None:
     types = set(types) if isinstance(types, list) else {types}
     if schema.get("format") in ("date", "date-time"):
         return schema["format"]
-    if MONTH_PATTERN in schema.get("pattern", ""):
+    if schema.get("pattern") == MONTH_PATTERN:
         return "month"
     if types & {"integer", "number"}:
         return "number"
