@@ -11,14 +11,16 @@ the field named.
 from __future__ import annotations
 
 import json
+import re
 
 from webargs import core
 from webargs.flaskparser import FlaskParser, abort, is_json_request
 
 from api.domain.bounds import MAX_DIGITS
-from api.http.schema import LongNumber
+from api.http.schema import LongNumber, mark_checked
 
 MAX_DEPTH = 32
+LONG_DIGITS = re.compile(rb"\d{%d}" % (MAX_DIGITS + 1))
 TOO_DEEP = f"JSON nested deeper than {MAX_DEPTH} levels is not accepted."
 
 
@@ -32,17 +34,17 @@ def _number(text: str):
 
 
 def _depth(value) -> int:
-    """The deepest nesting of arrays and objects, counted without recursion."""
-    deepest, stack = 0, [(value, 1)]
-    while stack:
-        item, depth = stack.pop()
-        if isinstance(item, dict | list):
-            deepest = max(deepest, depth)
-            if depth > MAX_DEPTH:
-                break
+    """How deeply arrays and objects nest (counted without recursion, level by level)."""
+    level = [value] if isinstance(value, dict | list) else []
+    depth = 0
+    while level and depth <= MAX_DEPTH:
+        depth += 1
+        below = []
+        for item in level:
             children = item.values() if isinstance(item, dict) else item
-            stack.extend((child, depth + 1) for child in children)
-    return deepest
+            below += [child for child in children if isinstance(child, dict | list)]
+        level = below
+    return depth
 
 
 def loads(text: str | bytes):
@@ -66,6 +68,11 @@ class BoundedJsonParser(FlaskParser):
         if not data:
             return core.missing
         try:
-            return loads(data)
+            value = loads(data)
         except TooDeep:
             abort(422, messages={"json": [TOO_DEEP]})
+        # Without escapes, JSON text holds no NUL or lone surrogate (raw ones do not
+        # parse), and without a long run of digits no LongNumber: nothing to look for.
+        if b"\\u" not in data and LONG_DIGITS.search(data) is None:
+            mark_checked(value)
+        return value

@@ -12,6 +12,7 @@ from werkzeug.datastructures import CombinedMultiDict
 
 from api.http.blueprint import Blueprint
 from api.http.jsonbody import TOO_DEEP, BoundedJsonParser, TooDeep, loads
+from api.http.schema import refuse_unusable
 
 
 class MultipartParser(BoundedJsonParser):
@@ -49,4 +50,5 @@ class JsonNested(ma.fields.Nested):
                 raise self.make_error("too_deep") from error
             except ValueError as error:
                 raise self.make_error("invalid_json") from error
+            refuse_unusable(value)  # checked here: the outer load saw only its JSON text
         return super()._deserialize(value, attr, data, **kwargs)
