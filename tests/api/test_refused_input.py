@@ -387,3 +387,17 @@ def test_an_authorization_request_with_a_nul_in_client_id_is_refused(client):
     from tests.api.test_oauth_errors import authorize_url
 
     assert client.get(authorize_url("abc\x00def")).status_code == 400
+
+
+def test_the_spec_shows_the_accepted_ranges(client):
+    spec = client.get("/openapi.json").get_json()
+    schemas = spec["components"]["schemas"]
+    period_start = schemas["Strategy"]["properties"]["period_start"]
+    expires_at = schemas["ApiKeyCreate"]["properties"]["expires_at"]
+    plan = spec["paths"]["/v1/organisations/{organisation_id}/plan"]["get"]["parameters"]
+    [start] = [p for p in plan if p["name"] == "start"]
+
+    assert "1970-01-01 to 2999-12-31" in period_start["description"]
+    assert period_start["pattern"].startswith("^(19[7-9]\\d|2\\d{3})")
+    assert "in UTC after applying any offset" in expires_at["description"]
+    assert start["schema"]["pattern"] == "^(19[7-9]\\d|2\\d{3})-(0[1-9]|1[0-2])$"
