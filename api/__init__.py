@@ -28,6 +28,9 @@ with PKCE, `/oauth/token`; see `/.well-known/oauth-authorization-server`). Error
 `application/problem+json` documents; another organisation's objects are 404.
 Lists are cursor-paged (`limit`, `cursor` → `items`, `next_cursor`). Reads return
 an `ETag`; writes may send `If-Match` (optional) and get 412 when it is stale.
+Days are accepted from 1970-01-01 to 2999-12-31 (months 1970-01 to 2999-12) and
+date-times, once in UTC, within the same range; text may not hold NUL characters or
+unpaired surrogates, and numbers may not run past 100 digits (422, field named).
 Creates accept an `Idempotency-Key` header (metric-point batches and imports are
 idempotent by themselves: they upsert).
 Requests are rate-limited per caller, per organisation and (sign-in endpoints) per

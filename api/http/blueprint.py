@@ -21,6 +21,7 @@ from api.domain.errors import StaleVersion
 from api.http.context import current_principal, uow
 from api.http.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.http.idempotency import run_idempotently
+from api.http.jsonbody import BoundedJsonParser
 from api.http.security import operation_security, register_security_schemes
 
 IF_MATCH = {
@@ -62,7 +63,8 @@ def expected_version() -> int | None:
     if header is None or header.strip() == "*":
         return None
     tag = header.split(",")[0].strip().removeprefix("W/").strip('"')
-    if not tag.isdigit():
+    # Versions are small integers: a longer tag names none (and int() refuses 4,300 digits).
+    if not (tag.isascii() and tag.isdigit() and len(tag) <= 18):
         raise StaleVersion("If-Match does not name a version of this resource")
     return int(tag)
 
@@ -77,6 +79,8 @@ def actor_of(principal) -> Actor:
 
 
 class Blueprint(SmorestBlueprint):
+    ARGUMENTS_PARSER = BoundedJsonParser()
+
     def register_views_in_doc(self, api, app, spec, *, name, parameters):
         # The operations below name the ``oauth2`` scheme: make sure the spec declares it.
         register_security_schemes(spec)

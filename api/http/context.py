@@ -13,6 +13,8 @@ from api.domain.identity.secrets import KEY_PREFIX
 from api.domain.identity.service import authenticate_api_key
 from api.domain.oauth.tokens import authenticate_oauth_token
 from api.domain.uow import UnitOfWork
+from api.errors import problem
+from api.http.schema import bad_text
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 
@@ -38,6 +40,8 @@ def current_principal() -> Principal:
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
         token = token.strip()
+        if bad_text(token):
+            raise Unauthenticated("the bearer token is not valid")
         if token.startswith(KEY_PREFIX + "_"):
             g.principal = authenticate_api_key(uow().session, token)
         else:
@@ -56,6 +60,13 @@ def init_app(app: Flask) -> None:
     def _request_id():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+
+    @app.before_request
+    def _refuse_unusable_path():
+        # No stored key or name holds a NUL or an unpaired surrogate: nothing is there.
+        if any(isinstance(v, str) and bad_text(v) for v in (request.view_args or {}).values()):
+            return problem(404, detail="nothing is found at this path")
+        return None
 
     @app.after_request
     def _echo_request_id(response):

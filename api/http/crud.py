@@ -10,13 +10,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
 
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
+from api.http.schema import Schema
 
 
 @dataclass(frozen=True)
@@ -87,7 +87,7 @@ def register_crud(blp: Blueprint, crud: Crud, id_name: str) -> None:
     blp.add_url_rule(f"/<uuid:{id_name}>", endpoint=f"{crud.plural}_item", view_func=Item)
 
 
-class EmptySchema(ma.Schema):
+class EmptySchema(Schema):
     """No filters."""
 
 

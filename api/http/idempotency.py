@@ -11,6 +11,7 @@ from flask import Response, make_response, request
 from api.domain import idempotency
 from api.domain.errors import RuleViolation
 from api.http.context import clover, current_principal
+from api.http.schema import bad_text
 
 HEADER = "Idempotency-Key"
 # Headers worth replaying with the stored body.
@@ -39,9 +40,10 @@ def run_idempotently(view, *args, **kwargs) -> Response:
     key = request.headers.get(HEADER)
     if key is None:
         return make_response(view(*args, **kwargs))
-    if not 1 <= len(key) <= 255:
+    if not 1 <= len(key) <= 255 or bad_text(key):
         raise RuleViolation(
-            "invalid Idempotency-Key", errors={HEADER: ["Must be 1 to 255 characters."]}
+            "invalid Idempotency-Key",
+            errors={HEADER: ["Must be 1 to 255 characters, without NUL characters."]},
         )
     ext = clover()
     caller = current_principal().identity

@@ -8,11 +8,12 @@ import marshmallow as ma
 from flask import request
 
 from api.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
+from api.http.schema import Schema
 
 _page_schemas: dict[str, type[ma.Schema]] = {}
 
 
-class PageArgsSchema(ma.Schema):
+class PageArgsSchema(Schema):
     limit = ma.fields.Integer(
         load_default=DEFAULT_LIMIT,
         validate=ma.validate.Range(min=1, max=MAX_LIMIT),
@@ -34,7 +35,7 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
     if name not in _page_schemas:
         _page_schemas[name] = type(
             name,
-            (ma.Schema,),
+            (Schema,),
             {
                 "items": ma.fields.List(ma.fields.Nested(item_schema), required=True),
                 "next_cursor": ma.fields.String(

@@ -7,17 +7,16 @@ location that reads both, documented as one ``multipart/form-data`` schema.
 
 from __future__ import annotations
 
-import json
-
 import marshmallow as ma
-from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from api.http.blueprint import Blueprint
+from api.http.jsonbody import TOO_DEEP, BoundedJsonParser, TooDeep, loads
+from api.http.schema import refuse_unusable
 
 
-class MultipartParser(FlaskParser):
-    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+class MultipartParser(BoundedJsonParser):
+    __location_map__ = {**BoundedJsonParser.__location_map__, "multipart": "load_multipart"}
 
     def load_multipart(self, req, schema):
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
@@ -37,7 +36,7 @@ MAX_JSON_PART = 65_536
 class JsonNested(ma.fields.Nested):
     """A nested object sent as a JSON text (a multipart form field)."""
 
-    default_error_messages = {"invalid_json": "Not valid JSON."}
+    default_error_messages = {"invalid_json": "Not valid JSON.", "too_deep": TOO_DEEP}
 
     def _deserialize(self, value, attr, data, **kwargs):
         if hasattr(value, "stream"):  # sent as a file part (curl -F 'mapping=@m.json')
@@ -46,7 +45,10 @@ class JsonNested(ma.fields.Nested):
                 raise self.make_error("invalid_json")
         if isinstance(value, str | bytes):
             try:
-                value = json.loads(value)
+                value = loads(value)
+            except TooDeep as error:
+                raise self.make_error("too_deep") from error
             except ValueError as error:
                 raise self.make_error("invalid_json") from error
+            refuse_unusable(value)  # checked here: the outer load saw only its JSON text
         return super()._deserialize(value, attr, data, **kwargs)

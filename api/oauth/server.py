@@ -89,8 +89,10 @@ class Client:
 
 def query_client(client_id: str) -> Client | None:
     from api.http.context import uow
+    from api.http.schema import bad_text
 
-    if not client_id or len(client_id) > 64:
+    # A NUL reaches no database (PostgreSQL refuses the query): no such client.
+    if not client_id or len(client_id) > 64 or bad_text(client_id):
         return None
     row = uow().session.scalar(
         select(OAuthClient).where(

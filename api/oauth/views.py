@@ -17,7 +17,7 @@ from functools import cache
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from authlib.oauth2 import OAuth2Error
-from authlib.oauth2.rfc6749.errors import AccessDeniedError
+from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidClientError
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
 from sqlalchemy import select
@@ -30,6 +30,7 @@ from api.domain.identity.service import find_user_by_email
 from api.domain.oauth.models import OAuthGrant
 from api.domain.organisations.models import Membership, Organisation
 from api.http.context import clover, uow
+from api.http.schema import bad_text
 from api.oauth.server import server
 from api.oauth.throttle import WINDOW_SECONDS, throttle_for
 
@@ -176,7 +177,8 @@ def _login(grant):
             headers={"Retry-After": str(WINDOW_SECONDS)},
             email=email,
         )
-    user = find_user_by_email(uow().session, email) if email else None
+    # A NUL reaches no database (PostgreSQL refuses the query): no such user.
+    user = find_user_by_email(uow().session, email) if email and not bad_text(email) else None
     valid = verify_password(user.password_hash if user else _dummy_hash(), password)
     if user is None or not valid:
         throttle.failed(email, ip)
@@ -315,6 +317,10 @@ def _oauth_response(call):
         response = call()
     except OAuth2Error as error:  # e.g. insecure transport, raised before Authlib's own handling
         response = server().handle_error_response(None, error)
+    except UnicodeDecodeError:  # Basic credentials that are not UTF-8 name no client
+        response = server().handle_error_response(
+            None, InvalidClientError(description="client credentials are not valid UTF-8")
+        )
     response.headers.setdefault("Cache-Control", "no-store")
     return response
 

@@ -2,8 +2,10 @@
 
 import marshmallow as ma
 
+from api.http.schema import Schema
 
-class EntitySchema(ma.Schema):
+
+class EntitySchema(Schema):
     id = ma.fields.UUID(dump_only=True)
     created_at = ma.fields.DateTime(dump_only=True)
     updated_at = ma.fields.DateTime(dump_only=True)

@@ -6,11 +6,12 @@ from sqlalchemy import text
 
 from api.http.blueprint import Blueprint
 from api.http.context import clover
+from api.http.schema import Schema
 
 blp = Blueprint("health", __name__, description="Process and dependency health.")
 
 
-class HealthSchema(ma.Schema):
+class HealthSchema(Schema):
     class Meta:
         name = "Health"
 

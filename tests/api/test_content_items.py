@@ -70,7 +70,7 @@ def test_the_flow_to_publication_keeps_history(client, factory):
         org,
         item,
         "published",
-        published_at="2027-04-02T09:00:05Z",
+        published_at="2026-11-02T09:00:05Z",
         published_url="https://www.linkedin.com/posts/acme-1",
         comment="Live",
     ).get_json()
@@ -214,7 +214,7 @@ def test_published_items_are_kept(client, factory):
     campaign, channel = builders.running_campaign(client, org)
     item = builders.content_item(client, org, campaign["id"], channel["id"])
     walk(client, org, item, "drafting", "in_review", "approved")
-    move(client, org, item, "published", published_at="2027-04-02T09:00:00Z")
+    move(client, org, item, "published", published_at="2026-11-02T09:00:00Z")
 
     assert (
         client.delete(org.url(f"/content-items/{item['id']}"), headers=org.headers).status_code

@@ -54,7 +54,7 @@ def test_items_land_in_the_month_of_their_scheduled_day_else_due_date(client, fa
 
 def test_capacity_shows_the_wiggle_room(client, factory):
     org = factory.organisation()
-    campaign, channel = builders.running_campaign(client, org)
+    campaign, channel = builders.running_campaign(client, org, start_date="2027-02-01")
     writer = builders.resource(client, org, name="Writer", weekly_capacity_hours=7)
     builders.resource(client, org, name="Idle", weekly_capacity_hours=10)
     builders.content_item(
@@ -125,7 +125,9 @@ def test_months_and_start_are_validated(client, factory):
 
 def test_plan_query_count_does_not_grow_with_items(client, factory, count_queries):
     org = factory.organisation()
-    campaign, channel = builders.running_campaign(client, org)
+    campaign, channel = builders.running_campaign(
+        client, org, start_date="2027-01-01", end_date="2027-12-31"
+    )
     owner = builders.resource(client, org)
     url = org.url("/plan?start=2027-01&months=12")
     builders.content_item(

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, CheckConstraint, String, Text, UniqueConstraint
+from sqlalchemy import JSON, BigInteger, CheckConstraint, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.domain.audit import Audited
@@ -31,5 +31,6 @@ class Audience(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     description: Mapped[str] = mapped_column(Text, default="")
     characteristics: Mapped[list[str]] = mapped_column(JSON, default=list)
     value_tier: Mapped[str] = mapped_column(String(20), default="medium")
-    size_estimate: Mapped[int | None]
+    # Audiences of billions exist (a network's whole user base): 64 bits, as the API says.
+    size_estimate: Mapped[int | None] = mapped_column(BigInteger)
     channel_preferences: Mapped[dict[str, float]] = mapped_column(JSON, default=dict)

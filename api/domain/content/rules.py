@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 # status → the statuses it may move to
 FLOW = {
@@ -14,6 +14,8 @@ FLOW = {
     "published": (),
     "cancelled": ("idea",),
 }
+# A client's clock may run a little ahead of ours: a publication this far ahead is "now".
+CLOCK_SKEW = timedelta(minutes=5)
 # Changing these after approval needs a new approval.
 REVIEWED_FIELDS = ("title", "brief")
 
@@ -41,3 +43,23 @@ def plan_date(scheduled_at: datetime | None, due_date: date | None) -> date | No
     if scheduled_at is not None:
         return scheduled_at.astimezone(UTC).date()
     return due_date
+
+
+def dating_errors(
+    *,
+    due_date: date | None,
+    published_at: datetime | None,
+    campaign_start: date,
+    campaign_end: date,
+    now: datetime,
+) -> dict[str, list[str]]:
+    """An item is due within its campaign's dates and cannot have been published later than now."""
+    errors: dict[str, list[str]] = {}
+    if due_date is not None and not campaign_start <= due_date <= campaign_end:
+        errors["due_date"] = [
+            f"Must lie within the campaign's dates, {campaign_start.isoformat()} "
+            f"to {campaign_end.isoformat()}."
+        ]
+    if published_at is not None and published_at > now + CLOCK_SKEW:
+        errors["published_at"] = ["Must not be in the future."]
+    return errors

@@ -85,6 +85,23 @@ def _stored(values: dict) -> dict:
     return {**values, "distribution_actions": actions}
 
 
+def _check_dating(uow: UnitOfWork, campaign_id: uuid.UUID, values: dict) -> None:
+    """The due date (when given) within the campaign's dates; no publication in the future."""
+    if values.get("due_date") is None and values.get("published_at") is None:
+        return
+    campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
+    refuse(
+        rules.dating_errors(
+            due_date=values.get("due_date"),
+            published_at=values.get("published_at"),
+            campaign_start=campaign.start_date,
+            campaign_end=campaign.end_date,
+            now=utcnow(),
+        ),
+        "the content item's dates do not fit",
+    )
+
+
 def _record_step(uow, tenant: Tenant, item: ContentItem, before: str | None, comment: str) -> None:
     uow.session.add(
         ContentStatusChange(
@@ -103,6 +120,7 @@ def create_item(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, data: d
     if campaign.status in ("completed", "cancelled"):
         raise Conflict(f"the campaign is {campaign.status}; it takes no new content")
     _check_references(uow, campaign.id, data)
+    _check_dating(uow, campaign.id, data)
     item = ContentItem(
         campaign_id=campaign.id,
         status="idea",
@@ -150,6 +168,7 @@ def update_item(
     if item.status in ("published", "cancelled"):
         raise Conflict(f"a {item.status} content item can no longer change")
     _check_references(uow, item.campaign_id, changes)
+    _check_dating(uow, item.campaign_id, changes)
     current = {field: getattr(item, field) for field in rules.REVIEWED_FIELDS}
     back_to_review = rules.needs_approval_again(item.status, changes, current)
     apply_changes(item, _stored(changes), FIELDS)
@@ -178,6 +197,7 @@ def move_item(
     check_version(item, expected_version)
     if not rules.may_move(item.status, to):
         raise Conflict(f"a content item cannot move from {item.status} to {to}")
+    _check_dating(uow, item.campaign_id, {"published_at": published_at})
     if to == "approved" and not tenant.grant.allows(APPROVE_SCOPE):
         raise PermissionDenied(
             "approving content is governance: it needs the content:approve scope "

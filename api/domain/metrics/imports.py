@@ -26,11 +26,11 @@ import uuid
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import delete
+from sqlalchemy import delete, select
 
 from api.domain import tenancy
 from api.domain.access import Grant, Principal, Tenant
-from api.domain.campaigns.models import Campaign
+from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
 from api.domain.content.models import ContentItem
 from api.domain.errors import RuleViolation
@@ -327,6 +327,23 @@ def _check_constants(uow: UnitOfWork, mapping: ColumnMapping) -> None:
         tenancy.get(
             uow.session, REFERENCES[name], value, what=name.removesuffix("_id").replace("_", " ")
         )
+    campaign_id, channel_id = (
+        mapping.constants.get("campaign_id"),
+        mapping.constants.get("channel_id"),
+    )
+    if campaign_id is not None and channel_id is not None:
+        linked = uow.session.scalar(
+            select(CampaignChannel.channel_id).where(
+                CampaignChannel.campaign_id == campaign_id,
+                CampaignChannel.channel_id == channel_id,
+            )
+        )
+        # Every row would be rejected: refuse the import before it starts.
+        if linked is None:
+            raise RuleViolation(
+                "the campaign does not use the channel",
+                errors={"mapping": {"channel_id": ["The campaign does not use this channel."]}},
+            )
 
 
 def _base_name(filename: str | None) -> str | None:

@@ -22,7 +22,7 @@ from sqlalchemy.dialects.postgresql import ARRAY
 from api.domain import tenancy
 from api.domain.access import Tenant
 from api.domain.base import new_id, utcnow
-from api.domain.campaigns.models import Campaign
+from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
 from api.domain.content.models import ContentItem
 from api.domain.errors import RuleViolation
@@ -96,7 +96,31 @@ def _existing_ids(uow: UnitOfWork, points: list[dict]) -> dict[str, set[uuid.UUI
     return found
 
 
-def _problems(point: dict, known: set[str], existing: dict[str, set[uuid.UUID]]) -> list[str]:
+def _campaign_channels(uow: UnitOfWork, points: list[dict]) -> set[tuple[uuid.UUID, uuid.UUID]]:
+    """The (campaign, channel) links among the points naming both: one query."""
+    campaigns = {p["campaign_id"] for p in points if p.get("campaign_id") and p.get("channel_id")}
+    if not campaigns:
+        return set()
+    rows = uow.session.execute(
+        select(CampaignChannel.campaign_id, CampaignChannel.channel_id).where(
+            CampaignChannel.campaign_id.in_(campaigns)
+        )
+    )
+    return {(campaign_id, channel_id) for campaign_id, channel_id in rows}
+
+
+def channel_outside_campaign(
+    *, campaign_id: uuid.UUID | None, channel_id: uuid.UUID | None, links: set[tuple]
+) -> str | None:
+    """A point for a campaign on a channel that campaign does not use counts for neither."""
+    if campaign_id is None or channel_id is None or (campaign_id, channel_id) in links:
+        return None
+    return f"campaign {campaign_id} does not use channel {channel_id}"
+
+
+def _problems(
+    point: dict, known: set[str], existing: dict[str, set[uuid.UUID]], links: set[tuple]
+) -> list[str]:
     problems = []
     if point["metric_key"] not in known:
         problems.append(f"metric key {point['metric_key']!r} is not defined")
@@ -109,6 +133,12 @@ def _problems(point: dict, known: set[str], existing: dict[str, set[uuid.UUID]])
     for name, _, what in REFERENCES:
         if point.get(name) is not None and point[name] not in existing[name]:
             problems.append(f"{what} {point[name]} not found")
+    if not problems and (
+        outside := channel_outside_campaign(
+            campaign_id=point.get("campaign_id"), channel_id=point.get("channel_id"), links=links
+        )
+    ):
+        problems.append(outside)
     return problems
 
 
@@ -205,9 +235,10 @@ def invalid_points(*, uow: UnitOfWork, tenant: Tenant, points: list[dict]) -> li
         )
     known = known_metric_keys(uow)
     existing = _existing_ids(uow, points)
+    links = _campaign_channels(uow, points)
     rejected = []
     for index, point in enumerate(points):
-        problems = _problems(point, known, existing)
+        problems = _problems(point, known, existing, links)
         if problems:
             rejected.append((index, "; ".join(problems)))
     return rejected

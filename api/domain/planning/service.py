@@ -16,14 +16,29 @@ from datetime import date
 from sqlalchemy import func, select
 
 from api.domain.access import Tenant
+from api.domain.bounds import MAX_DAY, MAX_MONTH, MIN_DAY, MONTHS
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel
 from api.domain.content.models import ContentItem
+from api.domain.errors import RuleViolation
 from api.domain.periods import add_months, month_start
 from api.domain.resourcing.models import Resource
 from api.domain.uow import UnitOfWork
 
 MAX_MONTHS = 24
+
+
+def check_plan_range(*, start: date, months: int) -> None:
+    """A plan's months lie within the product's range (its last one by MAX_MONTH)."""
+    if not MIN_DAY <= start <= MAX_DAY:
+        raise RuleViolation(
+            "plan start out of range", errors={"start": [f"Must be from {MONTHS}."]}
+        )
+    if add_months(start, months - 1) > MAX_DAY:
+        raise RuleViolation(
+            "plan ends after the last month",
+            errors={"months": [f"The plan's last month must be {MAX_MONTH} or earlier."]},
+        )
 
 
 def weeks_in(month: date) -> float:
@@ -79,6 +94,7 @@ def build_plan(
     uow: UnitOfWork, tenant: Tenant, *, start: date, months: int, filters: PlanFilter
 ) -> Plan:
     start = start.replace(day=1)
+    check_plan_range(start=start, months=months)
     end = add_months(start, months)
     session = uow.session
     plan = {add_months(start, n): PlanMonth(add_months(start, n)) for n in range(months)}

@@ -8,6 +8,7 @@ Overall readiness = 0.3 × culture + 0.3 × leadership + 0.3 × governance
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import date
 
 from api.domain.readiness.models import LEAVES
 
@@ -43,3 +44,10 @@ def change(latest: Mapping[str, int], previous: Mapping[str, int] | None) -> dic
     delta = {leaf: latest[leaf] - previous[leaf] for leaf in LEAVES}
     delta["overall"] = round(overall(latest) - overall(previous), 2)
     return delta
+
+
+def check_assessed_on(assessed_on: date, *, today: date) -> dict[str, list[str]]:
+    """An assessment describes a state already seen: one dated later would become "current"."""
+    if assessed_on > today:
+        return {"assessed_on": [f"Must not be after today ({today.isoformat()})."]}
+    return {}

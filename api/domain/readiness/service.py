@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from datetime import date
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 
@@ -11,6 +13,7 @@ from api.domain import tenancy
 from api.domain.access import Tenant
 from api.domain.base import utcnow
 from api.domain.editing import refuse
+from api.domain.organisations.models import Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.readiness import rules
 from api.domain.readiness.models import LEAVES, ReadinessAssessment
@@ -21,11 +24,20 @@ def scores_of(assessment: ReadinessAssessment) -> dict[str, int]:
     return {leaf: getattr(assessment, leaf) for leaf in LEAVES}
 
 
+def _today(uow: UnitOfWork, tenant: Tenant) -> date:
+    """Today in the organisation's time zone."""
+    organisation = uow.session.get(Organisation, tenant.organisation_id)
+    return utcnow().astimezone(ZoneInfo(organisation.timezone)).date()
+
+
 def create_assessment(uow: UnitOfWork, tenant: Tenant, data: dict) -> ReadinessAssessment:
-    refuse(rules.check_scores(data), "scores out of range")
-    assessment = ReadinessAssessment(
-        **{**data, "assessed_on": data.get("assessed_on") or utcnow().date()}
+    today = _today(uow, tenant)
+    assessed_on = data.get("assessed_on") or today
+    refuse(
+        {**rules.check_scores(data), **rules.check_assessed_on(assessed_on, today=today)},
+        "the assessment is not valid",
     )
+    assessment = ReadinessAssessment(**{**data, "assessed_on": assessed_on})
     uow.session.add(assessment)
     uow.commit()
     return assessment

@@ -26,7 +26,7 @@ from api.domain.errors import NotFound, RuleViolation
 from api.domain.metrics.definitions import Definition, get_definition
 from api.domain.metrics.models import MetricPoint
 from api.domain.reports import rates
-from api.domain.reports.window import Window, window
+from api.domain.reports.window import Window, baseline_before, window
 from api.domain.uow import UnitOfWork
 
 VERDICTS = ("lift", "no_lift", "not_enough_data")
@@ -118,7 +118,7 @@ def lift_report(
 
 def _baseline(current: Window, start: date | None, end: date | None) -> Window:
     if start is None and end is None:
-        return current.before()
+        return baseline_before(current)
     if start is None or end is None:
         missing = "baseline_from" if start is None else "baseline_to"
         raise RuleViolation(

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.access import ALL_SCOPES, KEY_KINDS, ROLES
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 
@@ -32,7 +33,7 @@ class ApiKeySchema(EntitySchema):
     )
 
 
-class ApiKeyCreateSchema(ma.Schema):
+class ApiKeyCreateSchema(Schema):
     class Meta:
         name = "ApiKeyCreate"
 

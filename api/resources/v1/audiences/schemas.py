@@ -1,10 +1,11 @@
 import marshmallow as ma
 
 from api.domain.audiences.models import AUDIENCE_KINDS, CHANNEL_KINDS, VALUE_TIERS
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 
-class AudienceFields(ma.Schema):
+class AudienceFields(Schema):
     name = name_field()
     kind = ma.fields.String(validate=ma.validate.OneOf(AUDIENCE_KINDS))
     description = ma.fields.String(validate=ma.validate.Length(max=10_000))

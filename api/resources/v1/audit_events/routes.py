@@ -5,6 +5,7 @@ from api.domain.audit import AuditFilter, list_events
 from api.http.blueprint import Blueprint
 from api.http.context import uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
+from api.http.schema import Schema
 
 blp = Blueprint(
     "audit-events",
@@ -14,7 +15,7 @@ blp = Blueprint(
 )
 
 
-class AuditEventSchema(ma.Schema):
+class AuditEventSchema(Schema):
     class Meta:
         name = "AuditEvent"
 
@@ -33,7 +34,7 @@ class AuditEventSchema(ma.Schema):
     )
 
 
-class AuditFilterSchema(ma.Schema):
+class AuditFilterSchema(Schema):
     resource_type = ma.fields.String(validate=ma.validate.Length(max=40))
     resource_id = ma.fields.UUID()
     actor_user_id = ma.fields.UUID()

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.campaigns.models import CAMPAIGN_STATUSES
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 
@@ -12,13 +13,16 @@ def ids(description: str):
     )
 
 
-class CampaignFields(ma.Schema):
+class CampaignFields(Schema):
     name = name_field()
     description = ma.fields.String(validate=ma.validate.Length(max=10_000))
     start_date = ma.fields.Date(metadata={"description": "Inside the strategy's period"})
     end_date = ma.fields.Date(metadata={"description": "Inside the strategy's period"})
+    # The column is NUMERIC(14, 2): 1e12 itself (or anything rounding up to it) does not fit.
     budget_amount = ma.fields.Float(
-        allow_none=True, allow_nan=False, validate=ma.validate.Range(min=0, max=1e12)
+        allow_none=True,
+        allow_nan=False,
+        validate=ma.validate.Range(min=0, max=999_999_999_999.99),
     )
     budget_currency = ma.fields.String(
         validate=ma.validate.Regexp(r"^[A-Z]{3}$"),
@@ -60,12 +64,12 @@ class CampaignUpdateSchema(CampaignFields):
         name = "CampaignUpdate"
 
 
-class CampaignFilterSchema(ma.Schema):
+class CampaignFilterSchema(Schema):
     strategy_id = ma.fields.UUID()
     status = ma.fields.String(validate=ma.validate.OneOf(CAMPAIGN_STATUSES))
 
 
-class ReviewFields(ma.Schema):
+class ReviewFields(Schema):
     what_worked = ma.fields.String(validate=ma.validate.Length(max=20_000))
     what_did_not_work = ma.fields.String(validate=ma.validate.Length(max=20_000))
     actions = ma.fields.List(
@@ -76,7 +80,7 @@ class ReviewFields(ma.Schema):
     quick_win = ma.fields.Boolean()
 
 
-class KpiSnapshotEntrySchema(ma.Schema):
+class KpiSnapshotEntrySchema(Schema):
     class Meta:
         name = "KpiSnapshotEntry"
 
@@ -114,7 +118,7 @@ class ReviewUpdateSchema(ReviewFields):
         name = "ReviewUpdate"
 
 
-class LearningSchema(ma.Schema):
+class LearningSchema(Schema):
     class Meta:
         name = "Learning"
 
@@ -122,7 +126,7 @@ class LearningSchema(ma.Schema):
     campaign_name = ma.fields.String()
 
 
-class LearningFilterSchema(ma.Schema):
+class LearningFilterSchema(Schema):
     channel_id = ma.fields.UUID(metadata={"description": "Reviews of campaigns using this channel"})
     objective_id = ma.fields.UUID(
         metadata={"description": "Reviews of campaigns serving this objective"}

@@ -2,10 +2,11 @@ import marshmallow as ma
 
 from api.domain.audiences.models import CHANNEL_KINDS
 from api.domain.channels.models import CHANNEL_STATUSES, MODES, PURPOSES
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 
-class ChannelFields(ma.Schema):
+class ChannelFields(Schema):
     name = name_field()
     mode = ma.fields.String(
         validate=ma.validate.OneOf(MODES),
@@ -44,6 +45,6 @@ class ChannelUpdateSchema(ChannelFields):
         name = "ChannelUpdate"
 
 
-class ChannelFilterSchema(ma.Schema):
+class ChannelFilterSchema(Schema):
     status = ma.fields.String(validate=ma.validate.OneOf(CHANNEL_STATUSES))
     kind = ma.fields.String(validate=ma.validate.OneOf(CHANNEL_KINDS))

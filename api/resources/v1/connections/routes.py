@@ -8,6 +8,7 @@ from api.domain.channels.connections import PROVIDERS
 from api.domain.outbound import UrlPolicy
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import clover, uow
+from api.http.schema import Schema
 from api.resources.common import EntitySchema
 from api.resources.v1.jobs.schemas import JobSchema
 
@@ -22,7 +23,7 @@ blp = Blueprint(
 )
 
 
-class CredentialsSchema(ma.Schema):
+class CredentialsSchema(Schema):
     class Meta:
         name = "ConnectionCredentials"
 
@@ -33,7 +34,7 @@ class CredentialsSchema(ma.Schema):
     expires_at = ma.fields.AwareDateTime(load_only=True, allow_none=True)
 
 
-class ConnectionInputSchema(ma.Schema):
+class ConnectionInputSchema(Schema):
     class Meta:
         name = "ConnectionInput"
 

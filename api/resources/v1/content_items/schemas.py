@@ -1,10 +1,11 @@
 import marshmallow as ma
 
 from api.domain.content.models import CONTENT_STATUSES, FORMATS
+from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
 
-class DistributionActionSchema(ma.Schema):
+class DistributionActionSchema(Schema):
     class Meta:
         name = "DistributionAction"
 
@@ -17,7 +18,7 @@ class DistributionActionSchema(ma.Schema):
     done = ma.fields.Boolean(load_default=False)
 
 
-class ContentItemFields(ma.Schema):
+class ContentItemFields(Schema):
     owner_id = ma.fields.UUID(
         allow_none=True, metadata={"description": "The resource who makes it"}
     )
@@ -69,7 +70,7 @@ class ContentItemUpdateSchema(ContentItemFields):
         name = "ContentItemUpdate"
 
 
-class TransitionSchema(ma.Schema):
+class TransitionSchema(Schema):
     class Meta:
         name = "ContentTransition"
 
@@ -84,7 +85,7 @@ class TransitionSchema(ma.Schema):
     published_url = ma.fields.URL(load_default=None, validate=ma.validate.Length(max=2000))
 
 
-class StatusChangeSchema(ma.Schema):
+class StatusChangeSchema(Schema):
     class Meta:
         name = "ContentStatusChange"
 
@@ -97,7 +98,7 @@ class StatusChangeSchema(ma.Schema):
     created_at = ma.fields.DateTime()
 
 
-class ContentFilterSchema(ma.Schema):
+class ContentFilterSchema(Schema):
     campaign_id = ma.fields.UUID()
     channel_id = ma.fields.UUID()
     owner_id = ma.fields.UUID()

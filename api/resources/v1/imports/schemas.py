@@ -4,6 +4,7 @@ import marshmallow as ma
 from flask_smorest.fields import Upload
 
 from api.domain.metrics.imports import ON_ERROR
+from api.http.schema import Schema
 from api.http.uploads import JsonNested
 
 
@@ -25,7 +26,7 @@ def _names_a_day(day_format: str) -> None:
         raise ma.ValidationError("Must name the year, month and day, e.g. %d/%m/%Y.")
 
 
-class ImportMappingSchema(ma.Schema):
+class ImportMappingSchema(Schema):
     class Meta:
         name = "ImportMapping"
 
@@ -75,7 +76,7 @@ class CsvUpload(Upload):
         return value
 
 
-class ImportUploadSchema(ma.Schema):
+class ImportUploadSchema(Schema):
     class Meta:
         name = "ImportUpload"
 

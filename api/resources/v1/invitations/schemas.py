@@ -2,6 +2,7 @@ import marshmallow as ma
 
 from api.domain.invitations.models import STATUSES
 from api.domain.invitations.service import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS, MAX_TOKEN_LENGTH
+from api.http.schema import Schema
 from api.resources.common import EntitySchema
 from api.resources.v1.members.schemas import ROLE, MemberSchema
 
@@ -43,7 +44,7 @@ class IssuedInvitationSchema(InvitationSchema):
     )
 
 
-class InvitationCreateSchema(ma.Schema):
+class InvitationCreateSchema(Schema):
     class Meta:
         name = "InvitationCreate"
 
@@ -56,7 +57,7 @@ class InvitationCreateSchema(ma.Schema):
     )
 
 
-class InvitationFilterSchema(ma.Schema):
+class InvitationFilterSchema(Schema):
     status = ma.fields.String(validate=ma.validate.OneOf(STATUSES))
 
 
@@ -68,7 +69,7 @@ TOKEN = ma.fields.String(
 )
 
 
-class InvitationAcceptSchema(ma.Schema):
+class InvitationAcceptSchema(Schema):
     class Meta:
         name = "InvitationAccept"
 

@@ -1,9 +1,10 @@
 import marshmallow as ma
 
 from api.domain.jobs.models import JOB_KINDS, JOB_STATUSES
+from api.http.schema import Schema
 
 
-class JobSchema(ma.Schema):
+class JobSchema(Schema):
     class Meta:
         name = "Job"
 
@@ -52,11 +53,11 @@ class JobSchema(ma.Schema):
     finished_at = ma.fields.DateTime(dump_only=True, allow_none=True)
 
 
-class JobFilterSchema(ma.Schema):
+class JobFilterSchema(Schema):
     kind = ma.fields.String(validate=ma.validate.OneOf(JOB_KINDS))
 
 
-class JobErrorSchema(ma.Schema):
+class JobErrorSchema(Schema):
     class Meta:
         name = "JobError"
 

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.strategy.models import AGGREGATIONS, DIRECTIONS, KPI_PERIODS
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 
@@ -21,7 +22,7 @@ def figure(description: str, **kwargs):
     )
 
 
-class KpiFields(ma.Schema):
+class KpiFields(Schema):
     name = name_field()
     metric_key = metric_key_field(
         "Metric measured (sum, avg, last); see GET /v1/metric-definitions"
@@ -68,7 +69,7 @@ class KpiUpdateSchema(KpiFields):
         name = "KpiUpdate"
 
 
-class KpiValueSchema(ma.Schema):
+class KpiValueSchema(Schema):
     class Meta:
         name = "KpiValue"
 
@@ -93,14 +94,14 @@ class KpiValueSchema(ma.Schema):
     computed_at = ma.fields.DateTime()
 
 
-class KpiValueListSchema(ma.Schema):
+class KpiValueListSchema(Schema):
     class Meta:
         name = "KpiValueList"
 
     items = ma.fields.List(ma.fields.Nested(KpiValueSchema))
 
 
-class KpiValueArgsSchema(ma.Schema):
+class KpiValueArgsSchema(Schema):
     since = ma.fields.Date(
         data_key="from", metadata={"description": "Periods starting on or after this day"}
     )

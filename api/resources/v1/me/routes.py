@@ -4,11 +4,12 @@ from flask.views import MethodView
 from api.domain.identity import service
 from api.http.blueprint import Blueprint
 from api.http.context import current_principal, uow
+from api.http.schema import Schema
 
 blp = Blueprint("me", __name__, url_prefix="/v1/me", description="Who the caller is.")
 
 
-class CallerUserSchema(ma.Schema):
+class CallerUserSchema(Schema):
     class Meta:
         name = "CallerUser"
 
@@ -17,7 +18,7 @@ class CallerUserSchema(ma.Schema):
     name = ma.fields.String()
 
 
-class CallerApiKeySchema(ma.Schema):
+class CallerApiKeySchema(Schema):
     class Meta:
         name = "CallerApiKey"
 
@@ -38,7 +39,7 @@ class CallerApiKeySchema(ma.Schema):
     )
 
 
-class ReachableOrganisationSchema(ma.Schema):
+class ReachableOrganisationSchema(Schema):
     class Meta:
         name = "ReachableOrganisation"
 
@@ -54,7 +55,7 @@ class ReachableOrganisationSchema(ma.Schema):
     scopes = ma.fields.List(ma.fields.String(), metadata={"description": "Effective scopes"})
 
 
-class MeSchema(ma.Schema):
+class MeSchema(Schema):
     class Meta:
         name = "Me"
 

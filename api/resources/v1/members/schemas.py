@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.access import ROLES
+from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
 ROLE = ma.fields.String(
@@ -10,7 +11,7 @@ ROLE = ma.fields.String(
 )
 
 
-class MemberUserSchema(ma.Schema):
+class MemberUserSchema(Schema):
     class Meta:
         name = "MemberUser"
 
@@ -28,7 +29,7 @@ class MemberSchema(EntitySchema):
     version = ma.fields.Integer(dump_only=True)
 
 
-class MemberUpdateSchema(ma.Schema):
+class MemberUpdateSchema(Schema):
     class Meta:
         name = "MemberUpdate"
 

@@ -2,6 +2,7 @@ import marshmallow as ma
 
 from api.domain.mentions.models import SENTIMENT_LABELS, TOPICS
 from api.domain.mentions.service import MAX_BATCH, InvalidItem
+from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
 TOPIC = {"description": "What the mention is about: company (default), competitor or industry"}
@@ -11,7 +12,7 @@ SCORE = {
 }
 
 
-class MentionFields(ma.Schema):
+class MentionFields(Schema):
     author = ma.fields.String(validate=ma.validate.Length(max=200))
     text = ma.fields.String(validate=ma.validate.Length(min=1, max=20_000))
     url = ma.fields.URL(allow_none=True, validate=ma.validate.Length(max=2000))
@@ -95,7 +96,7 @@ class BatchItems(ma.fields.List):
         return items
 
 
-class MentionBatchSchema(ma.Schema):
+class MentionBatchSchema(Schema):
     class Meta:
         name = "MentionBatch"
 
@@ -114,7 +115,7 @@ class MentionBatchSchema(ma.Schema):
     )
 
 
-class AcceptedMentionSchema(ma.Schema):
+class AcceptedMentionSchema(Schema):
     class Meta:
         name = "AcceptedMention"
 
@@ -129,7 +130,7 @@ class AcceptedMentionSchema(ma.Schema):
     )
 
 
-class RejectedMentionSchema(ma.Schema):
+class RejectedMentionSchema(Schema):
     class Meta:
         name = "RejectedMention"
 
@@ -142,7 +143,7 @@ class RejectedMentionSchema(ma.Schema):
     )
 
 
-class MentionBatchResultSchema(ma.Schema):
+class MentionBatchResultSchema(Schema):
     class Meta:
         name = "MentionBatchResult"
 
@@ -155,7 +156,7 @@ class MentionBatchResultSchema(ma.Schema):
     rejected = ma.fields.List(ma.fields.Nested(RejectedMentionSchema), required=True)
 
 
-class MentionFilterSchema(ma.Schema):
+class MentionFilterSchema(Schema):
     channel_id = ma.fields.UUID()
     topic = ma.fields.String(validate=ma.validate.OneOf(TOPICS))
     sentiment_label = ma.fields.String(validate=ma.validate.OneOf(SENTIMENT_LABELS))

@@ -3,6 +3,7 @@ from flask.views import MethodView
 
 from api.domain.metrics.catalogue import BUILT_IN
 from api.http.blueprint import Blueprint
+from api.http.schema import Schema
 
 blp = Blueprint(
     "metric-definitions",
@@ -16,7 +17,7 @@ blp = Blueprint(
 )
 
 
-class MetricDefinitionSchema(ma.Schema):
+class MetricDefinitionSchema(Schema):
     class Meta:
         name = "MetricDefinition"
 
@@ -53,7 +54,7 @@ class MetricDefinitionSchema(ma.Schema):
     )
 
 
-class MetricDefinitionListSchema(ma.Schema):
+class MetricDefinitionListSchema(Schema):
     class Meta:
         name = "MetricDefinitionList"
 

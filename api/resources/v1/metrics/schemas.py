@@ -5,11 +5,12 @@ from api.domain.metrics.definitions import KEY_PATTERN
 from api.domain.metrics.points import CLIENT_SOURCES, MAX_BATCH
 from api.domain.metrics.series import MAX_PERIODS
 from api.domain.periods import GRANULARITIES
+from api.http.schema import Schema
 
 METRIC_KEY = {"description": "A built-in metric key or one the organisation defined"}
 
 
-class MetricPointInputSchema(ma.Schema):
+class MetricPointInputSchema(Schema):
     class Meta:
         name = "MetricPointInput"
 
@@ -33,7 +34,7 @@ class MetricPointInputSchema(ma.Schema):
     )
 
 
-class MetricPointBatchSchema(ma.Schema):
+class MetricPointBatchSchema(Schema):
     class Meta:
         name = "MetricPointBatch"
 
@@ -45,7 +46,7 @@ class MetricPointBatchSchema(ma.Schema):
     )
 
 
-class BatchArgsSchema(ma.Schema):
+class BatchArgsSchema(Schema):
     atomic = ma.fields.Boolean(
         load_default=False,
         metadata={
@@ -55,7 +56,7 @@ class BatchArgsSchema(ma.Schema):
     )
 
 
-class RejectedPointSchema(ma.Schema):
+class RejectedPointSchema(Schema):
     class Meta:
         name = "RejectedPoint"
 
@@ -65,7 +66,7 @@ class RejectedPointSchema(ma.Schema):
     reason = ma.fields.String(required=True)
 
 
-class MetricPointBatchResultSchema(ma.Schema):
+class MetricPointBatchResultSchema(Schema):
     class Meta:
         name = "MetricPointBatchResult"
 
@@ -80,7 +81,7 @@ class MetricPointBatchResultSchema(ma.Schema):
     rejected = ma.fields.List(ma.fields.Nested(RejectedPointSchema), required=True)
 
 
-class MetricPointSchema(ma.Schema):
+class MetricPointSchema(Schema):
     class Meta:
         name = "MetricPoint"
 
@@ -96,7 +97,7 @@ class MetricPointSchema(ma.Schema):
     updated_at = ma.fields.DateTime()
 
 
-class MetricPointFilterSchema(ma.Schema):
+class MetricPointFilterSchema(Schema):
     metric_key = ma.fields.String(validate=ma.validate.Length(min=1, max=64))
     channel_id = ma.fields.UUID()
     campaign_id = ma.fields.UUID()
@@ -104,7 +105,7 @@ class MetricPointFilterSchema(ma.Schema):
     day_to = ma.fields.Date(metadata={"description": "Last day, inclusive"})
 
 
-class MetricSeriesArgsSchema(ma.Schema):
+class MetricSeriesArgsSchema(Schema):
     metric = ma.fields.String(
         required=True, validate=ma.validate.Length(min=1, max=64), metadata=METRIC_KEY
     )
@@ -121,7 +122,7 @@ class MetricSeriesArgsSchema(ma.Schema):
     )
 
 
-class MetricSeriesPeriodSchema(ma.Schema):
+class MetricSeriesPeriodSchema(Schema):
     class Meta:
         name = "MetricSeriesPeriod"
 
@@ -132,7 +133,7 @@ class MetricSeriesPeriodSchema(ma.Schema):
     )
 
 
-class MetricSeriesSchema(ma.Schema):
+class MetricSeriesSchema(Schema):
     class Meta:
         name = "MetricSeries"
 
@@ -153,7 +154,7 @@ class MetricSeriesSchema(ma.Schema):
     periods = ma.fields.List(ma.fields.Nested(MetricSeriesPeriodSchema), required=True)
 
 
-class MetricDefinitionCreateSchema(ma.Schema):
+class MetricDefinitionCreateSchema(Schema):
     class Meta:
         name = "MetricDefinitionCreate"
 

@@ -3,6 +3,7 @@ import marshmallow as ma
 from api.domain.access import ALL_SCOPES
 from api.domain.oauth.clients import MAX_URI_LENGTH, MAX_URIS
 from api.domain.oauth.models import CLIENT_TYPES, GRANT_TYPES
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 SCOPES = sorted(ALL_SCOPES)
@@ -45,7 +46,7 @@ class OAuthClientSchema(EntitySchema):
     version = ma.fields.Integer(dump_only=True, metadata={"description": "Also the ETag"})
 
 
-class OAuthClientCreateSchema(ma.Schema):
+class OAuthClientCreateSchema(Schema):
     class Meta:
         name = "OAuthClientCreate"
 
@@ -78,7 +79,7 @@ class OAuthClientCreateSchema(ma.Schema):
     allowed_origins = _uris(ALLOWED_ORIGINS)
 
 
-class OAuthClientUpdateSchema(ma.Schema):
+class OAuthClientUpdateSchema(Schema):
     class Meta:
         name = "OAuthClientUpdate"
 

@@ -1,5 +1,6 @@
 import marshmallow as ma
 
+from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
 
@@ -21,7 +22,7 @@ class OAuthGrantSchema(EntitySchema):
     revoked_at = ma.fields.DateTime(dump_only=True, allow_none=True)
 
 
-class OAuthGrantFilterSchema(ma.Schema):
+class OAuthGrantFilterSchema(Schema):
     active = ma.fields.Boolean(
         metadata={"description": "true: only consents in force; false: only revoked ones"}
     )

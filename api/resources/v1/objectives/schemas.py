@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.strategy.models import BUSINESS_OUTCOMES
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 
@@ -34,7 +35,7 @@ class ObjectiveSchema(EntitySchema):
     version = ma.fields.Integer(dump_only=True)
 
 
-class ObjectiveUpdateSchema(ma.Schema):
+class ObjectiveUpdateSchema(Schema):
     class Meta:
         name = "ObjectiveUpdate"
 

@@ -1,5 +1,6 @@
 import marshmallow as ma
 
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 
@@ -20,7 +21,7 @@ class OrganisationSchema(EntitySchema):
     version = ma.fields.Integer(dump_only=True, metadata={"description": "Also the ETag"})
 
 
-class OrganisationUpdateSchema(ma.Schema):
+class OrganisationUpdateSchema(Schema):
     class Meta:
         name = "OrganisationUpdate"
 

@@ -1,5 +1,3 @@
-from datetime import date
-
 import marshmallow as ma
 from flask import jsonify
 from flask.views import MethodView
@@ -8,6 +6,7 @@ from api.domain.base import utcnow
 from api.domain.planning.service import MAX_MONTHS, Plan, PlanFilter, build_plan
 from api.http.blueprint import Blueprint
 from api.http.context import uow
+from api.http.schema import Month, Schema
 
 blp = Blueprint(
     "plan",
@@ -17,11 +16,8 @@ blp = Blueprint(
 )
 
 
-class PlanArgsSchema(ma.Schema):
-    start = ma.fields.String(
-        validate=ma.validate.Regexp(r"^\d{4}-(0[1-9]|1[0-2])$", error="Must be YYYY-MM."),
-        metadata={"description": "First month, YYYY-MM (default: this month)"},
-    )
+class PlanArgsSchema(Schema):
+    start = Month(metadata={"description": "First month, YYYY-MM (default: this month)"})
     months = ma.fields.Integer(
         load_default=12,
         validate=ma.validate.Range(min=1, max=MAX_MONTHS),
@@ -32,7 +28,7 @@ class PlanArgsSchema(ma.Schema):
     owner_id = ma.fields.UUID(metadata={"description": "A resource"})
 
 
-class PlanItemSchema(ma.Schema):
+class PlanItemSchema(Schema):
     class Meta:
         name = "PlanItem"
 
@@ -53,7 +49,7 @@ class PlanItemSchema(ma.Schema):
     owner_name = ma.fields.String(allow_none=True)
 
 
-class ResourceLoadSchema(ma.Schema):
+class ResourceLoadSchema(Schema):
     class Meta:
         name = "ResourceLoad"
 
@@ -66,7 +62,7 @@ class ResourceLoadSchema(ma.Schema):
     over_capacity = ma.fields.Boolean()
 
 
-class PlanMonthSchema(ma.Schema):
+class PlanMonthSchema(Schema):
     class Meta:
         name = "PlanMonth"
 
@@ -83,7 +79,7 @@ class PlanMonthSchema(ma.Schema):
     capacity = ma.fields.List(ma.fields.Nested(ResourceLoadSchema))
 
 
-class PlanSchema(ma.Schema):
+class PlanSchema(Schema):
     class Meta:
         name = "Plan"
 
@@ -104,7 +100,7 @@ class ContentPlan(MethodView):
         by status, and per resource the planned effort against its capacity with
         an `over_capacity` flag.
         """
-        start = date.fromisoformat(f"{args['start']}-01") if "start" in args else utcnow().date()
+        start = args["start"] if "start" in args else utcnow().date()
         filters = PlanFilter(
             campaign_id=args.get("campaign_id"),
             channel_id=args.get("channel_id"),

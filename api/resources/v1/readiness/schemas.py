@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.readiness.service import CurrentReadiness
+from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
 
@@ -29,7 +30,7 @@ class AssessmentSchema(EntitySchema):
     technology_notes = notes()
 
 
-class ScoresSchema(ma.Schema):
+class ScoresSchema(Schema):
     class Meta:
         name = "ReadinessScores"
 
@@ -46,7 +47,7 @@ class ScoreChangeSchema(ScoresSchema):
     overall = ma.fields.Float()
 
 
-class ReadinessSchema(ma.Schema):
+class ReadinessSchema(Schema):
     class Meta:
         name = "Readiness"
 

@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from api.domain.reports.alignment import AlignmentReport, KpiAlignment, alignment_report
 from api.http.context import uow
+from api.http.schema import Schema
 from api.resources.v1.kpis.schemas import KpiValueSchema
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
@@ -18,13 +19,13 @@ from api.resources.v1.reports.roi import (
 )
 
 
-class AlignmentArgsSchema(ma.Schema):
+class AlignmentArgsSchema(Schema):
     strategy_id = ma.fields.UUID(required=True)
     value_per_conversion = unit_value("What one conversion is worth")
     value_per_lead = unit_value("What one lead is worth")
 
 
-class KpiAlignmentSchema(ma.Schema):
+class KpiAlignmentSchema(Schema):
     class Meta:
         name = "KpiAlignment"
 
@@ -56,7 +57,7 @@ class KpiAlignmentSchema(ma.Schema):
     )
 
 
-class ObjectiveAlignmentSchema(ma.Schema):
+class ObjectiveAlignmentSchema(Schema):
     class Meta:
         name = "ObjectiveAlignment"
 
@@ -82,7 +83,7 @@ class AlignmentInputsSchema(RoiPricingSchema):
     strategy_id = ma.fields.UUID()
 
 
-class AlignmentReportSchema(ma.Schema):
+class AlignmentReportSchema(Schema):
     class Meta:
         name = "AlignmentReport"
 

@@ -8,12 +8,13 @@ from flask.views import MethodView
 from api.domain.channels.models import MODES
 from api.domain.reports.channels import FAMILIES, channel_comparison
 from api.http.context import uow
+from api.http.schema import Schema
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
 from api.resources.v1.reports.fields import figure, reason
 
 
-class ChannelReportArgsSchema(ma.Schema):
+class ChannelReportArgsSchema(Schema):
     day_from = ma.fields.Date(
         required=True, data_key="from", metadata={"description": "First day, inclusive"}
     )
@@ -24,7 +25,7 @@ class ChannelReportArgsSchema(ma.Schema):
     )
 
 
-class ChannelFiguresSchema(ma.Schema):
+class ChannelFiguresSchema(Schema):
     """The figures of a channel, a group of channels or all of them."""
 
     class Meta:
@@ -108,7 +109,7 @@ class ChannelGroupSchema(ChannelFiguresSchema):
     channels = ma.fields.Integer(required=True, metadata={"description": "Channels in the group"})
 
 
-class ChannelComparisonSchema(ma.Schema):
+class ChannelComparisonSchema(Schema):
     class Meta:
         name = "ChannelComparison"
 
@@ -124,7 +125,7 @@ class ChannelComparisonSchema(ma.Schema):
     social_per_traditional_reason = reason("social_per_traditional")
 
 
-class ChannelReportCampaignSchema(ma.Schema):
+class ChannelReportCampaignSchema(Schema):
     class Meta:
         name = "ChannelReportCampaign"
 
@@ -140,7 +141,7 @@ class ChannelReportCampaignSchema(ma.Schema):
     )
 
 
-class ChannelReportInputsSchema(ma.Schema):
+class ChannelReportInputsSchema(Schema):
     class Meta:
         name = "ChannelReportInputs"
 
@@ -165,7 +166,7 @@ class ChannelReportInputsSchema(ma.Schema):
     )
 
 
-class ChannelReportSchema(ma.Schema):
+class ChannelReportSchema(Schema):
     class Meta:
         name = "ChannelReport"
 

@@ -8,11 +8,12 @@ from flask.views import MethodView
 from api.domain.metrics.catalogue import FUNNEL_STAGES
 from api.domain.reports.funnel import funnel_report
 from api.http.context import uow
+from api.http.schema import Schema
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
 
 
-class FunnelArgsSchema(ma.Schema):
+class FunnelArgsSchema(Schema):
     campaign_id = ma.fields.UUID(metadata={"description": "Only this campaign's points"})
     channel_id = ma.fields.UUID(metadata={"description": "Only this channel's points"})
     day_from = ma.fields.Date(
@@ -25,7 +26,7 @@ class FunnelArgsSchema(ma.Schema):
     )
 
 
-class FunnelStageMetricsSchema(ma.Schema):
+class FunnelStageMetricsSchema(Schema):
     class Meta:
         name = "FunnelStageMetrics"
 
@@ -55,7 +56,7 @@ class FunnelStageMetricsSchema(ma.Schema):
     )
 
 
-class FunnelMetricTotalSchema(ma.Schema):
+class FunnelMetricTotalSchema(Schema):
     class Meta:
         name = "FunnelMetricTotal"
 
@@ -77,7 +78,7 @@ class FunnelMetricTotalSchema(ma.Schema):
     )
 
 
-class FunnelStageSchema(ma.Schema):
+class FunnelStageSchema(Schema):
     class Meta:
         name = "FunnelStage"
 
@@ -93,7 +94,7 @@ class FunnelStageSchema(ma.Schema):
     )
 
 
-class FunnelConversionSchema(ma.Schema):
+class FunnelConversionSchema(Schema):
     class Meta:
         name = "FunnelConversion"
 
@@ -113,7 +114,7 @@ class FunnelConversionSchema(ma.Schema):
     )
 
 
-class FunnelChurnSchema(ma.Schema):
+class FunnelChurnSchema(Schema):
     class Meta:
         name = "FunnelChurn"
 
@@ -138,7 +139,7 @@ class FunnelChurnSchema(ma.Schema):
     )
 
 
-class FunnelSchema(ma.Schema):
+class FunnelSchema(Schema):
     class Meta:
         name = "Funnel"
 
@@ -151,7 +152,7 @@ class FunnelSchema(ma.Schema):
     )
 
 
-class ChannelFunnelSchema(ma.Schema):
+class ChannelFunnelSchema(Schema):
     class Meta:
         name = "ChannelFunnel"
 
@@ -169,7 +170,7 @@ class ChannelFunnelSchema(ma.Schema):
     funnel = ma.fields.Nested(FunnelSchema, required=True)
 
 
-class CampaignFunnelSchema(ma.Schema):
+class CampaignFunnelSchema(Schema):
     class Meta:
         name = "CampaignFunnel"
 
@@ -185,7 +186,7 @@ class CampaignFunnelSchema(ma.Schema):
     funnel = ma.fields.Nested(FunnelSchema, required=True)
 
 
-class FunnelReportSchema(ma.Schema):
+class FunnelReportSchema(Schema):
     class Meta:
         name = "FunnelReport"
 

@@ -7,12 +7,13 @@ from flask.views import MethodView
 
 from api.domain.reports.lift import VERDICTS, lift_report
 from api.http.context import uow
+from api.http.schema import Schema
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
 from api.resources.v1.reports.fields import figure, reason
 
 
-class LiftArgsSchema(ma.Schema):
+class LiftArgsSchema(Schema):
     metric = ma.fields.String(
         required=True,
         validate=ma.validate.Length(min=1, max=64),
@@ -38,7 +39,7 @@ class LiftArgsSchema(ma.Schema):
     )
 
 
-class LiftWindowSchema(ma.Schema):
+class LiftWindowSchema(Schema):
     class Meta:
         name = "LiftWindow"
 
@@ -62,7 +63,7 @@ class LiftWindowSchema(ma.Schema):
     daily_average_reason = reason("daily_average")
 
 
-class LiftReportSchema(ma.Schema):
+class LiftReportSchema(Schema):
     class Meta:
         name = "LiftReport"
 

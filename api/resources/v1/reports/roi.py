@@ -8,6 +8,7 @@ from flask.views import MethodView
 from api.domain.reports import formulas
 from api.domain.reports.roi import CampaignRoi, RoiReport, roi_report
 from api.http.context import uow
+from api.http.schema import Schema
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
 
@@ -28,7 +29,7 @@ def unit_value(description: str) -> ma.fields.Float:
     )
 
 
-class RoiArgsSchema(ma.Schema):
+class RoiArgsSchema(Schema):
     campaign_id = ma.fields.UUID(
         metadata={"description": "Only this campaign (else every campaign running in the window)"}
     )
@@ -44,7 +45,7 @@ class RoiArgsSchema(ma.Schema):
     value_per_lead = unit_value("What one lead is worth")
 
 
-class RoiFiguresSchema(ma.Schema):
+class RoiFiguresSchema(Schema):
     class Meta:
         name = "RoiFigures"
 
@@ -117,7 +118,7 @@ class CampaignRoiSchema(RoiFiguresSchema):
     budget_currency = ma.fields.String()
 
 
-class RoiPricingSchema(ma.Schema):
+class RoiPricingSchema(Schema):
     """The inputs every ROI figure depends on."""
 
     class Meta:
@@ -146,7 +147,7 @@ class RoiInputsSchema(RoiPricingSchema):
     campaign_id = ma.fields.UUID(allow_none=True)
 
 
-class RoiReportSchema(ma.Schema):
+class RoiReportSchema(Schema):
     class Meta:
         name = "RoiReport"
 

@@ -7,6 +7,7 @@ from flask.views import MethodView
 
 from api.domain.reports.share_of_voice import GRANULARITIES, share_of_voice
 from api.http.context import uow
+from api.http.schema import Schema
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.channels import ChannelReportArgsSchema, figure, reason
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
@@ -22,7 +23,7 @@ class ShareOfVoiceArgsSchema(ChannelReportArgsSchema):
     )
 
 
-class VoiceSchema(ma.Schema):
+class VoiceSchema(Schema):
     """Mentions and sentiment of one period or of the whole window."""
 
     class Meta:
@@ -64,7 +65,7 @@ class VoicePeriodSchema(VoiceSchema):
     period_end = ma.fields.Date(required=True)
 
 
-class VoiceTrendSchema(ma.Schema):
+class VoiceTrendSchema(Schema):
     class Meta:
         name = "VoiceTrend"
 
@@ -80,7 +81,7 @@ class VoiceTrendSchema(ma.Schema):
     )
 
 
-class ShareOfVoiceInputsSchema(ma.Schema):
+class ShareOfVoiceInputsSchema(Schema):
     class Meta:
         name = "ShareOfVoiceInputs"
 
@@ -90,7 +91,7 @@ class ShareOfVoiceInputsSchema(ma.Schema):
     metric_keys = ma.fields.List(ma.fields.String(), required=True)
 
 
-class ShareOfVoiceSchema(ma.Schema):
+class ShareOfVoiceSchema(Schema):
     class Meta:
         name = "ShareOfVoice"
 

@@ -7,6 +7,7 @@ from api.domain.identity.secrets import MIN_PASSWORD_LENGTH
 from api.domain.invitations.service import MAX_TOKEN_LENGTH
 from api.http.blueprint import Blueprint
 from api.http.context import uow
+from api.http.schema import Schema
 from api.resources.common import name_field
 from api.resources.v1.api_keys.routes import issued
 from api.resources.v1.api_keys.schemas import IssuedApiKeySchema
@@ -16,7 +17,7 @@ from api.resources.v1.organisations.schemas import OrganisationSchema
 blp = Blueprint("signup", __name__, url_prefix="/v1/signup", description="Creating an account.")
 
 
-class SignupSchema(ma.Schema):
+class SignupSchema(Schema):
     class Meta:
         name = "Signup"
 
@@ -42,7 +43,7 @@ class SignupSchema(ma.Schema):
     )
 
 
-class SignupResultSchema(ma.Schema):
+class SignupResultSchema(Schema):
     class Meta:
         name = "SignupResult"
 

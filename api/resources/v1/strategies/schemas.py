@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.strategy.models import STRATEGY_STATUSES
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 CONTEXT = ma.fields.String(
@@ -21,7 +22,7 @@ class StrategySchema(EntitySchema):
     version = ma.fields.Integer(dump_only=True)
 
 
-class StrategyUpdateSchema(ma.Schema):
+class StrategyUpdateSchema(Schema):
     class Meta:
         name = "StrategyUpdate"
 
@@ -31,7 +32,7 @@ class StrategyUpdateSchema(ma.Schema):
     business_context = CONTEXT
 
 
-class StrategyFilterSchema(ma.Schema):
+class StrategyFilterSchema(Schema):
     status = ma.fields.String(validate=ma.validate.OneOf(STRATEGY_STATUSES))
     period_from = ma.fields.Date(
         metadata={"description": "Only strategies whose period ends on or after this day"}

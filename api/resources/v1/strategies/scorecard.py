@@ -3,10 +3,11 @@
 import marshmallow as ma
 
 from api.domain.metrics.kpi_values import LATEST_RULE, Scorecard
+from api.http.schema import Schema
 from api.resources.v1.kpis.schemas import KpiSchema, KpiValueSchema
 
 
-class KpiScoreSchema(ma.Schema):
+class KpiScoreSchema(Schema):
     class Meta:
         name = "KpiScore"
 
@@ -44,7 +45,7 @@ class KpiScoreSchema(ma.Schema):
     )
 
 
-class ObjectiveScoreSchema(ma.Schema):
+class ObjectiveScoreSchema(Schema):
     class Meta:
         name = "ObjectiveScore"
 
@@ -55,7 +56,7 @@ class ObjectiveScoreSchema(ma.Schema):
     kpis = ma.fields.List(ma.fields.Nested(KpiScoreSchema))
 
 
-class ScorecardSchema(ma.Schema):
+class ScorecardSchema(Schema):
     class Meta:
         name = "Scorecard"
 

@@ -3,6 +3,7 @@
 import marshmallow as ma
 
 from api.domain.strategy.summary import StrategySummary
+from api.http.schema import Schema
 from api.resources.v1.audiences.schemas import AudienceSchema
 from api.resources.v1.kpis.schemas import KpiSchema
 from api.resources.v1.objectives.schemas import ObjectiveSchema
@@ -18,7 +19,7 @@ class ObjectiveWithKpisSchema(ObjectiveSchema):
     kpis = ma.fields.List(ma.fields.Nested(KpiSchema), dump_only=True)
 
 
-class CapacitySchema(ma.Schema):
+class CapacitySchema(Schema):
     class Meta:
         name = "Capacity"
 
@@ -26,7 +27,7 @@ class CapacitySchema(ma.Schema):
     weekly_capacity_hours = ma.fields.Float()
 
 
-class PreconditionsSchema(ma.Schema):
+class PreconditionsSchema(Schema):
     class Meta:
         name = "ActivationPreconditions"
 
@@ -43,7 +44,7 @@ class PreconditionsSchema(ma.Schema):
     can_activate = ma.fields.Boolean()
 
 
-class StrategySummarySchema(ma.Schema):
+class StrategySummarySchema(Schema):
     class Meta:
         name = "StrategySummary"
 

@@ -1,10 +1,11 @@
 import marshmallow as ma
 
 from api.domain.resourcing.models import KNOWN_ROLES, RESOURCE_KINDS
+from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
 
-class ResourceFields(ma.Schema):
+class ResourceFields(Schema):
     name = name_field()
     kind = ma.fields.String(validate=ma.validate.OneOf(RESOURCE_KINDS))
     role = ma.fields.String(

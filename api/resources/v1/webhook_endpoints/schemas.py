@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.webhooks.models import DELIVERY_STATUSES, EVENT_TYPES
+from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
 URL = {"description": "Where deliveries are POSTed: https, on a public address"}
@@ -42,7 +43,7 @@ class WebhookEndpointSchema(EntitySchema):
     consecutive_failures = ma.fields.Integer(dump_only=True)
 
 
-class WebhookEndpointUpdateSchema(ma.Schema):
+class WebhookEndpointUpdateSchema(Schema):
     class Meta:
         name = "WebhookEndpointUpdate"
         unknown = ma.RAISE
@@ -75,7 +76,7 @@ class IssuedWebhookEndpointSchema(WebhookEndpointSchema):
     )
 
 
-class WebhookDeliverySchema(ma.Schema):
+class WebhookDeliverySchema(Schema):
     class Meta:
         name = "WebhookDelivery"
 
