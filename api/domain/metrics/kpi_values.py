@@ -13,7 +13,7 @@ from api.domain import tenancy
 from api.domain.access import Tenant
 from api.domain.errors import RuleViolation
 from api.domain.jobs.models import Job
-from api.domain.jobs.service import create_job
+from api.domain.jobs.service import create_job, tracked_job_id
 from api.domain.metrics.models import KpiValue
 from api.domain.metrics.rollups import ROLLUP_JOB
 from api.domain.strategy.models import Kpi, Objective, Strategy
@@ -89,6 +89,13 @@ def scorecard(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) -> Scorec
 def request_full_rollup(uow: UnitOfWork, tenant: Tenant) -> Job:
     """A tracked full rollup of the organisation (202 + Job for the API)."""
     job = create_job(uow, kind="rollup", params={"full": True})
-    uow.after_commit("rollups", ROLLUP_JOB, str(tenant.organisation_id), True, str(job.id))
+    uow.after_commit(
+        "rollups",
+        ROLLUP_JOB,
+        str(tenant.organisation_id),
+        True,
+        str(job.id),
+        job_id=tracked_job_id(job.id),
+    )
     uow.commit()
     return job
