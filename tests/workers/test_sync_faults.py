@@ -602,7 +602,7 @@ def test_a_worker_killed_mid_sync_loses_and_duplicates_nothing(
     after RETRY's first interval (10 s). That rerun is harmless (it resumes from the
     same cursor) and finishes the first job record; too slow to wait for here. The
     new request is not swallowed by the dead job's unique id: the dispatcher queues
-    `sync-<id>-again` when the first one is no longer waiting.
+    `sync-<id>-next` when the first one is no longer waiting.
     """
     org = factory.organisation()
     channel = mastodon_channel(client, org, mastodon)
@@ -647,7 +647,7 @@ def test_a_worker_killed_mid_sync_loses_and_duplicates_nothing(
         mastodon.delays.clear()
         second = request_sync(client, org, channel)
         assert queued_channels(isolated) == [channel["id"]]
-        assert Queue("sync", connection=isolated).job_ids == [f"{sync_job_id(channel['id'])}-again"]
+        assert Queue("sync", connection=isolated).job_ids == [f"{sync_job_id(channel['id'])}-next"]
         output = work()
     finally:  # no later worker (of any test) may pick the abandoned job up
         with contextlib.suppress(NoSuchJobError):
