@@ -7,7 +7,8 @@
   (their worker is gone) and forgets their dead run in Redis;
 - queues again, with the same deterministic id, every interrupted job and every
   queued job older than one heartbeat interval that Redis no longer holds;
-- requeues outbox events and webhook deliveries whose jobs were lost;
+- requeues outbox events and webhook deliveries whose jobs were lost (as the
+  webhook sweep does, sooner);
 - re-arms the periodic work (nightly rollups, periodic syncs, the webhook sweep and
   itself): their ids are deterministic, so arming twice schedules once.
 
@@ -33,6 +34,9 @@ from rq.job import JobStatus
 from api.domain.base import utcnow
 from api.domain.jobs import recovery
 from api.domain.jobs import service as jobs
+from api.domain.webhooks import delivery
+from api.domain.webhooks.events import DISPATCH_JOB, dispatch_job_id
+from api.domain.webhooks.service import DELIVER_JOB
 from workers import runtime
 from workers.queues import WAITING, RQDispatcher, dispatcher
 
@@ -93,9 +97,7 @@ def reconcile(reschedule: bool = True) -> dict:
             continue
         queue.enqueue(item.queue, item.function, *item.args, job_id=item.queue_id)
         requeued += 1
-    from workers.webhooks import sweep_webhooks
-
-    webhooks = sweep_webhooks(reschedule=False, older_than_seconds=settings.job_heartbeat_seconds)
+    webhooks = _requeue_webhooks(queue, settings)
     if reschedule:
         arm_periodic(queue)
     counts = {
@@ -107,6 +109,26 @@ def reconcile(reschedule: bool = True) -> dict:
     if requeued or stale.interrupted or stale.failed:
         log.info("reconciled jobs: %s", counts)
     return counts
+
+
+def _requeue_webhooks(queue: RQDispatcher, settings) -> dict:
+    """Outbox events nobody fanned out (one coalesced dispatch per organisation, so
+    soon is cheap), and deliveries overdue for longer than the stale bound (their
+    jobs have no fixed id: a shorter wait would pile duplicates on a busy queue)."""
+    with runtime.database().session() as session:
+        events = delivery.lost_work(
+            session, older_than=timedelta(seconds=settings.job_heartbeat_seconds)
+        ).organisations
+        overdue = delivery.lost_work(
+            session, older_than=timedelta(seconds=settings.job_stale_seconds)
+        ).deliveries
+    for organisation_id in events:
+        queue.enqueue(
+            "webhooks", DISPATCH_JOB, str(organisation_id), job_id=dispatch_job_id(organisation_id)
+        )
+    for organisation_id, delivery_id in overdue:
+        queue.enqueue("webhooks", DELIVER_JOB, str(organisation_id), str(delivery_id))
+    return {"organisations": len(events), "deliveries": len(overdue)}
 
 
 def schedule_reconcile(queue: RQDispatcher, now: datetime | None = None) -> str:

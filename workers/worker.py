@@ -13,7 +13,7 @@ Redis that restarted empty has forgotten every queued and scheduled job. So
    done), go round again.
 
 ``Worker`` ends RQ's loop when Redis has lost its data (a key the worker sets at
-birth has vanished) or its scheduler process has died, so both are re-armed.
+birth has vanished), and starts its scheduler process again when it died.
 """
 
 from __future__ import annotations
@@ -47,6 +47,7 @@ class Worker(RQWorker):
         self.stopping = False
         self.restart_reason: str | None = None
         self._holding = False  # a job is dequeued: restart only after it has run
+        self._burst = False
 
     @property
     def dequeue_timeout(self) -> int:
@@ -70,8 +71,11 @@ class Worker(RQWorker):
             return
         if not self.connection.expire(self.marker, self.worker_ttl + 60):
             self.restart_reason = "Redis lost its data"
-        elif self._scheduler_died():
-            self.restart_reason = "the scheduler stopped"
+        elif pipeline is None and self._scheduler_died():
+            # Redis kept its data (a blip): the scheduler only needs starting again,
+            # now rather than at RQ's next maintenance, minutes away.
+            log.warning("the scheduler of worker %s stopped; starting it again", self.name)
+            self.scheduler.acquire_locks(auto_start=True)
         # With a pipeline, or a job in hand, RQ is busy: restart once the job has run.
         if self.restart_reason and pipeline is None and not self._holding:
             raise Restart(self.restart_reason)
@@ -86,9 +90,13 @@ class Worker(RQWorker):
         finally:
             self._holding = False
 
+    def work(self, burst: bool = False, *args, **kwargs) -> bool:
+        self._burst = burst
+        return super().work(burst, *args, **kwargs)
+
     def _scheduler_died(self) -> bool:
         process = self.scheduler._process if self.scheduler else None
-        return process is not None and not process.is_alive()
+        return not self._burst and process is not None and not process.is_alive()
 
 
 def arm(queue: RQDispatcher, *, burst: bool) -> None:
