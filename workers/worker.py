@@ -123,7 +123,7 @@ def run(queue: RQDispatcher, names: tuple[str, ...], *, burst: bool) -> None:
             queue.connection.ping()
             arm(queue, burst=burst)
             worker = Worker([queue.queue(name) for name in names], connection=queue.connection)
-            wait = 0.5
+            began = time.monotonic()
             worker.work(burst=burst, with_scheduler=True)
         except (redis.ConnectionError, redis.TimeoutError) as error:
             log.warning("Redis is unreachable (%s); trying again in %.1f s", error, wait)
@@ -137,4 +137,6 @@ def run(queue: RQDispatcher, names: tuple[str, ...], *, burst: bool) -> None:
         log.warning(
             "worker %s ended (%s); re-arming", worker.name, worker.restart_reason or "RQ quit"
         )
+        # A worker that keeps ending at once (a fault that is not Redis) backs off too.
+        wait = 0.5 if time.monotonic() - began > 60 else min(wait * 2, MAX_WAIT)
         time.sleep(wait)
