@@ -129,26 +129,16 @@ def serve(host: str, port: int) -> None:
 @click.option("--burst", is_flag=True, help="Stop when the queues are empty")
 @click.option("--queue", "queues", multiple=True, help="Queues to listen on (default: all)")
 def worker(burst: bool, queues: tuple[str, ...]) -> None:
-    """Run an RQ worker, with its scheduler, on REDIS_URL."""
-    from rq import Worker
-
+    """Run an RQ worker, with its scheduler, on REDIS_URL (it outlives Redis outages)."""
     from workers import runtime
     from workers.queues import QUEUES, dispatcher
-    from workers.schedule import schedule_nightly
-    from workers.sync import schedule_periodic
-    from workers.webhooks import schedule_sweep
+    from workers.worker import run
 
     settings = load_settings()
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker needed")
     runtime.configure(settings)
-    jobs = dispatcher(settings)
-    names = queues or QUEUES
-    schedule_nightly(jobs)
-    schedule_periodic(jobs)
-    schedule_sweep(jobs)
-    rq_worker = Worker([jobs.queue(name) for name in names], connection=jobs.connection)
-    rq_worker.work(burst=burst, with_scheduler=True)
+    run(dispatcher(settings), queues or QUEUES, burst=burst)
 
 
 def build_spec() -> str:

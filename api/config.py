@@ -128,6 +128,12 @@ class Settings:
     encryption_keys: tuple[str, ...] = ()
     # How often every connected channel is synced.
     sync_interval_minutes: int = 60
+    # Job recovery: a running job beats its heartbeat this often; one whose heartbeat
+    # is older than the stale bound is interrupted and queued again; the reconciler
+    # (which also re-queues work Redis lost) runs this often.
+    job_heartbeat_seconds: int = 10
+    job_stale_seconds: int = 45
+    job_reconcile_seconds: int = 15
     # Lifetime of an OAuth access token (refresh tokens rotate and live 30 days).
     oauth_access_ttl_minutes: int = 60
     # How many reverse proxies (TLS terminators) sit in front: their X-Forwarded-*
@@ -168,6 +174,9 @@ class Settings:
         "CLOVER_MAX_IMPORT_BYTES": "max_import_bytes",
         "CLOVER_ENCRYPTION_KEYS": "encryption_keys",
         "CLOVER_SYNC_INTERVAL_MINUTES": "sync_interval_minutes",
+        "CLOVER_JOB_HEARTBEAT_SECONDS": "job_heartbeat_seconds",
+        "CLOVER_JOB_STALE_SECONDS": "job_stale_seconds",
+        "CLOVER_JOB_RECONCILE_SECONDS": "job_reconcile_seconds",
         "CLOVER_OAUTH_ACCESS_TTL_MINUTES": "oauth_access_ttl_minutes",
         "CLOVER_TRUSTED_PROXIES": "trusted_proxies",
         "CLOVER_WEBHOOKS_ALLOW_PRIVATE": "webhooks_allow_private",
@@ -212,6 +221,9 @@ class Settings:
         "idempotency_ttl_hours": 1,
         "max_import_bytes": 1024,
         "sync_interval_minutes": 1,
+        "job_heartbeat_seconds": 1,
+        "job_stale_seconds": 2,
+        "job_reconcile_seconds": 1,
         "oauth_access_ttl_minutes": 1,
         "trusted_proxies": 0,
         "webhooks_disable_after": 1,
@@ -265,6 +277,11 @@ class Settings:
                     f"CLOVER_ORGANISATION_PLANS: organisation {organisation} has plan {plan!r}, "
                     "which CLOVER_PLAN_LIMITS does not define"
                 )
+        heartbeat = numbers.get("job_heartbeat_seconds", self.job_heartbeat_seconds)
+        if numbers.get("job_stale_seconds", self.job_stale_seconds) < 2 * heartbeat:
+            raise SettingsError(
+                "CLOVER_JOB_STALE_SECONDS must be at least twice CLOVER_JOB_HEARTBEAT_SECONDS"
+            )
         if not self.rate_limit_prefix.strip():
             raise SettingsError("CLOVER_RATE_LIMIT_PREFIX must not be empty")
         if self.invitation_accept_url and not (

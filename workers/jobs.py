@@ -1,4 +1,9 @@
-"""RQ jobs. Each takes ids and primitives, runs domain code, and is safe to run twice."""
+"""RQ jobs. Each takes ids and primitives, runs domain code, and is safe to run twice.
+
+A tracked job (one with a Job row) begins with ``begin_attempt`` (a late duplicate
+of a finished job stops there), beats its heartbeat while it runs, and on an error
+RQ will retry is marked ``interrupted`` until the retry begins.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +15,7 @@ from api.domain.jobs import service as jobs
 from api.domain.metrics import imports, rollups
 from api.domain.organisations import service as organisations
 from workers import runtime
+from workers.recovery import heartbeat
 
 
 def refresh_member_count(organisation_id: str) -> int:
@@ -17,19 +23,36 @@ def refresh_member_count(organisation_id: str) -> int:
         return organisations.refresh_member_count(uow, uuid.UUID(organisation_id))
 
 
+def _retrying() -> bool:
+    current = get_current_job()
+    return bool(current is not None and current.retries_left)
+
+
+def _begin(organisation: uuid.UUID, job: uuid.UUID) -> bool:
+    with runtime.unit_of_work() as uow:
+        uow.scope(organisation)
+        return jobs.begin_attempt(uow=uow, job_id=job) is not None
+
+
+def _interrupt(organisation: uuid.UUID, job: uuid.UUID) -> None:
+    with runtime.unit_of_work() as uow:
+        uow.scope(organisation)
+        jobs.interrupt_job(uow=uow, job_id=job)
+
+
 def rollup_kpis(organisation_id: str, full: bool = False, job_id: str | None = None) -> dict:
     """Bring an organisation's KPI values up to date; with ``job_id``, report on that Job."""
     organisation = uuid.UUID(organisation_id)
     tracked = uuid.UUID(job_id) if job_id else None
-    if tracked:
-        with runtime.unit_of_work() as uow:
-            uow.scope(organisation)
-            jobs.start_job(uow, tracked)
+    if tracked and not _begin(organisation, tracked):
+        return {"skipped": "the job has finished"}
     try:
-        with runtime.unit_of_work() as uow:
+        with heartbeat(organisation, tracked), runtime.unit_of_work() as uow:
             result = rollups.run_rollup(uow, organisation, full=full)
     except Exception as error:
-        if tracked:
+        if tracked and _retrying():
+            _interrupt(organisation, tracked)
+        elif tracked:
             with runtime.unit_of_work() as uow:
                 uow.scope(organisation)
                 jobs.finish_job(uow, tracked, counts={}, error=f"{type(error).__name__}: {error}")
@@ -45,17 +68,19 @@ def rollup_kpis(organisation_id: str, full: bool = False, job_id: str | None = N
 def import_metric_points(organisation_id: str, job_id: str) -> dict:
     """Read an uploaded CSV into metric points, reporting on its Job (safe to run twice).
 
-    An unexpected error leaves the job running for RQ's retry, which resumes at the
-    last checkpoint; on the last attempt (or in-process) the job is marked failed.
+    An unexpected error leaves the job interrupted for RQ's retry, which resumes at
+    the last checkpoint; on the last attempt (or in-process) the job is marked failed.
     """
     organisation, job = uuid.UUID(organisation_id), uuid.UUID(job_id)
     try:
-        with runtime.unit_of_work() as uow:
+        begun = _begin(organisation, job)
+        # A finished job is not begun again; run_import then only tidies its file.
+        with heartbeat(organisation, job if begun else None), runtime.unit_of_work() as uow:
             uow.scope(organisation)
             return imports.run_import(uow, job).counts
     except Exception as error:
-        current = get_current_job()
-        if current is not None and current.retries_left:
+        if _retrying():
+            _interrupt(organisation, job)
             raise
         with runtime.unit_of_work() as uow:
             uow.scope(organisation)

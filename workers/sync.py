@@ -31,6 +31,7 @@ from workers.providers.base import (
     Unavailable,
 )
 from workers.queues import RETRY, RQDispatcher, dispatcher
+from workers.recovery import heartbeat
 
 log = logging.getLogger("clover.sync")
 MAX_PAGES = 500  # a runaway cursor cannot hold a worker forever
@@ -95,7 +96,14 @@ def sync_channel(
     if tracked:
         with runtime.unit_of_work() as uow:
             uow.scope(organisation)
-            jobs.start_job(uow, tracked)
+            if jobs.begin_attempt(uow=uow, job_id=tracked) is None:
+                return {"skipped": "the job has finished"}
+    with heartbeat(organisation, tracked):
+        return _sync(organisation, channel, tracked, cipher, today)
+
+
+def _sync(organisation, channel, tracked, cipher, today) -> dict:
+    organisation_id, channel_id, job_id = str(organisation), str(channel), tracked and str(tracked)
     with runtime.unit_of_work() as uow:
         target = channels.sync_target(uow, organisation, channel, cipher=cipher)
     if target.status == "needs_reauth":
@@ -129,6 +137,10 @@ def sync_channel(
         current = get_current_job()
         retrying = isinstance(error, Unavailable) and current and current.retries_left
         if retrying:
+            if tracked:
+                with runtime.unit_of_work() as uow:
+                    uow.scope(organisation)
+                    jobs.interrupt_job(uow=uow, job_id=tracked)
             raise  # RQ retries with backoff; the cursor holds what is already written
         with runtime.unit_of_work() as uow:
             channels.save_cursor(uow, organisation, channel, provider.restart(cursor))
@@ -147,6 +159,14 @@ def _later(organisation_id, channel_id, job_id, error: RateLimited, counts) -> d
     note = f"rate limited by the network; continuing in {wait:.0f} s"
     _mark(organisation, channel, "connected", note)
     if isinstance(jobs_, RQDispatcher):
+        if job_id:  # paused, not lost: no sign of life is due before the continuation
+            with runtime.unit_of_work() as uow:
+                uow.scope(organisation)
+                jobs.beat(
+                    uow=uow,
+                    job_id=uuid.UUID(job_id),
+                    until=datetime.now(UTC) + timedelta(seconds=wait),
+                )
         jobs_.queue("sync").enqueue_in(
             timedelta(seconds=wait),
             channels.SYNC_JOB,

@@ -549,7 +549,7 @@ def test_a_crash_while_checking_resumes_the_check_and_still_writes_nothing(
     with pytest.raises(ConnectionError):
         jobs.import_metric_points(str(org.id), job_id)
     stopped = job_of(api, org, job_id)
-    assert stopped["status"] == "running"
+    assert (stopped["status"], stopped["attempts"]) == ("interrupted", 1)
     assert stopped["counts"] == counts(rows=3)
     assert 0 < stopped["progress"] < 0.5  # checking is the first half of the work
 
@@ -574,7 +574,7 @@ def test_a_crash_while_writing_resumes_the_writing_after_its_last_checkpoint(
     with pytest.raises(ConnectionError):
         jobs.import_metric_points(str(org.id), job_id)
     stopped = job_of(api, org, job_id)
-    assert stopped["status"] == "running"
+    assert (stopped["status"], stopped["attempts"]) == ("interrupted", 1)
     assert stopped["counts"] == counts(rows=8, inserted=3)  # every row checked, 3 written
     assert 0.5 < stopped["progress"] < 1
 
@@ -656,12 +656,12 @@ def test_a_retried_import_resumes_after_its_last_checkpoint(
         return real_ingest(*args, **kwargs)
 
     monkeypatch.setattr(imports, "ingest_points", crash_on_the_second_chunk)
-    # As under RQ with retries left: the error is raised for the retry, the job left running.
+    # As under RQ with retries left: the error is raised for the retry, the job interrupted.
     monkeypatch.setattr(jobs, "get_current_job", lambda: SimpleNamespace(retries_left=2))
     with pytest.raises(ConnectionError):
         jobs.import_metric_points(str(org.id), job_id)
     stopped = job_of(api, org, job_id)
-    assert stopped["status"] == "running"
+    assert (stopped["status"], stopped["attempts"]) == ("interrupted", 1)
     assert stopped["counts"] == counts(rows=3, inserted=3)
     assert 0 < stopped["progress"] < 1
 
@@ -669,6 +669,9 @@ def test_a_retried_import_resumes_after_its_last_checkpoint(
 
     assert calls == [3, 3, 3, 1]  # the second chunk again, then the rest
     assert final == counts(rows=8, inserted=7, rejected=1, skipped=1)
+    resumed = job_of(api, org, job_id)
+    assert (resumed["status"], resumed["attempts"]) == ("succeeded", 2)
+    assert resumed["started_at"] == stopped["started_at"]
     assert errors_of(api, org, job_id) == [(9, "Sales: 'x' is not a number")]
     assert len(points_of(factory, org)) == 7
 

@@ -507,7 +507,7 @@ def test_a_persistent_outage_fails_the_job_after_rqs_retries_and_marks_the_conne
     work()
 
     outage = f"Mastodon GET {VERIFY_PATH}: HTTP 500"
-    assert job_of(client, org, job)["status"] == "running"  # RQ will try again
+    assert job_of(client, org, job)["status"] == "interrupted"  # RQ will try again
     connection = connection_of(client, org, channel)
     assert (connection["status"], connection["last_error"]) == ("failing", outage)
     [(retry, when)] = scheduled_syncs(isolated)

@@ -1,4 +1,11 @@
-"""Jobs a tenant can see: asynchronous work (imports, rollups, syncs) and its outcome."""
+"""Jobs a tenant can see: asynchronous work (imports, rollups, syncs) and its outcome.
+
+Statuses: ``queued`` (accepted, waiting for a worker), ``running`` (a worker has it
+and beats ``heartbeat_at``), ``interrupted`` (its run stopped before the end: a
+lost worker, a Redis that lost the job, or an error RQ retries; it is queued
+again and resumes from its checkpoint), then ``succeeded`` or ``failed``.
+``attempts`` counts the runs that began; ``started_at`` is the first one's start.
+"""
 
 from __future__ import annotations
 
@@ -12,7 +19,9 @@ from api.domain.base import Base, IdMixin, one_of, utcnow
 from api.domain.tenancy import TenantOwned, tenant_fk
 
 JOB_KINDS = ("import", "rollup", "sync")
-JOB_STATUSES = ("queued", "running", "succeeded", "failed")
+JOB_STATUSES = ("queued", "running", "interrupted", "succeeded", "failed")
+# Not finished: the reconciler sees that these reach a worker again.
+PENDING_STATUSES = ("queued", "running", "interrupted")
 
 
 class Job(IdMixin, TenantOwned, Base):
@@ -24,7 +33,7 @@ class Job(IdMixin, TenantOwned, Base):
     )
 
     kind: Mapped[str] = mapped_column(String(10))
-    status: Mapped[str] = mapped_column(String(10), default="queued")
+    status: Mapped[str] = mapped_column(String(20), default="queued", index=True)
     progress: Mapped[float] = mapped_column(Float, default=0.0)
     params: Mapped[dict] = mapped_column(JSON, default=dict)
     counts: Mapped[dict] = mapped_column(JSON, default=dict)
@@ -32,6 +41,10 @@ class Job(IdMixin, TenantOwned, Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
+    # The running attempt's last sign of life; older than CLOVER_JOB_STALE_SECONDS
+    # means its worker is gone.
+    heartbeat_at: Mapped[datetime | None]
+    attempts: Mapped[int] = mapped_column(default=0)
 
 
 class JobError(IdMixin, TenantOwned, Base):

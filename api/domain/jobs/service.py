@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from api.domain import tenancy
 from api.domain.access import Tenant
@@ -12,6 +13,11 @@ from api.domain.base import utcnow
 from api.domain.jobs.models import Job, JobError
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
+
+
+def tracked_job_id(job_id: uuid.UUID | str) -> str:
+    """The queue's id for the run of a job row: the reconciler looks for it there."""
+    return f"job-{job_id}"
 
 
 def create_job(uow: UnitOfWork, *, kind: str, params: dict | None = None) -> Job:
@@ -23,10 +29,56 @@ def create_job(uow: UnitOfWork, *, kind: str, params: dict | None = None) -> Job
 
 
 def start_job(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
+    """Mark the job running; ``started_at`` stays the first run's start."""
     job = tenancy.get(uow.session, Job, job_id, what="job")
-    job.status, job.started_at, job.error = "running", utcnow(), None
+    now = utcnow()
+    job.status, job.error, job.heartbeat_at = "running", None, now
+    job.started_at = job.started_at or now
     uow.commit()
     return job
+
+
+def begin_attempt(*, uow: UnitOfWork, job_id: uuid.UUID) -> Job | None:
+    """Start one more run of a job; None when it has finished (a late duplicate run).
+
+    The row is locked, so two runs beginning at once count two attempts, in turn.
+    A resumed job keeps its first ``started_at`` and goes on from its checkpoint.
+    """
+    job = tenancy.get(uow.session, Job, job_id, what="job")
+    uow.session.refresh(job, with_for_update=True)
+    if job.status in ("succeeded", "failed"):
+        uow.rollback()
+        return None
+    now = utcnow()
+    job.status, job.error, job.heartbeat_at = "running", None, now
+    job.started_at = job.started_at or now
+    job.attempts += 1
+    uow.commit()
+    return job
+
+
+def beat(*, uow: UnitOfWork, job_id: uuid.UUID, until: datetime | None = None) -> bool:
+    """A running job's sign of life (``until``: none is due before then); False once it
+    is no longer running."""
+    done = uow.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "running")
+        .values(heartbeat_at=until or utcnow())
+        .execution_options(synchronize_session=False)
+    )
+    uow.commit()
+    return bool(done.rowcount)
+
+
+def interrupt_job(*, uow: UnitOfWork, job_id: uuid.UUID) -> None:
+    """The run stopped before the end and will be run again (RQ retries it)."""
+    uow.session.execute(
+        update(Job)
+        .where(Job.id == job_id, Job.status == "running")
+        .values(status="interrupted")
+        .execution_options(synchronize_session=False)
+    )
+    uow.commit()
 
 
 def finish_job(

@@ -105,7 +105,13 @@ def start_import(
             },
         )
         job_id = job.id
-        uow.after_commit("default", IMPORT_JOB, str(tenant.organisation_id), str(job_id))
+        uow.after_commit(
+            "default",
+            IMPORT_JOB,
+            str(tenant.organisation_id),
+            str(job_id),
+            job_id=jobs.tracked_job_id(job_id),
+        )
         uow.commit()
     except BaseException:
         path.unlink(missing_ok=True)

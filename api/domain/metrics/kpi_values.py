@@ -14,7 +14,7 @@ from api.domain import tenancy
 from api.domain.access import Tenant
 from api.domain.errors import RuleViolation
 from api.domain.jobs.models import Job
-from api.domain.jobs.service import create_job
+from api.domain.jobs.service import create_job, tracked_job_id
 from api.domain.metrics.models import KpiValue
 from api.domain.metrics.rollups import ROLLUP_JOB
 from api.domain.organisations.models import Organisation
@@ -162,6 +162,13 @@ def organisation_today(uow: UnitOfWork, tenant: Tenant) -> date:
 def request_full_rollup(uow: UnitOfWork, tenant: Tenant) -> Job:
     """A tracked full rollup of the organisation (202 + Job for the API)."""
     job = create_job(uow, kind="rollup", params={"full": True})
-    uow.after_commit("rollups", ROLLUP_JOB, str(tenant.organisation_id), True, str(job.id))
+    uow.after_commit(
+        "rollups",
+        ROLLUP_JOB,
+        str(tenant.organisation_id),
+        True,
+        str(job.id),
+        job_id=tracked_job_id(job.id),
+    )
     uow.commit()
     return job

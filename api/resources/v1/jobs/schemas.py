@@ -14,7 +14,13 @@ class JobSchema(Schema):
     )
     status = ma.fields.String(
         dump_only=True,
-        metadata={"description": "queued → running → succeeded | failed", "enum": JOB_STATUSES},
+        metadata={
+            "description": "queued → running → succeeded | failed. A run that stopped "
+            "before the end (its worker lost, Redis lost the job, or an error that is "
+            "retried) makes the job interrupted until it runs again (running, one attempt "
+            "more), from its checkpoint",
+            "enum": JOB_STATUSES,
+        },
     )
     progress = ma.fields.Float(
         dump_only=True, metadata={"description": "From 0 to 1 (for imports: bytes read / size)"}
@@ -48,8 +54,20 @@ class JobSchema(Schema):
             "type": "string",
         },
     )
+    attempts = ma.fields.Integer(
+        dump_only=True, metadata={"description": "How many runs of the job have begun"}
+    )
+    heartbeat_at = ma.fields.DateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The running attempt's last sign of life"},
+    )
     created_at = ma.fields.DateTime(dump_only=True)
-    started_at = ma.fields.DateTime(dump_only=True, allow_none=True)
+    started_at = ma.fields.DateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "When the first attempt began (a resumed job keeps it)"},
+    )
     finished_at = ma.fields.DateTime(dump_only=True, allow_none=True)
 
 
