@@ -8,7 +8,7 @@ import logging
 import marshmallow as ma
 from flask import Response, current_app, g, json, request
 from flask_smorest import Api
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import DataError, IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
@@ -121,6 +121,7 @@ class CloverApi(Api):
         self._app.register_error_handler(domain.DomainError, handle_domain_error)
         self._app.register_error_handler(StaleDataError, handle_stale_data)
         self._app.register_error_handler(IntegrityError, handle_integrity_error)
+        self._app.register_error_handler(DataError, handle_data_error)
 
     def handle_http_exception(self, error: HTTPException):
         if isinstance(error, InternalServerError):
@@ -175,6 +176,21 @@ def handle_stale_data(_error: StaleDataError) -> Response:
         412,
         kind="stale-version",
         detail="the resource was changed by another request; read it again and retry",
+    )
+
+
+def handle_data_error(error: DataError) -> Response:
+    # Input is bounded before it reaches the database, so this is stored data no
+    # aggregate can hold (e.g. values kept before the bounds existed).
+    log.warning(
+        "data error answered as 422: %s",
+        type(error.orig).__name__,
+        extra={"fields": {"request_id": g.get("request_id")}},
+    )
+    return problem(
+        422,
+        kind="out-of-range",
+        detail="a figure of this request is outside the range a number can hold",
     )
 
 

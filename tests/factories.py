@@ -6,10 +6,12 @@ import itertools
 import secrets
 import uuid
 from dataclasses import dataclass
+from datetime import date
 
 from api.db import Database
 from api.domain.access import ALL_SCOPES, ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.identity import service as identity
+from api.domain.metrics.models import MetricPoint, dimensions_of
 from api.domain.oauth.models import OAuthClient
 from api.domain.oauth.tokens import hash_secret, new_secret
 from api.domain.organisations.models import Membership
@@ -72,6 +74,21 @@ class Factory:
         with self.uow() as uow:
             uow.scope(org.id)
             uow.session.add(Membership(user_id=user_id, role=role))
+            uow.commit()
+
+    def stored_metric_point(self, org: Org, metric_key: str, day: date, value: float) -> None:
+        """A metric point as a past version stored it, before its checks refused such values."""
+        with self.uow() as uow:
+            uow.scope(org.id)
+            uow.session.add(
+                MetricPoint(
+                    metric_key=metric_key,
+                    day=day,
+                    value=value,
+                    source="import",
+                    dimensions=dimensions_of(None, None, None),
+                )
+            )
             uow.commit()
 
     def oauth_client(

@@ -49,18 +49,30 @@ def rollup_kpis(organisation_id: str, full: bool = False, job_id: str | None = N
     try:
         with heartbeat(organisation, tracked), runtime.unit_of_work() as uow:
             result = rollups.run_rollup(uow, organisation, full=full)
-    except Exception as error:
+    except Exception:
         if tracked and _retrying():
             _interrupt(organisation, tracked)
         elif tracked:
+            # The tenant reads this: no SQL, no traceback, no internal names (RQ logs those).
             with runtime.unit_of_work() as uow:
                 uow.scope(organisation)
-                jobs.finish_job(uow, tracked, counts={}, error=f"{type(error).__name__}: {error}")
+                jobs.finish_job(
+                    uow, tracked, counts={}, error="the rollup stopped unexpectedly; it was logged"
+                )
         raise
-    counts = {"kpis": result.kpis, "values": result.values, "status_changes": result.status_changes}
+    counts = {
+        "kpis": result.kpis,
+        "values": result.values,
+        "status_changes": result.status_changes,
+        "skipped_kpis": len(result.skipped),
+    }
     if tracked:
         with runtime.unit_of_work() as uow:
             uow.scope(organisation)
+            # Each KPI left out is listed with its reason under …/jobs/{id}/errors.
+            jobs.record_errors(
+                uow, tracked, [(n, why) for n, (_, why) in enumerate(result.skipped, 1)]
+            )
             jobs.finish_job(uow, tracked, counts=counts)
     return counts
 

@@ -57,4 +57,4 @@ def test_a_requested_full_rollup_is_a_job(client, factory, database_url, redis_u
 
     job = client.get(job_url, headers=org.headers).get_json()
     assert job["status"] == "succeeded"
-    assert job["counts"] == {"kpis": 1, "values": 12, "status_changes": 12}
+    assert job["counts"] == {"kpis": 1, "values": 12, "status_changes": 12, "skipped_kpis": 0}

@@ -43,6 +43,9 @@ __all__ = [
 ]
 
 MAX_BATCH = 10_000
+# The largest magnitude a metric point may have. A quadrillion leaves room to sum
+# billions of points in double precision; 1e308-sized values overflow any sum.
+MAX_VALUE = 1e15
 CHUNK = 1_000
 # What clients may send; "derived" points are written by Clover itself.
 CLIENT_SOURCES = ("api", "import", "sync")
@@ -127,6 +130,8 @@ def _problems(
     value = point["value"]
     if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         problems.append("value must be a finite number")
+    elif abs(value) > MAX_VALUE:
+        problems.append(f"value must be between -{MAX_VALUE:.0e} and {MAX_VALUE:.0e}")
     source = point.get("source") or "api"
     if source not in CLIENT_SOURCES:
         problems.append(f"source must be one of {', '.join(CLIENT_SOURCES)}")

@@ -10,14 +10,18 @@ points changed since the previous run. A full rollup recomputes every period.
 
 from __future__ import annotations
 
+import logging
+import math
 import time
 import uuid
+from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, distinct, func, select
 from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.exc import DataError
 
 from api.domain import periods
 from api.domain.base import new_id, utcnow
@@ -28,6 +32,8 @@ from api.domain.organisations.models import Organisation
 from api.domain.strategy.models import Kpi, Objective, Strategy
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
+
+log = logging.getLogger("clover.rollups")
 
 ROLLUP_JOB = "workers.jobs.rollup_kpis"
 # Batches within this many seconds share one queued rollup.
@@ -115,6 +121,14 @@ class RollupResult:
     kpis: int
     values: int
     status_changes: int
+    # KPIs left as they were, each with the reason (their figures could not be computed).
+    skipped: tuple[tuple[uuid.UUID, str], ...] = ()
+
+
+TOO_LARGE = (
+    "was not rolled up: its metric points add up to more than a number can hold "
+    "(its earlier values were kept)"
+)
 
 
 def _upsert(uow: UnitOfWork, rows: list[dict]) -> None:
@@ -143,6 +157,10 @@ def _upsert(uow: UnitOfWork, rows: list[dict]) -> None:
     uow.session.execute(stmt, rows)
 
 
+class NotComputable(Exception):
+    """A KPI's figures overflow what a number can hold."""
+
+
 def rollup_kpi(
     uow: UnitOfWork,
     kpi: Kpi,
@@ -161,6 +179,8 @@ def rollup_kpi(
     if not starts:
         return 0, 0
     found = actuals(uow, kpi, starts, fiscal_start_month)
+    if not all(math.isfinite(value) for value in found.values()):
+        raise NotComputable(kpi.id)  # SQLite sums overflow to infinity instead of failing
     before = dict(
         uow.session.execute(
             select(KpiValue.period_start, KpiValue.status).where(
@@ -263,16 +283,27 @@ def run_rollup(
         .order_by(Kpi.id)
     ).all()
     values = changes = 0
+    skipped: list[tuple[uuid.UUID, str]] = []
+    postgres = session.get_bind().dialect.name == "postgresql"
     if changed_days is None or changed_days:
         for kpi, strategy in pairs:
-            written, changed = rollup_kpi(
-                uow,
-                kpi,
-                strategy,
-                fiscal_start_month=organisation.fiscal_year_start_month,
-                today=today,
-                changed_days=changed_days,
-            )
+            # One KPI whose figures cannot be computed must not stop the others. On
+            # PostgreSQL its failed statement is undone by a savepoint; SQLite's sums
+            # overflow to infinity instead, caught before anything is written.
+            try:
+                with session.begin_nested() if postgres else nullcontext():
+                    written, changed = rollup_kpi(
+                        uow,
+                        kpi,
+                        strategy,
+                        fiscal_start_month=organisation.fiscal_year_start_month,
+                        today=today,
+                        changed_days=changed_days,
+                    )
+            except (DataError, NotComputable):
+                log.warning("rollup skipped KPI %s of %s: %s", kpi.id, organisation_id, TOO_LARGE)
+                skipped.append((kpi.id, f"KPI {kpi.name!r} ({kpi.id}) {TOO_LARGE}"))
+                continue
             values += written
             changes += changed
     if state is None:
@@ -280,7 +311,7 @@ def run_rollup(
     else:
         state.rolled_up_at = started
     uow.commit()
-    return RollupResult(len(pairs), values, changes)
+    return RollupResult(len(pairs), values, changes, tuple(skipped))
 
 
 def _today(organisation: Organisation) -> date:

@@ -22,7 +22,11 @@ class MetricPointInputSchema(Schema):
     value = ma.fields.Float(
         required=True,
         allow_nan=True,
-        metadata={"description": "A finite number; a point with another value is rejected"},
+        metadata={
+            "description": (
+                "A finite number between -1e15 and 1e15; a point with another value is rejected"
+            )
+        },
     )
     channel_id = ma.fields.UUID(allow_none=True, load_default=None)
     campaign_id = ma.fields.UUID(allow_none=True, load_default=None)
