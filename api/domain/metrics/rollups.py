@@ -179,7 +179,7 @@ def rollup_kpi(
     if not starts:
         return 0, 0
     found = actuals(uow, kpi, starts, fiscal_start_month)
-    if not all(math.isfinite(value) for value in found.values()):
+    if any(value is not None and not math.isfinite(value) for value in found.values()):
         raise NotComputable(kpi.id)  # SQLite sums overflow to infinity instead of failing
     before = dict(
         uow.session.execute(
