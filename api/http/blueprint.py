@@ -23,6 +23,7 @@ from api.domain.errors import StaleVersion
 from api.http.context import current_principal, uow
 from api.http.idempotency import HEADER as IDEMPOTENCY_HEADER
 from api.http.idempotency import run_idempotently
+from api.http.json_types import TypedJsonParser
 from api.http.security import operation_security, register_security_schemes
 
 IF_MATCH = {
@@ -79,6 +80,8 @@ def actor_of(principal) -> Actor:
 
 
 class Blueprint(SmorestBlueprint):
+    ARGUMENTS_PARSER = TypedJsonParser()
+
     def register_views_in_doc(self, api, app, spec, *, name, parameters):
         # The operations below name the ``oauth2`` scheme: make sure the spec declares it.
         register_security_schemes(spec)

@@ -10,14 +10,14 @@ from __future__ import annotations
 import json
 
 import marshmallow as ma
-from webargs.flaskparser import FlaskParser
 from werkzeug.datastructures import CombinedMultiDict
 
 from api.http.blueprint import Blueprint
+from api.http.json_types import TypedJsonParser
 
 
-class MultipartParser(FlaskParser):
-    __location_map__ = {**FlaskParser.__location_map__, "multipart": "load_multipart"}
+class MultipartParser(TypedJsonParser):
+    __location_map__ = {**TypedJsonParser.__location_map__, "multipart": "load_multipart"}
 
     def load_multipart(self, req, schema):
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)
