@@ -100,3 +100,10 @@ def test_every_response_with_a_body_documents_its_content_type(spec):
                 assert response.get("content"), f"{method} {path} {status}"
             for media_type, content in response.get("content", {}).items():
                 assert content.get("schema"), f"{method} {path} {status} {media_type}"
+
+
+def test_the_metric_key_in_a_path_is_documented_as_definitions_spell_it(spec):
+    path = spec["paths"]["/v1/organisations/{organisation_id}/metric-definitions/{metric_key}"]
+    (parameter,) = [p for p in path["parameters"] if p["name"] == "metric_key"]
+
+    assert parameter["schema"]["pattern"] == "^[a-z][a-z0-9_]{1,63}$"
