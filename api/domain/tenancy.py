@@ -17,6 +17,8 @@ from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, with
 from api.domain.errors import NotFound
 
 KEY = "clover.organisation_id"
+# An execution option naming a statement that reads every organisation's rows on purpose.
+ALL_ORGANISATIONS = "clover_all_organisations"
 T = TypeVar("T")
 
 
@@ -76,6 +78,32 @@ def any_row(session: Session, stmt) -> bool:
     return bool(session.scalar(select(stmt.exists())))
 
 
+def across_organisations(stmt):
+    """Mark an ORM statement that deliberately reads rows of every organisation.
+
+    For facts that are public across tenants (an OAuth client's name, id, scopes and
+    browser origins, which an agency's client shows in other organisations) and for
+    lookups keyed by a person rather than an organisation (their memberships). The
+    scoping hook leaves such a statement alone even in a scoped session.
+    """
+    return stmt.execution_options(**{ALL_ORGANISATIONS: True})
+
+
+def in_organisations(stmt, organisation_ids):
+    """Limit an ORM statement's tenant tables to the given organisations.
+
+    For a use case that spans several organisations at once (an OAuth consent or token
+    of one person in each organisation they chose). In a scoped session the scope
+    still applies as well.
+    """
+    ids = list(organisation_ids)
+    return stmt.options(
+        with_loader_criteria(
+            TenantOwned, lambda cls: cls.organisation_id.in_(ids), include_aliases=True
+        )
+    )
+
+
 def install(factory) -> None:
     """Attach the scoping listeners to a sessionmaker."""
     event.listen(factory, "do_orm_execute", _add_tenant_criteria)
@@ -85,6 +113,8 @@ def install(factory) -> None:
 def _add_tenant_criteria(state: ORMExecuteState) -> None:
     organisation_id = state.session.info.get(KEY)
     if organisation_id is None or state.is_column_load:
+        return
+    if state.execution_options.get(ALL_ORGANISATIONS):
         return
     if state.is_select or state.is_update or state.is_delete:
         state.statement = state.statement.options(

@@ -117,3 +117,45 @@ def test_any_row_is_scoped_where_a_bare_exists_is_not(database, orgs):
         # Why any_row exists: this SELECT with no entity of its own escapes the scoping.
         leaky = exists().where(or_(Membership.id == b_owner, Membership.id == b_owner))
         assert session.scalar(select(leaky))
+
+
+def test_across_organisations_reads_every_organisation_in_a_scoped_session(database, orgs):
+    a, b = orgs
+    with scoped(database, a) as session:
+        stmt = select(Membership.organisation_id)
+        seen = set(session.scalars(tenancy.across_organisations(stmt)))
+        still_scoped = set(session.scalars(stmt))
+
+    assert {a.id, b.id} <= seen
+    assert still_scoped == {a.id}
+
+
+def test_in_organisations_limits_an_unscoped_statement_to_the_named_ones(database, orgs):
+    a, b = orgs
+    with database.session() as session:
+        seen = set(
+            session.scalars(tenancy.in_organisations(select(Membership.organisation_id), [b.id]))
+        )
+        joined = session.scalars(
+            tenancy.in_organisations(
+                select(ApiKey).join(
+                    Membership, Membership.organisation_id == ApiKey.organisation_id
+                ),
+                [a.id],
+            )
+        ).all()
+
+    assert seen == {b.id}
+    assert joined and {k.organisation_id for k in joined} == {a.id}
+
+
+def test_in_organisations_cannot_widen_a_scoped_session(database, orgs):
+    a, b = orgs
+    with scoped(database, a) as session:
+        seen = set(
+            session.scalars(
+                tenancy.in_organisations(select(Membership.organisation_id), [a.id, b.id])
+            )
+        )
+
+    assert seen == {a.id}
