@@ -177,8 +177,9 @@ return counts
 class RedisCounters:
     """Counters in Redis, one round trip per decision; ``None`` while Redis is unreachable."""
 
-    def __init__(self, connection) -> None:
+    def __init__(self, connection, purpose: str = "rate limits") -> None:
         self.redis = connection
+        self.purpose = purpose  # whose counters, in the outage log lines
         self.script = connection.register_script(ACQUIRE)
         self._down_until = 0.0
 
@@ -187,14 +188,12 @@ class RedisCounters:
 
     def _failed(self, error: RedisError) -> None:
         if not self._down_until:
-            log.warning(
-                "rate limits and login throttle: Redis unreachable, not limiting (%s)", error
-            )
+            log.warning("%s: Redis unreachable, not limiting (%s)", self.purpose, error)
         self._down_until = time.monotonic() + RETRY_REDIS_SECONDS
 
     def _succeeded(self) -> None:
         if self._down_until:
-            log.warning("rate limits and login throttle: Redis reachable again")
+            log.warning("%s: Redis reachable again", self.purpose)
             self._down_until = 0.0
 
     def acquire(self, entries: list[Entry], now: float, cost: int = 1) -> Decision | None:
@@ -225,10 +224,10 @@ class RedisCounters:
         self._succeeded()
 
 
-def counters_for(redis_url: str) -> MemoryCounters | RedisCounters:
+def counters_for(redis_url: str, purpose: str = "rate limits") -> MemoryCounters | RedisCounters:
     """Redis when REDIS_URL is set (shared by every API process), this process otherwise."""
     if redis_url:
         from workers.queues import redis_connection
 
-        return RedisCounters(redis_connection(redis_url))
+        return RedisCounters(redis_connection(redis_url), purpose)
     return MemoryCounters()

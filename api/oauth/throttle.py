@@ -45,4 +45,6 @@ class LoginThrottle:
 
 
 def throttle_for(settings: Settings) -> LoginThrottle:
-    return LoginThrottle(counters_for(settings.redis_url), settings.rate_limit_prefix)
+    return LoginThrottle(
+        counters_for(settings.redis_url, "login throttle"), settings.rate_limit_prefix
+    )
