@@ -270,19 +270,21 @@ def test_the_window_edge_does_not_let_twice_the_limit_through(make_client, facto
     rate = client.application.extensions[EXTENSION]
     org = factory.organisation()
 
-    def burst(at: float, n: int) -> list[int]:
+    def burst(at: float, n: int) -> list:
         rate.clock = lambda: at
-        return [client.get(org.url(), headers=org.headers).status_code for _ in range(n)]
+        return [client.get(org.url(), headers=org.headers) for _ in range(n)]
 
     end_of_one = burst(1_800_000_059.5, 10)  # the last half second of a window
     start_of_next = burst(1_800_000_060.5, 10)  # the first half second of the next
     half_way = burst(1_800_000_090.0, 10)  # the previous window now counts for half
 
-    assert end_of_one == [200] * 10
+    assert [r.status_code for r in end_of_one] == [200] * 10
     # Fixed windows let all 10 through again here: 20 requests in one second. The
     # previous window still counts 10 × 59.5/60, rounded down as limits does: one more.
-    assert start_of_next == [200] + [429] * 9
-    assert half_way == [200] * 4 + [429] * 6  # 10 / 2 + 1 counted: 4 left
+    assert [r.status_code for r in start_of_next] == [200] + [429] * 9
+    # Its share drops by one request every 6 s: the next drop is 5.5 s away.
+    assert start_of_next[-1].headers["Retry-After"] == "6"
+    assert [r.status_code for r in half_way] == [200] * 4 + [429] * 6  # 10 / 2 + 1 counted
 
 
 class CountingRedis(Redis):
