@@ -1,5 +1,8 @@
 """Money through the API: decimal strings with two places, ISO 4217 currencies."""
 
+import csv
+import io
+
 import pytest
 
 from tests.api import builders
@@ -154,3 +157,38 @@ def test_an_organisation_currency_outside_iso_4217_is_422_and_unchanged(client, 
 
     assert "currency" in assert_problem(response, 422)["errors"]
     assert client.get(org.url(), headers=org.headers).get_json()["currency"] == "EUR"
+
+
+def test_a_negative_amount_in_a_csv_export_stays_a_number(client, org_and_strategy):
+    """Amounts are strings now; a leading minus must not be taken for a formula."""
+    org, strategy = org_and_strategy
+    campaign = builders.campaign(client, org, strategy["id"])
+    point = {"metric_key": "revenue", "day": "2027-03-10", "value": -500.5}
+    client.post(
+        org.url("/metric-points/batch?atomic=true"),
+        headers=org.headers,
+        json={"points": [{**point, "campaign_id": campaign["id"]}]},
+    )
+
+    response = client.get(
+        org.url("/reports/roi?from=2027-01-01&to=2027-12-31"),
+        headers={**org.headers, "Accept": "text/csv"},
+    )
+
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0]["revenue"] == "-500.50"
+
+
+def test_a_pro_rated_budget_in_a_csv_export_is_written_to_the_cent(client, org_and_strategy):
+    org, strategy = org_and_strategy
+    builders.campaign(
+        client, org, strategy["id"], budget_amount="3000", start_date="2027-03-01"
+    )  # 92 days to 2027-05-31
+
+    response = client.get(
+        org.url("/reports/roi?from=2027-04-01&to=2027-04-30"),
+        headers={**org.headers, "Accept": "text/csv"},
+    )
+
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[0]["cost"] == "978.26"  # 3000 × 30 / 92, as in the JSON body
