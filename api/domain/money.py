@@ -14,7 +14,7 @@ cent once, when they are written.
 
 from __future__ import annotations
 
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 
 import pycountry
 from sqlalchemy import Numeric
@@ -29,8 +29,14 @@ ZERO = Decimal("0.00")
 
 
 def quantize(amount: Decimal) -> Decimal:
-    """``amount`` to the cent, half to even (banker's rounding: no drift in sums)."""
-    return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
+    """``amount`` to the cent, half to even (banker's rounding: no drift in sums).
+
+    With as many digits as it takes: a cost per lead over a tiny lead count can
+    exceed the default 28 digits, and quantize would raise instead of answering.
+    """
+    with localcontext() as context:
+        context.prec = max(context.prec, amount.adjusted() + PLACES + 2)
+        return amount.quantize(CENT, rounding=ROUND_HALF_EVEN)
 
 
 def amount(value: Decimal | int | float | str) -> Decimal:

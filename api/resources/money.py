@@ -19,7 +19,16 @@ FORMAT = (
 )
 
 
-class Amount(ma.fields.Decimal):
+class Money(ma.fields.Decimal):
+    """Money written as a decimal string with two places."""
+
+    def _serialize(self, value, attr, obj, **kwargs):
+        if value is None:
+            return None
+        return format(money.quantize(money.amount(value)), "f")
+
+
+class Amount(Money):
     """Money as a decimal string with two places, read from a string or a number."""
 
     default_error_messages = {
@@ -55,6 +64,8 @@ class Amount(ma.fields.Decimal):
                 exact = Decimal(str(value).strip())
             except InvalidOperation:
                 raise self.make_error("invalid") from None
+            if exact.is_finite() and not 0 <= exact <= self.maximum:
+                raise self.make_error("range", maximum=self.maximum)
             if exact.is_finite() and exact != money.quantize(exact):
                 raise self.make_error("places")
         amount = super()._deserialize(value, attr, data, **kwargs)
@@ -63,9 +74,9 @@ class Amount(ma.fields.Decimal):
         return amount
 
 
-def amount_out(description: str, **kwargs) -> ma.fields.Decimal:
+def amount_out(description: str, **kwargs) -> Money:
     """A computed money figure in a response (a report's): a decimal string, 2 places."""
-    return ma.fields.Decimal(
+    return Money(
         places=money.PLACES,
         as_string=True,
         metadata={

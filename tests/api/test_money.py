@@ -44,7 +44,22 @@ def test_a_budget_is_read_from_a_string_or_a_number_and_written_with_two_places(
 
 
 @pytest.mark.parametrize(
-    "amount", ["12.345", 0.001, "-1", -0.5, "abc", "", "NaN", "Infinity", "1e13", True]
+    "amount",
+    [
+        "12.345",
+        0.001,
+        "-1",
+        -0.5,
+        "abc",
+        "",
+        "NaN",
+        "Infinity",
+        "1e13",
+        "1e30",
+        "-1e30",
+        1e300,
+        True,
+    ],
 )
 def test_a_budget_with_more_than_two_places_or_out_of_range_is_422_and_writes_nothing(
     client, org_and_strategy, amount
@@ -192,3 +207,24 @@ def test_a_pro_rated_budget_in_a_csv_export_is_written_to_the_cent(client, org_a
 
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert rows[0]["cost"] == "978.26"  # 3000 × 30 / 92, as in the JSON body
+
+
+def test_a_cost_per_lead_of_many_digits_is_written_to_the_cent(client, org_and_strategy):
+    """A huge budget over a tiny lead count needs more than 28 digits at the cent."""
+    org, strategy = org_and_strategy
+    campaign = builders.campaign(client, org, strategy["id"], budget_amount="999999999999.99")
+    point = {"metric_key": "leads", "day": "2027-03-10", "value": 1e-20}
+    client.post(
+        org.url("/metric-points/batch?atomic=true"),
+        headers=org.headers,
+        json={"points": [{**point, "campaign_id": campaign["id"]}]},
+    )
+
+    response = client.get(
+        org.url("/reports/roi?from=2027-01-01&to=2027-12-31"), headers=org.headers
+    )
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    assert (
+        response.get_json()["campaigns"][0]["cost_per_lead"] == "99999999999999" + "0" * 18 + ".00"
+    )

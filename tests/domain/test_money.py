@@ -35,3 +35,9 @@ def test_an_organisation_currency_outside_iso_4217_is_a_rule_violation():
         check_organisation_fields({"currency": "ABC"})
 
     assert "currency" in refused.value.errors
+
+
+def test_an_amount_beyond_28_digits_is_still_rounded_to_the_cent():
+    huge = Decimal("999999999999.99") / Decimal("1e-20")
+
+    assert money.quantize(huge) == Decimal("99999999999999" + "0" * 18 + ".00")

@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from api.resources.money import amount_out
+from api.resources.money import Money, amount_out
 
 
 def figure(path: str, description: str, **kwargs) -> ma.fields.Float:
@@ -16,7 +16,7 @@ def figure(path: str, description: str, **kwargs) -> ma.fields.Float:
     )
 
 
-def money_figure(path: str, description: str, **kwargs) -> ma.fields.Decimal:
+def money_figure(path: str, description: str, **kwargs) -> Money:
     """The ``value`` of a money Figure at ``path``: a decimal string, 2 places."""
     return amount_out(
         description, required=True, allow_none=True, attribute=f"{path}.value", **kwargs
