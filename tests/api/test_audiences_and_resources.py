@@ -79,7 +79,7 @@ def test_resource_with_capacity_and_cost(client, factory):
 
     assert (made["weekly_capacity_hours"], made["hourly_cost"], made["kind"]) == (
         32.0,
-        55.0,
+        "55.00",
         "team",
     )
 
