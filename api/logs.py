@@ -29,8 +29,15 @@ def bind(**fields: object) -> None:
 
 
 def carried() -> dict[str, object]:
-    """The fields a job queued now takes along (into RQ's job meta)."""
+    """The fields a job queued now takes along (into RQ's job meta).
+
+    Only work that stems from a request passes its organisation on: a request acts
+    for one organisation, while a periodic job may queue work for many (the job
+    names its organisation itself once it scopes its unit of work).
+    """
     context = get_contextvars()
+    if context.get("request_id") is None:
+        return {}
     return {name: context[name] for name in CARRIED if context.get(name) is not None}
 
 
