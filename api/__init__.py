@@ -13,7 +13,7 @@ from api import logs, oauth
 from api.config import Settings
 from api.db import Database, database_for
 from api.errors import CloverApi
-from api.http import context, cors, limits
+from api.http import access_log, context, cors, limits
 
 API_VERSION = "1.0.0"
 DESCRIPTION = """\
@@ -102,7 +102,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
 
     context.init_app(app)
-    logs.init_app(app)
+    access_log.init_app(app)
     limits.init_app(app)  # rate limits: before any view, headers on every answer
     if settings.cors_origins:
         CORS(

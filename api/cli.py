@@ -8,6 +8,7 @@ from pathlib import Path
 
 import click
 
+from api import logs
 from api.config import Settings, SettingsError
 
 SPEC_PATH = Path("openapi/openapi.json")
@@ -138,6 +139,8 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker needed")
     runtime.configure(settings)
+    # RQ's lines and every library's go through the JSON formatter too.
+    logs.configure_process(settings.log_level)
     run(dispatcher(settings), queues or QUEUES, burst=burst)
 
 

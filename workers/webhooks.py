@@ -9,12 +9,14 @@ and requeues what a crash between commit and enqueue left behind.
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from rq.exceptions import DuplicateJobError
 
+from api import logs
 from api.crypto import cipher_for
 from api.domain.outbound import UrlPolicy
 from api.domain.webhooks import delivery
@@ -29,6 +31,7 @@ TIMEOUT_SECONDS = 10.0
 SWEEP_EVERY = timedelta(minutes=1)
 # A job younger than this may still be on its way: the sweep leaves its work alone.
 SWEEP_GRACE = timedelta(minutes=2)
+log = logging.getLogger("clover.webhooks")
 
 
 def sender(policy: UrlPolicy):
@@ -96,6 +99,13 @@ def deliver(organisation_id: str, delivery_id: str) -> str | None:
         )
     if outcome is None:
         return None
+    # With the job's context: the request id of the change that emitted the event.
+    log.info(
+        "webhook delivery %s: %s",
+        delivery_id,
+        outcome.status,
+        extra={"fields": {"delivery_id": delivery_id, "delivery_status": outcome.status}},
+    )
     jobs = dispatcher(settings)
     if outcome.status == "pending" and isinstance(jobs, RQDispatcher):
         retry_at = outcome.next_attempt_at
@@ -107,6 +117,7 @@ def deliver(organisation_id: str, delivery_id: str) -> str | None:
                 delivery_id,
                 job_id=f"webhook-retry-{delivery_id}-{int(retry_at.timestamp())}",
                 unique=True,
+                meta=logs.carried(),  # the retry's lines name the change's request too
             )
     # In-process (no scheduler), a retry waits for the next sweep.
     return outcome.status

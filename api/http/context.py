@@ -8,7 +8,9 @@ import uuid
 from datetime import datetime
 
 from flask import Flask, current_app, g, request
+from structlog.contextvars import clear_contextvars
 
+from api import logs
 from api.domain.access import Principal
 from api.domain.errors import Unauthenticated
 from api.domain.identity.secrets import KEY_PREFIX
@@ -50,6 +52,7 @@ def current_principal() -> Principal:
             g.principal = authenticate_api_key(uow().session, token, record_use=_record_key_use)
         else:
             g.principal = authenticate_oauth_token(uow().session, token)
+        logs.bind(caller=g.principal.identity)
     return g.principal
 
 
@@ -79,6 +82,9 @@ def init_app(app: Flask) -> None:
     def _request_id():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # Every line of this request carries its id, and so does every job it queues.
+        clear_contextvars()
+        logs.bind(request_id=g.request_id)
 
     @app.before_request
     def _refuse_unusable_path():

@@ -26,8 +26,10 @@ def empty_queues(redis_url):
     return connection
 
 
-def run_worker(database_url: str, redis_url: str, *queues: str) -> None:
-    """`clover worker --burst` in its own process, with only the settings it needs."""
+def run_worker(database_url: str, redis_url: str, *queues: str) -> str:
+    """`clover worker --burst` in its own process, with only the settings it needs.
+
+    Returns what it wrote on stderr (its log lines)."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
@@ -41,3 +43,4 @@ def run_worker(database_url: str, redis_url: str, *queues: str) -> None:
         args += ["--queue", queue]
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+    return done.stderr

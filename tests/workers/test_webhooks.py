@@ -98,8 +98,8 @@ def in_process(database_url):
         yield settings
 
 
-def run_worker(database_url: str, redis_url: str) -> None:
-    """`clover worker --burst` on the webhooks queue, allowed to send to loopback."""
+def run_worker(database_url: str, redis_url: str) -> str:
+    """`clover worker --burst` on the webhooks queue, allowed to send to loopback (its stderr)."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
@@ -110,6 +110,7 @@ def run_worker(database_url: str, redis_url: str) -> None:
     args = [sys.executable, "-m", "api.cli", "worker", "--burst", "--queue", "webhooks"]
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
+    return done.stderr
 
 
 def endpoint(client, org, url, events=("strategy.activated",)) -> dict:
