@@ -43,6 +43,9 @@ JSON_TYPES: list[tuple[type[ma.fields.Field], object, str]] = [
 
 
 def _type_error(field: ma.fields.Field, value) -> str | None:
+    if isinstance(field, ma.fields.Decimal) and field.as_string:
+        # Money: a decimal string, or a JSON number, exactly as given.
+        return None if isinstance(value, str) or _is_number(value) else "Not a valid number."
     for kind, is_valid, message in JSON_TYPES:
         if isinstance(field, kind):
             return None if is_valid(value) else message

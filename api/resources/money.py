@@ -48,8 +48,8 @@ class Amount(Money):
             as_string=True,
             allow_nan=False,
             metadata={
-                # apispec reads a Decimal field as a number; as_string makes it a string.
-                "type": "string",
+                # Written as a string; read from a string or a JSON number.
+                "type": ["string", "number"],
                 "format": "decimal",
                 "description": f"{said}; from 0 to {maximum}",
                 "examples": ["12000.00"],
