@@ -179,7 +179,8 @@ def rollup_kpi(
     if not starts:
         return 0, 0
     found = actuals(uow, kpi, starts, fiscal_start_month)
-    if not all(math.isfinite(value) for value in found.values()):
+    # A ratio over no denominator has no value (None); it is not an overflow.
+    if any(value is not None and not math.isfinite(value) for value in found.values()):
         raise NotComputable(kpi.id)  # SQLite sums overflow to infinity instead of failing
     before = dict(
         uow.session.execute(
