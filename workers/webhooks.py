@@ -26,36 +26,34 @@ from workers import runtime
 from workers.egress import checked_client
 from workers.queues import RQDispatcher, dispatcher
 
-# Receivers should answer fast and do their work later.
-TIMEOUT_SECONDS = 10.0
 SWEEP_EVERY = timedelta(minutes=1)
 # A job younger than this may still be on its way: the sweep leaves its work alone.
 SWEEP_GRACE = timedelta(minutes=2)
 log = logging.getLogger("clover.webhooks")
 
 
-def sender(policy: UrlPolicy):
+def sender(policy: UrlPolicy, *, timeout_seconds: float):
     """``send`` for ``delivery.attempt``, connecting only to addresses ``policy`` allows."""
 
     def send(url: str, headers: dict[str, str], body: bytes) -> tuple[int | None, str | None]:
-        return _send(url, headers, body, policy)
+        return _send(url, headers, body, policy, timeout_seconds)
 
     return send
 
 
 def _send(
-    url: str, headers: dict[str, str], body: bytes, policy: UrlPolicy
+    url: str, headers: dict[str, str], body: bytes, policy: UrlPolicy, timeout_seconds: float
 ) -> tuple[int | None, str | None]:
     try:
         # Streamed and never read: only the status matters, whatever the receiver sends.
         # The connection goes to the address checked at connect time (no DNS rebinding).
         with (
-            checked_client(policy, timeout=TIMEOUT_SECONDS) as client,
+            checked_client(policy, timeout=timeout_seconds) as client,
             client.stream("POST", url, content=body, headers=headers) as response,
         ):
             pass
     except httpx.TimeoutException:
-        return None, f"no response within {TIMEOUT_SECONDS:g} s"
+        return None, f"no response within {timeout_seconds:g} s"
     except httpx.HTTPError as error:
         return None, f"{type(error).__name__}: {error}"
     if 200 <= response.status_code < 300:
@@ -91,7 +89,7 @@ def deliver(organisation_id: str, delivery_id: str) -> str | None:
             uow,
             uuid.UUID(organisation_id),
             uuid.UUID(delivery_id),
-            send=sender(allowed),
+            send=sender(allowed, timeout_seconds=settings.webhooks_timeout_ms / 1000),
             cipher=cipher_for(settings),
             policy=allowed,
             disable_after=settings.webhooks_disable_after,

@@ -6,16 +6,10 @@ import io
 import pytest
 
 from tests.api import builders
+from tests.api.builders import ingest
 from tests.factories import bearer
 
 WINDOW = "from=2027-03-01&to=2027-03-31"
-
-
-def ingest(client, org, points):
-    response = client.post(
-        org.url("/metric-points/batch?atomic=true"), headers=org.headers, json={"points": points}
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def p(metric_key, value, channel=None, day="2027-03-10"):

@@ -46,9 +46,7 @@ def ok(response, status: int = 200):
     return response.parsed
 
 
-def test_the_whole_flow_through_the_generated_client(
-    sdk, app, database_url, redis_url, monkeypatch
-):
+def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, redis_url):
     from clover_api_client import AuthenticatedClient, Client
     from clover_api_client.api.audiences import audiences_create
     from clover_api_client.api.campaigns import campaigns_create, campaigns_get

@@ -5,25 +5,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-from rq import Queue
-from rq.registry import ScheduledJobRegistry
-
-from workers.queues import QUEUES, redis_connection
-
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture
-def empty_queues(redis_url):
-    """Empty every queue (and its scheduled jobs) of the test Redis database."""
-    connection = redis_connection(redis_url)
-    for name in QUEUES:
-        Queue(name, connection=connection).empty()
-        registry = ScheduledJobRegistry(name, connection=connection)
-        for job_id in registry.get_job_ids():
-            registry.remove(job_id, delete_job=True)
-    return connection
 
 
 def run_worker(database_url: str, redis_url: str, *queues: str) -> str:

@@ -29,7 +29,6 @@ from api import create_app
 from api.config import Settings
 from api.db import database_for
 from api.domain.metrics.models import MetricPoint
-from api.migrate import upgrade
 from tests.api import builders
 from tests.workers.conftest import ROOT
 from tests.workers.test_sync_faults import (
@@ -106,10 +105,8 @@ def own_redis():
 
 
 @pytest.fixture(scope="module")
-def database_url(pg_server) -> str:
-    url = pg_server()
-    upgrade(Settings.build(database_url=url, environment="test"))
-    return url
+def database_url(fresh_database) -> str:
+    return fresh_database()
 
 
 @pytest.fixture(scope="module")
