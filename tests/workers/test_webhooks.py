@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -80,7 +79,7 @@ def receiver():
 @pytest.fixture(scope="module")
 def private_app(settings):
     """The API, allowed to register loopback endpoints (the receivers of these tests)."""
-    return create_app(replace(settings, webhooks_allow_private=True))
+    return create_app(settings.model_copy(update={"webhooks_allow_private": True}))
 
 
 @pytest.fixture
@@ -168,7 +167,9 @@ def test_an_invitation_is_announced_to_a_receiver_without_its_token(
 ):
     template = "https://app.example.test/join?token={token}"
     client = create_app(
-        replace(settings, webhooks_allow_private=True, invitation_accept_url=template)
+        settings.model_copy(
+            update={"webhooks_allow_private": True, "invitation_accept_url": template}
+        )
     ).test_client()
     org = factory.organisation()
     server = receiver(204)
