@@ -1,10 +1,10 @@
 """Settings from the environment, validated once at start (pydantic-settings).
 
-Each field is read from ``CLOVER_<FIELD>`` unless it names its variable
-(``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``CLOVER_ENV``). Unknown
-``CLOVER_*`` variables and invalid values stop the process with a clear message
-instead of being silently ignored; pydantic's errors are translated into
-messages that name the variable.
+``Settings.from_env()`` reads each field from ``CLOVER_<FIELD>`` unless the field
+names its variable (``DATABASE_URL``, ``REDIS_URL``, ``SECRET_KEY``, ``CLOVER_ENV``).
+Unknown ``CLOVER_*`` variables and invalid values stop the process with a clear
+message instead of being silently ignored: pydantic's errors are translated into
+sentences that name the variable. Adding a setting is one typed field.
 """
 
 from __future__ import annotations
@@ -15,7 +15,7 @@ import json
 import os
 import re
 import uuid
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Annotated, Any, Literal, get_args
 
 from pydantic import (
@@ -140,9 +140,14 @@ def _fernet_keys(keys: tuple[str, ...]) -> tuple[str, ...]:
     return keys
 
 
-def _rate_limits(raw: str) -> str:
-    parse_rate_limits(raw)
-    return raw
+def _parsed_by(parse: Callable[[str], object]) -> AfterValidator:
+    """Keep the text (its users parse it), refused when ``parse`` refuses it."""
+
+    def check(raw: str) -> str:
+        parse(raw)
+        return raw
+
+    return AfterValidator(check)
 
 
 def _plan_limits_text(value: Any) -> Any:
@@ -150,20 +155,10 @@ def _plan_limits_text(value: Any) -> Any:
     return json.dumps(dict(value)) if isinstance(value, Mapping) else value
 
 
-def _plan_limits(raw: str) -> str:
-    parse_plan_limits(raw)
-    return raw
-
-
 def _organisation_plans_text(value: Any) -> Any:
     if isinstance(value, Mapping):
         return ",".join(f"{organisation}={plan}" for organisation, plan in value.items())
     return value
-
-
-def _organisation_plans(raw: str) -> str:
-    parse_organisation_plans(raw)
-    return raw
 
 
 def _rate_limit_prefix(prefix: str) -> str:
@@ -187,10 +182,10 @@ DatabaseUrl = Annotated[str, AfterValidator(_database_url)]
 RedisUrl = Annotated[str, AfterValidator(_redis_url)]
 FernetKeys = Annotated[CommaSeparated, AfterValidator(_fernet_keys)]
 LogLevel = Annotated[Literal["DEBUG", "INFO", "WARNING", "ERROR"], BeforeValidator(_upper)]
-RateLimits = Annotated[str, AfterValidator(_rate_limits)]
-PlanLimits = Annotated[str, BeforeValidator(_plan_limits_text), AfterValidator(_plan_limits)]
+RateLimits = Annotated[str, _parsed_by(parse_rate_limits)]
+PlanLimits = Annotated[str, BeforeValidator(_plan_limits_text), _parsed_by(parse_plan_limits)]
 OrganisationPlans = Annotated[
-    str, BeforeValidator(_organisation_plans_text), AfterValidator(_organisation_plans)
+    str, BeforeValidator(_organisation_plans_text), _parsed_by(parse_organisation_plans)
 ]
 RateLimitPrefix = Annotated[str, AfterValidator(_rate_limit_prefix)]
 InvitationAcceptUrl = Annotated[str, AfterValidator(_invitation_accept_url)]
@@ -282,7 +277,9 @@ class Settings(BaseSettings):
     invitation_accept_url: InvitationAcceptUrl = ""
 
     @classmethod
-    def settings_customise_sources(cls, settings_cls, init_settings, *_, **__):
+    def settings_customise_sources(
+        cls, settings_cls, init_settings, env_settings, dotenv_settings, file_secret_settings
+    ):
         # Only from_env() reads an environment (through _Environment): Settings() and
         # build() are the defaults and the values given, whatever the process has set.
         return (init_settings,)
