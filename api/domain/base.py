@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
-import os
-import threading
-import time
 import uuid
 from datetime import UTC, datetime
 
 from sqlalchemy import CheckConstraint, DateTime, MetaData, types
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
+from uuid_utils.compat import uuid7
 
 from api.domain.errors import StaleVersion
 
@@ -53,29 +51,13 @@ def utcnow() -> datetime:
     return datetime.now(UTC)
 
 
-_uuid_lock = threading.Lock()
-_last_ms = 0
-_counter = 0
-
-
 def new_id() -> uuid.UUID:
-    """A UUIDv7 (RFC 9562): time-ordered, so ids double as a stable keyset order."""
-    global _last_ms, _counter
-    with _uuid_lock:
-        ms = time.time_ns() // 1_000_000
-        if ms > _last_ms:
-            _last_ms = ms
-            _counter = int.from_bytes(os.urandom(2), "big") & 0x3FF
-        else:
-            _counter += 1
-            if _counter > 0xFFF:  # counter exhausted within one millisecond
-                _last_ms += 1
-                _counter = 0
-        ms = _last_ms
-        counter = _counter
-    rand = int.from_bytes(os.urandom(8), "big") & ((1 << 62) - 1)
-    value = (ms << 80) | (0x7 << 76) | (counter << 64) | (0b10 << 62) | rand
-    return uuid.UUID(int=value)
+    """A UUIDv7 (RFC 9562): time-ordered, so ids double as a stable keyset order.
+
+    uuid-utils keeps them increasing within the process, across threads (a counter
+    orders ids of the same millisecond); ``compat`` gives the standard ``uuid.UUID``.
+    """
+    return uuid7()
 
 
 class IdMixin:

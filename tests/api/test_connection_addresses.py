@@ -1,7 +1,5 @@
 """A connection's base URL cannot point the worker (and the channel's token) inside the network."""
 
-from dataclasses import replace
-
 import pytest
 
 from api import create_app
@@ -13,7 +11,9 @@ TOKEN = "mastodon-token-never-sent-inside"
 @pytest.fixture(scope="module")
 def strict_client(settings):
     """The API with the production rule for base URLs: public addresses only."""
-    return create_app(replace(settings, connections_allow_private=False)).test_client()
+    return create_app(
+        settings.model_copy(update={"connections_allow_private": False})
+    ).test_client()
 
 
 def connect(client, org, channel, base_url):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import io
 import json
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -40,7 +39,7 @@ def upload_dir(tmp_path_factory):
 @pytest.fixture(scope="module")
 def import_app(settings, upload_dir):
     """The test app (Redis: jobs go to RQ), storing uploads in a directory of its own."""
-    return create_app(replace(settings, upload_dir=str(upload_dir)))
+    return create_app(settings.model_copy(update={"upload_dir": str(upload_dir)}))
 
 
 @pytest.fixture
@@ -451,7 +450,9 @@ def test_an_upload_over_the_json_limit_is_accepted(api, factory, queues, setting
 
 
 def test_an_upload_over_the_import_limit_is_413(settings, upload_dir, factory, queues):
-    small = create_app(replace(settings, upload_dir=str(upload_dir), max_import_bytes=4096))
+    small = create_app(
+        settings.model_copy(update={"upload_dir": str(upload_dir), "max_import_bytes": 4096})
+    )
     org = factory.organisation("Too Big Ltd")
 
     response = upload(small.test_client(), org, GOOD + "2027-03-04,1\n" * 1000)

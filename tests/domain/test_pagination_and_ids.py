@@ -1,4 +1,5 @@
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
@@ -25,3 +26,15 @@ def test_a_tampered_cursor_is_a_rule_violation(cursor):
     with pytest.raises(RuleViolation) as error:
         decode_cursor(cursor)
     assert "cursor" in error.value.errors
+
+
+def test_ids_made_on_several_threads_are_unique_and_increase_on_each():
+    def make() -> list[uuid.UUID]:
+        return [new_id() for _ in range(2000)]
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        batches = list(pool.map(lambda _: make(), range(4)))
+
+    assert all(batch == sorted(batch) for batch in batches)
+    assert len({i for batch in batches for i in batch}) == 8000
+    assert max(batches[0]) < new_id()  # a later id sorts after every earlier one

@@ -9,7 +9,6 @@ import sys
 import threading
 import time
 import uuid
-from dataclasses import replace
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -80,7 +79,7 @@ def receiver():
 @pytest.fixture(scope="module")
 def private_app(settings):
     """The API, allowed to register loopback endpoints (the receivers of these tests)."""
-    return create_app(replace(settings, webhooks_allow_private=True))
+    return create_app(settings.model_copy(update={"webhooks_allow_private": True}))
 
 
 @pytest.fixture
@@ -169,7 +168,9 @@ def test_an_invitation_is_announced_to_a_receiver_without_its_token(
 ):
     template = "https://app.example.test/join?token={token}"
     client = create_app(
-        replace(settings, webhooks_allow_private=True, invitation_accept_url=template)
+        settings.model_copy(
+            update={"webhooks_allow_private": True, "invitation_accept_url": template}
+        )
     ).test_client()
     org = factory.organisation()
     server = receiver(204)
@@ -263,7 +264,7 @@ def test_a_receiver_that_fails_then_recovers_gets_the_retry(api, factory, receiv
 
 
 def test_a_receiver_that_times_out_is_retried_later(api, factory, receiver, in_process):
-    impatient = replace(in_process, webhooks_timeout_ms=300)
+    impatient = in_process.model_copy(update={"webhooks_timeout_ms": 300})
     org = factory.organisation()
     server = receiver(200, delay=1.5)
     hook = endpoint(api, org, server.url)
