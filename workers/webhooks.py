@@ -20,9 +20,9 @@ from api.domain.outbound import UrlPolicy
 from api.domain.webhooks import delivery
 from api.domain.webhooks.events import DISPATCH_JOB, dispatch_job_id
 from api.domain.webhooks.service import DELIVER_JOB
+from api.jobs import RQDispatcher, dispatcher
 from workers import runtime
 from workers.egress import checked_client
-from workers.queues import RQDispatcher, dispatcher
 
 # Receivers should answer fast and do their work later.
 TIMEOUT_SECONDS = 10.0

@@ -25,8 +25,8 @@ import redis
 from rq import Worker as RQWorker
 from rq.exceptions import StopRequested
 
+from api.jobs import RQDispatcher
 from workers import recovery, runtime
-from workers.queues import RQDispatcher
 
 log = logging.getLogger("clover.worker")
 MAX_WAIT = 5.0

@@ -43,6 +43,8 @@ from api.config import (
 )
 from api.domain.errors import DomainError
 from api.errors import problem
+from api.http.context import current_principal
+from api.redis import redis_connection
 
 log = logging.getLogger("clover.limits")
 EXTENSION = "clover.limits"
@@ -163,8 +165,6 @@ class RateLimiter:
         self.clock = time.time  # tests pin it so that no window ends mid-test
         if counters is None:
             if settings.redis_url:
-                from workers.queues import redis_connection
-
                 counters = RedisCounters(redis_connection(settings.redis_url))
             else:
                 counters = MemoryCounters()
@@ -210,8 +210,6 @@ def _exempt() -> bool:
 
 def _principal():
     """The caller when the request carries a valid bearer token, else None."""
-    from api.http.context import current_principal
-
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None

@@ -17,6 +17,7 @@ import time
 from redis.exceptions import RedisError
 
 from api.config import Settings
+from api.redis import redis_connection
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
@@ -91,7 +92,5 @@ class RedisThrottle:
 
 def throttle_for(settings: Settings) -> MemoryThrottle | RedisThrottle:
     if settings.redis_url:
-        from workers.queues import redis_connection
-
         return RedisThrottle(redis_connection(settings.redis_url))
     return MemoryThrottle()

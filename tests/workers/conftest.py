@@ -9,7 +9,8 @@ import pytest
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
-from workers.queues import QUEUES, redis_connection
+from api.jobs import QUEUES
+from api.redis import redis_connection
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,7 +37,7 @@ def run_worker(database_url: str, redis_url: str, *queues: str) -> None:
         # The fake networks listen on loopback.
         "CLOVER_CONNECTIONS_ALLOW_PRIVATE": "true",
     }
-    args = [sys.executable, "-m", "api.cli", "worker", "--burst"]
+    args = [sys.executable, "-m", "workers.cli", "worker", "--burst"]
     for queue in queues:
         args += ["--queue", queue]
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

@@ -13,9 +13,9 @@ from rq import Queue
 from sqlalchemy import update
 
 from api.domain.organisations.models import Organisation
+from api.jobs import QUEUES
 from tests.api import builders
 from workers import jobs, runtime
-from workers.queues import QUEUES
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOVER = Path(sys.executable).parent / "clover"  # the console script of this virtualenv
