@@ -38,18 +38,14 @@ from api.domain.oauth.tokens import (
     revoke_family,
     revoke_issued_from_code,
 )
+from api.http.context import uow as _uow
+from api.oauth.server import access_ttl as _ttl
 
 log = logging.getLogger("clover.oauth")
 
 CODE_TTL = timedelta(minutes=10)
 # Public clients authenticate with their client_id alone ("none"); PKCE / rotation protect them.
 TOKEN_AUTH_METHODS = ["client_secret_basic", "client_secret_post", "none"]
-
-
-def _uow():
-    from api.http.context import uow
-
-    return uow()
 
 
 def _bearer(access: str, refresh: str | None, row: OAuthToken) -> dict:
@@ -62,12 +58,6 @@ def _bearer(access: str, refresh: str | None, row: OAuthToken) -> dict:
     if refresh:
         token["refresh_token"] = refresh
     return token
-
-
-def _ttl():
-    from api.oauth.server import access_ttl
-
-    return access_ttl()
 
 
 def _scope_of(organisation_scopes: dict[str, list[str]]) -> str:

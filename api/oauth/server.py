@@ -20,6 +20,8 @@ from sqlalchemy import select
 from api.domain.access import ALL_SCOPES
 from api.domain.oauth.models import OAuthClient
 from api.domain.oauth.tokens import hash_secret
+from api.http.context import uow
+from api.http.schema import bad_text
 
 SESSION_COOKIE = "clover_oauth"
 
@@ -88,9 +90,6 @@ class Client:
 
 
 def query_client(client_id: str) -> Client | None:
-    from api.http.context import uow
-    from api.http.schema import bad_text
-
     # A NUL reaches no database (PostgreSQL refuses the query): no such client.
     if not client_id or len(client_id) > 64 or bad_text(client_id):
         return None
@@ -104,8 +103,6 @@ def query_client(client_id: str) -> Client | None:
 
 def save_token(_token: dict, _request) -> None:
     # The grants add the (hashed) token rows while issuing; the view commits.
-    from api.http.context import uow
-
     uow().flush()
 
 
@@ -116,23 +113,3 @@ def access_ttl(app: Flask | None = None) -> timedelta:
 
 def server(app: Flask | None = None) -> AuthorizationServer:
     return (app or current_app).extensions["clover.oauth"]
-
-
-def init_app(app: Flask) -> None:
-    """The authorization server, its endpoints and the login/consent session cookie."""
-    from api.oauth import grants, views
-
-    settings = app.extensions["clover"].settings
-    app.secret_key = settings.secret_key
-    app.config.update(
-        SESSION_COOKIE_NAME=SESSION_COOKIE,
-        SESSION_COOKIE_PATH="/oauth",  # only the login and consent pages use it
-        SESSION_COOKIE_HTTPONLY=True,
-        SESSION_COOKIE_SAMESITE="Lax",
-        SESSION_COOKIE_SECURE=settings.environment == "production",
-        OAUTH2_SCOPES_SUPPORTED=sorted(ALL_SCOPES),
-    )
-    authorization = AuthorizationServer(app, query_client=query_client, save_token=save_token)
-    grants.register(authorization)
-    app.extensions["clover.oauth"] = authorization
-    app.register_blueprint(views.blp)
