@@ -219,7 +219,6 @@ def roi_rows(body: dict) -> list[dict]:
     return [*body["campaigns"], total]
 
 
-@blp.route("/roi")
 class Roi(MethodView):
     @blp.operation("reports_roi", scope="reports:read")
     @blp.response(200, RoiReportSchema)
