@@ -14,7 +14,7 @@ from api.config import Settings
 from api.db import Database, database_for
 from api.domain import models  # noqa: F401  (every model mapped before the first query)
 from api.errors import CloverApi
-from api.http import context, cors, limits
+from api.http import access_log, context, cors, limits
 from api.jobs import dispatcher
 from api.resources import health
 from api.resources.v1 import BLUEPRINTS
@@ -101,7 +101,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.json.sort_keys = False
 
     context.init_app(app)
-    logs.init_app(app)
+    access_log.init_app(app)
     limits.init_app(app)  # rate limits: before any view, headers on every answer
     if settings.cors_origins:
         CORS(

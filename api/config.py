@@ -146,6 +146,8 @@ class Settings:
     connections_allow_private: bool = False
     # An endpoint is disabled after this many consecutive failed deliveries.
     webhooks_disable_after: int = 20
+    # How long a webhook receiver has to answer (receivers should answer fast and work later).
+    webhooks_timeout_ms: int = 10_000
     # Requests per window: per caller (token), per organisation in the URL, and per
     # client IP on the sign-in endpoints (token, login, signup). "off" disables them.
     rate_limits: str = DEFAULT_RATE_LIMITS
@@ -182,6 +184,7 @@ class Settings:
         "CLOVER_WEBHOOKS_ALLOW_PRIVATE": "webhooks_allow_private",
         "CLOVER_CONNECTIONS_ALLOW_PRIVATE": "connections_allow_private",
         "CLOVER_WEBHOOKS_DISABLE_AFTER": "webhooks_disable_after",
+        "CLOVER_WEBHOOKS_TIMEOUT_MS": "webhooks_timeout_ms",
         "CLOVER_RATE_LIMITS": "rate_limits",
         "CLOVER_PLAN_LIMITS": "plan_limits",
         "CLOVER_ORGANISATION_PLANS": "organisation_plans",
@@ -227,6 +230,7 @@ class Settings:
         "oauth_access_ttl_minutes": 1,
         "trusted_proxies": 0,
         "webhooks_disable_after": 1,
+        "webhooks_timeout_ms": 1,
     }
 
     def validated(self) -> Settings:

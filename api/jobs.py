@@ -7,6 +7,7 @@ only when it runs.
 
 from __future__ import annotations
 
+import contextvars
 import importlib
 import logging
 from collections.abc import Callable, Iterator
@@ -18,6 +19,7 @@ from rq import Queue, Retry
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job, JobStatus
 
+from api import logs
 from api.config import Settings
 from api.redis import redis_connection
 
@@ -71,21 +73,24 @@ class RQDispatcher:
         many changes came before (a run that has ended is replaced, not chained).
         """
         target = self.queue(queue)
+        # The job's log lines name the request (and organisation) that queued it; a
+        # waiting run that coalesces later changes keeps the first one's.
+        meta = logs.carried()
         if job_id is None:
-            return target.enqueue(job, *args, retry=RETRY, job_timeout=600)
+            return target.enqueue(job, *args, meta=meta, retry=RETRY, job_timeout=600)
         for slot in (job_id, f"{job_id}-next"):
-            queued = self._coalesce(target, job, args, slot)
+            queued = self._coalesce(target, job, args, slot, meta)
             if queued is not None:
                 return queued
         # Both slots are running (two workers): one more run after them, under no id.
-        return target.enqueue(job, *args, retry=RETRY, job_timeout=3600)
+        return target.enqueue(job, *args, meta=meta, retry=RETRY, job_timeout=3600)
 
-    def _coalesce(self, target: Queue, job: str, args: tuple, slot: str) -> Job | None:
+    def _coalesce(self, target: Queue, job: str, args: tuple, slot: str, meta: dict) -> Job | None:
         """The waiting run in ``slot`` (queued now if the slot was free), or None while it runs."""
         for _ in range(2):
             try:
                 return target.enqueue(
-                    job, *args, job_id=slot, unique=True, retry=RETRY, job_timeout=3600
+                    job, *args, job_id=slot, unique=True, meta=meta, retry=RETRY, job_timeout=3600
                 )
             except DuplicateJobError:
                 try:
@@ -110,6 +115,12 @@ class InProcessDispatcher:
     def enqueue(self, queue: str, job: str, *args: object, job_id: str | None = None):
         if queue not in QUEUES:
             raise ValueError(f"unknown queue {queue!r}")
+        # In a copy of the caller's context: the job's lines carry the request's id,
+        # and what the job binds (its organisation, its Job row) stays with the job.
+        return contextvars.copy_context().run(self._run, job, args)
+
+    def _run(self, job: str, args: tuple) -> object:
+        logs.bind(job=job)
         with using(self.settings):
             return resolve(job)(*args)
 

@@ -1,68 +1,115 @@
-"""Structured JSON logs, with one line per request (request id, organisation, latency)."""
+"""Structured JSON logs on stderr, one line per record, with the context of the work at hand.
+
+The context is structlog's (contextvars): a request binds its request id, its
+organisation (when the unit of work is scoped) and its caller; a job binds its
+RQ id, its function, the tenant Job row it runs (when it has one), its
+organisation and the request id that queued it (carried in the RQ job's meta).
+Every line written meanwhile carries them, whichever logger wrote it: ours,
+RQ's, or any stdlib logger of a library.
+"""
 
 from __future__ import annotations
 
-import json
 import logging
 import sys
 import time
 
-from flask import Flask, g, request
+import structlog
+from structlog.contextvars import bind_contextvars, get_contextvars
+
+# What a job carries from the context that queued it (RQ job meta keys).
+CARRIED = ("request_id", "organisation_id")
+# The context's fields in the order a reader looks for them.
+ORDER = ("request_id", "organisation_id", "caller", "job", "rq_job_id", "job_id")
 
 
-class JsonFormatter(logging.Formatter):
-    def format(self, record: logging.LogRecord) -> str:
-        entry = {
-            "time": self.formatTime(record, "%Y-%m-%dT%H:%M:%S%z"),
-            "level": record.levelname,
-            "logger": record.name,
-            "message": record.getMessage(),
-        }
-        entry.update(getattr(record, "fields", {}))
-        if record.exc_info:
-            entry["exception"] = self.formatException(record.exc_info)
-        return json.dumps(entry, default=str)
+def bind(**fields: object) -> None:
+    """Add ``fields`` (those not None) to the log context of the work at hand."""
+    bind_contextvars(**{name: value for name, value in fields.items() if value is not None})
+
+
+def carried() -> dict[str, object]:
+    """The fields a job queued now takes along (into RQ's job meta).
+
+    Only work that stems from a request passes its organisation on: a request acts
+    for one organisation, while a periodic job may queue work for many (the job
+    names its organisation itself once it scopes its unit of work).
+    """
+    context = get_contextvars()
+    if context.get("request_id") is None:
+        return {}
+    return {name: context[name] for name in CARRIED if context.get(name) is not None}
+
+
+def _entry(_logger, _method: str, event_dict: dict) -> dict:
+    """The line's fields in a fixed order: time, level, logger, message, context, extras."""
+    record: logging.LogRecord = event_dict.pop("_record")
+    event_dict.pop("_from_structlog", None)
+    entry = {
+        "time": time.strftime("%Y-%m-%dT%H:%M:%S%z", time.localtime(record.created)),
+        "level": record.levelname,
+        "logger": record.name,
+        "message": event_dict.pop("event", ""),
+    }
+    context = get_contextvars()
+    entry.update({name: context.pop(name) for name in ORDER if name in context})
+    entry.update(context)
+    # Fields a call names itself (``extra={"fields": …}``, structlog's key-values) win,
+    # unless they know less than the context.
+    for name, value in getattr(record, "fields", {}).items():
+        if value is not None or name not in entry:
+            entry[name] = value
+    entry.update(event_dict)
+    return entry
+
+
+class JsonFormatter(structlog.stdlib.ProcessorFormatter):
+    """One JSON object per record, for stdlib and structlog loggers alike."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            processors=[
+                structlog.processors.format_exc_info,  # exc_info → "exception" (a traceback)
+                _entry,
+                structlog.processors.JSONRenderer(default=str),
+            ],
+        )
+
+
+def _handler() -> logging.Handler:
+    handler = logging.StreamHandler(sys.stderr)
+    handler.setFormatter(JsonFormatter())
+    return handler
+
+
+def _has_json_handler(logger: logging.Logger) -> bool:
+    return any(isinstance(h.formatter, JsonFormatter) for h in logger.handlers)
 
 
 def configure(level: str) -> None:
     root = logging.getLogger("clover")
-    if not any(isinstance(h.formatter, JsonFormatter) for h in root.handlers):
-        handler = logging.StreamHandler(sys.stderr)
-        handler.setFormatter(JsonFormatter())
-        root.addHandler(handler)
+    if not _has_json_handler(root):
+        root.addHandler(_handler())
         root.propagate = False
     root.setLevel(level)
-
-
-def init_app(app: Flask) -> None:
-    log = logging.getLogger("clover.request")
-
-    @app.before_request
-    def _start_clock():
-        g.started = time.perf_counter()
-
-    @app.after_request
-    def _log_request(response):
-        started = g.get("started")
-        principal = g.get("principal")
-        organisation_id = (request.view_args or {}).get("organisation_id")
-        log.info(
-            "%s %s %s",
-            request.method,
-            request.path,
-            response.status_code,
-            extra={
-                "fields": {
-                    "request_id": g.get("request_id"),
-                    "method": request.method,
-                    "path": request.path,
-                    "status": response.status_code,
-                    "latency_ms": round((time.perf_counter() - started) * 1000, 2)
-                    if started
-                    else None,
-                    "organisation_id": str(organisation_id) if organisation_id else None,
-                    "caller": principal.identity if principal else None,
-                }
-            },
+    if not structlog.is_configured():
+        # structlog's own loggers, should code use them, end in the same formatter.
+        structlog.configure(
+            processors=[structlog.stdlib.ProcessorFormatter.wrap_for_formatter],
+            logger_factory=structlog.stdlib.LoggerFactory(),
+            wrapper_class=structlog.stdlib.BoundLogger,
+            cache_logger_on_first_use=True,
         )
-        return response
+
+
+def configure_process(level: str) -> None:
+    """A process of its own (``clover worker``): every logger writes through the formatter.
+
+    The root handler also stands in for RQ's: RQ adds its plain-text handlers
+    only to a logger that has no effective handler.
+    """
+    configure(level)
+    root = logging.getLogger()
+    if not _has_json_handler(root):
+        root.addHandler(_handler())
+    root.setLevel(level)

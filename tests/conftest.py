@@ -19,7 +19,10 @@ from api import create_app
 from api.config import Settings
 from api.db import database_for
 from api.migrate import upgrade
+from api.redis import redis_connection
 from tests.factories import Factory
+from tests.helpers import DatabaseFaults, empty_rq, psycopg_url
+from workers import runtime
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
@@ -37,10 +40,6 @@ def _unreachable(service: str, url: str, error: Exception) -> None:
         f"TEST_{'DATABASE' if service == 'PostgreSQL' else 'REDIS'}_URL at one.",
         returncode=3,
     )
-
-
-def _psycopg_url(url: str) -> str:
-    return url.replace("postgresql+psycopg://", "postgresql://")
 
 
 def _with_database(url: str, name: str) -> str:
@@ -61,7 +60,7 @@ def redis_url() -> str:
 def pg_server():
     """Creates throwaway databases on the test server and drops them at the end."""
     try:
-        admin = psycopg.connect(_psycopg_url(ADMIN_URL), autocommit=True, connect_timeout=3)
+        admin = psycopg.connect(psycopg_url(ADMIN_URL), autocommit=True, connect_timeout=3)
     except psycopg.OperationalError as error:
         _unreachable("PostgreSQL", ADMIN_URL, error)
     created: list[str] = []
@@ -79,10 +78,20 @@ def pg_server():
 
 
 @pytest.fixture(scope="session")
-def database_url(pg_server) -> str:
-    url = pg_server()
-    upgrade(Settings.build(database_url=url, environment="test"))
-    return url
+def fresh_database(pg_server):
+    """``fresh_database()``: the URL of a new, migrated database (e.g. a module's own)."""
+
+    def create() -> str:
+        url = pg_server()
+        upgrade(Settings.build(database_url=url, environment="test"))
+        return url
+
+    return create
+
+
+@pytest.fixture(scope="session")
+def database_url(fresh_database) -> str:
+    return fresh_database()
 
 
 @pytest.fixture(scope="session")
@@ -116,6 +125,31 @@ def database(settings):
 @pytest.fixture
 def factory(database) -> Factory:
     return Factory(database)
+
+
+@pytest.fixture
+def job_runtime(settings):
+    """Jobs called in this process use the test database (restored afterwards)."""
+    previous = runtime._settings
+    runtime.configure(settings)
+    yield
+    runtime.configure(previous)
+
+
+@pytest.fixture
+def empty_queues(redis_url):
+    """Every RQ queue of the test Redis database, emptied (the connection to it)."""
+    connection = redis_connection(redis_url)
+    empty_rq(connection)
+    return connection
+
+
+@pytest.fixture
+def database_faults(database_url):
+    """Writes that fail in the test database itself (``DatabaseFaults``), until the test ends."""
+    faults = DatabaseFaults(database_url)
+    yield faults
+    faults.drop()
 
 
 class QueryCounter:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import click
 
 from api import cli as api_cli
+from api import logs
 from api.jobs import QUEUES, dispatcher
 from workers import runtime
 from workers.worker import run
@@ -22,6 +23,8 @@ def worker(burst: bool, queues: tuple[str, ...]) -> None:
     if not settings.redis_url:
         raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker needed")
     runtime.configure(settings)
+    # RQ's lines and every library's go through the JSON formatter too.
+    logs.configure_process(settings.log_level)
     run(dispatcher(settings), queues or QUEUES, burst=burst)
 
 

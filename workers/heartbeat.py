@@ -4,6 +4,7 @@ heartbeat is older than ``CLOVER_JOB_STALE_SECONDS``."""
 from __future__ import annotations
 
 import contextlib
+import contextvars
 import logging
 import threading
 import uuid
@@ -40,7 +41,11 @@ def heartbeat(organisation_id: uuid.UUID, job_id: uuid.UUID | None) -> Iterator[
             except Exception:  # a database blip: the next beat may pass
                 log.warning("heartbeat of job %s failed", job_id, exc_info=True)
 
-    thread = threading.Thread(target=beat, name=f"heartbeat-{job_id}", daemon=True)
+    # In the job's context: a failed beat's line names the job like the job's own lines.
+    context = contextvars.copy_context()
+    thread = threading.Thread(
+        target=context.run, args=(beat,), name=f"heartbeat-{job_id}", daemon=True
+    )
     thread.start()
     try:
         yield

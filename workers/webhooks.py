@@ -9,12 +9,14 @@ and requeues what a crash between commit and enqueue left behind.
 from __future__ import annotations
 
 import contextlib
+import logging
 import uuid
 from datetime import UTC, datetime, timedelta
 
 import httpx
 from rq.exceptions import DuplicateJobError
 
+from api import logs
 from api.crypto import cipher_for
 from api.domain.outbound import UrlPolicy
 from api.domain.webhooks import delivery
@@ -24,35 +26,34 @@ from api.jobs import RQDispatcher, dispatcher
 from workers import runtime
 from workers.egress import checked_client
 
-# Receivers should answer fast and do their work later.
-TIMEOUT_SECONDS = 10.0
 SWEEP_EVERY = timedelta(minutes=1)
 # A job younger than this may still be on its way: the sweep leaves its work alone.
 SWEEP_GRACE = timedelta(minutes=2)
+log = logging.getLogger("clover.webhooks")
 
 
-def sender(policy: UrlPolicy):
+def sender(policy: UrlPolicy, *, timeout_seconds: float):
     """``send`` for ``delivery.attempt``, connecting only to addresses ``policy`` allows."""
 
     def send(url: str, headers: dict[str, str], body: bytes) -> tuple[int | None, str | None]:
-        return _send(url, headers, body, policy)
+        return _send(url, headers, body, policy, timeout_seconds)
 
     return send
 
 
 def _send(
-    url: str, headers: dict[str, str], body: bytes, policy: UrlPolicy
+    url: str, headers: dict[str, str], body: bytes, policy: UrlPolicy, timeout_seconds: float
 ) -> tuple[int | None, str | None]:
     try:
         # Streamed and never read: only the status matters, whatever the receiver sends.
         # The connection goes to the address checked at connect time (no DNS rebinding).
         with (
-            checked_client(policy, timeout=TIMEOUT_SECONDS) as client,
+            checked_client(policy, timeout=timeout_seconds) as client,
             client.stream("POST", url, content=body, headers=headers) as response,
         ):
             pass
     except httpx.TimeoutException:
-        return None, f"no response within {TIMEOUT_SECONDS:g} s"
+        return None, f"no response within {timeout_seconds:g} s"
     except httpx.HTTPError as error:
         return None, f"{type(error).__name__}: {error}"
     if 200 <= response.status_code < 300:
@@ -88,7 +89,7 @@ def deliver(organisation_id: str, delivery_id: str) -> str | None:
             uow,
             uuid.UUID(organisation_id),
             uuid.UUID(delivery_id),
-            send=sender(allowed),
+            send=sender(allowed, timeout_seconds=settings.webhooks_timeout_ms / 1000),
             cipher=cipher_for(settings),
             policy=allowed,
             disable_after=settings.webhooks_disable_after,
@@ -96,6 +97,13 @@ def deliver(organisation_id: str, delivery_id: str) -> str | None:
         )
     if outcome is None:
         return None
+    # With the job's context: the request id of the change that emitted the event.
+    log.info(
+        "webhook delivery %s: %s",
+        delivery_id,
+        outcome.status,
+        extra={"fields": {"delivery_id": delivery_id, "delivery_status": outcome.status}},
+    )
     jobs = dispatcher(settings)
     if outcome.status == "pending" and isinstance(jobs, RQDispatcher):
         retry_at = outcome.next_attempt_at
@@ -107,6 +115,7 @@ def deliver(organisation_id: str, delivery_id: str) -> str | None:
                 delivery_id,
                 job_id=f"webhook-retry-{delivery_id}-{int(retry_at.timestamp())}",
                 unique=True,
+                meta=logs.carried(),  # the retry's lines name the change's request too
             )
     # In-process (no scheduler), a retry waits for the next sweep.
     return outcome.status

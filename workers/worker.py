@@ -22,9 +22,12 @@ import logging
 import time
 
 import redis
+from rq import Queue
 from rq import Worker as RQWorker
 from rq.exceptions import StopRequested
+from structlog.contextvars import clear_contextvars
 
+from api import logs
 from api.jobs import RQDispatcher
 from workers import recovery, runtime
 
@@ -36,7 +39,24 @@ class Restart(StopRequested):
     """End RQ's loop cleanly, to re-arm and start again."""
 
 
+class JobQueue(Queue):
+    """RQ's queue; the job it hands a worker sets the log context from then on."""
+
+    @classmethod
+    def dequeue_any(cls, *args, **kwargs):
+        found = super().dequeue_any(*args, **kwargs)
+        if found is not None:
+            job = found[0]
+            # Bound before RQ announces the job, so that its own line names it too;
+            # the work horse is forked with this context.
+            clear_contextvars()
+            logs.bind(rq_job_id=job.id, job=job.func_name)
+            logs.bind(**{name: job.meta.get(name) for name in logs.CARRIED})
+        return found
+
+
 class Worker(RQWorker):
+    queue_class = JobQueue
     # RQ backs off up to a minute between reconnects, and redis-py reconnects a
     # blocked dequeue to a Redis that restarted empty without a word: waiting at most
     # MAX_WAIT for either, the worker notices a lost Redis within seconds.
@@ -89,6 +109,7 @@ class Worker(RQWorker):
             super().execute_job(job, queue)
         finally:
             self._holding = False
+            clear_contextvars()  # the worker's own lines name no job
 
     def work(self, burst: bool = False, *args, **kwargs) -> bool:
         self._burst = burst
@@ -122,7 +143,11 @@ def run(queue: RQDispatcher, names: tuple[str, ...], *, burst: bool) -> None:
         try:
             queue.connection.ping()
             arm(queue, burst=burst)
-            worker = Worker([queue.queue(name) for name in names], connection=queue.connection)
+            queues = [queue.queue(name) for name in names]  # refuses an unknown name
+            worker = Worker(
+                [JobQueue(q.name, connection=q.connection) for q in queues],
+                connection=queue.connection,
+            )
             began = time.monotonic()
             worker.work(burst=burst, with_scheduler=True)
         except (redis.ConnectionError, redis.TimeoutError) as error:

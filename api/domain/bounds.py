@@ -21,11 +21,12 @@ INT32 = (-(2**31), 2**31 - 1)
 INT64 = (-(2**63), 2**63 - 1)
 MAX_DIGITS = 100  # longer numbers are refused before Python's int conversion limit (4,300)
 
-# The years 1970 to 2999 as a regular expression, for the spec (JSON Schema `pattern`).
-YEAR_PATTERN = r"(19[7-9]\d|2\d{3})"
+# The years 1969 to 2999 as a regular expression, for the spec (JSON Schema `pattern`).
+# 1969 too: the week or fiscal quarter that holds 1970-01-01 starts in it, and reports
+# show such period starts; input before 1970-01-01 is refused by the range check.
+YEAR_PATTERN = r"(1969|19[7-9]\d|2\d{3})"
 DAY_PATTERN = rf"^{YEAR_PATTERN}-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])$"
 MONTH_PATTERN = rf"^{YEAR_PATTERN}-(0[1-9]|1[0-2])$"
-INSTANT_PATTERN = rf"^{YEAR_PATTERN}-"
 
 DAYS = f"{MIN_DAY.isoformat()} to {MAX_DAY.isoformat()}"
 MONTHS = f"{MIN_MONTH} to {MAX_MONTH}"

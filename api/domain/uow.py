@@ -7,6 +7,7 @@ import uuid
 from typing import Protocol
 
 from sqlalchemy.orm import Session
+from structlog.contextvars import bind_contextvars
 
 from api.domain import audit, tenancy
 
@@ -36,8 +37,12 @@ class UnitOfWork:
         self.close()
 
     def scope(self, organisation_id: uuid.UUID, actor: audit.Actor | None = None) -> None:
-        """Scope every query to one organisation; record changes as made by ``actor``."""
+        """Scope every query to one organisation; record changes as made by ``actor``.
+
+        The log lines that follow (of the request or job at hand) name the organisation.
+        """
         tenancy.scope_session(self.session, organisation_id)
+        bind_contextvars(organisation_id=str(organisation_id))
         if actor is not None:
             self.act_as(actor)
 

@@ -2,21 +2,27 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import uuid
+from datetime import datetime
 
 from flask import Flask, current_app, g, request
+from structlog.contextvars import clear_contextvars
 
+from api import logs
 from api.domain.access import Principal
 from api.domain.errors import Unauthenticated
 from api.domain.identity.secrets import KEY_PREFIX
-from api.domain.identity.service import authenticate_api_key
+from api.domain.identity.service import authenticate_api_key, record_api_key_use
 from api.domain.oauth.tokens import authenticate_oauth_token
 from api.domain.uow import UnitOfWork
 from api.errors import problem
 from api.http.schema import bad_text
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
+
+log = logging.getLogger("clover.auth")
 
 
 def clover(app: Flask | None = None):
@@ -43,10 +49,26 @@ def current_principal() -> Principal:
         if bad_text(token):
             raise Unauthenticated("the bearer token is not valid")
         if token.startswith(KEY_PREFIX + "_"):
-            g.principal = authenticate_api_key(uow().session, token)
+            g.principal = authenticate_api_key(uow().session, token, record_use=_record_key_use)
         else:
             g.principal = authenticate_oauth_token(uow().session, token)
+        logs.bind(caller=g.principal.identity)
     return g.principal
+
+
+def _record_key_use(key_id: uuid.UUID, organisation_id: uuid.UUID, at: datetime) -> bool:
+    """Write a key's last_used_at on a connection of its own, never the request's.
+
+    The request's transaction stays the request's to commit or roll back; a failure
+    here (a lock, a lost connection) loses one timestamp and never the request.
+    """
+    try:
+        with UnitOfWork(clover().database.session()) as work:
+            record_api_key_use(uow=work, key_id=key_id, organisation_id=organisation_id, at=at)
+    except Exception:
+        log.warning("last_used_at of API key %s was not recorded", key_id, exc_info=True)
+        return False
+    return True
 
 
 def bearer_token() -> str | None:
@@ -60,6 +82,9 @@ def init_app(app: Flask) -> None:
     def _request_id():
         incoming = request.headers.get("X-Request-ID", "")
         g.request_id = incoming if REQUEST_ID.match(incoming) else uuid.uuid4().hex
+        # Every line of this request carries its id, and so does every job it queues.
+        clear_contextvars()
+        logs.bind(request_id=g.request_id)
 
     @app.before_request
     def _refuse_unusable_path():

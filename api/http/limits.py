@@ -1,12 +1,12 @@
 """Rate limits per caller, per organisation and per client IP on the sign-in endpoints.
 
-Fixed windows aligned to the clock: a counter per (limit, subject, window) in Redis
-(shared by every API process), or in this process's memory when REDIS_URL is empty
-(the embedded default). One Lua script checks every applicable counter and only
-then increments them all, so a refused request costs no budget: a caller over its
-own limit cannot use up its organisation's. When Redis is unreachable the limits
+Sliding window counters on the ``limits`` package (api/counters.py): in Redis, shared
+by every API process, or in this process's memory when REDIS_URL is empty (the
+embedded default). Every applicable limit is checked and only then are they all
+counted, in one Redis round trip, so a refused request costs no budget: a caller over
+its own limit cannot use up its organisation's. When Redis is unreachable the limits
 fail open: requests pass without RateLimit headers, the outage is logged once and
-Redis is tried again after ``RETRY_REDIS_SECONDS``.
+Redis is tried again after 30 seconds.
 
 Which limits apply to a request:
 
@@ -25,15 +25,11 @@ problem with ``Retry-After``. Health checks, the docs and openapi.json are exemp
 
 from __future__ import annotations
 
-import logging
-import math
-import threading
 import time
 import uuid
 from dataclasses import dataclass
 
 from flask import Flask, current_app, g, request
-from redis.exceptions import RedisError
 
 from api.config import (
     Settings,
@@ -41,14 +37,14 @@ from api.config import (
     parse_plan_limits,
     parse_rate_limits,
 )
+from api.counters import Entry, MemoryCounters, RedisCounters, budget, counters_for
 from api.domain.errors import DomainError
 from api.errors import problem
 from api.http.context import current_principal
-from api.redis import redis_connection
 
-log = logging.getLogger("clover.limits")
+# The counter stores are api/counters.py's; named here too, beside the limiter that uses them.
+__all__ = ["EXTENSION", "MemoryCounters", "RateLimiter", "RedisCounters", "init_app"]
 EXTENSION = "clover.limits"
-RETRY_REDIS_SECONDS = 30.0
 EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/favicon.ico"})
 EXEMPT_PREFIXES = ("/docs",)
 AUTH_PATHS = frozenset({"/oauth/token", "/oauth/authorize", "/v1/signup"})
@@ -58,28 +54,6 @@ DESCRIPTIONS = {
     "organisation": "per-organisation",
     "auth": "per-client-address sign-in",
 }
-
-# KEYS: counters; ARGV: limit1, ttl1, limit2, ttl2, … → {allowed, count1, count2, …}
-# (counts after this request when allowed, as they stand when refused).
-CHECK_AND_COUNT = """
-local allowed = 1
-for i, key in ipairs(KEYS) do
-  if tonumber(redis.call('GET', key) or '0') >= tonumber(ARGV[2 * i - 1]) then
-    allowed = 0
-  end
-end
-local result = {allowed}
-for i, key in ipairs(KEYS) do
-  if allowed == 1 then
-    local n = redis.call('INCR', key)
-    if n == 1 then redis.call('EXPIRE', key, ARGV[2 * i]) end
-    result[i + 1] = n
-  else
-    result[i + 1] = tonumber(redis.call('GET', key) or '0')
-  end
-end
-return result
-"""
 
 
 @dataclass(frozen=True)
@@ -93,67 +67,12 @@ class Limit:
 @dataclass(frozen=True)
 class Usage:
     limit: Limit
-    count: int  # requests in this window, this one included when allowed
-    reset: int  # seconds until the window ends
-
-    @property
-    def remaining(self) -> int:
-        return max(0, self.limit.requests - self.count)
+    remaining: int
+    reset: int  # seconds until the count drops
 
     @property
     def exhausted(self) -> bool:
-        return self.count >= self.limit.requests
-
-
-class MemoryCounters:
-    """This process's counters: the embedded default (one process)."""
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._counts: dict[str, tuple[int, float]] = {}  # key → (count, expires at)
-
-    def check_and_count(self, keys: list[str], limits: list[Limit], now: float):
-        with self._lock:
-            counts = []
-            for key in keys:
-                count, expires = self._counts.get(key, (0, 0.0))
-                counts.append(count if expires > now else 0)
-            allowed = all(c < lim.requests for c, lim in zip(counts, limits, strict=True))
-            if allowed:
-                counts = [c + 1 for c in counts]
-                for key, count, limit in zip(keys, counts, limits, strict=True):
-                    self._counts[key] = (count, now + limit.seconds)
-            if len(self._counts) > 100_000:  # bound memory: drop ended windows
-                for key in [k for k, (_, e) in self._counts.items() if e <= now]:
-                    del self._counts[key]
-            return allowed, counts
-
-
-class RedisCounters:
-    """Counters in Redis; ``None`` (no decision: fail open) while it is unreachable."""
-
-    def __init__(self, connection) -> None:
-        self.redis = connection
-        self.script = connection.register_script(CHECK_AND_COUNT)
-        self._down_until = 0.0
-
-    def check_and_count(self, keys: list[str], limits: list[Limit], now: float):
-        if time.monotonic() < self._down_until:
-            return None
-        args: list[int] = []
-        for limit in limits:
-            args += [limit.requests, limit.seconds + 1]
-        try:
-            allowed, *counts = self.script(keys=keys, args=args)
-        except RedisError as error:
-            if not self._down_until:
-                log.warning("rate limits: Redis unreachable, not limiting (%s)", error)
-            self._down_until = time.monotonic() + RETRY_REDIS_SECONDS
-            return None
-        if self._down_until:
-            log.warning("rate limits: Redis reachable again")
-            self._down_until = 0.0
-        return bool(allowed), [int(c) for c in counts]
+        return self.remaining == 0
 
 
 class RateLimiter:
@@ -163,12 +82,7 @@ class RateLimiter:
         self.organisation_plans = parse_organisation_plans(settings.organisation_plans)
         self.prefix = settings.rate_limit_prefix
         self.clock = time.time  # tests pin it so that no window ends mid-test
-        if counters is None:
-            if settings.redis_url:
-                counters = RedisCounters(redis_connection(settings.redis_url))
-            else:
-                counters = MemoryCounters()
-        self.counters = counters
+        self.counters = counters_for(settings.redis_url) if counters is None else counters
 
     def limits_for(self, organisation_id: uuid.UUID | None) -> dict[str, tuple[int, int]]:
         plan = self.organisation_plans.get(organisation_id) if organisation_id else None
@@ -181,19 +95,18 @@ class RateLimiter:
         if not applicable:
             return None
         now = self.clock() if now is None else now
-        keys = [
-            f"{self.prefix}:{lim.name}:{lim.subject}:{lim.seconds}:{int(now // lim.seconds)}"
+        entries = [
+            Entry(budget(self.prefix, lim.requests, lim.seconds), (lim.name, lim.subject))
             for lim in applicable
         ]
-        decision = self.counters.check_and_count(keys, applicable, now)
+        decision = self.counters.acquire(entries, now)
         if decision is None:
             return None
-        allowed, counts = decision
         usages = [
-            Usage(lim, count, max(1, math.ceil(lim.seconds - now % lim.seconds)))
-            for lim, count in zip(applicable, counts, strict=True)
+            Usage(lim, count.remaining, count.reset)
+            for lim, count in zip(applicable, decision.counts, strict=True)
         ]
-        return allowed, usages
+        return decision.allowed, usages
 
 
 def limiter() -> RateLimiter:

@@ -11,12 +11,13 @@ import marshmallow as ma
 from werkzeug.datastructures import CombinedMultiDict
 
 from api.http.blueprint import Blueprint
-from api.http.jsonbody import TOO_DEEP, BoundedJsonParser, TooDeep, loads
+from api.http.json_types import TypedJsonParser
+from api.http.jsonbody import TOO_DEEP, TooDeep, loads
 from api.http.schema import refuse_unusable
 
 
-class MultipartParser(BoundedJsonParser):
-    __location_map__ = {**BoundedJsonParser.__location_map__, "multipart": "load_multipart"}
+class MultipartParser(TypedJsonParser):
+    __location_map__ = {**TypedJsonParser.__location_map__, "multipart": "load_multipart"}
 
     def load_multipart(self, req, schema):
         return self._makeproxy(CombinedMultiDict([req.files, req.form]), schema)

@@ -1,18 +1,17 @@
 """Clover's own OAuth 2 authorization server (Authlib): authorization code + PKCE,
 refresh with rotation, client credentials, revocation, introspection, RFC 8414 metadata.
 
-``init_app`` composes it: the server (``server``), its grants and endpoints
-(``grants``) and its pages (``views``), each of which imports only ``server``.
+The use cases live in ``api.domain.oauth``; the modules here adapt them to Authlib and
+import one way: this package imports ``grants`` and ``views``, both import ``server``.
 """
 
-from __future__ import annotations
-
-from authlib.integrations.flask_oauth2 import AuthorizationServer
 from flask import Flask
 
 from api.domain.access import ALL_SCOPES
 from api.oauth import grants, views
-from api.oauth.server import SESSION_COOKIE, query_client, save_token
+from api.oauth.server import create_server
+
+SESSION_COOKIE = "clover_oauth"
 
 
 def init_app(app: Flask) -> None:
@@ -27,9 +26,7 @@ def init_app(app: Flask) -> None:
         SESSION_COOKIE_SECURE=settings.environment == "production",
         OAUTH2_SCOPES_SUPPORTED=sorted(ALL_SCOPES),
     )
-    authorization = AuthorizationServer(app, query_client=query_client, save_token=save_token)
-    grants.register(authorization)
-    app.extensions["clover.oauth"] = authorization
+    grants.register(create_server(app))
     app.register_blueprint(views.blp)
 
 

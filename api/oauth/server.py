@@ -1,9 +1,11 @@
-"""The Authlib authorization server, bound to Clover's OAuth models.
+"""The Authlib authorization server's bindings: Clover's clients as Authlib clients.
 
-Authlib validates requests, authenticates clients and runs the grants; the grants
-(``api.oauth.grants``) issue tokens through ``api.domain.oauth.tokens.issue_token``
-so every secret is stored hashed. All database work happens in the request's unit
-of work (``api.http.context.uow``); the token views commit it on success.
+Authlib validates requests, authenticates clients and runs the grants; every read and
+write of the database is a use case in ``api.domain.oauth`` over the request's unit
+of work (``api.http.context.uow``), and each use case commits its own transaction.
+
+The modules of this package import one way: ``api.oauth`` (``init_app``) imports
+``grants`` and ``views``, both import ``server``, and ``server`` imports none of them.
 """
 
 from __future__ import annotations
@@ -15,15 +17,15 @@ from datetime import timedelta
 from authlib.integrations.flask_oauth2 import AuthorizationServer
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import Flask, current_app
-from sqlalchemy import select
 
 from api.domain.access import ALL_SCOPES
+from api.domain.oauth.clients import find_client
 from api.domain.oauth.models import OAuthClient
 from api.domain.oauth.tokens import hash_secret
 from api.http.context import uow
 from api.http.schema import bad_text
 
-SESSION_COOKIE = "clover_oauth"
+EXTENSION = "clover.oauth"
 
 
 class Client:
@@ -93,17 +95,13 @@ def query_client(client_id: str) -> Client | None:
     # A NUL reaches no database (PostgreSQL refuses the query): no such client.
     if not client_id or len(client_id) > 64 or bad_text(client_id):
         return None
-    row = uow().session.scalar(
-        select(OAuthClient).where(
-            OAuthClient.client_id == client_id, OAuthClient.revoked_at.is_(None)
-        )
-    )
+    row = find_client(uow=uow(), client_id=client_id)
     return Client(row) if row is not None else None
 
 
 def save_token(_token: dict, _request) -> None:
-    # The grants add the (hashed) token rows while issuing; the view commits.
-    uow().flush()
+    # Nothing left to do: the use case that issued the token has stored and committed it.
+    pass
 
 
 def access_ttl(app: Flask | None = None) -> timedelta:
@@ -111,5 +109,11 @@ def access_ttl(app: Flask | None = None) -> timedelta:
     return timedelta(minutes=settings.oauth_access_ttl_minutes)
 
 
+def create_server(app: Flask) -> AuthorizationServer:
+    authorization = AuthorizationServer(app, query_client=query_client, save_token=save_token)
+    app.extensions[EXTENSION] = authorization
+    return authorization
+
+
 def server(app: Flask | None = None) -> AuthorizationServer:
-    return (app or current_app).extensions["clover.oauth"]
+    return (app or current_app).extensions[EXTENSION]

@@ -1,96 +1,50 @@
 """Login throttling per email + client IP.
 
-After ``MAX_FAILURES`` failed logins within ``WINDOW`` the pair is locked until the
-window (counted from the first failure) runs out. The counters live in Redis when
-REDIS_URL is configured (shared by every API process) and in this process's memory
-for the embedded default (one process; a restart forgets them).
+At ``MAX_FAILURES`` failed logins within ``WINDOW_SECONDS`` the pair is locked. The
+failures are counted by the rate limits' engine (api/counters.py): sliding window
+counters of the ``limits`` package, in Redis when REDIS_URL is configured (shared by
+every API process) and in this process's memory for the embedded default (one process;
+a restart forgets them), under the rate limits' key prefix. A success clears the count.
+The outage rule is the rate limits' too: while Redis is unreachable nothing is locked
+or counted, the outage is logged once and Redis is tried again every 30 seconds.
 """
 
 from __future__ import annotations
 
-import contextlib
 import hashlib
-import logging
-import threading
 import time
 
-from redis.exceptions import RedisError
-
 from api.config import Settings
-from api.redis import redis_connection
+from api.counters import Entry, MemoryCounters, RedisCounters, budget, counters_for
 
 MAX_FAILURES = 5
 WINDOW_SECONDS = 15 * 60
-log = logging.getLogger("clover.oauth")
 
 
-def _key(email: str, ip: str) -> str:
-    digest = hashlib.sha256(f"{email.strip().lower()}|{ip}".encode()).hexdigest()
-    return f"clover:oauth:login-failures:{digest}"
+class LoginThrottle:
+    def __init__(self, counters: MemoryCounters | RedisCounters, prefix: str) -> None:
+        self.counters = counters
+        self.failures = budget(prefix, MAX_FAILURES, WINDOW_SECONDS)
+        self.clock = time.time
 
-
-class MemoryThrottle:
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._failures: dict[str, tuple[int, float]] = {}  # key → (count, window end)
-
-    def _current(self, key: str, now: float) -> int:
-        count, until = self._failures.get(key, (0, 0.0))
-        if until <= now:
-            self._failures.pop(key, None)
-            return 0
-        return count
+    def _entry(self, email: str, ip: str) -> Entry:
+        # Hashed: the counter's key names neither the address nor the email.
+        digest = hashlib.sha256(f"{email.strip().lower()}|{ip}".encode()).hexdigest()
+        return Entry(self.failures, ("login-failures", digest))
 
     def locked(self, email: str, ip: str) -> bool:
-        with self._lock:
-            return self._current(_key(email, ip), time.monotonic()) >= MAX_FAILURES
+        decision = self.counters.acquire([self._entry(email, ip)], self.clock(), cost=0)
+        return decision is not None and decision.counts[0].remaining == 0
 
     def failed(self, email: str, ip: str) -> None:
-        key, now = _key(email, ip), time.monotonic()
-        with self._lock:
-            count = self._current(key, now)
-            until = self._failures.get(key, (0, now + WINDOW_SECONDS))[1]
-            self._failures[key] = (count + 1, until)
-            if len(self._failures) > 100_000:  # bound memory: drop expired entries
-                for k in [k for k, (_, u) in self._failures.items() if u <= now]:
-                    del self._failures[k]
+        # Refused once the pair is locked: the count stays at the limit.
+        self.counters.acquire([self._entry(email, ip)], self.clock())
 
     def succeeded(self, email: str, ip: str) -> None:
-        with self._lock:
-            self._failures.pop(_key(email, ip), None)
+        self.counters.clear([self._entry(email, ip)], self.clock())
 
 
-class RedisThrottle:
-    """Counters in Redis; while Redis is unreachable, this process's memory stands in."""
-
-    def __init__(self, connection) -> None:
-        self.redis = connection
-        self.fallback = MemoryThrottle()
-
-    def locked(self, email: str, ip: str) -> bool:
-        try:
-            return int(self.redis.get(_key(email, ip)) or 0) >= MAX_FAILURES
-        except RedisError:
-            log.warning("login throttle: Redis unreachable, counting in memory")
-            return self.fallback.locked(email, ip)
-
-    def failed(self, email: str, ip: str) -> None:
-        key = _key(email, ip)
-        try:
-            pipe = self.redis.pipeline()
-            pipe.incr(key)
-            pipe.expire(key, WINDOW_SECONDS, nx=True)  # the window starts at the first failure
-            pipe.execute()
-        except RedisError:
-            self.fallback.failed(email, ip)
-
-    def succeeded(self, email: str, ip: str) -> None:
-        with contextlib.suppress(RedisError):
-            self.redis.delete(_key(email, ip))
-        self.fallback.succeeded(email, ip)
-
-
-def throttle_for(settings: Settings) -> MemoryThrottle | RedisThrottle:
-    if settings.redis_url:
-        return RedisThrottle(redis_connection(settings.redis_url))
-    return MemoryThrottle()
+def throttle_for(settings: Settings) -> LoginThrottle:
+    return LoginThrottle(
+        counters_for(settings.redis_url, "login throttle"), settings.rate_limit_prefix
+    )

@@ -2,6 +2,8 @@
 document), answering OAuth JSON errors (``{"error", "error_description"}``) and
 rendering small login / consent pages.
 
+Every read and write of the database is a use case of ``api.domain.oauth``
+(``consents``, and ``codes`` through the grants); the views decide only what to show.
 The browser side keeps one thing in Flask's signed session cookie (SECRET_KEY,
 HttpOnly, SameSite=Lax, path /oauth): who logged in, when, and a CSRF token that
 every form posts back.
@@ -20,15 +22,14 @@ from authlib.oauth2 import OAuth2Error
 from authlib.oauth2.rfc6749.errors import AccessDeniedError, InvalidClientError
 from authlib.oauth2.rfc6749.util import scope_to_list
 from flask import Blueprint, current_app, g, redirect, render_template, request, session, url_for
-from sqlalchemy import select
 
 from api.domain import audit
 from api.domain.access import ALL_SCOPES, ROLE_SCOPES
 from api.domain.identity.models import User
 from api.domain.identity.secrets import hash_password, verify_password
 from api.domain.identity.service import find_user_by_email
-from api.domain.oauth.models import OAuthGrant
-from api.domain.organisations.models import Membership, Organisation
+from api.domain.oauth import consents
+from api.domain.organisations.models import Organisation
 from api.http.context import clover, uow
 from api.http.schema import bad_text
 from api.oauth.server import server
@@ -101,19 +102,13 @@ def _logged_in_user() -> User | None:
     if not user_id or time.time() - at > LOGIN_MAX_AGE_SECONDS:
         return None
     try:
-        return uow().session.get(User, uuid.UUID(user_id))
+        return consents.signed_in_user(uow=uow(), user_id=uuid.UUID(user_id))
     except ValueError:
         return None
 
 
 def _memberships(user: User) -> list[tuple[Organisation, str]]:
-    rows = uow().session.execute(
-        select(Organisation, Membership.role)
-        .join(Membership, Membership.organisation_id == Organisation.id)
-        .where(Membership.user_id == user.id)
-        .order_by(Organisation.name, Organisation.id)
-    )
-    return [(org, role) for org, role in rows]
+    return consents.member_organisations(uow=uow(), user_id=user.id)
 
 
 def _login_page(grant, status: int = 200, message: str | None = None, headers=None, email=""):
@@ -192,49 +187,23 @@ def _login(grant):
 
 
 def _approve(grant, user: User):
-    member_of = {org.id: role for org, role in _memberships(user)}
-    chosen: list[uuid.UUID] = []
-    for raw in request.form.getlist("organisation"):
-        try:
-            org_id = uuid.UUID(raw)
-        except ValueError:
-            continue
-        if org_id in member_of and org_id not in chosen:
-            chosen.append(org_id)
-    requested = set(scope_to_list(grant.request.scope))
-    granted = {org: sorted(requested & ROLE_SCOPES[member_of[org]]) for org in chosen}
-    granted = {org: scopes for org, scopes in granted.items() if scopes}
-    if not granted:
-        message = "Choose at least one organisation where your role allows what is asked."
-        return _consent_page(grant, user, 400, message)
-
-    session_ = uow().session
     client_id = grant.client.get_client_id()
-    audit.set_actor(
-        session_, audit.Actor(user_id=user.id, client_id=client_id, request_id=g.get("request_id"))
-    )
-    existing = {
-        c.organisation_id: c
-        for c in session_.scalars(
-            select(OAuthGrant).where(
-                OAuthGrant.user_id == user.id,
-                OAuthGrant.client_id == client_id,
-                OAuthGrant.organisation_id.in_(list(granted)),
-            )
+    try:
+        consent = consents.decide_consent(
+            uow=uow(),
+            user_id=user.id,
+            client_id=client_id,
+            requested_scopes=scope_to_list(grant.request.scope),
+            chosen=request.form.getlist("organisation"),
         )
-    }
-    for org, scopes in granted.items():
-        consent = existing.get(org)
-        if consent is None:
-            session_.add(
-                OAuthGrant(organisation_id=org, client_id=client_id, user_id=user.id, scopes=scopes)
-            )
-        else:
-            consent.scopes = scopes
-            consent.revoked_at = None
-    grant.request.organisation_ids = list(granted)
+    except consents.NothingToConsent as refused:
+        return _consent_page(grant, user, 400, refused.detail)
+    # The grant's save_authorization_code records the consent with the code it issues.
+    grant.request.consent = consent
+    grant.request.actor = audit.Actor(
+        user_id=user.id, client_id=client_id, request_id=g.get("request_id")
+    )
     status, _body, headers = grant.create_authorization_response(grant.redirect_uri, user)
-    uow().commit()
     return _redirect_to_client(dict(headers)["Location"], status)
 
 
@@ -327,10 +296,8 @@ def _oauth_response(call):
 
 @blp.post("/oauth/token")
 def token():
-    response = _oauth_response(server().create_token_response)
-    if response.status_code == 200:
-        uow().commit()
-    return response
+    # The grant's use case has committed what it issued; a refusal left nothing behind.
+    return _oauth_response(server().create_token_response)
 
 
 @blp.post("/oauth/revoke")

@@ -139,3 +139,11 @@ def member_id(client, org, user_id: str) -> str:
     """The membership id of a user in ``org``."""
     members = client.get(org.url("/members?limit=200"), headers=org.headers).get_json()["items"]
     return next(m["id"] for m in members if m["user"]["id"] == user_id)
+
+
+def ingest(client, org, points: list[dict]) -> None:
+    """Metric points in, all or none (``atomic``): every one must be valid."""
+    response = client.post(
+        org.url("/metric-points/batch?atomic=true"), headers=org.headers, json={"points": points}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)

@@ -1,3 +1,5 @@
+import pytest
+
 from tests.api import builders
 from tests.factories import bearer
 
@@ -38,6 +40,24 @@ def test_unknown_channel_kind_is_refused(client, factory):
     assert response.status_code == 422
 
 
+@pytest.mark.parametrize("tag", [" ", "\t "])
+def test_a_blank_tag_is_refused_on_create_and_update(client, factory, tag):
+    org = factory.organisation()
+    made = builders.audience(client, org)
+
+    created = client.post(
+        org.url("/audiences"), headers=org.headers, json={"name": "X", "characteristics": [tag]}
+    )
+    updated = client.patch(
+        org.url(f"/audiences/{made['id']}"), headers=org.headers, json={"characteristics": [tag]}
+    )
+
+    # Stored trimmed, it would come back as "", which the schema says a tag is not.
+    for response in (created, updated):
+        assert response.status_code == 422
+        assert "characteristics" in response.get_json()["errors"]
+
+
 def test_audience_update_and_delete(client, factory):
     org = factory.organisation()
     made = builders.audience(client, org)
@@ -59,7 +79,7 @@ def test_resource_with_capacity_and_cost(client, factory):
 
     assert (made["weekly_capacity_hours"], made["hourly_cost"], made["kind"]) == (
         32.0,
-        55.0,
+        "55.00",
         "team",
     )
 

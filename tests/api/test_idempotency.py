@@ -1,5 +1,8 @@
 from datetime import timedelta
 
+import pytest
+from jsonschema import Draft202012Validator
+
 from api.domain import idempotency
 from api.http.idempotency import fingerprint
 from tests.factories import bearer
@@ -106,3 +109,36 @@ def test_a_created_secret_is_not_kept_for_replays(client, factory, database):
             select(IdempotencyRecord.response_body).where(IdempotencyRecord.key == "secret-once")
         ).all()
     assert stored and all(token not in body for body in stored)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/api-keys", {"name": "Deploy key"}),
+        ("/webhook-endpoints", {"url": "https://93.184.215.14/hooks", "events": ["sync.failed"]}),
+        (
+            "/oauth-clients",
+            {
+                "name": "Back office",
+                "client_type": "confidential",
+                "grant_types": ["client_credentials"],
+                "allowed_scopes": ["strategies:read"],
+            },
+        ),
+    ],
+)
+def test_a_replay_without_its_secret_matches_the_documented_schema(client, factory, path, body):
+    org = factory.organisation()
+    headers = {**org.headers, "Idempotency-Key": f"replay{path}"}
+    client.post(org.url(path), headers=headers, json=body)
+
+    replay = client.post(org.url(path), headers=headers, json=body)
+
+    assert replay.headers["Idempotent-Replayed"] == "true"
+    spec = client.get("/openapi.json").get_json()
+    operation = spec["paths"]["/v1/organisations/{organisation_id}" + path]["post"]
+    documented = operation["responses"]["201"]["content"]["application/json"]["schema"]
+    # The spec's components beside the $ref, so "#/components/…" resolves.
+    Draft202012Validator({**documented, "components": spec["components"]}).validate(
+        replay.get_json()
+    )

@@ -5,27 +5,28 @@ from __future__ import annotations
 import io
 import json
 from dataclasses import replace
-from datetime import date, timedelta
-from types import SimpleNamespace
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from redis import Redis
 from rq import Queue
+from rq.job import Job as RQJob
 from sqlalchemy import func, select
+from sqlalchemy.exc import OperationalError
 
 from api import create_app
-from api.config import Settings
-from api.db import database_for
+from api.domain.jobs.models import JobError
+from api.domain.jobs.service import tracked_job_id
 from api.domain.metrics import imports
 from api.domain.metrics.import_csv import LINE_LIMIT
 from api.domain.metrics.models import MetricPoint
 from api.domain.webhooks.models import WebhookEvent
 from api.jobs import QUEUES
-from api.migrate import upgrade
 from tests.api import builders
 from tests.factories import Factory
+from tests.helpers import embedded_app, empty_rq
 from tests.workers.test_member_count_job import run_burst_worker
-from workers import jobs, runtime
+from workers import jobs
 
 SALES = {"day": "Date", "value": "Sales", "metric_key": "pos_sales"}
 GOOD = "Date,Sales\n2027-03-01,120.5\n2027-03-02,99\n2027-03-03,0\n"
@@ -51,27 +52,10 @@ def api(import_app):
 def queues(redis_url):
     """RQ's queues on the test Redis db, empty before and after."""
     connection = Redis.from_url(redis_url)
-
-    def empty() -> None:
-        for name in QUEUES:
-            queue = Queue(name, connection=connection)
-            queue.empty()
-            for job_id in queue.scheduled_job_registry.get_job_ids():
-                queue.scheduled_job_registry.remove(job_id, delete_job=True)
-
-    empty()
+    empty_rq(connection)
     yield {name: Queue(name, connection=connection) for name in QUEUES}
-    empty()
+    empty_rq(connection)
     connection.close()
-
-
-@pytest.fixture
-def job_runtime(settings):
-    """Jobs called in this process use the test database."""
-    previous = runtime._settings
-    runtime.configure(settings)
-    yield
-    runtime.configure(previous)
 
 
 def upload(
@@ -516,100 +500,115 @@ def test_running_a_finished_import_again_changes_nothing(
     assert len(points_of(factory, org)) == 3
 
 
-SEVEN_DAYS = "Date,Sales\n" + "".join(f"2027-03-{day:02d},{day}\n" for day in range(1, 8))
+CHUNK = imports.CHUNK_ROWS
 
 
-def crash_on_call(monkeypatch, name: str, call: int) -> list[int]:
-    """``imports.<name>`` raises on its ``call``-th call, as if the database went away.
+def days(count: int, *, then: str = "") -> str:
+    """A CSV of ``count`` valid rows on as many days (``then``: lines after them)."""
+    first = date(2021, 1, 1)
+    lines = "".join(f"{first + timedelta(days=n)},{n + 1}\n" for n in range(count))
+    return "Date,Sales\n" + lines + then
 
-    Returns the sizes of the batches it was called with. Jobs then behave as under RQ
-    with retries left: the error is raised for the retry and the job left running.
-    """
-    real, calls = getattr(imports, name), []
 
-    def crashing(*args, **kwargs):
-        points = kwargs["points"] if "points" in kwargs else args[2]
-        calls.append(len(points))
-        if len(calls) == call:
-            raise ConnectionError("database went away")
-        return real(*args, **kwargs)
+def retry_now(queues, job_id: str) -> None:
+    """Time passes: RQ's retry of the job, scheduled for later, is due now."""
+    registry = queues["default"].scheduled_job_registry
+    run = RQJob.fetch(tracked_job_id(job_id), connection=registry.connection)
+    assert run.id in registry.get_job_ids(), "no retry of the job is scheduled"
+    registry.schedule(run, datetime.now(UTC))
 
-    monkeypatch.setattr(imports, name, crashing)
-    monkeypatch.setattr(jobs, "get_current_job", lambda: SimpleNamespace(retries_left=2))
-    return calls
+
+def checkpoints(database_faults, job_id: str, **kwargs):
+    """Commits of the job's checkpoint (one per chunk read): refused as ``kwargs`` say."""
+    return database_faults.went_away(
+        "jobs",
+        on="UPDATE",
+        when=f"NEW.id = '{job_id}' AND "
+        "(NEW.params::jsonb -> 'checkpoint') IS DISTINCT FROM (OLD.params::jsonb -> 'checkpoint')",
+        **kwargs,
+    )
+
+
+def point_writes(database_faults, org, **kwargs):
+    """The organisation's metric point rows offered to the database: refused as ``kwargs`` say."""
+    return database_faults.went_away(
+        "metric_points", when=f"NEW.organisation_id = '{org.id}'", **kwargs
+    )
 
 
 def test_a_crash_while_checking_resumes_the_check_and_still_writes_nothing(
-    api, factory, queues, job_runtime, monkeypatch
+    api, factory, queues, database_url, redis_url, database_faults
 ):
     org = factory.organisation("Crashed While Checking Ltd")
-    job_id = accepted(upload(api, org, SEVEN_DAYS + "2027-03-08,x\n"))["id"]
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
-    calls = crash_on_call(monkeypatch, "invalid_points", 2)
-    with pytest.raises(ConnectionError):
-        jobs.import_metric_points(str(org.id), job_id)
+    job_id = accepted(upload(api, org, days(2 * CHUNK, then="2027-03-08,x\n")))["id"]
+    # The database goes away as the second chunk's checkpoint is committed, once.
+    committed = checkpoints(database_faults, job_id, after=1, times=1)
+    run_worker(database_url, redis_url)  # RQ keeps a retry for later
     stopped = job_of(api, org, job_id)
     assert (stopped["status"], stopped["attempts"]) == ("interrupted", 1)
-    assert stopped["counts"] == counts(rows=3)
+    assert stopped["counts"] == counts(rows=CHUNK)
     assert 0 < stopped["progress"] < 0.5  # checking is the first half of the work
 
-    final = jobs.import_metric_points(str(org.id), job_id)
+    retry_now(queues, job_id)
+    run_worker(database_url, redis_url)
 
-    assert calls == [3, 3, 3, 1]  # the second chunk again, then the rest
-    assert final == counts(rows=8, rejected=1)
+    assert committed.seen() == 4  # the first chunk, the second (lost), the second again, the rest
     job = job_of(api, org, job_id)
-    assert job["status"] == "failed"
+    assert job["counts"] == counts(rows=2 * CHUNK + 1, rejected=1)
+    assert (job["status"], job["attempts"]) == ("failed", 2)
     assert job["error"].startswith("1 row is invalid; nothing was written; see ")
-    assert errors_of(api, org, job_id) == [(9, "Sales: 'x' is not a number")]
+    assert errors_of(api, org, job_id) == [(2 * CHUNK + 2, "Sales: 'x' is not a number")]
     assert points_of(factory, org) == []
 
 
 def test_a_crash_while_writing_resumes_the_writing_after_its_last_checkpoint(
-    api, factory, queues, job_runtime, monkeypatch
+    api, factory, queues, database_url, redis_url, database_faults
 ):
     org = factory.organisation("Crashed While Writing Ltd")
-    job_id = accepted(upload(api, org, SEVEN_DAYS + "2027-03-08,8\n"))["id"]
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
-    calls = crash_on_call(monkeypatch, "ingest_points", 2)
-    with pytest.raises(ConnectionError):
-        jobs.import_metric_points(str(org.id), job_id)
+    job_id = accepted(upload(api, org, days(2 * CHUNK + 1)))["id"]
+    # The database goes away at the first row of the second chunk written, once.
+    written = point_writes(database_faults, org, after=CHUNK, times=1)
+    run_worker(database_url, redis_url)
     stopped = job_of(api, org, job_id)
     assert (stopped["status"], stopped["attempts"]) == ("interrupted", 1)
-    assert stopped["counts"] == counts(rows=8, inserted=3)  # every row checked, 3 written
+    # Every row checked, one chunk written.
+    assert stopped["counts"] == counts(rows=2 * CHUNK + 1, inserted=CHUNK)
     assert 0.5 < stopped["progress"] < 1
 
-    final = jobs.import_metric_points(str(org.id), job_id)
+    retry_now(queues, job_id)
+    run_worker(database_url, redis_url)
 
-    assert calls == [3, 3, 3, 2]  # the second chunk again, then the rest: no check again
-    assert final == counts(rows=8, inserted=8)
-    assert job_of(api, org, job_id)["status"] == "succeeded"
+    # The first chunk, the lost row, then the second chunk again and the rest: no check again.
+    assert written.seen() == CHUNK + 1 + CHUNK + 1
+    job = job_of(api, org, job_id)
+    assert job["counts"] == counts(rows=2 * CHUNK + 1, inserted=2 * CHUNK + 1)
+    assert job["status"] == "succeeded"
     assert errors_of(api, org, job_id) == []
-    assert len(points_of(factory, org)) == 8
+    assert len(points_of(factory, org)) == 2 * CHUNK + 1
 
 
 def test_an_import_that_stops_for_good_while_writing_says_what_was_written(
-    api, factory, queues, job_runtime, monkeypatch
+    api, factory, queues, job_runtime, database_faults
 ):
     org = factory.organisation("Half Written Ltd")
-    job_id = accepted(upload(api, org, SEVEN_DAYS))["id"]
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
-    crash_on_call(monkeypatch, "ingest_points", 2)
-    monkeypatch.setattr(jobs, "get_current_job", lambda: SimpleNamespace(retries_left=0))
-    with pytest.raises(ConnectionError):
+    job_id = accepted(upload(api, org, days(2 * CHUNK + 1)))["id"]
+    point_writes(database_faults, org, after=CHUNK)
+    # Its last attempt, as the embedded default runs it: in this process, no retry left.
+    with pytest.raises(OperationalError):
         jobs.import_metric_points(str(org.id), job_id)
 
     job = job_of(api, org, job_id)
     assert job["status"] == "failed"
     assert job["error"] == (
-        "the import stopped unexpectedly (ConnectionError); it was logged; rows up to line 4 "
-        "at least were written: upload the file again to import the rest (its points replace "
-        "these, never duplicate them)"
+        "the import stopped unexpectedly (OperationalError); it was logged; rows up to line "
+        f"{CHUNK + 1} at least were written: upload the file again to import the rest (its "
+        "points replace these, never duplicate them)"
     )
-    assert len(points_of(factory, org)) == 3
+    assert len(points_of(factory, org)) == CHUNK
 
 
 def test_rows_that_turn_invalid_between_checking_and_writing_fail_the_job_saying_so(
-    api, factory, queues, job_runtime, monkeypatch
+    api, factory, queues, database_url, redis_url, database_faults
 ):
     org = factory.organisation("Moving Target Ltd")
     defined = api.post(
@@ -621,16 +620,17 @@ def test_rows_that_turn_invalid_between_checking_and_writing_fail_the_job_saying
     mapping = {"day": "Date", "value": "Value", "metric_key_column": "Metric"}
     csv_text = "Date,Value,Metric\n2027-03-01,1,pos_sales\n2027-03-01,2,store_visits\n"
     job_id = accepted(upload(api, org, csv_text, mapping))["id"]
-    crash_on_call(monkeypatch, "ingest_points", 1)  # every row checked, none written yet
-    with pytest.raises(ConnectionError):
-        jobs.import_metric_points(str(org.id), job_id)
+    point_writes(database_faults, org, times=1)  # every row checked, none written yet
+    run_worker(database_url, redis_url)
+    assert job_of(api, org, job_id)["status"] == "interrupted"
     deleted = api.delete(org.url("/metric-definitions/store_visits"), headers=org.headers)
     assert deleted.status_code == 204
 
-    final = jobs.import_metric_points(str(org.id), job_id)
+    retry_now(queues, job_id)
+    run_worker(database_url, redis_url)
 
-    assert final == counts(rows=2, inserted=1, rejected=1)
     job = job_of(api, org, job_id)
+    assert job["counts"] == counts(rows=2, inserted=1, rejected=1)
     assert job["status"] == "failed"
     assert job["error"] == (
         "1 row is no longer valid when written (a metric key, channel, campaign or content "
@@ -642,38 +642,30 @@ def test_rows_that_turn_invalid_between_checking_and_writing_fail_the_job_saying
 
 
 def test_a_retried_import_resumes_after_its_last_checkpoint(
-    api, factory, queues, job_runtime, monkeypatch
+    api, factory, queues, database_url, redis_url, database_faults
 ):
     org = factory.organisation("Crashed Ltd")
-    job_id = accepted(upload(api, org, SEVEN_DAYS + "2027-03-08,x\n", on_error="skip"))["id"]
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 3)
-    real_ingest, calls = imports.ingest_points, []
-
-    def crash_on_the_second_chunk(*args, **kwargs):
-        calls.append(len(args[2]))
-        if len(calls) == 2:
-            raise ConnectionError("database went away")
-        return real_ingest(*args, **kwargs)
-
-    monkeypatch.setattr(imports, "ingest_points", crash_on_the_second_chunk)
-    # As under RQ with retries left: the error is raised for the retry, the job interrupted.
-    monkeypatch.setattr(jobs, "get_current_job", lambda: SimpleNamespace(retries_left=2))
-    with pytest.raises(ConnectionError):
-        jobs.import_metric_points(str(org.id), job_id)
+    csv_text = days(2 * CHUNK + 1, then="2027-03-08,x\n")
+    job_id = accepted(upload(api, org, csv_text, on_error="skip"))["id"]
+    written = point_writes(database_faults, org, after=CHUNK, times=1)
+    run_worker(database_url, redis_url)  # RQ keeps a retry for later: the job is interrupted
     stopped = job_of(api, org, job_id)
     assert (stopped["status"], stopped["attempts"]) == ("interrupted", 1)
-    assert stopped["counts"] == counts(rows=3, inserted=3)
+    assert stopped["counts"] == counts(rows=CHUNK, inserted=CHUNK)
     assert 0 < stopped["progress"] < 1
 
-    final = jobs.import_metric_points(str(org.id), job_id)
+    retry_now(queues, job_id)
+    run_worker(database_url, redis_url)
 
-    assert calls == [3, 3, 3, 1]  # the second chunk again, then the rest
-    assert final == counts(rows=8, inserted=7, rejected=1, skipped=1)
+    assert written.seen() == CHUNK + 1 + CHUNK + 1  # the second chunk again, then the rest
     resumed = job_of(api, org, job_id)
+    assert resumed["counts"] == counts(
+        rows=2 * CHUNK + 2, inserted=2 * CHUNK + 1, rejected=1, skipped=1
+    )
     assert (resumed["status"], resumed["attempts"]) == ("succeeded", 2)
     assert resumed["started_at"] == stopped["started_at"]
-    assert errors_of(api, org, job_id) == [(9, "Sales: 'x' is not a number")]
-    assert len(points_of(factory, org)) == 7
+    assert errors_of(api, org, job_id) == [(2 * CHUNK + 3, "Sales: 'x' is not a number")]
+    assert len(points_of(factory, org)) == 2 * CHUNK + 1
 
 
 def test_jobs_are_listed_newest_first_and_filtered_by_kind(api, factory, queues):
@@ -713,16 +705,8 @@ def test_importing_needs_metrics_write(api, factory, queues):
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
     directory = tmp_path_factory.mktemp("embedded-imports")
-    settings = Settings.build(
-        database_url=f"sqlite:///{directory / 'clover.db'}",
-        environment="test",
-        upload_dir=str(directory / "uploads"),
-    )
-    upgrade(settings)
-    try:
-        yield create_app(settings)
-    finally:
-        database_for(settings).dispose()
+    with embedded_app(directory, upload_dir=str(directory / "uploads")) as app:
+        yield app
 
 
 def test_embedded_imports_run_before_the_answer(embedded):
@@ -753,41 +737,45 @@ def test_embedded_imports_with_an_invalid_row_write_nothing_by_default(embedded)
 
 
 def test_an_import_that_stops_on_its_last_attempt_is_marked_failed(
-    api, factory, queues, job_runtime, monkeypatch, upload_dir
+    api, factory, queues, job_runtime, database_faults, upload_dir
 ):
     org = factory.organisation("Gave Up Ltd")
     job_id = accepted(upload(api, org, GOOD))["id"]
-
-    def broken(*_args, **_kwargs):
-        raise ConnectionError("database went away")
-
-    monkeypatch.setattr(imports, "ingest_points", broken)
-    monkeypatch.setattr(jobs, "get_current_job", lambda: SimpleNamespace(retries_left=0))
-    with pytest.raises(ConnectionError):
+    point_writes(database_faults, org)
+    # Its last attempt, as the embedded default runs it: in this process, no retry left.
+    with pytest.raises(OperationalError):
         jobs.import_metric_points(str(org.id), job_id)
 
     job = job_of(api, org, job_id)
     assert job["status"] == "failed"
-    assert job["error"] == "the import stopped unexpectedly (ConnectionError); it was logged"
+    assert job["error"] == "the import stopped unexpectedly (OperationalError); it was logged"
     assert list(upload_dir.glob(f"{org.id}/*")) == []
 
 
+def listed_rows(factory, job_id: str) -> list[int]:
+    with factory.database.session() as session:
+        return list(
+            session.scalars(
+                select(JobError.row).where(JobError.job_id == job_id).order_by(JobError.row)
+            )
+        )
+
+
 def test_refused_rows_beyond_the_listing_cap_are_counted_not_listed(
-    api, factory, queues, job_runtime, monkeypatch
+    api, factory, queues, job_runtime
 ):
     org = factory.organisation("Very Messy Ltd")
-    monkeypatch.setattr(imports, "MAX_LISTED_ERRORS", 2)
-    monkeypatch.setattr(imports, "CHUNK_ROWS", 2)
-    bad = "".join(f"2027-03-{day:02d},x\n" for day in range(1, 6))
+    cap = imports.MAX_LISTED_ERRORS
+    bad = "2027-03-01,x\n" * (cap + 3)
     job_id = accepted(upload(api, org, "Date,Sales\n" + bad))["id"]
 
     final = jobs.import_metric_points(str(org.id), job_id)
 
-    assert final == counts(rows=5, rejected=5)
-    assert [row for row, _ in errors_of(api, org, job_id)] == [2, 3]
+    assert final == counts(rows=cap + 3, rejected=cap + 3)
+    assert listed_rows(factory, job_id) == list(range(2, cap + 2))
     assert "see " in (error := job_of(api, org, job_id)["error"])
-    assert error.startswith("5 rows are invalid; nothing was written; see ")
-    assert "errors (the first 2). Correct them" in error
+    assert error.startswith(f"{cap + 3:,} rows are invalid; nothing was written; see ")
+    assert f"errors (the first {cap:,}). Correct them" in error
 
 
 def test_the_mapping_may_come_as_a_json_file_part(api, factory, queues):

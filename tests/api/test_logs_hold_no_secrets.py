@@ -8,9 +8,7 @@ ciphertexts, email addresses — would reach the log if anything printed them.
 import json
 import logging
 import re
-import uuid
 
-import psycopg
 import pytest
 
 from api.logs import JsonFormatter
@@ -20,27 +18,9 @@ HEX_DIGEST = re.compile(r"\b[0-9a-f]{64}\b")
 
 
 @pytest.fixture
-def failing_writes(database_url):
+def failing_writes(database_faults):
     """``failing_writes("users")``: every insert into that table fails until the test ends."""
-    url = database_url.replace("postgresql+psycopg://", "postgresql://")
-    made: list[str] = []
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(
-            "CREATE OR REPLACE FUNCTION clover_test_refuse() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$"
-        )
-
-        def fail(table: str) -> None:
-            name = f"refuse_{uuid.uuid4().hex[:8]}"
-            connection.execute(
-                f"CREATE TRIGGER {name} BEFORE INSERT ON {table} "
-                "FOR EACH ROW EXECUTE FUNCTION clover_test_refuse()"
-            )
-            made.append(f"{name} ON {table}")
-
-        yield fail
-        for trigger in made:
-            connection.execute(f"DROP TRIGGER IF EXISTS {trigger}")
+    return database_faults.refuse
 
 
 class Captured(logging.Handler):

@@ -6,15 +6,14 @@ import uuid
 from datetime import UTC, datetime
 
 import pytest
+from rq import Queue
 from sqlalchemy import select
 
-from api import create_app
-from api.config import Settings
-from api.db import database_for
 from api.domain.metrics.models import MetricPoint
-from api.migrate import upgrade
+from api.domain.metrics.rollups import ROLLUP_JOB
 from tests.api import builders
 from tests.factories import Factory, bearer
+from tests.helpers import embedded_app
 
 POSITIVE = "Love the new Acme drill, it is fantastic!"
 NEGATIVE = "Acme support is terrible, worst service ever."
@@ -555,15 +554,12 @@ def test_a_change_that_moves_no_number_leaves_the_points_untouched(client, org, 
     assert after == before
 
 
-def test_mentions_ask_for_a_kpi_rollup(client, org, channel, monkeypatch):
-    from api.domain.mentions import service
-
-    asked = []
-    monkeypatch.setattr(service, "request_rollup", lambda uow, org_id: asked.append(org_id))
-
+def test_mentions_ask_for_a_kpi_rollup(client, org, channel, empty_queues):
     mention(client, org, channel["id"])
 
-    assert asked == [org.id]
+    queued = Queue("rollups", connection=empty_queues).get_jobs()
+    asked = [job.args for job in queued if job.func_name == ROLLUP_JOB]
+    assert asked == [(str(org.id),)]
 
 
 def test_points_of_other_organisations_are_left_alone(client, factory, org, channel, database):
@@ -582,13 +578,8 @@ def test_points_of_other_organisations_are_left_alone(client, factory, org, chan
 
 @pytest.fixture(scope="module")
 def sqlite_app(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('mentions') / 'clover.db'}"
-    settings = Settings.build(database_url=url, environment="test")
-    upgrade(settings)
-    try:
-        yield create_app(settings)
-    finally:
-        database_for(settings).dispose()
+    with embedded_app(tmp_path_factory.mktemp("mentions")) as app:
+        yield app
 
 
 def test_derived_points_on_sqlite(sqlite_app):

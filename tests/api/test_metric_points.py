@@ -6,12 +6,9 @@ from datetime import date, timedelta
 
 import pytest
 
-from api import create_app
-from api.config import Settings
-from api.db import database_for
-from api.migrate import upgrade
 from tests.api import builders
 from tests.factories import Factory, bearer
+from tests.helpers import embedded_app
 
 
 def ingest(client, org, points, *, atomic=None, headers=None):
@@ -367,13 +364,8 @@ def test_a_contributor_can_write_points(client, factory):
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('metrics') / 'clover.db'}"
-    settings = Settings.build(database_url=url, environment="test")
-    upgrade(settings)
-    try:
-        yield create_app(settings), Factory(database_for(settings))
-    finally:
-        database_for(settings).dispose()
+    with embedded_app(tmp_path_factory.mktemp("metrics")) as app:
+        yield app, Factory(app.extensions["clover"].database)
 
 
 def test_on_sqlite_batches_are_upserted_and_counted_the_same(embedded):

@@ -1,14 +1,8 @@
 """A metric over time: sums or averages per day, week and month, null where there is no data."""
 
 from tests.api import builders
+from tests.api.builders import ingest
 from tests.factories import bearer
-
-
-def ingest(client, org, points):
-    response = client.post(
-        org.url("/metric-points/batch?atomic=true"), headers=org.headers, json={"points": points}
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def p(day, value, metric_key="reach", **fields):

@@ -66,3 +66,44 @@ def test_the_app_serves_the_same_document(client, spec):
     served = client.get("/openapi.json").get_json()
 
     assert served["paths"].keys() == spec["paths"].keys()
+
+
+def test_every_operation_documents_the_errors_its_inputs_can_cause(spec):
+    for path, method, operation in operations(spec):
+        where = f"{method.upper()} {path}"
+        responses = operation["responses"]
+        body = operation.get("requestBody", {}).get("content", {})
+        if body:
+            for status in ("400", "413", "422"):
+                assert status in responses, f"{where} takes a body but lacks {status}"
+        if "application/json" in body:
+            assert "415" in responses, f"{where} takes JSON but lacks 415"
+        if any(p["in"] == "query" for p in operation.get("parameters", [])):
+            assert "422" in responses, f"{where} takes query parameters but lacks 422"
+        if any(p["in"] == "path" for p in operation.get("parameters", [])):
+            assert "404" in responses, f"{where} takes path ids but lacks 404"
+        if method in ("post", "put", "patch", "delete") and path != "/v1/signup":
+            assert "409" in responses, f"{where} writes but lacks 409"
+        headers = {p["name"] for p in operation.get("parameters", []) if p["in"] == "header"}
+        if "If-Match" in headers:
+            assert "412" in responses, where
+        if "Idempotency-Key" in headers:
+            assert {"409", "422"} <= responses.keys(), where
+
+
+def test_every_response_with_a_body_documents_its_content_type(spec):
+    for path, method, operation in operations(spec):
+        for status, response in operation["responses"].items():
+            if ref := response.get("$ref"):
+                response = spec["components"]["responses"][ref.rsplit("/", 1)[-1]]
+            if status.startswith(("4", "5")):
+                assert response.get("content"), f"{method} {path} {status}"
+            for media_type, content in response.get("content", {}).items():
+                assert content.get("schema"), f"{method} {path} {status} {media_type}"
+
+
+def test_the_metric_key_in_a_path_is_documented_as_definitions_spell_it(spec):
+    path = spec["paths"]["/v1/organisations/{organisation_id}/metric-definitions/{metric_key}"]
+    (parameter,) = [p for p in path["parameters"] if p["name"] == "metric_key"]
+
+    assert parameter["schema"]["pattern"] == "^[a-z][a-z0-9_]{1,63}$"

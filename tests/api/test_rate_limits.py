@@ -13,6 +13,7 @@ import secrets
 import uuid
 
 import pytest
+from redis import Redis
 
 from api import create_app
 from api.config import Settings
@@ -261,3 +262,52 @@ def test_every_limited_operation_documents_429(app):
             assert documented == (path not in ("/healthz", "/readyz")), (method, path)
     too_many = spec["components"]["responses"]["TOO_MANY_REQUESTS"]
     assert "Retry-After" in too_many["headers"]
+
+
+@pytest.mark.parametrize("redis", [None, ""], ids=["redis", "in-process"])
+def test_the_window_edge_does_not_let_twice_the_limit_through(make_client, factory, redis):
+    client = make_client(redis=redis, rate_limits="caller=10/60")
+    rate = client.application.extensions[EXTENSION]
+    org = factory.organisation()
+
+    def burst(at: float, n: int) -> list:
+        rate.clock = lambda: at
+        return [client.get(org.url(), headers=org.headers) for _ in range(n)]
+
+    end_of_one = burst(1_800_000_059.5, 10)  # the last half second of a window
+    start_of_next = burst(1_800_000_060.5, 10)  # the first half second of the next
+    half_way = burst(1_800_000_090.0, 10)  # the previous window now counts for half
+
+    assert [r.status_code for r in end_of_one] == [200] * 10
+    # Fixed windows let all 10 through again here: 20 requests in one second. The
+    # previous window still counts 10 × 59.5/60, rounded down as limits does: one more.
+    assert [r.status_code for r in start_of_next] == [200] + [429] * 9
+    # Its share drops by one request every 6 s: the next drop is 5.5 s away.
+    assert start_of_next[-1].headers["Retry-After"] == "6"
+    assert [r.status_code for r in half_way] == [200] * 4 + [429] * 6  # 10 / 2 + 1 counted
+
+
+class CountingRedis(Redis):
+    """A Redis client that counts the commands it sends (pipelines count as one)."""
+
+    commands = 0
+
+    def execute_command(self, *args, **options):
+        CountingRedis.commands += 1
+        return super().execute_command(*args, **options)
+
+
+def test_all_limits_of_a_request_cost_one_redis_round_trip(make_client, factory, redis_url):
+    client = make_client(rate_limits="caller=3/60,organisation=100/60")
+    rate = client.application.extensions[EXTENSION]
+    rate.counters = RedisCounters(CountingRedis.from_url(redis_url))
+    org = factory.organisation()
+    client.get("/v1/me")  # loads the script into Redis if no one has yet
+
+    costs = []
+    for _ in range(5):  # three within the caller's limit, two refused
+        before = CountingRedis.commands
+        client.get(org.url(), headers=org.headers)
+        costs.append(CountingRedis.commands - before)
+
+    assert costs == [1] * 5  # caller and organisation limits checked and counted at once

@@ -75,7 +75,7 @@ def test_objectives_with_their_kpis_campaigns_and_flags(client, world):
     assert (kpi["status"], kpi["has_data"]) == ("off_track", True)
     [campaign] = leads["campaigns"]
     assert campaign["campaign_id"] == spring["id"]
-    assert (campaign["cost"], campaign["value"]) == (12000, 15000 + 30 * 100)
+    assert (campaign["cost"], campaign["value"]) == ("12000.00", f"{15000 + 30 * 100}.00")
     assert campaign["roi"] == pytest.approx((18000 - 12000) / 12000)
     assert (leads["no_campaign"], leads["no_data"]) == (False, False)
     assert (loyalty["no_campaign"], loyalty["no_data"]) == (True, True)
@@ -108,7 +108,7 @@ def test_inputs_are_the_strategy_period_and_the_values_used(client, world):
 
     assert (inputs["from"], inputs["to"]) == ("2027-01-01", "2027-12-31")
     assert inputs["strategy_id"] == strategy["id"]
-    assert inputs["value_per_lead"] == 0
+    assert inputs["value_per_lead"] == "0.00"
     assert any("value_per_lead is 0" in note for note in inputs["notes"])
 
 
@@ -130,7 +130,7 @@ def test_csv_lists_objectives_then_their_kpis_and_campaigns(client, world):
         ("Loyalty", "kpi"),
         ("Awareness", "objective"),
     ]
-    assert rows[2]["id"] == spring["id"] and rows[2]["cost"] == "12000.0"
+    assert rows[2]["id"] == spring["id"] and rows[2]["cost"] == "12000.00"
     assert rows[3]["no_campaign"] == "True"
 
 

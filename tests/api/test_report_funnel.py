@@ -5,22 +5,13 @@ import io
 
 import pytest
 
-from api import create_app
-from api.config import Settings
-from api.db import database_for
-from api.migrate import upgrade
 from tests.api import builders
+from tests.api.builders import ingest
 from tests.factories import Factory, bearer
+from tests.helpers import embedded_app
 
 MARCH = "from=2027-03-01&to=2027-03-31"
 FUNNEL = ("awareness", "engagement", "lead", "customer", "advocacy")
-
-
-def ingest(client, org, points):
-    response = client.post(
-        org.url("/metric-points/batch?atomic=true"), headers=org.headers, json={"points": points}
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def p(metric_key, value, day="2027-03-02", **fields):
@@ -438,13 +429,8 @@ def test_another_organisations_campaign_or_channel_is_not_found(client, factory)
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('funnel') / 'clover.db'}"
-    settings = Settings.build(database_url=url, environment="test")
-    upgrade(settings)
-    try:
-        yield create_app(settings), Factory(database_for(settings))
-    finally:
-        database_for(settings).dispose()
+    with embedded_app(tmp_path_factory.mktemp("funnel")) as app:
+        yield app, Factory(app.extensions["clover"].database)
 
 
 def test_on_sqlite_the_funnel_is_the_same(embedded):

@@ -2,21 +2,12 @@
 
 import pytest
 
-from api import create_app
-from api.config import Settings
-from api.db import database_for
-from api.migrate import upgrade
 from tests.api import builders
+from tests.api.builders import ingest
 from tests.factories import Factory, bearer
+from tests.helpers import embedded_app
 
 INTERACTIONS = "customer_interactions"
-
-
-def ingest(client, org, points):
-    response = client.post(
-        org.url("/metric-points/batch?atomic=true"), headers=org.headers, json={"points": points}
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def p(day, value, metric_key=INTERACTIONS, **fields):
@@ -342,13 +333,8 @@ def test_a_level_compares_average_levels_per_channel_never_sums_over_days(client
 
 @pytest.fixture(scope="module")
 def embedded(tmp_path_factory):
-    url = f"sqlite:///{tmp_path_factory.mktemp('lift') / 'clover.db'}"
-    settings = Settings.build(database_url=url, environment="test")
-    upgrade(settings)
-    try:
-        yield create_app(settings), Factory(database_for(settings))
-    finally:
-        database_for(settings).dispose()
+    with embedded_app(tmp_path_factory.mktemp("lift")) as app:
+        yield app, Factory(app.extensions["clover"].database)
 
 
 def test_on_sqlite_the_lift_is_the_same(embedded):

@@ -6,16 +6,10 @@ import io
 import pytest
 
 from tests.api import builders
+from tests.api.builders import ingest
 from tests.factories import bearer
 
 WINDOW = "from=2027-01-01&to=2027-12-31"
-
-
-def ingest(client, org, points):
-    response = client.post(
-        org.url("/metric-points/batch?atomic=true"), headers=org.headers, json={"points": points}
-    )
-    assert response.status_code == 200, response.get_data(as_text=True)
 
 
 def roi(client, org, query=WINDOW, headers=None):
@@ -100,14 +94,14 @@ def test_roi_per_campaign_from_budget_points_and_people_time(client, world):
     assert list(by_name(body)) == ["Spring", "Summer"]  # Last year is outside the window
     row = by_name(body)["Spring"]
     assert row["campaign_id"] == spring["id"]
-    assert (row["cost"], row["cost_source"], row["cost_currency"]) == (12000, "budget", "EUR")
-    assert (row["people_cost"], row["priced_hours"]) == (550, 10)  # cancelled item left out
+    assert (row["cost"], row["cost_source"], row["cost_currency"]) == ("12000.00", "budget", "EUR")
+    assert (row["people_cost"], row["priced_hours"]) == ("550.00", 10)  # cancelled item left out
     assert (row["unpriced_hours"], row["unpriced_items"]) == (6, 2)
-    assert (row["revenue"], row["conversions"], row["leads"]) == (20000, 5, 40)
-    assert row["value"] == 20000 + 5 * 1000 + 40 * 50  # 27,000
+    assert (row["revenue"], row["conversions"], row["leads"]) == ("20000.00", 5, 40)
+    assert row["value"] == f"{20000 + 5 * 1000 + 40 * 50}.00"  # 27,000
     assert row["roi"] == pytest.approx((27000 - 12000) / 12000)
     assert row["roi_with_people_time"] == pytest.approx((27000 - 12550) / 12550)
-    assert (row["cost_per_lead"], row["cost_per_engagement"]) == (300, 30)
+    assert (row["cost_per_lead"], row["cost_per_engagement"]) == ("300.00", "30.00")
     assert row["roi_reason"] is None
 
 
@@ -116,11 +110,11 @@ def test_a_campaign_without_points_has_a_cost_and_null_ratios_with_reasons(clien
 
     row = by_name(report(client, org))["Summer"]
 
-    assert row["cost"] == 2000
+    assert row["cost"] == "2000.00"
     assert row["value"] is None and "no revenue points" in row["value_reason"]
     assert row["roi"] is None and row["roi_reason"].startswith("no value")
     assert row["cost_per_lead_reason"] == "no leads points in the window"
-    assert (row["people_cost"], row["unpriced_hours"]) == (0, 0)
+    assert (row["people_cost"], row["unpriced_hours"]) == ("0.00", 0)
 
 
 def test_the_total_adds_up_the_campaigns(client, world):
@@ -128,8 +122,8 @@ def test_the_total_adds_up_the_campaigns(client, world):
 
     total = report(client, org, f"{WINDOW}&value_per_lead=50")["total"]
 
-    assert (total["cost"], total["people_cost"], total["leads"]) == (14000, 550, 40)
-    assert total["value"] == 20000 + 40 * 50
+    assert (total["cost"], total["people_cost"], total["leads"]) == ("14000.00", "550.00", 40)
+    assert total["value"] == f"{20000 + 40 * 50}.00"
     assert total["roi"] == pytest.approx((22000 - 14000) / 14000)
 
 
@@ -139,7 +133,7 @@ def test_inputs_say_which_defaults_were_used(client, world):
     inputs = report(client, org)["inputs"]
 
     assert inputs["from"] == "2027-01-01" and inputs["to"] == "2027-12-31"
-    assert (inputs["value_per_conversion"], inputs["value_per_lead"]) == (0, 0)
+    assert (inputs["value_per_conversion"], inputs["value_per_lead"]) == ("0.00", "0.00")
     assert inputs["currency"] == "EUR" and inputs["cost_metric_defined"] is False
     assert any(note.startswith("value_per_lead is 0") for note in inputs["notes"])
 
@@ -166,9 +160,9 @@ def test_cost_points_replace_the_budget_when_a_cost_metric_is_defined(client, wo
     body = report(client, org)
 
     spring_row, summer_row = by_name(body)["Spring"], by_name(body)["Summer"]
-    assert (spring_row["cost"], spring_row["cost_source"]) == (4500, "cost_points")
+    assert (spring_row["cost"], spring_row["cost_source"]) == ("4500.00", "cost_points")
     assert spring_row["roi"] == pytest.approx((20000 - 4500) / 4500)
-    assert (summer_row["cost"], summer_row["cost_source"]) == (2000, "budget")
+    assert (summer_row["cost"], summer_row["cost_source"]) == ("2000.00", "budget")
     assert body["total"]["cost_source"] == "mixed"
     assert body["inputs"]["cost_metric_defined"] is True
 
@@ -179,7 +173,7 @@ def test_one_campaign(client, world):
     body = report(client, org, f"campaign_id={summer['id']}&{WINDOW}")
 
     assert [row["name"] for row in body["campaigns"]] == ["Summer"]
-    assert body["total"]["cost"] == 2000
+    assert body["total"]["cost"] == "2000.00"
     assert body["inputs"]["campaign_id"] == summer["id"]
 
 
@@ -211,8 +205,8 @@ def test_csv_has_a_row_per_campaign_and_a_total(client, world):
     assert response.mimetype == "text/csv"
     rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
     assert [row["name"] for row in rows] == ["Spring", "Summer", "Total"]
-    assert rows[0]["cost"] == "12000.0" and rows[1]["roi"] == ""
-    assert rows[2]["cost"] == "14000.0"
+    assert rows[0]["cost"] == "12000.00" and rows[1]["roi"] == ""
+    assert rows[2]["cost"] == "14000.00"
 
 
 @pytest.mark.parametrize(
@@ -278,10 +272,10 @@ def test_roi_and_the_channel_report_charge_the_same_budget_to_a_window(client, f
     channels = client.get(org.url(f"/reports/channels?{april}"), headers=org.headers).get_json()
 
     assert (row["campaign_id"], row["cost_source"]) == (campaign["id"], "budget")
-    assert row["cost"] == pytest.approx(978.26, abs=0.01)
-    assert row["budget_amount"] == 3000  # the whole budget stays visible beside its part
-    assert channels["channels"][0]["cost"] == pytest.approx(row["cost"])
-    assert channels["inputs"]["campaigns"][0]["budget_in_window"] == pytest.approx(row["cost"])
+    assert row["cost"] == "978.26"
+    assert row["budget_amount"] == "3000.00"  # the whole budget stays visible beside its part
+    assert channels["channels"][0]["cost"] == row["cost"]
+    assert channels["inputs"]["campaigns"][0]["budget_in_window"] == row["cost"]
 
 
 def test_a_named_campaign_outside_the_window_costs_nothing_in_it(client, world):
@@ -290,7 +284,7 @@ def test_a_named_campaign_outside_the_window_costs_nothing_in_it(client, world):
     body = report(client, org, f"campaign_id={summer['id']}&from=2027-01-01&to=2027-03-31")
 
     [row] = body["campaigns"]
-    assert (row["cost"], row["cost_source"], row["budget_amount"]) == (0, "budget", 2000)
+    assert (row["cost"], row["cost_source"], row["budget_amount"]) == ("0.00", "budget", "2000.00")
 
 
 def test_notes_say_budgets_count_for_their_days_in_the_window(client, world):

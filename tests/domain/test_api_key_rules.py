@@ -44,3 +44,66 @@ def test_a_personal_key_whose_person_is_gone_is_refused(factory):
 
     with factory.uow() as uow, pytest.raises(Unauthenticated):
         service.authenticate_api_key(uow.session, org.token)
+
+
+def _user_exists(factory, email: str) -> bool:
+    from sqlalchemy import select
+
+    with factory.uow() as uow:
+        return uow.session.scalar(select(User.id).where(User.email == email)) is not None
+
+
+def test_authenticating_commits_nothing_of_the_callers_unit_of_work(factory):
+    """A key whose last_used_at is due: the pending change beside it stays uncommitted."""
+    org = factory.organisation()
+    email = "pending@example.test"
+    with factory.uow() as uow:
+        uow.session.add(User(email=email, name="Pending Person"))
+        service.authenticate_api_key(uow.session, org.token)
+        uow.rollback()
+
+    assert not _user_exists(factory, email)
+
+
+def test_a_key_use_is_recorded_in_its_own_unit_of_work(factory):
+    from api.domain.identity.models import ApiKey
+
+    org = factory.organisation()
+    used: list[tuple] = []
+
+    def record(key_id, organisation_id, at) -> bool:
+        with factory.uow() as work:
+            service.record_api_key_use(
+                uow=work, key_id=key_id, organisation_id=organisation_id, at=at
+            )
+        used.append((key_id, at))
+        return True
+
+    with factory.uow() as uow:
+        uow.session.add(User(email="beside@example.test", name="Beside"))
+        first = service.authenticate_api_key(uow.session, org.token, record_use=record)
+        service.authenticate_api_key(uow.session, org.token, record_use=record)  # not due
+        uow.rollback()
+
+    with factory.uow() as uow:
+        key = uow.session.get(ApiKey, first.api_key_id)
+    assert len(used) == 1 and key.last_used_at == used[0][1]
+    assert not _user_exists(factory, "beside@example.test")
+
+
+def test_a_recorded_use_is_not_written_again_within_a_minute(factory):
+    from datetime import timedelta
+
+    from api.domain.base import utcnow
+    from api.domain.identity.models import ApiKey
+
+    org = factory.organisation()
+    with factory.uow() as uow:
+        key_id = service.authenticate_api_key(uow.session, org.token).api_key_id
+    first = utcnow()
+    for at in (first, first + timedelta(seconds=30)):
+        with factory.uow() as work:
+            service.record_api_key_use(uow=work, key_id=key_id, organisation_id=org.id, at=at)
+
+    with factory.uow() as uow:
+        assert uow.session.get(ApiKey, key_id).last_used_at == first

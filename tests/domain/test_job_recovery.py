@@ -16,14 +16,11 @@ from api.domain.base import utcnow
 from api.domain.jobs import recovery
 from api.domain.jobs import service as jobs
 from api.domain.jobs.models import Job
-from api.migrate import upgrade
 
 
 @pytest.fixture(scope="module")
-def database_url(pg_server) -> str:
-    url = pg_server()
-    upgrade(Settings.build(database_url=url, environment="test"))
-    return url
+def database_url(fresh_database) -> str:
+    return fresh_database()
 
 
 @pytest.fixture(scope="module")

@@ -1,6 +1,7 @@
 """Charging a campaign's budget to a report's window: the one rule every report uses."""
 
 from datetime import date, timedelta
+from decimal import Decimal
 from itertools import pairwise
 
 import pytest
@@ -19,7 +20,7 @@ def test_a_month_of_a_three_month_campaign_is_charged_its_days():
         budget=3000, **MARCH_TO_MAY, window=Window(date(2027, 4, 1), date(2027, 4, 30))
     )
 
-    assert charged.value == pytest.approx(3000 * 30 / 92)  # 978.26
+    assert charged.value == pytest.approx(Decimal(3000) * 30 / 92)  # 978.26
 
 
 def test_a_window_holding_the_whole_campaign_is_charged_the_whole_budget():

@@ -3,6 +3,7 @@
 import math
 import uuid
 from datetime import date
+from decimal import Decimal
 
 import pytest
 from hypothesis import given
@@ -164,7 +165,7 @@ def test_groups_and_total_add_up_hand_made_channels():
 
     push, conversational = compared.by_mode
     assert (push.group, push.channels, push.figures.cost) == ("push", 2, 155)
-    assert push.figures.cost_per_lead == Figure(155 / 15)
+    assert push.figures.cost_per_lead == Figure(Decimal(155) / 15)
     assert conversational.figures.engagement_share == Figure(1.0)
     assert compared.total.figures.engagement_rate == Figure(50 / 1500)
     assert compared.total.figures.cost_per_lead == Figure(310 / 20)

@@ -46,9 +46,7 @@ def ok(response, status: int = 200):
     return response.parsed
 
 
-def test_the_whole_flow_through_the_generated_client(
-    sdk, app, database_url, redis_url, monkeypatch
-):
+def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, redis_url):
     from clover_api_client import AuthenticatedClient, Client
     from clover_api_client.api.audiences import audiences_create
     from clover_api_client.api.campaigns import campaigns_create, campaigns_get
@@ -160,7 +158,7 @@ def test_the_whole_flow_through_the_generated_client(
                         kind=ResourceKind.TEAM,
                         known_role=ResourceKnownRole.COMMUNITY_MANAGER,
                         weekly_capacity_hours=32,
-                        hourly_cost=55,
+                        hourly_cost="55.00",
                     ),
                 ),
                 201,
@@ -183,7 +181,7 @@ def test_the_whole_flow_through_the_generated_client(
                         name="Spring reseller push",
                         start_date=datetime.date(2025, 3, 1),
                         end_date=datetime.date(2025, 5, 31),
-                        budget_amount=12000,
+                        budget_amount="12000.00",
                         channel_ids=[channel.id],
                     ),
                 ),
@@ -253,11 +251,11 @@ def test_the_whole_flow_through_the_generated_client(
                     campaign_id=campaign.id,
                     from_=datetime.date(2025, 1, 1),
                     to=datetime.date(2025, 12, 31),
-                    value_per_lead=50,
+                    value_per_lead="50.00",
                 )
             )
             [row] = roi.campaigns
-            assert (row.campaign_id, row.budget_amount, row.leads) == (campaign.id, 12000, 150)
+            assert (row.campaign_id, row.budget_amount, row.leads) == (campaign.id, "12000.00", 150)
             lift = ok(
                 reports_lift.sync_detailed(
                     org,

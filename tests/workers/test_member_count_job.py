@@ -13,9 +13,9 @@ from rq import Queue
 from sqlalchemy import update
 
 from api.domain.organisations.models import Organisation
-from api.jobs import QUEUES
 from tests.api import builders
-from workers import jobs, runtime
+from tests.helpers import empty_rq
+from workers import jobs
 
 ROOT = Path(__file__).resolve().parents[2]
 CLOVER = Path(sys.executable).parent / "clover"  # the console script of this virtualenv
@@ -26,28 +26,10 @@ JOB = "workers.jobs.refresh_member_count"
 def rq_redis(redis_url):
     """The test Redis db with every RQ queue (and its scheduled retries) emptied."""
     connection = Redis.from_url(redis_url)
-
-    def empty() -> None:
-        for name in QUEUES:
-            queue = Queue(name, connection=connection)
-            queue.empty()
-            scheduled = queue.scheduled_job_registry
-            for job_id in scheduled.get_job_ids():
-                scheduled.remove(job_id, delete_job=True)
-
-    empty()
+    empty_rq(connection)
     yield connection
-    empty()
+    empty_rq(connection)
     connection.close()
-
-
-@pytest.fixture
-def job_runtime(settings):
-    """Jobs called in this process use the test database (restored afterwards)."""
-    previous = runtime._settings
-    runtime.configure(settings)
-    yield
-    runtime.configure(previous)
 
 
 def worker_env(database_url: str, redis_url: str) -> dict[str, str]:

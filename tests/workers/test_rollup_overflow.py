@@ -1,8 +1,5 @@
 """Values no sum can hold are refused; data stored before that stops one KPI, never the others."""
 
-import uuid
-
-import psycopg
 import pytest
 
 from tests.api import builders
@@ -95,21 +92,9 @@ def test_a_series_over_such_points_is_a_problem_not_a_500(client, two_kpis):
 
 
 @pytest.fixture
-def failing_kpi_writes(database_url):
+def failing_kpi_writes(database_faults):
     """Every write of a KPI value fails in the database until the test ends."""
-    url = database_url.replace("postgresql+psycopg://", "postgresql://")
-    name = f"refuse_{uuid.uuid4().hex[:8]}"
-    with psycopg.connect(url, autocommit=True) as connection:
-        connection.execute(
-            "CREATE OR REPLACE FUNCTION clover_test_refuse_kpi() RETURNS trigger "
-            "LANGUAGE plpgsql AS $$ BEGIN RAISE EXCEPTION 'disk on fire'; END $$"
-        )
-        connection.execute(
-            f"CREATE TRIGGER {name} BEFORE INSERT OR UPDATE ON kpi_values "
-            "FOR EACH ROW EXECUTE FUNCTION clover_test_refuse_kpi()"
-        )
-        yield
-        connection.execute(f"DROP TRIGGER IF EXISTS {name} ON kpi_values")
+    database_faults.refuse("kpi_values", on="INSERT OR UPDATE")
 
 
 def test_a_failed_rollup_tells_the_tenant_no_sql_or_internal_names(

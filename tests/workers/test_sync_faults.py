@@ -42,9 +42,9 @@ from api.domain.channels.sync import SYNC_JOB, sync_job_id
 from api.domain.jobs.models import Job
 from api.domain.mentions.models import Mention
 from api.domain.metrics.models import MetricPoint
-from api.jobs import QUEUES, RETRY
-from api.migrate import upgrade
+from api.jobs import RETRY
 from tests.api import builders
+from tests.helpers import empty_rq
 from tests.workers.conftest import ROOT
 from tests.workers.test_mastodon import STATUSES_PATH, TOKEN, FakeMastodon, mention, status
 from workers import runtime
@@ -77,10 +77,8 @@ def exposed() -> Exposed:
 
 
 @pytest.fixture(scope="module")
-def database_url(pg_server) -> str:
-    url = pg_server()
-    upgrade(Settings.build(database_url=url, environment="test"))
-    return url
+def database_url(fresh_database) -> str:
+    return fresh_database()
 
 
 @pytest.fixture(scope="module")
@@ -113,21 +111,13 @@ def database(settings):
     database.dispose()  # before the session drops the module's database
 
 
-def _empty(connection) -> None:
-    for name in QUEUES:
-        Queue(name, connection=connection).empty()
-        registry = ScheduledJobRegistry(name, connection=connection)
-        for job_id in registry.get_job_ids():
-            registry.remove(job_id, delete_job=True)
-
-
 @pytest.fixture(autouse=True)
 def isolated(empty_queues, database, exposed, caplog):
     """Empty queues before and after; no connection outlives its test; no token ever shows."""
     exposed.texts.clear()
     caplog.set_level(logging.DEBUG)
     yield empty_queues
-    _empty(empty_queues)  # e.g. a failing channel's retry, scheduled for later
+    empty_rq(empty_queues)  # e.g. a failing channel's retry, scheduled for later
     with database.session() as session:
         session.execute(delete(Connection))
         session.commit()

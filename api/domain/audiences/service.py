@@ -35,6 +35,23 @@ def check_channel_preferences(preferences: dict[str, float]) -> dict[str, list[s
     return {"channel_preferences": problems} if problems else {}
 
 
+def check_characteristics(tags: list[str]) -> dict[str, list[str]]:
+    # Tags are stored trimmed: one of only spaces would be stored (and shown) as "".
+    if any(not tag.strip() for tag in tags):
+        return {"characteristics": ["A tag must not be blank."]}
+    return {}
+
+
+def _checked(data: dict) -> None:
+    refuse(
+        {
+            **check_channel_preferences(data.get("channel_preferences", {})),
+            **check_characteristics(data.get("characteristics", [])),
+        },
+        "invalid audience",
+    )
+
+
 def _normalised(data: dict) -> dict:
     if "characteristics" in data:  # tags: trimmed, unique, in the order given
         data = {
@@ -45,7 +62,7 @@ def _normalised(data: dict) -> dict:
 
 
 def create_audience(uow: UnitOfWork, tenant: Tenant, data: dict) -> Audience:
-    refuse(check_channel_preferences(data.get("channel_preferences", {})), "invalid audience")
+    _checked(data)
     audience = Audience(**_normalised(data))
     uow.session.add(audience)
     uow.commit()
@@ -69,7 +86,7 @@ def update_audience(
 ) -> Audience:
     audience = get_audience(uow, tenant, audience_id)
     check_version(audience, expected_version)
-    refuse(check_channel_preferences(changes.get("channel_preferences", {})), "invalid audience")
+    _checked(changes)
     apply_changes(audience, _normalised(changes), FIELDS)
     uow.commit()
     return audience

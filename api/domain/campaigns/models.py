@@ -2,17 +2,18 @@ from __future__ import annotations
 
 import uuid
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import (
     JSON,
     CheckConstraint,
-    Numeric,
     String,
     Text,
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from api.domain import money
 from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of
 from api.domain.tenancy import TenantOwned, tenant_fk
@@ -41,7 +42,7 @@ class Campaign(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     status: Mapped[str] = mapped_column(String(20), default="planned")
     start_date: Mapped[date]
     end_date: Mapped[date]
-    budget_amount: Mapped[float | None] = mapped_column(Numeric(14, 2, asdecimal=False))
+    budget_amount: Mapped[Decimal | None] = mapped_column(money.AMOUNT)
     budget_currency: Mapped[str] = mapped_column(String(3))
     utm_campaign: Mapped[str] = mapped_column(String(100))
     pdca_cycle: Mapped[int] = mapped_column(default=1)

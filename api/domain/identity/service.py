@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, select
+from sqlalchemy import and_, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from api.domain import audit, tenancy
 from api.domain.access import (
@@ -31,6 +33,10 @@ from api.domain.uow import UnitOfWork
 
 # Refreshing last_used_at on every request would turn reads into writes.
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+
+# Records that a key was used (key id, its organisation, when), outside the caller's
+# transaction; answers whether it did. ``record_api_key_use`` in its own unit of work.
+RecordUse = Callable[[uuid.UUID, uuid.UUID, datetime], bool]
 
 
 def normalise_email(email: str) -> str:
@@ -218,12 +224,18 @@ def rotate_api_key(uow: UnitOfWork, tenant: Tenant, *, key_id: uuid.UUID) -> Iss
     return IssuedKey(key, token)
 
 
-def authenticate_api_key(session: Session, token: str) -> Principal:
+def authenticate_api_key(
+    session: Session, token: str, *, record_use: RecordUse | None = None
+) -> Principal:
     """Resolve a bearer token into a principal, or raise Unauthenticated.
 
     One statement finds the key and, for a personal key, its member's current
     role (no cache): a member who left is refused at once, a demoted one acts
     with the lower of the key's role and their own.
+
+    Only reads ``session``: it belongs to the caller's unit of work, which
+    authentication must never commit. When ``last_used_at`` is due (at most once
+    a minute), ``record_use`` writes it elsewhere.
     """
     prefix = secrets.parse_api_key(token)
     row = None
@@ -250,9 +262,10 @@ def authenticate_api_key(session: Session, token: str) -> Principal:
         raise Unauthenticated("the API key has expired")
     if key.kind == "personal" and member_role is None:
         raise Unauthenticated("the member who made this key has left the organisation")
-    if key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION:
-        key.last_used_at = now
-        session.commit()
+    due = key.last_used_at is None or now - key.last_used_at > LAST_USED_RESOLUTION
+    if due and record_use is not None and record_use(key.id, key.organisation_id, now):
+        # What the other transaction wrote, as loaded state: nothing pending here.
+        set_committed_value(key, "last_used_at", now)
     role = key.role if key.kind == "organisation" else lower_role(key.role, member_role)
     grant = Grant(key.organisation_id, role, frozenset(key.scopes))
     return Principal(
@@ -262,6 +275,26 @@ def authenticate_api_key(session: Session, token: str) -> Principal:
         user_id=key.created_by_user_id if key.kind == "personal" else None,
         api_key_id=key.id,
     )
+
+
+def record_api_key_use(
+    *, uow: UnitOfWork, key_id: uuid.UUID, organisation_id: uuid.UUID, at: datetime
+) -> None:
+    """Set a key's ``last_used_at`` in a short unit of work of its own.
+
+    Conditional, so that concurrent requests of one key write it once a minute at most.
+    """
+    uow.scope(organisation_id)
+    uow.session.execute(
+        update(ApiKey)
+        .where(
+            ApiKey.id == key_id,
+            or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < at - LAST_USED_RESOLUTION),
+        )
+        .values(last_used_at=at)
+        .execution_options(synchronize_session=False)
+    )
+    uow.commit()
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ import uuid
 from datetime import datetime
 
 from sqlalchemy import select, update
+from structlog.contextvars import bind_contextvars
 
 from api.domain import tenancy
 from api.domain.access import Tenant
@@ -44,6 +45,8 @@ def begin_attempt(*, uow: UnitOfWork, job_id: uuid.UUID) -> Job | None:
     The row is locked, so two runs beginning at once count two attempts, in turn.
     A resumed job keeps its first ``started_at`` and goes on from its checkpoint.
     """
+    # The run's log lines name the Job row the tenant reads.
+    bind_contextvars(job_id=str(job_id))
     job = tenancy.get(uow.session, Job, job_id, what="job")
     uow.session.refresh(job, with_for_update=True)
     if job.status in ("succeeded", "failed"):

@@ -33,6 +33,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
+from api.domain import tenancy
 from api.domain.base import utcnow
 from api.domain.mentions.models import Mention
 from api.domain.metrics.models import MetricPoint, dimensions_of
@@ -202,4 +203,4 @@ def _write(session, organisation_id, dialect, day, in_slots, channels, now) -> N
         # An unchanged number is not rewritten, so the rollup has nothing to redo for it.
         where=table.c.value != stmt.excluded.value,
     )
-    session.execute(stmt)
+    session.execute(tenancy.statement(stmt, organisation_id=organisation_id))

@@ -5,8 +5,9 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import func, or_, select
 
+from api.domain import tenancy
 from api.domain.access import Tenant
 from api.domain.errors import Conflict, NotFound, RuleViolation
 from api.domain.metrics.catalogue import BUILT_IN, BY_KEY
@@ -161,14 +162,18 @@ def delete_definition(uow: UnitOfWork, tenant: Tenant, key: str) -> None:
     metric = _own_definition(uow, key)
     if metric is None:
         raise NotFound(f"metric definition {key!r} not found")
-    has_points = _any(uow, select(MetricPoint.id).where(MetricPoint.metric_key == key))
-    has_kpis = _any(
-        uow,
+    has_points = tenancy.any_row(
+        uow.session, select(MetricPoint.id).where(MetricPoint.metric_key == key)
+    )
+    has_kpis = tenancy.any_row(
+        uow.session,
         select(Kpi.id).where(
             or_(Kpi.metric_key == key, Kpi.numerator_key == key, Kpi.denominator_key == key)
         ),
     )
-    has_parts = _any(uow, select(OrganisationMetric.id).where(OrganisationMetric.part_of == key))
+    has_parts = tenancy.any_row(
+        uow.session, select(OrganisationMetric.id).where(OrganisationMetric.part_of == key)
+    )
     if has_points or has_kpis or has_parts:
         used_by = " and ".join(
             what
@@ -182,10 +187,3 @@ def delete_definition(uow: UnitOfWork, tenant: Tenant, key: str) -> None:
         raise Conflict(f"the metric key {key!r} is used by {used_by}; it cannot be deleted")
     uow.session.delete(metric)
     uow.commit()
-
-
-def _any(uow: UnitOfWork, stmt: Select) -> bool:
-    # A plain SELECT, not exists(): tenancy's loader criteria never reach a bare
-    # ``exists().where(or_(...))`` (SQLAlchemy sees no entity in it), so that would
-    # also count other organisations' rows.
-    return uow.session.scalar(stmt.limit(1)) is not None

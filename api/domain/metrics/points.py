@@ -202,7 +202,7 @@ def _upsert_statement(dialect: str):
     return stmt
 
 
-def _upsert(uow: UnitOfWork, rows: list[dict]) -> int:
+def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) -> int:
     """Insert or replace ``rows`` (distinct identities); returns how many were new.
 
     The others replaced an existing point (counted as updated even when the value
@@ -210,7 +210,7 @@ def _upsert(uow: UnitOfWork, rows: list[dict]) -> int:
     """
     session = uow.session
     dialect = session.get_bind().dialect.name
-    stmt = _upsert_statement(dialect)
+    stmt = tenancy.statement(_upsert_statement(dialect), organisation_id=organisation_id)
     if dialect == "postgresql":
         columns = {c: [row[c] for row in rows] for c in COLUMNS}
         return sum(1 for new in session.scalars(stmt, columns) if new)
@@ -275,7 +275,9 @@ def ingest_points(
     rows = sorted(latest.values(), key=_identity)
     inserted = 0
     for start in range(0, len(rows), CHUNK):
-        inserted += _upsert(uow, rows[start : start + CHUNK])
+        inserted += _upsert(
+            uow, rows[start : start + CHUNK], organisation_id=tenant.organisation_id
+        )
     if rows:
         request_rollup(uow, tenant.organisation_id)
         uow.commit()

@@ -23,7 +23,7 @@ from sqlalchemy import case, distinct, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError
 
-from api.domain import periods
+from api.domain import periods, tenancy
 from api.domain.base import new_id, utcnow
 from api.domain.metrics import kpi_rules
 from api.domain.metrics.levels import latest_levels
@@ -131,7 +131,7 @@ TOO_LARGE = (
 )
 
 
-def _upsert(uow: UnitOfWork, rows: list[dict]) -> None:
+def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) -> None:
     if not rows:
         return
     dialect = uow.session.get_bind().dialect.name
@@ -154,7 +154,7 @@ def _upsert(uow: UnitOfWork, rows: list[dict]) -> None:
             )
         },
     )
-    uow.session.execute(stmt, rows)
+    uow.session.execute(tenancy.statement(stmt, organisation_id=organisation_id), rows)
 
 
 class NotComputable(Exception):
@@ -179,7 +179,8 @@ def rollup_kpi(
     if not starts:
         return 0, 0
     found = actuals(uow, kpi, starts, fiscal_start_month)
-    if not all(math.isfinite(value) for value in found.values()):
+    # A ratio over no denominator has no value (None); it is not an overflow.
+    if any(value is not None and not math.isfinite(value) for value in found.values()):
         raise NotComputable(kpi.id)  # SQLite sums overflow to infinity instead of failing
     before = dict(
         uow.session.execute(
@@ -244,7 +245,7 @@ def rollup_kpi(
                     },
                     kpi.organisation_id,
                 )
-    _upsert(uow, rows)
+    _upsert(uow, rows, organisation_id=kpi.organisation_id)
     uow.session.add_all(changes)
     return len(rows), len(changes)
 

@@ -240,15 +240,24 @@ def revoke_client(uow: UnitOfWork, tenant: Tenant, id_: uuid.UUID) -> None:
     uow.commit()
 
 
-def active_origins(session) -> frozenset[str]:
-    """Browser origins of every active public client, across organisations (for CORS).
+def find_client(*, uow: UnitOfWork, client_id: str) -> OAuthClient | None:
+    """The active client with this (public) client id, whichever organisation owns it."""
+    return uow.session.scalar(
+        tenancy.across_organisations(
+            select(OAuthClient).where(
+                OAuthClient.client_id == client_id, OAuthClient.revoked_at.is_(None)
+            )
+        )
+    )
 
-    A plain (non-ORM) select, so a session scoped to one organisation still sees them all.
-    """
-    table = OAuthClient.__table__
+
+def active_origins(session) -> frozenset[str]:
+    """Browser origins of every active public client, across organisations (for CORS)."""
     rows = session.execute(
-        select(table.c.allowed_origins).where(
-            table.c.revoked_at.is_(None), table.c.client_type == "public"
+        tenancy.across_organisations(
+            select(OAuthClient.allowed_origins).where(
+                OAuthClient.revoked_at.is_(None), OAuthClient.client_type == "public"
+            )
         )
     )
     return frozenset(origin for (origins,) in rows for origin in origins or ())

@@ -2,8 +2,8 @@
 
 A grant is one member's consent that one client may act for them in this
 organisation. The client may belong to another organisation (an agency), so its
-name is read across tenants with a plain select: a client's name and id are
-public (the consent page shows them to anyone).
+name is read across tenants (``tenancy.across_organisations``): a client's name and
+id are public (the consent page shows them to anyone).
 """
 
 from __future__ import annotations
@@ -43,9 +43,12 @@ class GrantView:
 def _client_names(session, client_ids: set[str]) -> dict[str, str]:
     if not client_ids:
         return {}
-    table = OAuthClient.__table__  # not ORM: the client may belong to another organisation
     rows = session.execute(
-        select(table.c.client_id, table.c.name).where(table.c.client_id.in_(sorted(client_ids)))
+        tenancy.across_organisations(
+            select(OAuthClient.client_id, OAuthClient.name).where(
+                OAuthClient.client_id.in_(sorted(client_ids))
+            )
+        )
     )
     return dict(rows.all())
 
@@ -139,8 +142,8 @@ def create_organisation_for_user(
         )
     organisation = create_organisation(uow, name=name, owner_id=principal.user_id, **fields)
     client_scopes = uow.session.scalar(
-        select(OAuthClient.__table__.c.allowed_scopes).where(
-            OAuthClient.__table__.c.client_id == principal.client_id
+        tenancy.across_organisations(
+            select(OAuthClient.allowed_scopes).where(OAuthClient.client_id == principal.client_id)
         )
     )
     owner_scopes = ROLE_SCOPES["owner"] & set(client_scopes or ())

@@ -1,27 +1,52 @@
-"""OAuth tokens: issuing (hashed at rest), rotation families, and resolving a bearer
-token into a principal exactly like an API key."""
+"""OAuth tokens: issuing (hashed at rest), rotation families, revocation, lookups for
+introspection, and resolving a bearer token into a principal exactly like an API key.
+
+The use cases here (``issue_client_token``, ``revoke_token``) own their transaction;
+the authorization server's adapters (``api.oauth``) only call them.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 
+from api.domain import tenancy
 from api.domain.access import Grant, Principal
 from api.domain.base import new_id, utcnow
-from api.domain.errors import Unauthenticated
+from api.domain.errors import RuleViolation, Unauthenticated
+from api.domain.identity.models import User
 from api.domain.oauth.models import OAuthGrant, OAuthToken
 from api.domain.organisations.models import Membership
+from api.domain.uow import UnitOfWork
 
 ACCESS_PREFIX, REFRESH_PREFIX = "clvat_", "clvrt_"
 ACCESS_TTL = timedelta(hours=1)
 REFRESH_TTL = timedelta(days=30)
 # A machine client acts in the organisation that owns it; its scopes are the limit.
 CLIENT_ROLE = "admin"
+
+
+class ScopeNotAllowed(RuleViolation):
+    """None of the scopes asked for may be granted (OAuth ``invalid_scope``)."""
+
+
+@dataclass(frozen=True)
+class IssuedToken:
+    access_token: str
+    refresh_token: str | None  # shown once, never stored
+    row: OAuthToken
+
+
+@dataclass(frozen=True)
+class FoundToken:
+    row: OAuthToken
+    kind: str  # "access_token" or "refresh_token": which of the pair was presented
 
 
 def new_secret(prefix: str) -> str:
@@ -81,9 +106,83 @@ def revoke_issued_from_code(session: Session, code_id: uuid.UUID) -> None:
         revoke_family(session, family)
 
 
+def scope_of(organisation_scopes: dict[str, list[str]]) -> str:
+    """A token's ``scope``: every scope it holds in any organisation."""
+    return " ".join(sorted({s for scopes in organisation_scopes.values() for s in scopes}))
+
+
+def issue_client_token(
+    *,
+    uow: UnitOfWork,
+    client_id: str,
+    organisation_id: uuid.UUID,
+    allowed_scopes: frozenset[str],
+    requested_scopes: set[str],
+    access_ttl: timedelta = ACCESS_TTL,
+) -> IssuedToken:
+    """Client credentials: a token in the client's own organisation, no refresh token.
+
+    The requested scopes (all allowed ones when none are asked for) ∩ the allowed ones.
+    """
+    granted = sorted((requested_scopes or set(allowed_scopes)) & allowed_scopes)
+    if not granted:
+        raise ScopeNotAllowed("None of the requested scopes is allowed for this client.")
+    access, _, row = issue_token(
+        uow.session,
+        client_id=client_id,
+        user_id=None,
+        organisation_scopes={str(organisation_id): granted},
+        scope=" ".join(granted),
+        with_refresh=False,
+        access_ttl=access_ttl,
+    )
+    uow.commit()
+    return IssuedToken(access, None, row)
+
+
+def lookup_token(*, uow: UnitOfWork, token: str, hint: str | None = None) -> FoundToken | None:
+    """The token row an access or refresh token names (for revocation and introspection)."""
+    digest = hash_secret(token)
+    kinds = ["access_token", "refresh_token"]
+    if hint == "refresh_token":
+        kinds.reverse()
+    for kind in kinds:
+        column = (
+            OAuthToken.access_token_hash
+            if kind == "access_token"
+            else OAuthToken.refresh_token_hash
+        )
+        row = uow.session.scalar(select(OAuthToken).where(column == digest))
+        if row is not None:
+            return FoundToken(row, kind)
+    return None
+
+
+def revoke_token(*, uow: UnitOfWork, token: OAuthToken) -> None:
+    """Either token of a pair revokes its whole rotation family (RFC 7009)."""
+    revoke_family(uow.session, token.family)
+    uow.commit()
+
+
+def token_user(*, uow: UnitOfWork, token: OAuthToken) -> User | None:
+    """The person a token acts for (None for a machine client's token)."""
+    return uow.session.get(User, token.user_id) if token.user_id else None
+
+
 def find_token(session: Session, access_token: str) -> OAuthToken | None:
     return session.scalar(
         select(OAuthToken).where(OAuthToken.access_token_hash == hash_secret(access_token))
+    )
+
+
+def is_refreshable(token: OAuthToken, now: datetime | None = None) -> bool:
+    """Its refresh token is live: not revoked, not yet rotated, not expired."""
+    now = now or utcnow()
+    return (
+        token.revoked_at is None
+        and token.refreshed_at is None
+        and token.refresh_expires_at is not None
+        and token.refresh_expires_at > now
     )
 
 
@@ -116,19 +215,23 @@ def authenticate_oauth_token(session: Session, access_token: str) -> Principal:
     else:
         roles = dict(
             session.execute(
-                select(Membership.organisation_id, Membership.role).where(
-                    Membership.user_id == token.user_id,
-                    Membership.organisation_id.in_(list(wanted)),
+                tenancy.in_organisations(
+                    select(Membership.organisation_id, Membership.role).where(
+                        Membership.user_id == token.user_id
+                    ),
+                    wanted,
                 )
             ).all()
         )
         consented = set(
             session.scalars(
-                select(OAuthGrant.organisation_id).where(
-                    OAuthGrant.user_id == token.user_id,
-                    OAuthGrant.client_id == token.client_id,
-                    OAuthGrant.organisation_id.in_(list(wanted)),
-                    OAuthGrant.revoked_at.is_(None),
+                tenancy.in_organisations(
+                    select(OAuthGrant.organisation_id).where(
+                        OAuthGrant.user_id == token.user_id,
+                        OAuthGrant.client_id == token.client_id,
+                        OAuthGrant.revoked_at.is_(None),
+                    ),
+                    wanted,
                 )
             )
         )

@@ -11,7 +11,7 @@ from zoneinfo import available_timezones
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import joinedload
 
-from api.domain import tenancy
+from api.domain import money, tenancy
 from api.domain.access import ROLES, Principal, Tenant, may_grant_role
 from api.domain.base import check_version
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
@@ -37,7 +37,7 @@ def check_organisation_fields(fields: dict[str, object]) -> None:
     if tz is not None and tz not in available_timezones():
         errors["timezone"] = ["Not an IANA time zone name."]
     currency = fields.get("currency")
-    if currency is not None and not re.fullmatch(r"[A-Z]{3}", str(currency)):
+    if currency is not None and not money.is_currency(currency):
         errors["currency"] = ["Must be an ISO 4217 code such as EUR."]
     month = fields.get("fiscal_year_start_month")
     if month is not None and not 1 <= int(month) <= 12:

@@ -12,11 +12,12 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from api.domain import tenancy
+from api.domain import money, tenancy
 from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign, CampaignObjective
 from api.domain.metrics.definitions import known_metric_keys
@@ -64,8 +65,8 @@ class AlignmentInputs:
     strategy_id: uuid.UUID
     day_from: date
     day_to: date
-    value_per_conversion: float
-    value_per_lead: float
+    value_per_conversion: Decimal
+    value_per_lead: Decimal
     currency: str
     cost_rule: str
     cost_metric_defined: bool
@@ -92,11 +93,13 @@ def alignment_report(
     tenant: Tenant,
     *,
     strategy_id: uuid.UUID,
-    value_per_conversion: float = 0.0,
-    value_per_lead: float = 0.0,
+    value_per_conversion: Decimal | float = Decimal(0),
+    value_per_lead: Decimal | float = Decimal(0),
     today: date | None = None,
 ) -> AlignmentReport:
     """``today`` (default: the organisation's) decides whether a KPI's latest period ended."""
+    value_per_conversion = money.amount(value_per_conversion)
+    value_per_lead = money.amount(value_per_lead)
     strategy = tenancy.get(
         uow.session,
         Strategy,

@@ -19,7 +19,9 @@ every campaign has an end date, so this only keeps the rule total).
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 
+from api.domain import money
 from api.domain.reports.figures import Figure
 from api.domain.reports.window import Window
 
@@ -31,11 +33,17 @@ RULE = (
 NO_END = "the campaign has no end date: its budget cannot be spread over its days"
 
 
-def budget_in_window(*, budget: float, start: date, end: date | None, window: Window) -> Figure:
-    """The part of ``budget`` spent in ``window`` (see the module's rule)."""
+def budget_in_window(
+    *, budget: Decimal | float, start: date, end: date | None, window: Window
+) -> Figure:
+    """The part of ``budget`` spent in ``window`` (see the module's rule), a ``Decimal``.
+
+    Exact, not rounded to the cent: the parts of a split campaign add up to its
+    budget; a report rounds once, when it writes the figure.
+    """
     if end is None:
         return Figure.missing(NO_END)
     overlap = (min(end, window.end) - max(start, window.start)).days + 1
     if overlap <= 0:
-        return Figure(0.0)
-    return Figure(budget * overlap / ((end - start).days + 1))
+        return Figure(Decimal(0))
+    return Figure(money.amount(budget) * overlap / ((end - start).days + 1))

@@ -14,9 +14,11 @@ from collections import defaultdict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import func, select
 
+from api.domain import money
 from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import MODES, Channel, family
@@ -69,7 +71,7 @@ class ChannelSums:
     reach: float = 0.0
     engagements: float = 0.0
     leads: float = 0.0
-    cost: float | None = None
+    cost: Decimal | None = None  # money, in the organisation's currency
     reach_metric: str | None = None  # reach, impressions, or None: neither recorded
     engagement_metric: str | None = None  # engagements, parts, or None: neither recorded
     cost_basis: str | None = None  # cost_points, campaign_budgets, or None: no cost known
@@ -86,7 +88,7 @@ class Figures:
     reach: float
     engagements: float
     leads: float
-    cost: float | None
+    cost: Decimal | None
     engagement_rate: Figure
     cost_per_lead: Figure
     engagement_share: Figure
@@ -122,11 +124,11 @@ class CampaignCost:
 
     campaign_id: uuid.UUID
     name: str
-    budget_amount: float
+    budget_amount: Decimal
     start_date: date
     end_date: date
     channels: int
-    budget_in_window: float
+    budget_in_window: Decimal
 
 
 @dataclass(frozen=True)
@@ -235,7 +237,7 @@ def _campaign_costs(uow: UnitOfWork, start: date, end: date, currency: str):
     for row in uow.session.execute(stmt):
         links[row.id].append(row)
     campaigns, other_currencies = [], []
-    by_channel: dict[uuid.UUID, float] = defaultdict(float)
+    by_channel: dict[uuid.UUID, Decimal] = defaultdict(Decimal)
     for campaign_id, rows in links.items():
         first = rows[0]
         if first.budget_currency != currency:
@@ -266,7 +268,7 @@ def _campaign_costs(uow: UnitOfWork, start: date, end: date, currency: str):
 
 
 def _channel_sums(
-    channel_id, name, kind, mode, sums: Mapping[str, float], budget: float | None
+    channel_id, name, kind, mode, sums: Mapping[str, float], budget: Decimal | None
 ) -> ChannelSums:
     # Reach where the channel reports it; impressions (views, not people) otherwise.
     # Both are flows; reach is a part of impressions, so the two are never added.
@@ -281,7 +283,7 @@ def _channel_sums(
     else:
         engagements, engagement_metric = 0.0, None
     if COST in sums:
-        cost, cost_basis = sums[COST], COST_POINTS
+        cost, cost_basis = money.amount(sums[COST]), COST_POINTS
     elif budget is not None:
         cost, cost_basis = budget, CAMPAIGN_BUDGETS
     else:
@@ -317,7 +319,7 @@ def compare(channels: list[ChannelSums]) -> Compared:
             reach=sum(c.reach for c in of),
             engagements=sum(c.engagements for c in of),
             leads=sum(c.leads for c in of),
-            cost=sum(costs) if costs else None,
+            cost=sum((money.amount(c) for c in costs), Decimal(0)) if costs else None,
             total_engagements=engagements,
             total_leads=leads,
         )
@@ -339,7 +341,7 @@ def _figures(
     reach: float,
     engagements: float,
     leads: float,
-    cost: float | None,
+    cost: Decimal | None,
     total_engagements: float,
     total_leads: float,
 ) -> Figures:

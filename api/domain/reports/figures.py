@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from decimal import Decimal
 
 
 @dataclass(frozen=True)
 class Figure:
-    value: float | None
+    value: float | Decimal | None  # Decimal when it is money
     reason: str | None = None  # why value is None
 
     @classmethod

@@ -14,10 +14,11 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import and_, case, func, select
 
-from api.domain import tenancy
+from api.domain import money, tenancy
 from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign
 from api.domain.content.models import ContentItem
@@ -53,8 +54,8 @@ class RoiInputs:
     day_from: date
     day_to: date
     campaign_id: uuid.UUID | None
-    value_per_conversion: float
-    value_per_lead: float
+    value_per_conversion: Decimal
+    value_per_lead: Decimal
     currency: str
     cost_rule: str
     cost_metric_defined: bool
@@ -74,8 +75,8 @@ class Pricing:
 
     span: Window
     currency: str
-    value_per_conversion: float
-    value_per_lead: float
+    value_per_conversion: Decimal
+    value_per_lead: Decimal
 
 
 def roi_report(
@@ -85,11 +86,13 @@ def roi_report(
     day_from: date,
     day_to: date,
     campaign_id: uuid.UUID | None = None,
-    value_per_conversion: float = 0.0,
-    value_per_lead: float = 0.0,
+    value_per_conversion: Decimal | float = Decimal(0),
+    value_per_lead: Decimal | float = Decimal(0),
 ) -> RoiReport:
     """One campaign's ROI, or that of every campaign running in the window, and a total."""
     span = window(day_from, day_to)
+    value_per_conversion = money.amount(value_per_conversion)
+    value_per_lead = money.amount(value_per_lead)
     if campaign_id is not None:
         campaigns = [tenancy.get(uow.session, Campaign, campaign_id, what="campaign")]
     else:
@@ -185,7 +188,7 @@ def campaign_figures(
             currency=pricing.currency,
         )
         people_cost, priced_hours, unpriced_hours, unpriced_items = effort.get(
-            campaign.id, (0.0, 0.0, 0.0, 0)
+            campaign.id, (Decimal(0), 0.0, 0.0, 0)
         )
         inputs = formulas.Inputs(
             cost=cost,
@@ -195,7 +198,7 @@ def campaign_figures(
             priced_hours=priced_hours,
             unpriced_hours=unpriced_hours,
             unpriced_items=unpriced_items,
-            revenue=metrics.get("revenue"),
+            revenue=money.amount_or_none(metrics.get("revenue")),
             conversions=metrics.get("conversions"),
             leads=metrics.get("leads"),
             engagements=metrics.get("engagements"),
@@ -231,7 +234,10 @@ def _metric_sums(
 
 
 def _effort(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple]:
-    """campaign id → (people cost, priced hours, unpriced hours, unpriced items)."""
+    """campaign id → (people cost, priced hours, unpriced hours, unpriced items).
+
+    Hours are NUMERIC(8, 2) and hourly costs NUMERIC(14, 2): their products are exact.
+    """
     if not ids:
         return {}
     hours = ContentItem.effort_hours
@@ -250,6 +256,11 @@ def _effort(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[uuid.UUID, tuple]:
         .group_by(ContentItem.campaign_id)
     )
     return {
-        campaign_id: (float(cost), float(priced_hours), float(unpriced_hours), int(items))
+        campaign_id: (
+            money.amount(cost),
+            float(priced_hours),
+            float(unpriced_hours),
+            int(items),
+        )
         for campaign_id, cost, priced_hours, unpriced_hours, items in uow.session.execute(stmt)
     }

@@ -10,8 +10,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from decimal import Decimal
 from typing import TypeVar
 
+from api.domain import money
 from api.domain.reports import budgets
 from api.domain.reports.figures import Figure
 from api.domain.reports.window import Window
@@ -31,10 +33,13 @@ def engagement_rate(*, engagements: float, reach: float) -> Figure:
     return ratio(engagements, reach, missing="no reach or impressions in the window")
 
 
-def cost_per_lead(*, cost: float | None, leads: float) -> Figure:
+def cost_per_lead(*, cost: Decimal | float | None, leads: float) -> Figure:
+    """Money per lead: ``Decimal``."""
     if cost is None:
         return Figure(None, "no cost: no cost points and no campaign budget in the window")
-    return ratio(cost, leads, missing="no leads in the window")
+    if not leads:
+        return Figure(None, "no leads in the window")
+    return Figure(money.amount(cost) / money.amount(leads))
 
 
 def share_of_total(part: float, total: float, *, what: str) -> Figure:
@@ -59,8 +64,14 @@ def average_sentiment(*, score_sum: float, mentions: float) -> Figure:
 
 
 def budget_share(
-    *, budget: float, channels: int, start: date, end: date, window_start: date, window_end: date
-) -> float:
+    *,
+    budget: Decimal | float,
+    channels: int,
+    start: date,
+    end: date,
+    window_start: date,
+    window_end: date,
+) -> Decimal:
     """A channel's part of one campaign's budget spent in the window.
 
     The campaign's budget in the window (``budgets.budget_in_window``, the rule every
@@ -70,7 +81,7 @@ def budget_share(
         budget=budget, start=start, end=end, window=Window(window_start, window_end)
     )
     if charged.value is None or channels <= 0:
-        return 0.0
+        return Decimal(0)
     return charged.value / channels
 
 

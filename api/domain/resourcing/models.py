@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 import uuid
+from decimal import Decimal
 
 from sqlalchemy import CheckConstraint, Numeric, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
+from api.domain import money
 from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of
 from api.domain.tenancy import TenantOwned, tenant_fk
@@ -40,5 +42,5 @@ class Resource(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     role: Mapped[str] = mapped_column(String(100), default="")
     known_role: Mapped[str | None] = mapped_column(String(30))
     weekly_capacity_hours: Mapped[float] = mapped_column(Numeric(6, 2, asdecimal=False))
-    hourly_cost: Mapped[float | None] = mapped_column(Numeric(12, 2, asdecimal=False))
+    hourly_cost: Mapped[Decimal | None] = mapped_column(money.AMOUNT)
     member_id: Mapped[uuid.UUID | None] = mapped_column(index=True)

@@ -68,5 +68,9 @@ class IssuedApiKeySchema(ApiKeySchema):
 
     token = ma.fields.String(
         dump_only=True,
-        metadata={"description": "The secret bearer token. Shown once; store it now."},
+        allow_none=True,
+        metadata={
+            "description": "The secret bearer token. Shown once; store it now. Null when "
+            "the response is an Idempotency-Key replay (secrets are never stored)."
+        },
     )

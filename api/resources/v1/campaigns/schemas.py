@@ -3,6 +3,7 @@ import marshmallow as ma
 from api.domain.campaigns.models import CAMPAIGN_STATUSES
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
+from api.resources.money import Amount, currency_code
 
 
 def ids(description: str):
@@ -18,16 +19,9 @@ class CampaignFields(Schema):
     description = ma.fields.String(validate=ma.validate.Length(max=10_000))
     start_date = ma.fields.Date(metadata={"description": "Inside the strategy's period"})
     end_date = ma.fields.Date(metadata={"description": "Inside the strategy's period"})
-    # The column is NUMERIC(14, 2): 1e12 itself (or anything rounding up to it) does not fit.
-    budget_amount = ma.fields.Float(
-        allow_none=True,
-        allow_nan=False,
-        validate=ma.validate.Range(min=0, max=999_999_999_999.99),
-    )
-    budget_currency = ma.fields.String(
-        validate=ma.validate.Regexp(r"^[A-Z]{3}$"),
-        metadata={"description": "ISO 4217; default: the organisation's currency"},
-    )
+    # The column is NUMERIC(14, 2): 1e12 itself does not fit.
+    budget_amount = Amount(allow_none=True, description="The whole budget, in `budget_currency`")
+    budget_currency = currency_code("ISO 4217; default: the organisation's currency")
     utm_campaign = ma.fields.String(
         validate=[ma.validate.Length(min=1, max=100), ma.validate.Regexp(r"^[a-z0-9_.-]+$")],
         metadata={"description": "Unique per organisation; generated from the name if omitted"},

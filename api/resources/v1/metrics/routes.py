@@ -2,6 +2,7 @@ from flask import current_app, url_for
 from flask.views import MethodView
 
 from api.domain.metrics import definitions, points, series
+from api.domain.metrics.definitions import KEY_PATTERN
 from api.domain.metrics.points import PointFilter
 from api.http.blueprint import Blueprint, body_limit
 from api.http.context import uow
@@ -131,7 +132,16 @@ class MetricDefinitions(MethodView):
         return made, 201, {"Location": location}
 
 
-@blp.route("/metric-definitions/<metric_key>")
+# The path names a key as definitions spell it; anything else is a 404.
+METRIC_KEY_PATH = {
+    "in": "path",
+    "name": "metric_key",
+    "required": True,
+    "schema": {"type": "string", "pattern": KEY_PATTERN.pattern, "maxLength": 64},
+}
+
+
+@blp.route("/metric-definitions/<metric_key>", parameters=[METRIC_KEY_PATH])
 class MetricDefinitionByKey(MethodView):
     @blp.operation("metric_definitions_get", scope="metrics:read")
     @blp.response(200, MetricDefinitionSchema)

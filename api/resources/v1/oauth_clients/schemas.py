@@ -104,6 +104,7 @@ class IssuedOAuthClientSchema(OAuthClientSchema):
         allow_none=True,
         metadata={
             "description": "Confidential clients: the secret (`clvcs_…`). Shown once; store "
-            "it now. Null for public clients."
+            "it now. Null for public clients, and in an Idempotency-Key replay (secrets "
+            "are never stored)."
         },
     )

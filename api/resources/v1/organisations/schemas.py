@@ -2,6 +2,7 @@ import marshmallow as ma
 
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
+from api.resources.money import currency_code
 
 
 class OrganisationSchema(EntitySchema):
@@ -13,9 +14,7 @@ class OrganisationSchema(EntitySchema):
     timezone = ma.fields.String(
         validate=ma.validate.Length(max=64), metadata={"description": "IANA time zone name"}
     )
-    currency = ma.fields.String(
-        validate=ma.validate.Regexp(r"^[A-Z]{3}$"), metadata={"description": "ISO 4217 code"}
-    )
+    currency = currency_code()
     fiscal_year_start_month = ma.fields.Integer(validate=ma.validate.Range(min=1, max=12))
     member_count = ma.fields.Integer(dump_only=True)
     version = ma.fields.Integer(dump_only=True, metadata={"description": "Also the ETag"})

@@ -9,9 +9,10 @@ from api.domain.channels.models import MODES
 from api.domain.reports.channels import FAMILIES, channel_comparison
 from api.http.context import uow
 from api.http.schema import Schema
+from api.resources.money import amount_out
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
-from api.resources.v1.reports.fields import figure, reason
+from api.resources.v1.reports.fields import figure, money_figure, reason
 
 
 class ChannelReportArgsSchema(Schema):
@@ -40,15 +41,15 @@ class ChannelFiguresSchema(Schema):
     )
     engagements = ma.fields.Float(required=True, attribute="figures.engagements")
     leads = ma.fields.Float(required=True, attribute="figures.leads")
-    cost = ma.fields.Float(
+    cost = amount_out(
+        "In the organisation's currency; null when no cost is known",
         required=True,
         allow_none=True,
         attribute="figures.cost",
-        metadata={"description": "In the organisation's currency; null when no cost is known"},
     )
     engagement_rate = figure("figures.engagement_rate", "engagements / reach")
     engagement_rate_reason = reason("figures.engagement_rate")
-    cost_per_lead = figure("figures.cost_per_lead", "cost / leads")
+    cost_per_lead = money_figure("figures.cost_per_lead", "cost / leads")
     cost_per_lead_reason = reason("figures.cost_per_lead")
     engagement_share = figure(
         "figures.engagement_share", "engagements / all channels' engagements; 0.25 is 25 %"
@@ -131,14 +132,11 @@ class ChannelReportCampaignSchema(Schema):
 
     campaign_id = ma.fields.UUID(required=True)
     name = ma.fields.String(required=True)
-    budget_amount = ma.fields.Float(required=True)
+    budget_amount = amount_out("The whole budget", required=True)
     start_date = ma.fields.Date(required=True)
     end_date = ma.fields.Date(required=True)
     channels = ma.fields.Integer(required=True, metadata={"description": "Its channels"})
-    budget_in_window = ma.fields.Float(
-        required=True,
-        metadata={"description": "budget × its days in the window / its days"},
-    )
+    budget_in_window = amount_out("budget × its days in the window / its days", required=True)
 
 
 class ChannelReportInputsSchema(Schema):

@@ -5,9 +5,12 @@ from __future__ import annotations
 import csv
 import io
 from collections.abc import Callable, Iterable
+from decimal import Decimal
 from functools import wraps
 
 from flask import Response, request
+
+from api.domain import money
 
 CSV = "text/csv"
 
@@ -38,10 +41,12 @@ def cell(value: object) -> object:
     """A value as a CSV cell: empty for None, text that cannot run as a formula.
 
     Numbers are left alone (a negative figure is a number, not a formula); only
-    text is neutralised.
+    text is neutralised. Money is written as in JSON: to the cent, "12000.00".
     """
     if value is None:
         return ""
+    if isinstance(value, Decimal):
+        return format(money.quantize(value), "f")
     if isinstance(value, str) and value.startswith(FORMULA_STARTS):
         return "'" + value
     return value

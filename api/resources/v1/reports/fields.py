@@ -2,6 +2,8 @@
 
 import marshmallow as ma
 
+from api.resources.money import Money, amount_out
+
 
 def figure(path: str, description: str, **kwargs) -> ma.fields.Float:
     """The ``value`` of the Figure at ``path`` (dotted attributes)."""
@@ -11,6 +13,13 @@ def figure(path: str, description: str, **kwargs) -> ma.fields.Float:
         attribute=f"{path}.value",
         metadata={"description": description},
         **kwargs,
+    )
+
+
+def money_figure(path: str, description: str, **kwargs) -> Money:
+    """The ``value`` of a money Figure at ``path``: a decimal string, 2 places."""
+    return amount_out(
+        description, required=True, allow_none=True, attribute=f"{path}.value", **kwargs
     )
 
 

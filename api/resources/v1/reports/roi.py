@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 import marshmallow as ma
 from flask.views import MethodView
 
@@ -9,10 +11,11 @@ from api.domain.reports import formulas
 from api.domain.reports.roi import CampaignRoi, RoiReport, roi_report
 from api.http.context import uow
 from api.http.schema import Schema
+from api.resources.money import Amount, amount_out
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
 
-MAX_UNIT_VALUE = 1e12
+MAX_UNIT_VALUE = Decimal("1000000000000.00")
 
 
 def _reason(what: str) -> ma.fields.String:
@@ -21,11 +24,11 @@ def _reason(what: str) -> ma.fields.String:
     )
 
 
-def unit_value(description: str) -> ma.fields.Float:
-    return ma.fields.Float(
-        load_default=0.0,
-        validate=ma.validate.Range(min=0, max=MAX_UNIT_VALUE),
-        metadata={"description": f"{description}, in the organisation's currency; default 0"},
+def unit_value(description: str) -> Amount:
+    return Amount(
+        load_default=Decimal(0),
+        maximum=MAX_UNIT_VALUE,
+        description=f"{description}, in the organisation's currency; default 0",
     )
 
 
@@ -49,18 +52,14 @@ class RoiFiguresSchema(Schema):
     class Meta:
         name = "RoiFigures"
 
-    cost = ma.fields.Float(
-        allow_none=True, metadata={"description": "Money spent (see `inputs.cost_rule`)"}
-    )
+    cost = amount_out("Money spent (see `inputs.cost_rule`)", allow_none=True)
     cost_reason = _reason("cost")
     cost_source = ma.fields.String(
         allow_none=True,
         metadata={"description": "cost_points or budget (mixed in a total); null: no cost"},
     )
     cost_currency = ma.fields.String(allow_none=True)
-    people_cost = ma.fields.Float(
-        metadata={"description": "Priced hours × their owner's hourly cost, apart from `cost`"}
-    )
+    people_cost = amount_out("Priced hours × their owner's hourly cost, apart from `cost`")
     priced_hours = ma.fields.Float(
         metadata={"description": "Effort hours of content items whose owner has an hourly cost"}
     )
@@ -73,15 +72,13 @@ class RoiFiguresSchema(Schema):
     unpriced_items = ma.fields.Integer(
         metadata={"description": "Content items with unpriced effort hours"}
     )
-    revenue = ma.fields.Float(allow_none=True, metadata={"description": "null: no points"})
+    revenue = amount_out("Sum of revenue points; null: no points", allow_none=True)
     conversions = ma.fields.Float(allow_none=True, metadata={"description": "null: no points"})
     leads = ma.fields.Float(allow_none=True, metadata={"description": "null: no points"})
     engagements = ma.fields.Float(allow_none=True, metadata={"description": "null: no points"})
-    value = ma.fields.Float(
+    value = amount_out(
+        "revenue + conversions × value_per_conversion + leads × value_per_lead",
         allow_none=True,
-        metadata={
-            "description": "revenue + conversions × value_per_conversion + leads × value_per_lead"
-        },
     )
     value_reason = _reason("value")
     roi = ma.fields.Float(allow_none=True, metadata={"description": "(value − cost) / cost"})
@@ -94,11 +91,9 @@ class RoiFiguresSchema(Schema):
         },
     )
     roi_with_people_time_reason = _reason("roi_with_people_time")
-    cost_per_lead = ma.fields.Float(allow_none=True, metadata={"description": "cost / leads"})
+    cost_per_lead = amount_out("cost / leads", allow_none=True)
     cost_per_lead_reason = _reason("cost_per_lead")
-    cost_per_engagement = ma.fields.Float(
-        allow_none=True, metadata={"description": "cost / engagements"}
-    )
+    cost_per_engagement = amount_out("cost / engagements", allow_none=True)
     cost_per_engagement_reason = _reason("cost_per_engagement")
 
 
@@ -111,9 +106,8 @@ class CampaignRoiSchema(RoiFiguresSchema):
     status = ma.fields.String()
     start_date = ma.fields.Date()
     end_date = ma.fields.Date()
-    budget_amount = ma.fields.Float(
-        allow_none=True,
-        metadata={"description": "The whole budget; `cost` is its part in the window"},
+    budget_amount = amount_out(
+        "The whole budget; `cost` is its part in the window", allow_none=True
     )
     budget_currency = ma.fields.String()
 
@@ -126,8 +120,8 @@ class RoiPricingSchema(Schema):
 
     day_from = ma.fields.Date(data_key="from")
     day_to = ma.fields.Date(data_key="to")
-    value_per_conversion = ma.fields.Float()
-    value_per_lead = ma.fields.Float()
+    value_per_conversion = amount_out("What one conversion was worth")
+    value_per_lead = amount_out("What one lead was worth")
     currency = ma.fields.String(
         metadata={"description": "The organisation's: revenue, cost points, hourly costs"}
     )

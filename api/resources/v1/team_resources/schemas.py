@@ -1,8 +1,13 @@
+from decimal import Decimal
+
 import marshmallow as ma
 
 from api.domain.resourcing.models import KNOWN_ROLES, RESOURCE_KINDS
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
+from api.resources.money import Amount
+
+MAX_HOURLY_COST = Decimal("1000000.00")
 
 
 class ResourceFields(Schema):
@@ -21,11 +26,10 @@ class ResourceFields(Schema):
     weekly_capacity_hours = ma.fields.Float(
         allow_nan=False, validate=ma.validate.Range(min=0, max=168)
     )
-    hourly_cost = ma.fields.Float(
+    hourly_cost = Amount(
         allow_none=True,
-        allow_nan=False,
-        validate=ma.validate.Range(min=0, max=1_000_000),
-        metadata={"description": "In the organisation's currency, to count people's time in ROI"},
+        maximum=MAX_HOURLY_COST,
+        description="In the organisation's currency, to count people's time in ROI",
     )
     member_id = ma.fields.UUID(
         allow_none=True, metadata={"description": "The member this resource is, if any"}

@@ -69,9 +69,11 @@ class IssuedWebhookEndpointSchema(WebhookEndpointSchema):
 
     secret = ma.fields.String(
         dump_only=True,
+        allow_none=True,
         metadata={
             "description": "Signing secret (whsec_…) for the webhook-signature header. "
-            "Shown once; store it now."
+            "Shown once; store it now. Null when the response is an Idempotency-Key "
+            "replay (secrets are never stored)."
         },
     )
 
