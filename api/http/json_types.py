@@ -34,6 +34,8 @@ def _is_number(value) -> bool:
 JSON_TYPES: list[tuple[type[ma.fields.Field], object, str]] = [
     (ma.fields.Boolean, lambda v: isinstance(v, bool), "Not a valid boolean."),
     (ma.fields.Integer, _is_integer, "Not a valid integer."),
+    # Money: a decimal string, or a number (the spec admits both for a body's amount).
+    (ma.fields.Decimal, lambda v: isinstance(v, str) or _is_number(v), "Not a valid number."),
     (ma.fields.Number, _is_number, "Not a valid number."),
     (ma.fields.String, lambda v: isinstance(v, str), "Not a valid string."),
     (ma.fields.UUID, lambda v: isinstance(v, str), "Not a valid UUID."),

@@ -37,7 +37,12 @@ class Amount(Money):
     }
 
     def __init__(
-        self, *, description: str = "", maximum: Decimal = money.MAX_AMOUNT, **kwargs
+        self,
+        *,
+        description: str = "",
+        maximum: Decimal = money.MAX_AMOUNT,
+        in_query: bool = False,
+        **kwargs,
     ) -> None:
         said = f"{description}; {FORMAT}" if description else FORMAT.capitalize()
         self.maximum = maximum
@@ -49,7 +54,9 @@ class Amount(Money):
             allow_nan=False,
             metadata={
                 # apispec reads a Decimal field as a number; as_string makes it a string.
-                "type": "string",
+                # A JSON body may carry a number too, so the schema admits one (a client
+                # that sends one is within the contract); a query string is text.
+                "type": "string" if in_query else ["string", "number"],
                 "format": "decimal",
                 "description": f"{said}; from 0 to {maximum}",
                 "examples": ["12000.00"],

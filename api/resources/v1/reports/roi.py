@@ -28,6 +28,7 @@ def unit_value(description: str) -> Amount:
     return Amount(
         load_default=Decimal(0),
         maximum=MAX_UNIT_VALUE,
+        in_query=True,
         description=f"{description}, in the organisation's currency; default 0",
     )
 
