@@ -12,8 +12,12 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from api import logs, oauth
 from api.config import Settings
 from api.db import Database, database_for
+from api.domain import models  # noqa: F401  (every model mapped before the first query)
 from api.errors import CloverApi
 from api.http import access_log, context, cors, limits
+from api.jobs import dispatcher
+from api.resources import health
+from api.resources.v1 import BLUEPRINTS
 
 API_VERSION = "1.0.0"
 DESCRIPTION = """\
@@ -60,11 +64,6 @@ class Clover:
 
 
 def create_app(settings: Settings | None = None) -> Flask:
-    from api.domain import models  # noqa: F401  (registers every model)
-    from api.resources import health
-    from api.resources.v1 import BLUEPRINTS
-    from workers.queues import dispatcher
-
     settings = settings or Settings.from_env()
     logs.configure(settings.log_level)
 

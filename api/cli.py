@@ -1,4 +1,7 @@
-"""The `clover` command: database, organisations, the demo, workers and the spec."""
+"""The API's commands of `clover`: database, organisations, the demo, serving and the spec.
+
+`workers.cli` makes the `clover` command of these and `clover worker`.
+"""
 
 from __future__ import annotations
 
@@ -7,9 +10,19 @@ import sys
 from pathlib import Path
 
 import click
+from alembic import command
+from werkzeug.serving import run_simple
 
-from api import logs
+from api import create_app
 from api.config import Settings, SettingsError
+from api.crypto import cipher_for
+from api.db import database_for
+from api.demo import seed_demo
+from api.domain.errors import DomainError
+from api.domain.signup import signup
+from api.domain.uow import UnitOfWork
+from api.jobs import dispatcher
+from api.migrate import alembic_config, downgrade, upgrade
 
 SPEC_PATH = Path("openapi/openapi.json")
 
@@ -35,8 +48,6 @@ def db() -> None:
 @click.argument("revision", default="head")
 def db_upgrade(revision: str) -> None:
     """Migrate the database up to REVISION (default: head)."""
-    from api.migrate import upgrade
-
     upgrade(load_settings(), revision)
     click.echo(f"database at {revision}")
 
@@ -45,8 +56,6 @@ def db_upgrade(revision: str) -> None:
 @click.argument("revision")
 def db_downgrade(revision: str) -> None:
     """Migrate the database down to REVISION."""
-    from api.migrate import downgrade
-
     downgrade(load_settings(), revision)
 
 
@@ -54,18 +63,10 @@ def db_downgrade(revision: str) -> None:
 @click.option("-m", "--message", required=True)
 def db_revision(message: str) -> None:
     """Draft a migration from the models (check it by hand before committing)."""
-    from alembic import command
-
-    from api.migrate import alembic_config
-
     command.revision(alembic_config(load_settings()), message=message, autogenerate=True)
 
 
 def _unit_of_work(settings: Settings):
-    from api.db import database_for
-    from api.domain.uow import UnitOfWork
-    from workers.queues import dispatcher
-
     return UnitOfWork(database_for(settings).session(), dispatcher(settings))
 
 
@@ -81,9 +82,6 @@ def _print_key(title: str, organisation, issued) -> None:
 @click.option("--owner-name", required=True)
 def create_organisation(name: str, owner_email: str, owner_name: str) -> None:
     """Create an organisation and its owner; print an owner API key."""
-    from api.domain.errors import DomainError
-    from api.domain.identity.service import signup
-
     settings = load_settings()
     with _unit_of_work(settings) as uow:
         try:
@@ -98,9 +96,6 @@ def create_organisation(name: str, owner_email: str, owner_name: str) -> None:
 @main.command()
 def demo() -> None:
     """Seed the demo organisation (once) and print a fresh owner API key."""
-    from api.crypto import cipher_for
-    from api.demo import seed_demo
-
     settings = load_settings()
     with _unit_of_work(settings) as uow:
         organisation, issued, created = seed_demo(uow, cipher=cipher_for(settings))
@@ -117,36 +112,12 @@ def demo() -> None:
 @click.option("--port", default=8000, type=int)
 def serve(host: str, port: int) -> None:
     """Serve the API (development server; use gunicorn in production)."""
-    from werkzeug.serving import run_simple
-
-    from api import create_app
-
     app = create_app(load_settings())
     click.echo(f"Clover API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 
 
-@main.command()
-@click.option("--burst", is_flag=True, help="Stop when the queues are empty")
-@click.option("--queue", "queues", multiple=True, help="Queues to listen on (default: all)")
-def worker(burst: bool, queues: tuple[str, ...]) -> None:
-    """Run an RQ worker, with its scheduler, on REDIS_URL (it outlives Redis outages)."""
-    from workers import runtime
-    from workers.queues import QUEUES, dispatcher
-    from workers.worker import run
-
-    settings = load_settings()
-    if not settings.redis_url:
-        raise click.ClickException("REDIS_URL is not set: jobs run in-process, no worker needed")
-    runtime.configure(settings)
-    # RQ's lines and every library's go through the JSON formatter too.
-    logs.configure_process(settings.log_level)
-    run(dispatcher(settings), queues or QUEUES, burst=burst)
-
-
 def build_spec() -> str:
-    from api import create_app
-
     app = create_app(Settings.build(database_url="sqlite:///:memory:", environment="test"))
     spec = app.extensions["clover.api"].spec.to_dict()
     return json.dumps(spec, indent=2, sort_keys=True) + "\n"
@@ -168,7 +139,3 @@ def spec(output: Path, check: bool) -> None:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(document)
     click.echo(f"wrote {output}")
-
-
-if __name__ == "__main__":
-    main()

@@ -31,6 +31,8 @@ from limits.storage import MemoryStorage
 from limits.storage.base import TimestampedSlidingWindow
 from redis.exceptions import RedisError
 
+from api.redis import redis_connection
+
 log = logging.getLogger("clover.limits")
 RETRY_REDIS_SECONDS = 30.0
 
@@ -227,7 +229,5 @@ class RedisCounters:
 def counters_for(redis_url: str, purpose: str = "rate limits") -> MemoryCounters | RedisCounters:
     """Redis when REDIS_URL is set (shared by every API process), this process otherwise."""
     if redis_url:
-        from workers.queues import redis_connection
-
         return RedisCounters(redis_connection(redis_url), purpose)
     return MemoryCounters()

@@ -17,6 +17,7 @@ from api.domain.identity.models import User
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.outbound import UrlPolicy
 from api.domain.resourcing.service import create_resource
+from api.domain.signup import signup
 from api.domain.strategy import objectives
 from api.domain.strategy import service as strategies
 from api.domain.uow import UnitOfWork
@@ -33,7 +34,7 @@ def seed_demo(uow: UnitOfWork, *, cipher=None):
     """
     user = uow.session.scalar(select(User).where(User.email == DEMO_EMAIL))
     if user is None:
-        result = identity.signup(
+        result = signup(
             uow,
             email=DEMO_EMAIL,
             name="Demo Owner",

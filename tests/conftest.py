@@ -19,10 +19,10 @@ from api import create_app
 from api.config import Settings
 from api.db import database_for
 from api.migrate import upgrade
+from api.redis import redis_connection
 from tests.factories import Factory
 from tests.helpers import DatabaseFaults, empty_rq, psycopg_url
 from workers import runtime
-from workers.queues import redis_connection
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")

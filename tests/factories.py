@@ -15,6 +15,7 @@ from api.domain.metrics.models import MetricPoint, dimensions_of
 from api.domain.oauth.models import OAuthClient
 from api.domain.oauth.tokens import hash_secret, new_secret
 from api.domain.organisations.models import Membership
+from api.domain.signup import signup
 from api.domain.uow import UnitOfWork
 
 _seq = itertools.count(1)
@@ -52,7 +53,7 @@ class Factory:
 
     def organisation(self, name: str = "Acme Marketing") -> Org:
         with self.uow() as uow:
-            result = identity.signup(
+            result = signup(
                 uow,
                 email=unique_email("owner"),
                 name="Olive Owner",

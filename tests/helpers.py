@@ -16,8 +16,8 @@ from rq import Queue
 from api import create_app
 from api.config import Settings
 from api.db import database_for
+from api.jobs import QUEUES
 from api.migrate import upgrade
-from workers.queues import QUEUES
 
 # A connection failure's SQLSTATE: the driver reports it as the database going away.
 CONNECTION_FAILURE = "08006"

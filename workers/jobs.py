@@ -15,7 +15,7 @@ from api.domain.jobs import service as jobs
 from api.domain.metrics import imports, rollups
 from api.domain.organisations import service as organisations
 from workers import runtime
-from workers.recovery import heartbeat
+from workers.heartbeat import heartbeat
 
 
 def refresh_member_count(organisation_id: str) -> int:

@@ -1,4 +1,6 @@
-"""The reconciler and job heartbeats: work survives a lost worker and a Redis that lost it.
+"""The reconciler: work survives a lost worker and a Redis that lost it.
+
+A running job beats its heartbeat (``workers.heartbeat``).
 
 ``reconcile`` runs when ``clover worker`` starts or reconnects, and every
 ``CLOVER_JOB_RECONCILE_SECONDS`` from RQ's scheduler. It
@@ -20,26 +22,23 @@ finished job does nothing (``begin_attempt``).
 from __future__ import annotations
 
 import contextlib
-import contextvars
 import logging
-import threading
-import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
-from rq import get_current_job
 from rq.exceptions import DuplicateJobError, NoSuchJobError
 from rq.job import Job as RQJob
 from rq.job import JobStatus
 
 from api.domain.base import utcnow
 from api.domain.jobs import recovery
-from api.domain.jobs import service as jobs
 from api.domain.webhooks import delivery
 from api.domain.webhooks.events import DISPATCH_JOB, dispatch_job_id
 from api.domain.webhooks.service import DELIVER_JOB
+from api.jobs import WAITING, RQDispatcher, dispatcher
 from workers import runtime
-from workers.queues import WAITING, RQDispatcher, dispatcher
+from workers.schedule import schedule_nightly
+from workers.sync import schedule_periodic
+from workers.webhooks import SWEEP_EVERY, schedule_sweep
 
 log = logging.getLogger("clover.recovery")
 RECONCILE_JOB = "workers.recovery.reconcile"
@@ -146,48 +145,8 @@ def schedule_reconcile(queue: RQDispatcher, now: datetime | None = None) -> str:
 def arm_periodic(queue: RQDispatcher, *, reconciler: bool = True, now: bool = False) -> None:
     """Schedule every periodic job (again): nightly rollups, periodic syncs, the webhook
     sweep (``now``: at once) and the reconciler. Deterministic ids make this safe to repeat."""
-    from workers.schedule import schedule_nightly
-    from workers.sync import schedule_periodic
-    from workers.webhooks import SWEEP_EVERY, schedule_sweep
-
     schedule_nightly(queue)
     schedule_periodic(queue)
     schedule_sweep(queue, None if now else datetime.now(UTC) + SWEEP_EVERY)
     if reconciler:
         schedule_reconcile(queue)
-
-
-@contextlib.contextmanager
-def heartbeat(organisation_id: uuid.UUID, job_id: uuid.UUID | None) -> Iterator[None]:
-    """Beat the job's heartbeat from a thread while its run goes on.
-
-    Only in an RQ work horse: in-process (the embedded default) nothing watches it.
-    The thread has its own sessions, so a long statement of the job does not stop it.
-    """
-    if job_id is None or get_current_job() is None:
-        yield
-        return
-    every = runtime.settings().job_heartbeat_seconds
-    stop = threading.Event()
-
-    def beat() -> None:
-        while not stop.wait(every):
-            try:
-                with runtime.unit_of_work() as uow:
-                    uow.scope(organisation_id)
-                    if not jobs.beat(uow=uow, job_id=job_id):
-                        return  # finished (or taken over): nothing left to vouch for
-            except Exception:  # a database blip: the next beat may pass
-                log.warning("heartbeat of job %s failed", job_id, exc_info=True)
-
-    # In the job's context: a failed beat's line names the job like the job's own lines.
-    context = contextvars.copy_context()
-    thread = threading.Thread(
-        target=context.run, args=(beat,), name=f"heartbeat-{job_id}", daemon=True
-    )
-    thread.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        thread.join(timeout=every)

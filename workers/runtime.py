@@ -8,16 +8,13 @@ unit of work from here.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-
 from api.config import Settings
 from api.db import Database, database_for
 from api.domain.uow import UnitOfWork
+from api.jobs import dispatcher, queued_settings
+from api.jobs import using as using  # callers enter a job's settings as runtime.using
 
 _settings: Settings | None = None
-_override: ContextVar[Settings | None] = ContextVar("clover_job_settings", default=None)
 
 
 def configure(settings: Settings) -> None:
@@ -25,18 +22,9 @@ def configure(settings: Settings) -> None:
     _settings = settings
 
 
-@contextmanager
-def using(settings: Settings) -> Iterator[None]:
-    token = _override.set(settings)
-    try:
-        yield
-    finally:
-        _override.reset(token)
-
-
 def settings() -> Settings:
     global _settings
-    override = _override.get()
+    override = queued_settings()
     if override is not None:
         return override
     if _settings is None:
@@ -49,6 +37,4 @@ def database() -> Database:
 
 
 def unit_of_work() -> UnitOfWork:
-    from workers.queues import dispatcher
-
     return UnitOfWork(database().session(), dispatcher(settings()))

@@ -14,8 +14,8 @@ from rq.exceptions import DuplicateJobError
 from sqlalchemy import select
 
 from api.domain.organisations.models import Organisation
+from api.jobs import RQDispatcher, dispatcher
 from workers import runtime
-from workers.queues import RQDispatcher, dispatcher
 
 NIGHTLY_AT = time(2, 0, tzinfo=UTC)
 

@@ -19,7 +19,9 @@ from rq.exceptions import DuplicateJobError
 from api.crypto import cipher_for
 from api.domain.channels import sync as channels
 from api.domain.jobs import service as jobs
+from api.jobs import RETRY, RQDispatcher, dispatcher
 from workers import runtime
+from workers.heartbeat import heartbeat
 from workers.providers import registry
 from workers.providers.base import (
     Account,
@@ -30,8 +32,6 @@ from workers.providers.base import (
     Unauthorized,
     Unavailable,
 )
-from workers.queues import RETRY, RQDispatcher, dispatcher
-from workers.recovery import heartbeat
 
 log = logging.getLogger("clover.sync")
 MAX_PAGES = 500  # a runaway cursor cannot hold a worker forever

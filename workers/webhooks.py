@@ -22,9 +22,9 @@ from api.domain.outbound import UrlPolicy
 from api.domain.webhooks import delivery
 from api.domain.webhooks.events import DISPATCH_JOB, dispatch_job_id
 from api.domain.webhooks.service import DELIVER_JOB
+from api.jobs import RQDispatcher, dispatcher
 from workers import runtime
 from workers.egress import checked_client
-from workers.queues import RQDispatcher, dispatcher
 
 SWEEP_EVERY = timedelta(minutes=1)
 # A job younger than this may still be on its way: the sweep leaves its work alone.

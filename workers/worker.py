@@ -28,8 +28,8 @@ from rq.exceptions import StopRequested
 from structlog.contextvars import clear_contextvars
 
 from api import logs
+from api.jobs import RQDispatcher
 from workers import recovery, runtime
-from workers.queues import RQDispatcher
 
 log = logging.getLogger("clover.worker")
 MAX_WAIT = 5.0

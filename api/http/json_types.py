@@ -34,6 +34,8 @@ def _is_number(value) -> bool:
 JSON_TYPES: list[tuple[type[ma.fields.Field], object, str]] = [
     (ma.fields.Boolean, lambda v: isinstance(v, bool), "Not a valid boolean."),
     (ma.fields.Integer, _is_integer, "Not a valid integer."),
+    # Money: a decimal string, or a number (the spec admits both for a body's amount).
+    (ma.fields.Decimal, lambda v: isinstance(v, str) or _is_number(v), "Not a valid number."),
     (ma.fields.Number, _is_number, "Not a valid number."),
     (ma.fields.String, lambda v: isinstance(v, str), "Not a valid string."),
     (ma.fields.UUID, lambda v: isinstance(v, str), "Not a valid UUID."),
@@ -43,9 +45,6 @@ JSON_TYPES: list[tuple[type[ma.fields.Field], object, str]] = [
 
 
 def _type_error(field: ma.fields.Field, value) -> str | None:
-    if isinstance(field, ma.fields.Decimal) and field.as_string:
-        # Money: a decimal string, or a JSON number, exactly as given.
-        return None if isinstance(value, str) or _is_number(value) else "Not a valid number."
     for kind, is_valid, message in JSON_TYPES:
         if isinstance(field, kind):
             return None if is_valid(value) else message

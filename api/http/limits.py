@@ -40,6 +40,7 @@ from api.config import (
 from api.counters import Entry, MemoryCounters, RedisCounters, budget, counters_for
 from api.domain.errors import DomainError
 from api.errors import problem
+from api.http.context import current_principal
 
 # The counter stores are api/counters.py's; named here too, beside the limiter that uses them.
 __all__ = ["EXTENSION", "MemoryCounters", "RateLimiter", "RedisCounters", "init_app"]
@@ -122,8 +123,6 @@ def _exempt() -> bool:
 
 def _principal():
     """The caller when the request carries a valid bearer token, else None."""
-    from api.http.context import current_principal
-
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None

@@ -37,7 +37,12 @@ class Amount(Money):
     }
 
     def __init__(
-        self, *, description: str = "", maximum: Decimal = money.MAX_AMOUNT, **kwargs
+        self,
+        *,
+        description: str = "",
+        maximum: Decimal = money.MAX_AMOUNT,
+        in_query: bool = False,
+        **kwargs,
     ) -> None:
         said = f"{description}; {FORMAT}" if description else FORMAT.capitalize()
         self.maximum = maximum
@@ -48,8 +53,10 @@ class Amount(Money):
             as_string=True,
             allow_nan=False,
             metadata={
-                # Written as a string; read from a string or a JSON number.
-                "type": ["string", "number"],
+                # apispec reads a Decimal field as a number; as_string makes it a string.
+                # A JSON body may carry a number too, so the schema admits one (a client
+                # that sends one is within the contract); a query string is text.
+                "type": "string" if in_query else ["string", "number"],
                 "format": "decimal",
                 "description": f"{said}; from 0 to {maximum}",
                 "examples": ["12000.00"],

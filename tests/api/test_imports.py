@@ -20,12 +20,12 @@ from api.domain.metrics import imports
 from api.domain.metrics.import_csv import LINE_LIMIT
 from api.domain.metrics.models import MetricPoint
 from api.domain.webhooks.models import WebhookEvent
+from api.jobs import QUEUES
 from tests.api import builders
 from tests.factories import Factory
 from tests.helpers import embedded_app, empty_rq
 from tests.workers.test_member_count_job import run_burst_worker
 from workers import jobs
-from workers.queues import QUEUES
 
 SALES = {"day": "Date", "value": "Sales", "metric_key": "pos_sales"}
 GOOD = "Date,Sales\n2027-03-01,120.5\n2027-03-02,99\n2027-03-03,0\n"

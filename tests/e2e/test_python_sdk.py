@@ -19,11 +19,11 @@ import uuid
 import pytest
 from rq import Queue
 
+from api.redis import redis_connection
 from sdk import generate
 from tests.e2e.live_server import serving
 from tests.factories import unique_email
 from tests.workers.conftest import run_worker
-from workers.queues import redis_connection
 
 
 @pytest.fixture(scope="module")

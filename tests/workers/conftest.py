@@ -20,7 +20,7 @@ def run_worker(database_url: str, redis_url: str, *queues: str) -> str:
         # The fake networks listen on loopback.
         "CLOVER_CONNECTIONS_ALLOW_PRIVATE": "true",
     }
-    args = [sys.executable, "-m", "api.cli", "worker", "--burst"]
+    args = [sys.executable, "-m", "workers.cli", "worker", "--burst"]
     for queue in queues:
         args += ["--queue", queue]
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)

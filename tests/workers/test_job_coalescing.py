@@ -7,7 +7,7 @@ from redis import Redis
 from rq import SimpleWorker
 from rq.job import Job, JobStatus
 
-from workers.queues import RQDispatcher
+from api.jobs import RQDispatcher
 
 JOB = "workers.jobs.refresh_member_count"
 

@@ -172,7 +172,7 @@ def workers(settings, fresh_redis, tmp_path):
 
     def start() -> subprocess.Popen:
         log = (tmp_path / f"worker-{len(started)}.log").open("w")
-        args = [sys.executable, "-m", "api.cli", "worker"]
+        args = [sys.executable, "-m", "workers.cli", "worker"]
         process = subprocess.Popen(
             args,
             cwd=ROOT,
@@ -194,7 +194,7 @@ def workers(settings, fresh_redis, tmp_path):
 
 
 def burst(settings, *queues: str) -> str:
-    args = [sys.executable, "-m", "api.cli", "worker", "--burst"]
+    args = [sys.executable, "-m", "workers.cli", "worker", "--burst"]
     for queue in queues:
         args += ["--queue", queue]
     done = subprocess.run(

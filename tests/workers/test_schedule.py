@@ -6,8 +6,9 @@ import pytest
 from rq import Queue
 from rq.registry import ScheduledJobRegistry
 
+from api.jobs import RQDispatcher
+from api.redis import redis_connection
 from workers import runtime
-from workers.queues import RQDispatcher, redis_connection
 from workers.schedule import next_night, nightly_rollups, schedule_nightly
 
 

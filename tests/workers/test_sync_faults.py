@@ -8,7 +8,7 @@ The module runs on a database of its own: ``sync_due`` queues every connection o
 every tenant, so a shared database would have it sync other tests' channels (and
 other tests' periodic runs sync ours). Its connections are removed after each test.
 
-Keeping it fast: RQ's production backoff (``workers.queues.RETRY``: 10 s, 60 s,
+Keeping it fast: RQ's production backoff (``api.jobs.RETRY``: 10 s, 60 s,
 300 s) is shortened on the queued job itself (one retry, after 1 s): the job is
 still queued by the API and retried by RQ, only sooner.
 """
@@ -42,12 +42,12 @@ from api.domain.channels.sync import SYNC_JOB, sync_job_id
 from api.domain.jobs.models import Job
 from api.domain.mentions.models import Mention
 from api.domain.metrics.models import MetricPoint
+from api.jobs import RETRY
 from tests.api import builders
 from tests.helpers import empty_rq
 from tests.workers.conftest import ROOT
 from tests.workers.test_mastodon import STATUSES_PATH, TOKEN, FakeMastodon, mention, status
 from workers import runtime
-from workers.queues import RETRY
 from workers.sync import sync_due
 
 VERIFY_PATH = "/api/v1/accounts/verify_credentials"
@@ -230,7 +230,7 @@ def _worker_command(database_url: str, redis_url: str, *, burst: bool) -> tuple[
         "CLOVER_CONNECTIONS_ALLOW_PRIVATE": "true",  # the fake Mastodon is on loopback
         "PYTHONUNBUFFERED": "1",
     }
-    args = [sys.executable, "-m", "api.cli", "worker", "--queue", "sync"]
+    args = [sys.executable, "-m", "workers.cli", "worker", "--queue", "sync"]
     return args + (["--burst"] if burst else []), env
 
 

@@ -106,7 +106,7 @@ def run_worker(database_url: str, redis_url: str) -> str:
         "CLOVER_ENV": "test",
         "CLOVER_WEBHOOKS_ALLOW_PRIVATE": "true",
     }
-    args = [sys.executable, "-m", "api.cli", "worker", "--burst", "--queue", "webhooks"]
+    args = [sys.executable, "-m", "workers.cli", "worker", "--burst", "--queue", "webhooks"]
     done = subprocess.run(args, cwd=ROOT, env=env, capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr[-2000:]
     return done.stderr

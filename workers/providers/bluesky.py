@@ -61,7 +61,6 @@ from workers.providers.base import (
     Unavailable,
     retry_after_seconds,
 )
-from workers.providers.registry import register
 
 DEFAULT_BASE_URL = "https://bsky.social"
 WINDOW_DAYS = 30
@@ -371,6 +370,3 @@ def _post_url(handle: str, uri: str) -> str | None:
     if len(parts) != 3 or parts[1] != "app.bsky.feed.post" or not parts[2]:
         return None
     return f"https://bsky.app/profile/{handle or parts[0]}/post/{parts[2]}"
-
-
-register(Bluesky())

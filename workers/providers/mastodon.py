@@ -61,7 +61,6 @@ from workers.providers.base import (
     Unavailable,
     retry_after_seconds,
 )
-from workers.providers.registry import register
 
 USER_AGENT = "Clover/0.1 (social media marketing; +mastodon adapter)"
 DEFAULT_RETRY_AFTER = 60.0  # when a 429 says nothing about when to come back
@@ -347,6 +346,3 @@ def _plain_text(html: str) -> str:
     parser.feed(html)
     parser.close()
     return "".join(parser.parts).strip()
-
-
-register(Mastodon())

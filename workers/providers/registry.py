@@ -1,19 +1,19 @@
-"""Provider name → adapter."""
+"""Provider name → adapter: every network Clover syncs, listed here."""
 
 from __future__ import annotations
 
 from workers.providers.base import Provider
+from workers.providers.bluesky import Bluesky
+from workers.providers.mastodon import Mastodon
+from workers.providers.sandbox import Sandbox
 
-_PROVIDERS: dict[str, Provider] = {}
-
-
-def register(provider: Provider) -> Provider:
-    _PROVIDERS[provider.name] = provider
-    return provider
+# One adapter per network serves every account: each call is given the account.
+_PROVIDERS: dict[str, Provider] = {
+    adapter.name: adapter for adapter in (Bluesky(), Mastodon(), Sandbox())
+}
 
 
 def provider(name: str) -> Provider:
-    _load()
     try:
         return _PROVIDERS[name]
     except KeyError:
@@ -21,14 +21,4 @@ def provider(name: str) -> Provider:
 
 
 def names() -> list[str]:
-    _load()
     return sorted(_PROVIDERS)
-
-
-def _load() -> None:
-    # Importing the adapters registers them; done lazily so importing this module is cheap.
-    from workers.providers import (
-        bluesky,  # noqa: F401
-        mastodon,  # noqa: F401
-        sandbox,  # noqa: F401
-    )

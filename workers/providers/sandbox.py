@@ -13,7 +13,6 @@ import random
 from datetime import UTC, date, datetime, time, timedelta
 
 from workers.providers.base import Account, DailyMetric, MentionItem, Page
-from workers.providers.registry import register
 
 HISTORY_DAYS = 90
 PAGE_DAYS = 30
@@ -88,6 +87,3 @@ class Sandbox:
                 )
             )
         return items
-
-
-register(Sandbox())

@@ -28,7 +28,6 @@ from api.domain.errors import Conflict, PermissionDenied, RuleViolation, Unauthe
 from api.domain.identity import secrets
 from api.domain.identity.models import ApiKey, User
 from api.domain.organisations.models import Membership, Organisation
-from api.domain.organisations.service import create_organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
 
@@ -48,13 +47,6 @@ def normalise_email(email: str) -> str:
 class IssuedKey:
     api_key: ApiKey
     token: str  # shown once, never stored
-
-
-@dataclass(frozen=True)
-class SignupResult:
-    user: User
-    organisation: Organisation
-    issued: IssuedKey
 
 
 def find_user_by_email(session: Session, email: str) -> User | None:
@@ -80,54 +72,7 @@ def create_user(uow: UnitOfWork, *, email: str, name: str, password: str | None)
     return user
 
 
-def signup(
-    uow: UnitOfWork,
-    *,
-    email: str,
-    name: str,
-    password: str | None,
-    organisation_name: str | None = None,
-    invitation_token: str | None = None,
-    **organisation_fields: object,
-) -> SignupResult:
-    """A new user and a first API key: in a new organisation they own, or (with an
-    invitation token) in the organisation that invited them, and then no other."""
-    if invitation_token is not None and organisation_name is not None:
-        raise RuleViolation(
-            "an invited signup creates no organisation",
-            errors={"organisation_name": ["Leave out when signing up with an invitation."]},
-        )
-    user = create_user(uow, email=email, name=name, password=password)
-    if invitation_token is not None:
-        from api.domain.invitations.service import accept_at_signup  # invitations build on this
-
-        membership = accept_at_signup(uow, token=invitation_token, user=user)
-        organisation = uow.session.get(Organisation, membership.organisation_id)
-        role = membership.role
-    else:
-        if organisation_name is None:
-            raise RuleViolation(
-                "organisation name missing",
-                errors={"organisation_name": ["Needed unless signing up with an invitation."]},
-            )
-        organisation = create_organisation(
-            uow, name=organisation_name, owner_id=user.id, **organisation_fields
-        )
-        role = "owner"
-    issued = _issue_key(
-        uow,
-        organisation_id=organisation.id,
-        name="First key",
-        role=role,
-        scopes=sorted(ROLE_SCOPES[role]),
-        expires_at=None,
-        created_by=user.id,
-    )
-    uow.commit()
-    return SignupResult(user, organisation, issued)
-
-
-def _issue_key(
+def issue_key(
     uow: UnitOfWork,
     *,
     organisation_id: uuid.UUID,
@@ -208,7 +153,7 @@ def create_api_key(
         raise PermissionDenied(f"a key cannot have scopes its creator lacks: {', '.join(beyond)}")
     if expires_at is not None and expires_at <= utcnow():
         raise RuleViolation("expiry in the past", errors={"expires_at": ["Must be in the future."]})
-    issued = _issue_key(
+    issued = issue_key(
         uow,
         organisation_id=tenant.organisation_id,
         name=name,

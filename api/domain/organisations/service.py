@@ -16,6 +16,7 @@ from api.domain.access import ROLES, Principal, Tenant, may_grant_role
 from api.domain.base import check_version
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
 from api.domain.identity.models import User
+from api.domain.identity.service import revoke_personal_keys
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.resourcing.service import unlink_member
@@ -154,8 +155,6 @@ def remove_member(uow: UnitOfWork, tenant: Tenant, membership_id: uuid.UUID) -> 
 
     Their organisation keys stay: those belong to the organisation.
     """
-    from api.domain.identity.service import revoke_personal_keys  # identity builds on this
-
     membership = get_member(uow, tenant, membership_id)
     if membership.role == "owner":
         if tenant.role != "owner":

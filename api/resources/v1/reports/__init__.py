@@ -1,5 +1,17 @@
-"""Reports: one module per report, all on the `reports` blueprint."""
+"""Reports: one module per report, all routed on the `reports` blueprint by the list below."""
 
+from api.resources.v1.reports import alignment, channels, funnel, lift, roi, share_of_voice
 from api.resources.v1.reports.blueprint import blp
+
+ROUTES = (
+    ("/roi", roi.Roi),
+    ("/alignment", alignment.Alignment),
+    ("/channels", channels.ChannelReport),
+    ("/funnel", funnel.Funnel),
+    ("/lift", lift.Lift),
+    ("/share-of-voice", share_of_voice.ShareOfVoice),
+)
+for path, view in ROUTES:
+    blp.route(path)(view)
 
 __all__ = ["blp"]

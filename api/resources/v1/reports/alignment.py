@@ -186,7 +186,6 @@ def alignment_rows(body: dict) -> list[dict]:
     return rows
 
 
-@blp.route("/alignment")
 class Alignment(MethodView):
     @blp.operation("reports_alignment", scope="reports:read")
     @blp.response(200, AlignmentReportSchema)

@@ -1,3 +1,5 @@
+"""The `reports` blueprint the report views document themselves on (routed in ``__init__``)."""
+
 from api.http.blueprint import Blueprint
 
 blp = Blueprint(
@@ -9,14 +11,4 @@ blp = Blueprint(
         "figures and the inputs used; `null` with a reason where an input is missing. "
         "Send `Accept: text/csv` for the same figures as CSV."
     ),
-)
-
-# Each report module adds its routes to `blp` when imported.
-from api.resources.v1.reports import (  # noqa: E402, F401
-    alignment,
-    channels,
-    funnel,
-    lift,
-    roi,
-    share_of_voice,
 )

@@ -198,7 +198,6 @@ def channel_rows(report) -> list[dict]:
     return [*rows, {"level": "total", **body["total"]}]
 
 
-@blp.route("/channels")
 class ChannelReport(MethodView):
     @blp.operation("reports_channels", scope="reports:read")
     @blp.arguments(ChannelReportArgsSchema, location="query", as_kwargs=True)

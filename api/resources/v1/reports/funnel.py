@@ -243,7 +243,6 @@ def funnel_rows(report) -> list[dict]:
     return rows
 
 
-@blp.route("/funnel")
 class Funnel(MethodView):
     @blp.operation("reports_funnel", scope="reports:read")
     @blp.arguments(FunnelArgsSchema, location="query", as_kwargs=True)

@@ -108,7 +108,6 @@ def lift_rows(report) -> list[dict]:
     return [row]
 
 
-@blp.route("/lift")
 class Lift(MethodView):
     @blp.operation("reports_lift", scope="reports:read")
     @blp.arguments(LiftArgsSchema, location="query", as_kwargs=True)

@@ -28,6 +28,7 @@ def unit_value(description: str) -> Amount:
     return Amount(
         load_default=Decimal(0),
         maximum=MAX_UNIT_VALUE,
+        in_query=True,
         description=f"{description}, in the organisation's currency; default 0",
     )
 
@@ -213,7 +214,6 @@ def roi_rows(body: dict) -> list[dict]:
     return [*body["campaigns"], total]
 
 
-@blp.route("/roi")
 class Roi(MethodView):
     @blp.operation("reports_roi", scope="reports:read")
     @blp.response(200, RoiReportSchema)

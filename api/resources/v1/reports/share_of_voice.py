@@ -114,7 +114,6 @@ def voice_rows(report) -> list[dict]:
     return [*rows, {"level": "overall", **body["overall"]}]
 
 
-@blp.route("/share-of-voice")
 class ShareOfVoice(MethodView):
     @blp.operation("reports_share_of_voice", scope="reports:read")
     @blp.arguments(ShareOfVoiceArgsSchema, location="query", as_kwargs=True)

@@ -2,9 +2,9 @@ import marshmallow as ma
 from flask import url_for
 from flask.views import MethodView
 
-from api.domain.identity import service
 from api.domain.identity.secrets import MIN_PASSWORD_LENGTH
 from api.domain.invitations.service import MAX_TOKEN_LENGTH
+from api.domain.signup import signup
 from api.http.blueprint import Blueprint
 from api.http.context import uow
 from api.http.schema import Schema
@@ -68,7 +68,7 @@ class Signup(MethodView):
         organisation. An invitation accepted already is a 409, a revoked or expired
         one a 410, an unknown one or one for another email a 422.
         """
-        result = service.signup(
+        result = signup(
             uow(),
             email=data["email"],
             name=data["name"],

@@ -1,11 +1,18 @@
-"""Queues: RQ on Redis when REDIS_URL is set, in-process otherwise (the embedded default)."""
+"""Job dispatchers: RQ on Redis when REDIS_URL is set, in-process otherwise (the embedded default).
+
+The API queues jobs and the workers run them; both take the dispatcher from here, so
+the API never imports the workers. A job is named by its dotted path and resolved
+only when it runs.
+"""
 
 from __future__ import annotations
 
 import contextvars
 import importlib
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from redis import Redis
 from rq import Queue, Retry
@@ -14,6 +21,7 @@ from rq.job import Job, JobStatus
 
 from api import logs
 from api.config import Settings
+from api.redis import redis_connection
 
 QUEUES = ("sync", "rollups", "webhooks", "default")
 log = logging.getLogger("clover.jobs")
@@ -22,6 +30,24 @@ log = logging.getLogger("clover.jobs")
 RETRY = Retry(max=3, interval=[10, 60, 300])
 WAITING = (JobStatus.QUEUED, JobStatus.SCHEDULED, JobStatus.DEFERRED)
 ENDED = (JobStatus.FINISHED, JobStatus.FAILED, JobStatus.STOPPED, JobStatus.CANCELED)
+
+# The settings of the app that queued an in-process job, while it runs.
+_queued_with: ContextVar[Settings | None] = ContextVar("clover_job_settings", default=None)
+
+
+@contextmanager
+def using(settings: Settings) -> Iterator[None]:
+    """Run what follows as a job of an app with these settings."""
+    token = _queued_with.set(settings)
+    try:
+        yield
+    finally:
+        _queued_with.reset(token)
+
+
+def queued_settings() -> Settings | None:
+    """The settings an in-process job runs with (None in a worker process)."""
+    return _queued_with.get()
 
 
 def resolve(job: str) -> Callable[..., object]:
@@ -94,20 +120,9 @@ class InProcessDispatcher:
         return contextvars.copy_context().run(self._run, job, args)
 
     def _run(self, job: str, args: tuple) -> object:
-        from workers import runtime
-
         logs.bind(job=job)
-        with runtime.using(self.settings):
+        with using(self.settings):
             return resolve(job)(*args)
-
-
-_redis: dict[str, Redis] = {}
-
-
-def redis_connection(url: str) -> Redis:
-    if url not in _redis:
-        _redis[url] = Redis.from_url(url, socket_connect_timeout=2, health_check_interval=30)
-    return _redis[url]
 
 
 def dispatcher(settings: Settings) -> RQDispatcher | InProcessDispatcher:
