@@ -19,9 +19,8 @@ from workers import runtime
 def connections_policy() -> UrlPolicy:
     """Where the networks' adapters may connect, from this process's settings."""
     settings = runtime.settings()
-    return UrlPolicy(
-        allow_http=settings.environment in ("development", "test"),
-        allow_private=settings.connections_allow_private,
+    return UrlPolicy.of_environment(
+        settings.environment, allow_private=settings.connections_allow_private
     )
 
 

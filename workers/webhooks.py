@@ -63,9 +63,8 @@ def _send(
 
 def policy() -> UrlPolicy:
     settings = runtime.settings()
-    return UrlPolicy(
-        allow_http=settings.environment in ("development", "test"),
-        allow_private=settings.webhooks_allow_private,
+    return UrlPolicy.of_environment(
+        settings.environment, allow_private=settings.webhooks_allow_private
     )
 
 

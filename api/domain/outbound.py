@@ -20,6 +20,11 @@ class UrlPolicy:
     allow_http: bool = False  # development and test only
     allow_private: bool = False  # CLOVER_WEBHOOKS_ALLOW_PRIVATE, CLOVER_CONNECTIONS_ALLOW_PRIVATE
 
+    @classmethod
+    def of_environment(cls, environment: str, *, allow_private: bool) -> UrlPolicy:
+        """A deployment's policy: plain http only in development and test."""
+        return cls(allow_http=environment in ("development", "test"), allow_private=allow_private)
+
 
 def is_public(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])  # drop an IPv6 zone

@@ -67,13 +67,6 @@ def known_metric_keys(uow: UnitOfWork) -> set[str]:
     return set(BY_KEY) | set(uow.session.scalars(select(OrganisationMetric.key)))
 
 
-def kind_of(uow: UnitOfWork, key: str) -> str | None:
-    """count, currency or ratio; None for a key nobody defined."""
-    if key in BY_KEY:
-        return BY_KEY[key].kind
-    return uow.session.scalar(select(OrganisationMetric.kind).where(OrganisationMetric.key == key))
-
-
 def list_definitions(uow: UnitOfWork, tenant: Tenant) -> list[Definition]:
     own = uow.session.scalars(select(OrganisationMetric).order_by(OrganisationMetric.key))
     return [_built_in(m.key) for m in BUILT_IN] + [_own(m) for m in own]

@@ -100,9 +100,8 @@ class ChannelConnection(MethodView):
             channel_id,
             data,
             cipher=cipher_for(settings),
-            policy=UrlPolicy(
-                allow_http=settings.environment in ("development", "test"),
-                allow_private=settings.connections_allow_private,
+            policy=UrlPolicy.of_environment(
+                settings.environment, allow_private=settings.connections_allow_private
             ),
             expected_version=expected_version(),
         )

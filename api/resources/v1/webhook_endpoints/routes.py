@@ -28,9 +28,8 @@ LOCATION = {"Location": {"description": "The delivery log", "schema": {"type": "
 
 def policy() -> UrlPolicy:
     settings = clover().settings
-    return UrlPolicy(
-        allow_http=settings.environment in ("development", "test"),
-        allow_private=settings.webhooks_allow_private,
+    return UrlPolicy.of_environment(
+        settings.environment, allow_private=settings.webhooks_allow_private
     )
 
 
