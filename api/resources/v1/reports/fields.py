@@ -23,11 +23,13 @@ def money_figure(path: str, description: str, **kwargs) -> Money:
     )
 
 
-def reason(path: str) -> ma.fields.String:
+def reason(
+    path: str, description: str = "Why the figure before it is null; null when it is given"
+) -> ma.fields.String:
     """The ``reason`` of the Figure at ``path``: why its value is null."""
     return ma.fields.String(
         required=True,
         allow_none=True,
         attribute=f"{path}.reason",
-        metadata={"description": "Why the figure before it is null; null when it is given"},
+        metadata={"description": description},
     )

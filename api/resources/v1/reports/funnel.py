@@ -11,6 +11,7 @@ from api.http.context import uow
 from api.http.schema import Schema
 from api.resources.v1.reports.blueprint import blp
 from api.resources.v1.reports.csv import CSV_RESPONSE, csv_alternative
+from api.resources.v1.reports.fields import figure, reason
 
 
 class FunnelArgsSchema(Schema):
@@ -100,18 +101,8 @@ class FunnelConversionSchema(Schema):
 
     from_stage = ma.fields.String(required=True)
     to_stage = ma.fields.String(required=True)
-    rate = ma.fields.Float(
-        required=True,
-        allow_none=True,
-        attribute="rate.value",
-        metadata={"description": "to_stage total ÷ from_stage total; 0.05 is 5 %"},
-    )
-    reason = ma.fields.String(
-        required=True,
-        allow_none=True,
-        attribute="rate.reason",
-        metadata={"description": "Why the rate is null (the from stage total is 0)"},
-    )
+    rate = figure("rate", "to_stage total ÷ from_stage total; 0.05 is 5 %")
+    reason = reason("rate", "Why the rate is null (the from stage total is 0)")
 
 
 class FunnelChurnSchema(Schema):
@@ -125,18 +116,8 @@ class FunnelChurnSchema(Schema):
         required=True,
         metadata={"description": "The customer base: active_customers' latest level per channel"},
     )
-    rate = ma.fields.Float(
-        required=True,
-        allow_none=True,
-        attribute="rate.value",
-        metadata={"description": "churned_customers ÷ active_customers; 0.02 is 2 %"},
-    )
-    reason = ma.fields.String(
-        required=True,
-        allow_none=True,
-        attribute="rate.reason",
-        metadata={"description": "Why the rate is null (no active customers)"},
-    )
+    rate = figure("rate", "churned_customers ÷ active_customers; 0.02 is 2 %")
+    reason = reason("rate", "Why the rate is null (no active customers)")
 
 
 class FunnelSchema(Schema):
