@@ -16,10 +16,10 @@ from api.domain.identity import service as identity
 from api.domain.identity.models import User
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.outbound import UrlPolicy
-from api.domain.resourcing.service import create_resource
+from api.domain.resources.service import create_resource
 from api.domain.signup import signup
-from api.domain.strategy import objectives
-from api.domain.strategy import service as strategies
+from api.domain.strategies import objectives
+from api.domain.strategies import service as strategies
 from api.domain.uow import UnitOfWork
 
 DEMO_EMAIL = "demo@clover.local"

@@ -59,7 +59,7 @@ from api.domain.metrics.catalogue import BUILT_IN
 from api.domain.metrics.models import KpiValue, dimensions_of
 from api.domain.metrics.points import ingest_points
 from api.domain.metrics.rollups import run_rollup
-from api.domain.strategy import objectives, service
+from api.domain.strategies import objectives, service
 from api.domain.uow import UnitOfWork
 from bench.common import (
     Throwaway,

@@ -35,9 +35,9 @@ from sqlalchemy import insert
 from api.db import Database
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.base import new_id, utcnow
-from api.domain.content.models import CONTENT_STATUSES, FORMATS, ContentItem
-from api.domain.content.rules import plan_date
-from api.domain.planning.service import PlanFilter, build_plan
+from api.domain.content_items.models import CONTENT_STATUSES, FORMATS, ContentItem
+from api.domain.content_items.rules import plan_date
+from api.domain.plan.service import PlanFilter, build_plan
 from api.domain.uow import UnitOfWork
 from api.resources.v1.plan.routes import PlanSchema, plan_body
 from bench.common import (
@@ -294,7 +294,7 @@ def measure(operations: list[Operation], warmup: int, timed: int) -> None:
 
 # Where one request's time goes: (what, file ending, function); cumulative times.
 PHASES = (
-    ("build_plan: its 5 queries, rows → months", "api/domain/planning/service.py", "build_plan"),
+    ("build_plan: its 5 queries, rows → months", "api/domain/plan/service.py", "build_plan"),
     ("plan_body: the hand-written dump", "api/resources/v1/plan/routes.py", "plan_body"),
     ("JSON encoding: json.dumps", "json/__init__.py", "dumps"),
 )

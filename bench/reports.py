@@ -53,12 +53,12 @@ from api.domain.audiences.models import CHANNEL_KINDS
 from api.domain.base import new_id, utcnow
 from api.domain.campaigns.service import create_campaign
 from api.domain.channels.models import SOCIAL_KINDS, Channel, default_mode
-from api.domain.content.models import ContentItem
+from api.domain.content_items.models import ContentItem
 from api.domain.metrics import definitions
 from api.domain.metrics.catalogue import BUILT_IN
 from api.domain.metrics.models import dimensions_of
-from api.domain.resourcing.service import create_resource
-from api.domain.strategy.models import Objective, Strategy
+from api.domain.resources.service import create_resource
+from api.domain.strategies.models import Objective, Strategy
 from bench import metrics
 from bench.common import (
     counting,

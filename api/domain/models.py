@@ -12,7 +12,7 @@ from api.domain.campaigns.models import (
 )
 from api.domain.channels.connections import Connection
 from api.domain.channels.models import Channel
-from api.domain.content.models import ContentItem, ContentStatusChange
+from api.domain.content_items.models import ContentItem, ContentStatusChange
 from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
 from api.domain.invitations.models import Invitation
@@ -22,8 +22,8 @@ from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, Or
 from api.domain.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant, OAuthToken
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.readiness.models import ReadinessAssessment
-from api.domain.resourcing.models import Resource
-from api.domain.strategy.models import Kpi, Objective, Strategy
+from api.domain.resources.models import Resource
+from api.domain.strategies.models import Kpi, Objective, Strategy
 from api.domain.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [

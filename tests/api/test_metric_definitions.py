@@ -4,7 +4,7 @@ import uuid
 
 from sqlalchemy import update
 
-from api.domain.strategy.models import Kpi
+from api.domain.strategies.models import Kpi
 from tests.api import builders
 from tests.factories import bearer
 

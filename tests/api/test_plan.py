@@ -160,7 +160,7 @@ def test_the_hand_written_body_is_what_the_documented_schema_dumps(app, client, 
     from datetime import date
 
     from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
-    from api.domain.planning.service import PlanFilter, build_plan
+    from api.domain.plan.service import PlanFilter, build_plan
     from api.resources.v1.plan.routes import PlanSchema, plan_body
 
     org = factory.organisation()

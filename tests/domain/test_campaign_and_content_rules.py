@@ -4,8 +4,8 @@ import pytest
 
 from api.domain.campaigns import rules as campaigns
 from api.domain.channels.models import default_mode, family
-from api.domain.content import rules as content
-from api.domain.planning.service import add_months, weeks_in
+from api.domain.content_items import rules as content
+from api.domain.plan.service import add_months, weeks_in
 
 
 @pytest.mark.parametrize(

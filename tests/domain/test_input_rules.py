@@ -6,10 +6,10 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from api.domain.content.rules import CLOCK_SKEW, dating_errors
+from api.domain.content_items.rules import CLOCK_SKEW, dating_errors
 from api.domain.errors import RuleViolation
 from api.domain.metrics.points import channel_outside_campaign
-from api.domain.planning.service import check_plan_range
+from api.domain.plan.service import check_plan_range
 from api.domain.readiness.rules import check_assessed_on
 from api.domain.reports.window import Window, baseline_before, window
 

@@ -13,7 +13,7 @@ from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.channels.models import Channel
 from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, dimensions_of
 from api.domain.metrics.rollups import run_rollup
-from api.domain.strategy import objectives, service
+from api.domain.strategies import objectives, service
 
 YEAR_END = date(2027, 12, 31)
 

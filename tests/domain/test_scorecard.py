@@ -8,7 +8,7 @@ from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.metrics import kpi_values
 from api.domain.metrics.models import MetricPoint, dimensions_of
 from api.domain.metrics.rollups import run_rollup
-from api.domain.strategy import objectives, service
+from api.domain.strategies import objectives, service
 
 FIRST_OF_JUNE = date(2027, 6, 1)
 

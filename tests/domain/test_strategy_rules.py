@@ -3,8 +3,8 @@ from datetime import date
 import pytest
 
 from api.domain.readiness import rules as readiness
-from api.domain.strategy import rules
-from api.domain.strategy.rules import KpiDefinition, Readiness
+from api.domain.strategies import rules
+from api.domain.strategies.rules import KpiDefinition, Readiness
 
 
 def test_a_complete_strategy_has_no_activation_gaps():

@@ -8,8 +8,8 @@ import pytest
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.audiences.service import check_channel_preferences, create_audience
 from api.domain.errors import Conflict, RuleViolation
-from api.domain.resourcing.service import create_resource
-from api.domain.strategy import objectives, service
+from api.domain.resources.service import create_resource
+from api.domain.strategies import objectives, service
 
 
 def tenant_of(org) -> Tenant:

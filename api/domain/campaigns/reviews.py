@@ -15,7 +15,7 @@ from api.domain.editing import apply_changes
 from api.domain.errors import Conflict
 from api.domain.metrics.kpi_values import latest_values
 from api.domain.pagination import Page, PageRequest, paginate
-from api.domain.strategy.models import Kpi
+from api.domain.strategies.models import Kpi
 from api.domain.uow import UnitOfWork
 
 FIELDS = ("what_worked", "what_did_not_work", "actions", "quick_win")

@@ -26,7 +26,7 @@ from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict, NotFound, RuleViolation
 from api.domain.organisations.models import Organisation
 from api.domain.pagination import Page, PageRequest, paginate
-from api.domain.strategy.models import Objective, Strategy
+from api.domain.strategies.models import Objective, Strategy
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 

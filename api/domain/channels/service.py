@@ -11,7 +11,7 @@ from api.domain.access import Tenant
 from api.domain.base import check_version
 from api.domain.campaigns.models import CampaignChannel
 from api.domain.channels.models import Channel, default_mode
-from api.domain.content.models import ContentItem
+from api.domain.content_items.models import ContentItem
 from api.domain.editing import apply_changes
 from api.domain.errors import Conflict
 from api.domain.mentions.models import Mention

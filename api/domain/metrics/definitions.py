@@ -12,7 +12,7 @@ from api.domain.access import Tenant
 from api.domain.errors import Conflict, NotFound, RuleViolation
 from api.domain.metrics.catalogue import BUILT_IN, BY_KEY
 from api.domain.metrics.models import MetricPoint, OrganisationMetric
-from api.domain.strategy.models import Kpi
+from api.domain.strategies.models import Kpi
 from api.domain.uow import UnitOfWork
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")

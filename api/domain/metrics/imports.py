@@ -32,7 +32,7 @@ from api.domain import tenancy
 from api.domain.access import Grant, Principal, Tenant
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
-from api.domain.content.models import ContentItem
+from api.domain.content_items.models import ContentItem
 from api.domain.errors import RuleViolation
 from api.domain.jobs import service as jobs
 from api.domain.jobs.models import Job, JobError

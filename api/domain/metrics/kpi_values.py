@@ -18,7 +18,7 @@ from api.domain.jobs.service import create_job, tracked_job_id
 from api.domain.metrics.models import KpiValue
 from api.domain.metrics.rollups import ROLLUP_JOB
 from api.domain.organisations.models import Organisation
-from api.domain.strategy.models import Kpi, Objective, Strategy
+from api.domain.strategies.models import Kpi, Objective, Strategy
 from api.domain.uow import UnitOfWork
 
 MAX_VALUES = 1000

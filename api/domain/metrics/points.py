@@ -24,7 +24,7 @@ from api.domain.access import Tenant
 from api.domain.base import new_id, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
-from api.domain.content.models import ContentItem
+from api.domain.content_items.models import ContentItem
 from api.domain.errors import RuleViolation
 from api.domain.metrics.definitions import known_metric_keys
 from api.domain.metrics.models import MetricPoint, dimensions_of

@@ -29,7 +29,7 @@ from api.domain.metrics import kpi_rules
 from api.domain.metrics.levels import latest_levels
 from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, RollupState
 from api.domain.organisations.models import Organisation
-from api.domain.strategy.models import Kpi, Objective, Strategy
+from api.domain.strategies.models import Kpi, Objective, Strategy
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 

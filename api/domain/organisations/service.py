@@ -19,7 +19,7 @@ from api.domain.identity.models import User
 from api.domain.identity.service import revoke_personal_keys
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.pagination import Page, PageRequest, paginate
-from api.domain.resourcing.service import unlink_member
+from api.domain.resources.service import unlink_member
 from api.domain.uow import UnitOfWork
 
 UPDATABLE = ("name", "timezone", "currency", "fiscal_year_start_month")

@@ -25,7 +25,7 @@ from api.domain.metrics.kpi_values import latest_values, organisation_today
 from api.domain.metrics.models import KpiValue
 from api.domain.reports import roi
 from api.domain.reports.window import Window
-from api.domain.strategy.models import Kpi, Objective, Strategy
+from api.domain.strategies.models import Kpi, Objective, Strategy
 from api.domain.uow import UnitOfWork
 
 SHARED_CAMPAIGNS = (

@@ -21,14 +21,14 @@ from sqlalchemy import and_, case, func, select
 from api.domain import money, tenancy
 from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign
-from api.domain.content.models import ContentItem
+from api.domain.content_items.models import ContentItem
 from api.domain.errors import RuleViolation
 from api.domain.metrics.definitions import known_metric_keys
 from api.domain.metrics.models import MetricPoint
 from api.domain.organisations.models import Organisation
 from api.domain.reports import budgets, formulas
 from api.domain.reports.window import Window, window
-from api.domain.resourcing.models import Resource
+from api.domain.resources.models import Resource
 from api.domain.uow import UnitOfWork
 
 COST_KEY = "cost"

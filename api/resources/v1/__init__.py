@@ -24,10 +24,10 @@ from api.resources.v1 import (
     plan,
     readiness,
     reports,
+    resources,
     rollups,
     signup,
     strategies,
-    team_resources,
     webhook_endpoints,
 )
 
@@ -45,7 +45,7 @@ BLUEPRINTS = (
     objectives.blp,
     kpis.blp,
     audiences.blp,
-    team_resources.blp,
+    resources.blp,
     readiness.blp,
     channels.blp,
     campaigns.blp,

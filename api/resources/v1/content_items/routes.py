@@ -1,8 +1,8 @@
 from flask import url_for
 from flask.views import MethodView
 
-from api.domain.content import service
-from api.domain.content.service import ContentFilter
+from api.domain.content_items import service
+from api.domain.content_items.service import ContentFilter
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged

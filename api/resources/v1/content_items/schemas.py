@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from api.domain.content.models import CONTENT_STATUSES, FORMATS
+from api.domain.content_items.models import CONTENT_STATUSES, FORMATS
 from api.http.schema import Schema
 from api.resources.common import EntitySchema
 

@@ -1,7 +1,7 @@
 from flask import url_for
 from flask.views import MethodView
 
-from api.domain.strategy import objectives as service
+from api.domain.strategies import objectives as service
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged

@@ -3,7 +3,7 @@ from flask import jsonify
 from flask.views import MethodView
 
 from api.domain.base import utcnow
-from api.domain.planning.service import MAX_MONTHS, Plan, PlanFilter, build_plan
+from api.domain.plan.service import MAX_MONTHS, Plan, PlanFilter, build_plan
 from api.http.blueprint import Blueprint
 from api.http.context import uow
 from api.http.schema import Month, Schema

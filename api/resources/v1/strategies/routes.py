@@ -2,10 +2,10 @@ from flask import url_for
 from flask.views import MethodView
 
 from api.domain.metrics import kpi_values
-from api.domain.strategy import objectives as objective_service
-from api.domain.strategy import service
-from api.domain.strategy.service import StrategyFilter
-from api.domain.strategy.summary import strategy_summary
+from api.domain.strategies import objectives as objective_service
+from api.domain.strategies import service
+from api.domain.strategies.service import StrategyFilter
+from api.domain.strategies.summary import strategy_summary
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged

@@ -2,14 +2,14 @@
 
 import marshmallow as ma
 
-from api.domain.strategy.summary import StrategySummary
+from api.domain.strategies.summary import StrategySummary
 from api.http.schema import Schema
 from api.resources.v1.audiences.schemas import AudienceSchema
 from api.resources.v1.kpis.schemas import KpiSchema
 from api.resources.v1.objectives.schemas import ObjectiveSchema
 from api.resources.v1.readiness.schemas import ReadinessSchema, readiness_body
+from api.resources.v1.resources.schemas import ResourceSchema
 from api.resources.v1.strategies.schemas import StrategySchema
-from api.resources.v1.team_resources.schemas import ResourceSchema
 
 
 class ObjectiveWithKpisSchema(ObjectiveSchema):

@@ -1,7 +1,7 @@
-from api.domain.resourcing import service
+from api.domain.resources import service
 from api.http.blueprint import Blueprint
 from api.http.crud import Crud, register_crud
-from api.resources.v1.team_resources.schemas import ResourceSchema, ResourceUpdateSchema
+from api.resources.v1.resources.schemas import ResourceSchema, ResourceUpdateSchema
 
 blp = Blueprint(
     "resources",

@@ -19,10 +19,10 @@ from api.domain.access import Tenant
 from api.domain.bounds import MAX_DAY, MAX_MONTH, MIN_DAY, MONTHS
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel
-from api.domain.content.models import ContentItem
+from api.domain.content_items.models import ContentItem
 from api.domain.errors import RuleViolation
 from api.domain.periods import add_months, month_start
-from api.domain.resourcing.models import Resource
+from api.domain.resources.models import Resource
 from api.domain.uow import UnitOfWork
 
 MAX_MONTHS = 24

@@ -16,9 +16,9 @@ from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict
 from api.domain.organisations.models import Organisation
 from api.domain.pagination import Page, PageRequest, paginate
-from api.domain.resourcing.models import Resource
-from api.domain.strategy import rules
-from api.domain.strategy.models import Kpi, Objective, Strategy
+from api.domain.resources.models import Resource
+from api.domain.strategies import rules
+from api.domain.strategies.models import Kpi, Objective, Strategy
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 

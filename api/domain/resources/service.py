@@ -12,7 +12,7 @@ from api.domain.base import check_version
 from api.domain.editing import apply_changes
 from api.domain.organisations.models import Membership
 from api.domain.pagination import Page, PageRequest, paginate
-from api.domain.resourcing.models import Resource
+from api.domain.resources.models import Resource
 from api.domain.uow import UnitOfWork
 
 FIELDS = (

@@ -15,9 +15,9 @@ from api.domain import tenancy
 from api.domain.access import Tenant
 from api.domain.audiences.models import Audience
 from api.domain.readiness.service import CurrentReadiness, current_readiness
-from api.domain.resourcing.models import Resource
-from api.domain.strategy import rules
-from api.domain.strategy.models import Objective, Strategy
+from api.domain.resources.models import Resource
+from api.domain.strategies import rules
+from api.domain.strategies.models import Objective, Strategy
 from api.domain.uow import UnitOfWork
 
 

@@ -2,7 +2,7 @@ from decimal import Decimal
 
 import marshmallow as ma
 
-from api.domain.resourcing.models import KNOWN_ROLES, RESOURCE_KINDS
+from api.domain.resources.models import KNOWN_ROLES, RESOURCE_KINDS
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 from api.resources.money import Amount

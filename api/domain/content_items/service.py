@@ -13,12 +13,12 @@ from api.domain.access import Tenant
 from api.domain.base import check_version, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
-from api.domain.content import rules
-from api.domain.content.models import ContentItem, ContentStatusChange
+from api.domain.content_items import rules
+from api.domain.content_items.models import ContentItem, ContentStatusChange
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
 from api.domain.pagination import Page, PageRequest, paginate
-from api.domain.resourcing.models import Resource
+from api.domain.resources.models import Resource
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 

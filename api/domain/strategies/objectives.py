@@ -18,9 +18,9 @@ from api.domain.channels.models import Channel
 from api.domain.editing import apply_changes, refuse
 from api.domain.metrics.definitions import catalogue_of
 from api.domain.pagination import Page, PageRequest, paginate
-from api.domain.strategy import rules
-from api.domain.strategy.models import Kpi, Objective
-from api.domain.strategy.service import editable_strategy, get_strategy
+from api.domain.strategies import rules
+from api.domain.strategies.models import Kpi, Objective
+from api.domain.strategies.service import editable_strategy, get_strategy
 from api.domain.uow import UnitOfWork
 
 OBJECTIVE_FIELDS = ("title", "business_outcome", "priority", "description")

@@ -1,0 +1,3 @@
+from api.resources.v1.resources.routes import blp
+
+__all__ = ["blp"]
