@@ -86,7 +86,7 @@ def create_organisation(name: str, owner_email: str, owner_name: str) -> None:
     with _unit_of_work(settings) as uow:
         try:
             result = signup(
-                uow, email=owner_email, name=owner_name, password=None, organisation_name=name
+                uow=uow, email=owner_email, name=owner_name, password=None, organisation_name=name
             )
         except DomainError as error:
             raise click.ClickException(error.detail) from None

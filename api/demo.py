@@ -8,15 +8,15 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
-from api.domain.audiences.service import create_audience
+from api.domain.audiences.service import AudienceDraft, create_audience
 from api.domain.base import utcnow
 from api.domain.channels import sync
-from api.domain.channels.service import create_channel
+from api.domain.channels.service import ChannelDraft, create_channel
 from api.domain.identity import service as identity
 from api.domain.identity.models import User
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.outbound import UrlPolicy
-from api.domain.resources.service import create_resource
+from api.domain.resources.service import ResourceDraft, create_resource
 from api.domain.signup import signup
 from api.domain.strategies import objectives
 from api.domain.strategies import service as strategies
@@ -35,7 +35,7 @@ def seed_demo(uow: UnitOfWork, *, cipher=None):
     user = uow.session.scalar(select(User).where(User.email == DEMO_EMAIL))
     if user is None:
         result = signup(
-            uow,
+            uow=uow,
             email=DEMO_EMAIL,
             name="Demo Owner",
             password=None,
@@ -53,36 +53,34 @@ def seed_demo(uow: UnitOfWork, *, cipher=None):
         .order_by(Organisation.id)
     )
     grant = Grant(organisation.id, "owner", ROLE_SCOPES["owner"])
-    tenant = Tenant(organisation.id, Principal("cli", {organisation.id: grant}, user.id), grant)
-    uow.scope(organisation.id)
-    issued = identity.create_api_key(uow, tenant, name="Demo key")
+    uow.open_for(
+        Tenant(organisation.id, Principal("cli", {organisation.id: grant}, user.id), grant)
+    )
+    issued = identity.create_api_key(uow=uow, name="Demo key")
     return organisation, issued, False
 
 
 def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
     """A year-long strategy that started 90 days ago, its KPIs, and two synced channels."""
-    tenant = system_tenant(organisation_id)
-    uow.scope(organisation_id)
+    uow.open_for(system_tenant(organisation_id))
     today = utcnow().date()
     start = date(today.year, today.month, 1) - timedelta(days=90)
     start = start.replace(day=1)
     create_audience(
-        uow,
-        tenant,
-        {
-            "name": "Resellers",
-            "kind": "partners",
-            "value_tier": "strategic",
-            "channel_preferences": {"linkedin": 0.8, "mastodon": 0.3},
-        },
+        uow=uow,
+        draft=AudienceDraft(
+            name="Resellers",
+            kind="partners",
+            value_tier="strategic",
+            channel_preferences={"linkedin": 0.8, "mastodon": 0.3},
+        ),
     )
     create_resource(
-        uow, tenant, {"name": "Community team", "kind": "team", "weekly_capacity_hours": 30}
+        uow=uow, draft=ResourceDraft(name="Community team", kind="team", weekly_capacity_hours=30)
     )
     strategy = strategies.create_strategy(
-        uow,
-        tenant,
-        {
+        uow=uow,
+        data={
             "name": "Grow the partner community",
             "period_start": start,
             "period_end": start.replace(year=start.year + 1) - timedelta(days=1),
@@ -90,34 +88,34 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
         },
     )
     awareness = objectives.create_objective(
-        uow,
-        tenant,
-        strategy.id,
-        {"title": "Be known by resellers", "business_outcome": "awareness"},
+        uow=uow,
+        strategy_id=strategy.id,
+        data={"title": "Be known by resellers", "business_outcome": "awareness"},
     )
     objectives.create_kpi(
-        uow,
-        tenant,
-        awareness.id,
-        {"name": "Followers", "metric_key": "followers", "aggregation": "last", "target": 6000},
+        uow=uow,
+        objective_id=awareness.id,
+        data={
+            "name": "Followers",
+            "metric_key": "followers",
+            "aggregation": "last",
+            "target": 6000,
+        },
     )
     engagement = objectives.create_objective(
-        uow,
-        tenant,
-        strategy.id,
-        {"title": "Start conversations", "business_outcome": "customer_service"},
+        uow=uow,
+        strategy_id=strategy.id,
+        data={"title": "Start conversations", "business_outcome": "customer_service"},
     )
     objectives.create_kpi(
-        uow,
-        tenant,
-        engagement.id,
-        {"name": "Engagements per month", "metric_key": "engagements", "target": 3000},
+        uow=uow,
+        objective_id=engagement.id,
+        data={"name": "Engagements per month", "metric_key": "engagements", "target": 3000},
     )
     objectives.create_kpi(
-        uow,
-        tenant,
-        engagement.id,
-        {
+        uow=uow,
+        objective_id=engagement.id,
+        data={
             "name": "Average sentiment",
             "aggregation": "ratio",
             "numerator_key": "sentiment_score_sum",
@@ -125,18 +123,21 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
             "target": 0.3,
         },
     )
-    strategies.activate_strategy(uow, tenant, strategy.id)
+    strategies.activate_strategy(uow=uow, strategy_id=strategy.id)
     for kind, name, handle in (
         ("linkedin", "LinkedIn company page", "@clover-demo"),
         ("mastodon", "Mastodon", "@clover@social.example"),
     ):
-        channel = create_channel(uow, tenant, {"kind": kind, "name": name, "handle": handle})
+        channel = create_channel(uow=uow, draft=ChannelDraft(kind=kind, name=name, handle=handle))
         sync.connect(
-            uow,
-            tenant,
-            channel.id,
-            {"provider": "sandbox", "account": handle, "credentials": {"access_token": "demo"}},
+            uow=uow,
+            channel_id=channel.id,
+            data={
+                "provider": "sandbox",
+                "account": handle,
+                "credentials": {"access_token": "demo"},
+            },
             cipher=cipher,
-            policy=UrlPolicy(),  # the sandbox connects nowhere
+            policy=UrlPolicy(),
         )
-        sync.request_sync(uow, tenant, channel.id)
+        sync.request_sync(uow=uow, channel_id=channel.id)

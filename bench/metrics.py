@@ -198,7 +198,7 @@ class Workspace:
 
     def uow(self) -> UnitOfWork:
         uow = UnitOfWork(self.database.session())
-        uow.scope(self.org.id)
+        uow.open_for(self.tenant)
         return uow
 
 
@@ -206,7 +206,7 @@ def workspace(factory: Factory, database: Database, name: str) -> Workspace:
     org = factory.organisation(name)
     tenant = tenant_of(org)
     with UnitOfWork(database.session()) as uow:
-        uow.scope(org.id)
+        uow.open_for(tenant)
         channels = [
             Channel(kind="linkedin", mode="conversational", purposes=["marketing"], name=f"C{n}")
             for n in range(CHANNELS)
@@ -216,11 +216,15 @@ def workspace(factory: Factory, database: Database, name: str) -> Workspace:
         channel_ids = [c.id for c in channels]
     for key in OWN_KEYS:
         with UnitOfWork(database.session()) as uow:
-            uow.scope(org.id)
+            uow.open_for(tenant)
             definitions.create_definition(
-                uow,
-                tenant,
-                {"key": key, "name": key.replace("_", " ").title(), "unit": "", "kind": "count"},
+                uow=uow,
+                data={
+                    "key": key,
+                    "name": key.replace("_", " ").title(),
+                    "unit": "",
+                    "kind": "count",
+                },
             )
     return Workspace(org, tenant, channel_ids, database)
 
@@ -353,13 +357,11 @@ def ingestion(
 
     def domain(batch: int):
         with domain_ws.uow() as uow:
-            check_batch(
-                ingest_points(uow, domain_ws.tenant, domain_points[batch], atomic=True), BATCH, 0
-            )
+            check_batch(ingest_points(uow=uow, points=domain_points[batch], atomic=True), BATCH, 0)
 
     def update(batch: int):
         with domain_ws.uow() as uow:
-            check_batch(ingest_points(uow, domain_ws.tenant, updates[batch], atomic=True), 0, BATCH)
+            check_batch(ingest_points(uow=uow, points=updates[batch], atomic=True), 0, BATCH)
 
     def copy(batch: int):
         with raw.transaction(), raw.cursor() as cursor, cursor.copy(COPY_SQL) as copy:
@@ -489,7 +491,7 @@ def rollup_workspace(factory: Factory, database: Database, days: int) -> History
     first = LAST_DAY - timedelta(days=days - 1)
     with ws.uow() as uow:
         strategy = service.create_strategy(
-            uow, ws.tenant, {"name": "Nine years", "period_start": first, "period_end": LAST_DAY}
+            uow=uow, data={"name": "Nine years", "period_start": first, "period_end": LAST_DAY}
         )
         strategy_id = strategy.id
     objective_ids = []
@@ -500,7 +502,7 @@ def rollup_workspace(factory: Factory, database: Database, days: int) -> History
     ):
         with ws.uow() as uow:
             objective = objectives.create_objective(
-                uow, ws.tenant, strategy_id, {"title": title, "business_outcome": outcome}
+                uow=uow, strategy_id=strategy_id, data={"title": title, "business_outcome": outcome}
             )
             objective_ids.append(objective.id)
     kpis = []
@@ -518,7 +520,7 @@ def rollup_workspace(factory: Factory, database: Database, days: int) -> History
         else:
             values["metric_key"] = key
         with ws.uow() as uow:
-            kpi = objectives.create_kpi(uow, ws.tenant, objective_ids[n % 3], values)
+            kpi = objectives.create_kpi(uow=uow, objective_id=objective_ids[n % 3], data=values)
             keys = list(key) if aggregation == "ratio" else [key]
             kpis.append(KpiSpec(kpi.id, name, aggregation, keys, period, values["channel_id"]))
     return History(ws, first, kpis, LAST_DAY + timedelta(days=1))
@@ -574,16 +576,16 @@ def load_history(raw: psycopg.Connection, history: History, first: date) -> floa
 
 def full_rollup(history: History) -> Callable[[], object]:
     def run():
-        with UnitOfWork(history.ws.database.session()) as uow:
-            return run_rollup(uow, history.ws.org.id, full=True, today=LAST_DAY)
+        with history.ws.uow() as uow:
+            return run_rollup(uow=uow, full=True, today=LAST_DAY)
 
     return run
 
 
 def incremental_rollup(history: History) -> Callable[[], object]:
     def run():
-        with UnitOfWork(history.ws.database.session()) as uow:
-            return run_rollup(uow, history.ws.org.id, today=LAST_DAY, lookback=timedelta(0))
+        with history.ws.uow() as uow:
+            return run_rollup(uow=uow, today=LAST_DAY, lookback=timedelta(0))
 
     return run
 
@@ -683,7 +685,7 @@ class Batches:
         ws = self.history.ws
         with ws.uow() as uow:
             result = ingest_points(
-                uow, ws.tenant, incremental_batch(self.history, self.sent), atomic=True
+                uow=uow, points=incremental_batch(self.history, self.sent), atomic=True
             )
         self.sent += 1
         if result.updated != CHANNELS * BATCH_KEYS * INCREMENTAL_DAYS:

@@ -33,7 +33,7 @@ import psycopg
 from sqlalchemy import insert
 
 from api.db import Database
-from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
+from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
 from api.domain.base import new_id, utcnow
 from api.domain.content_items.models import CONTENT_STATUSES, FORMATS, ContentItem
 from api.domain.content_items.rules import plan_date
@@ -186,7 +186,7 @@ def seed(client, factory: Factory, database: Database) -> Seeded:
 
     rows = content_rows(org, campaigns, owners)
     with UnitOfWork(database.session()) as uow:
-        uow.scope(org.id)
+        uow.open_for(system_tenant(org.id))
         uow.session.execute(insert(ContentItem), rows)
         uow.commit()
     return Seeded(org, len(campaigns), len(channels), len(owners), len(rows))
@@ -264,8 +264,8 @@ def domain_call(database: Database, seeded: Seeded, start: date) -> Callable[[],
 
     def run():
         with UnitOfWork(database.session()) as uow:
-            uow.scope(seeded.org.id)
-            return build_plan(uow, tenant, start=start, months=MONTHS, filters=PlanFilter())
+            uow.open_for(tenant)
+            return build_plan(uow=uow, start=start, months=MONTHS, filters=PlanFilter())
 
     return run
 

@@ -43,6 +43,7 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from decimal import Decimal
 from urllib.parse import urlencode
 
 import psycopg
@@ -57,7 +58,7 @@ from api.domain.content_items.models import ContentItem
 from api.domain.metrics import definitions
 from api.domain.metrics.catalogue import BUILT_IN
 from api.domain.metrics.models import dimensions_of
-from api.domain.resources.service import create_resource
+from api.domain.resources.service import ResourceDraft, create_resource
 from api.domain.strategies.models import Objective, Strategy
 from bench import metrics
 from bench.common import (
@@ -220,20 +221,19 @@ def seed(factory: Factory, raw: psycopg.Connection, days: int, scale: float) -> 
         uow.commit()
     with ws.uow() as uow:
         definitions.create_definition(
-            uow, ws.tenant, {"key": COST_KEY, "name": "Cost", "unit": "EUR", "kind": "currency"}
+            uow=uow, data={"key": COST_KEY, "name": "Cost", "unit": "EUR", "kind": "currency"}
         )
     owners = []
     for n in range(RESOURCES):
         with ws.uow() as uow:
             resource = create_resource(
-                uow,
-                ws.tenant,
-                {
-                    "name": f"Resource {n + 1}",
-                    "kind": "person",
-                    "weekly_capacity_hours": 20 + n % 3 * 10,
-                    "hourly_cost": None if n % 4 == 3 else 40.0 + 5 * n,
-                },
+                uow=uow,
+                draft=ResourceDraft(
+                    name=f"Resource {n + 1}",
+                    kind="person",
+                    weekly_capacity_hours=20 + n % 3 * 10,
+                    hourly_cost=None if n % 4 == 3 else Decimal(40 + 5 * n),
+                ),
             )
             owners.append(resource.id)
 
@@ -248,9 +248,8 @@ def seed(factory: Factory, raw: psycopg.Connection, days: int, scale: float) -> 
         channels = [ws.channels[(n + 7 * k) % len(ws.channels)] for k in range(CAMPAIGN_CHANNELS)]
         with ws.uow() as uow:
             campaign = create_campaign(
-                uow,
-                ws.tenant,
-                {
+                uow=uow,
+                data={
                     "strategy_id": strategy_id,
                     "name": f"Campaign {n + 1:02d}",
                     "start_date": start,

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from datetime import date
 
 from api.db import Database
-from api.domain.access import ALL_SCOPES, ROLE_SCOPES, Grant, Principal, Tenant
+from api.domain.access import ALL_SCOPES, ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
 from api.domain.identity import service as identity
 from api.domain.metrics.models import MetricPoint, dimensions_of
 from api.domain.oauth.models import OAuthClient
@@ -54,7 +54,7 @@ class Factory:
     def organisation(self, name: str = "Acme Marketing") -> Org:
         with self.uow() as uow:
             result = signup(
-                uow,
+                uow=uow,
                 email=unique_email("owner"),
                 name="Olive Owner",
                 password=None,
@@ -67,20 +67,20 @@ class Factory:
     ) -> tuple[uuid.UUID, str]:
         with self.uow() as uow:
             email = email or unique_email()
-            user = identity.create_user(uow, email=email, name=name, password=password)
+            user = identity.create_user(uow=uow, email=email, name=name, password=password)
             uow.commit()
             return user.id, user.email
 
     def membership(self, org: Org, user_id: uuid.UUID, role: str) -> None:
         with self.uow() as uow:
-            uow.scope(org.id)
+            uow.open_for(system_tenant(org.id))
             uow.session.add(Membership(user_id=user_id, role=role))
             uow.commit()
 
     def stored_metric_point(self, org: Org, metric_key: str, day: date, value: float) -> None:
         """A metric point as a past version stored it, before its checks refused such values."""
         with self.uow() as uow:
-            uow.scope(org.id)
+            uow.open_for(system_tenant(org.id))
             uow.session.add(
                 MetricPoint(
                     metric_key=metric_key,
@@ -106,7 +106,7 @@ class Factory:
         client_id = "clvc_" + secrets.token_urlsafe(16)
         secret = None if public else new_secret("clvcs_")
         with self.uow() as uow:
-            uow.scope(org.id)
+            uow.open_for(system_tenant(org.id))
             uow.session.add(
                 OAuthClient(
                     client_id=client_id,
@@ -126,9 +126,8 @@ class Factory:
         """A new user with ``role`` in ``org``; returns an API key acting with that role."""
         user_id, _ = self.user()
         with self.uow() as uow:
-            uow.scope(org.id)
+            grant = Grant(org.id, role, ROLE_SCOPES[role])
+            uow.open_for(Tenant(org.id, Principal("api_key", {org.id: grant}, user_id), grant))
             uow.session.add(Membership(user_id=user_id, role=role))
             uow.flush()
-            grant = Grant(org.id, role, ROLE_SCOPES[role])
-            tenant = Tenant(org.id, Principal("api_key", {org.id: grant}, user_id), grant)
-            return identity.create_api_key(uow, tenant, name=f"{role} key", scopes=scopes).token
+            return identity.create_api_key(uow=uow, name=f"{role} key", scopes=scopes).token

@@ -34,8 +34,7 @@ def heartbeat(organisation_id: uuid.UUID, job_id: uuid.UUID | None) -> Iterator[
     def beat() -> None:
         while not stop.wait(every):
             try:
-                with runtime.unit_of_work() as uow:
-                    uow.scope(organisation_id)
+                with runtime.unit_of_work(organisation_id) as uow:
                     if not jobs.beat(uow=uow, job_id=job_id):
                         return  # finished (or taken over): nothing left to vouch for
             except Exception:  # a database blip: the next beat may pass

@@ -19,8 +19,8 @@ from workers.heartbeat import heartbeat
 
 
 def refresh_member_count(organisation_id: str) -> int:
-    with runtime.unit_of_work() as uow:
-        return organisations.refresh_member_count(uow, uuid.UUID(organisation_id))
+    with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
+        return organisations.refresh_member_count(uow=uow)
 
 
 def _retrying() -> bool:
@@ -29,14 +29,12 @@ def _retrying() -> bool:
 
 
 def _begin(organisation: uuid.UUID, job: uuid.UUID) -> bool:
-    with runtime.unit_of_work() as uow:
-        uow.scope(organisation)
+    with runtime.unit_of_work(organisation) as uow:
         return jobs.begin_attempt(uow=uow, job_id=job) is not None
 
 
 def _interrupt(organisation: uuid.UUID, job: uuid.UUID) -> None:
-    with runtime.unit_of_work() as uow:
-        uow.scope(organisation)
+    with runtime.unit_of_work(organisation) as uow:
         jobs.interrupt_job(uow=uow, job_id=job)
 
 
@@ -47,17 +45,19 @@ def rollup_kpis(organisation_id: str, full: bool = False, job_id: str | None = N
     if tracked and not _begin(organisation, tracked):
         return {"skipped": "the job has finished"}
     try:
-        with heartbeat(organisation, tracked), runtime.unit_of_work() as uow:
-            result = rollups.run_rollup(uow, organisation, full=full)
+        with heartbeat(organisation, tracked), runtime.unit_of_work(organisation) as uow:
+            result = rollups.run_rollup(uow=uow, full=full)
     except Exception:
         if tracked and _retrying():
             _interrupt(organisation, tracked)
         elif tracked:
             # The tenant reads this: no SQL, no traceback, no internal names (RQ logs those).
-            with runtime.unit_of_work() as uow:
-                uow.scope(organisation)
+            with runtime.unit_of_work(organisation) as uow:
                 jobs.finish_job(
-                    uow, tracked, counts={}, error="the rollup stopped unexpectedly; it was logged"
+                    uow=uow,
+                    job_id=tracked,
+                    counts={},
+                    error="the rollup stopped unexpectedly; it was logged",
                 )
         raise
     counts = {
@@ -67,13 +67,14 @@ def rollup_kpis(organisation_id: str, full: bool = False, job_id: str | None = N
         "skipped_kpis": len(result.skipped),
     }
     if tracked:
-        with runtime.unit_of_work() as uow:
-            uow.scope(organisation)
+        with runtime.unit_of_work(organisation) as uow:
             # Each KPI left out is listed with its reason under …/jobs/{id}/errors.
             jobs.record_errors(
-                uow, tracked, [(n, why) for n, (_, why) in enumerate(result.skipped, 1)]
+                uow=uow,
+                job_id=tracked,
+                errors=[(n, why) for n, (_, why) in enumerate(result.skipped, 1)],
             )
-            jobs.finish_job(uow, tracked, counts=counts)
+            jobs.finish_job(uow=uow, job_id=tracked, counts=counts)
     return counts
 
 
@@ -87,16 +88,19 @@ def import_metric_points(organisation_id: str, job_id: str) -> dict:
     try:
         begun = _begin(organisation, job)
         # A finished job is not begun again; run_import then only tidies its file.
-        with heartbeat(organisation, job if begun else None), runtime.unit_of_work() as uow:
-            uow.scope(organisation)
-            return imports.run_import(uow, job).counts
+        with (
+            heartbeat(organisation, job if begun else None),
+            runtime.unit_of_work(organisation) as uow,
+        ):
+            return imports.run_import(uow=uow, job_id=job).counts
     except Exception as error:
         if _retrying():
             _interrupt(organisation, job)
             raise
-        with runtime.unit_of_work() as uow:
-            uow.scope(organisation)
+        with runtime.unit_of_work(organisation) as uow:
             imports.fail_import(
-                uow, job, f"the import stopped unexpectedly ({type(error).__name__}); it was logged"
+                uow=uow,
+                job_id=job,
+                error=f"the import stopped unexpectedly ({type(error).__name__}); it was logged",
             )
         raise

@@ -52,11 +52,10 @@ def _account(target: channels.SyncTarget, channel_id: str) -> Account:
 
 
 def _write(organisation: uuid.UUID, channel: uuid.UUID, page: Page) -> tuple[int, int]:
-    with runtime.unit_of_work() as uow:
+    with runtime.unit_of_work(organisation) as uow:
         return channels.write_page(
-            uow,
-            organisation,
-            channel,
+            uow=uow,
+            channel_id=channel,
             metrics=[(m.metric_key, m.day, m.value) for m in page.metrics],
             mentions_in=[
                 {
@@ -75,15 +74,18 @@ def _write(organisation: uuid.UUID, channel: uuid.UUID, page: Page) -> tuple[int
 def _finish(organisation, job_id, **kwargs) -> None:
     if job_id is None:
         return
-    with runtime.unit_of_work() as uow:
-        uow.scope(organisation)
-        jobs.finish_job(uow, job_id, **kwargs)
+    with runtime.unit_of_work(organisation) as uow:
+        jobs.finish_job(uow=uow, job_id=job_id, **kwargs)
 
 
 def _mark(organisation, channel, status: str, error: str | None) -> None:
-    with runtime.unit_of_work() as uow:
+    with runtime.unit_of_work(organisation) as uow:
         channels.mark(
-            uow, organisation, channel, status=status, error=error, next_sync_at=next_round()
+            uow=uow,
+            channel_id=channel,
+            status=status,
+            error=error,
+            next_sync_at=next_round(),
         )
 
 
@@ -94,8 +96,7 @@ def sync_channel(
     tracked = uuid.UUID(job_id) if job_id else None
     cipher = cipher_for(runtime.settings())
     if tracked:
-        with runtime.unit_of_work() as uow:
-            uow.scope(organisation)
+        with runtime.unit_of_work(organisation) as uow:
             if jobs.begin_attempt(uow=uow, job_id=tracked) is None:
                 return {"skipped": "the job has finished"}
     with heartbeat(organisation, tracked):
@@ -104,8 +105,8 @@ def sync_channel(
 
 def _sync(organisation, channel, tracked, cipher, today) -> dict:
     organisation_id, channel_id, job_id = str(organisation), str(channel), tracked and str(tracked)
-    with runtime.unit_of_work() as uow:
-        target = channels.sync_target(uow, organisation, channel, cipher=cipher)
+    with runtime.unit_of_work(organisation) as uow:
+        target = channels.sync_target(uow=uow, channel_id=channel, cipher=cipher)
     if target.status == "needs_reauth":
         error = "the network refused the credentials; reconnect the channel"
         _finish(organisation, tracked, counts={}, error=error)
@@ -118,8 +119,8 @@ def _sync(organisation, channel, tracked, cipher, today) -> dict:
         for _ in range(MAX_PAGES):
             page = provider.fetch(account, cursor, today=day)
             written, noted = _write(organisation, channel, page)
-            with runtime.unit_of_work() as uow:
-                channels.save_cursor(uow, organisation, channel, page.cursor)
+            with runtime.unit_of_work(organisation) as uow:
+                channels.save_cursor(uow=uow, channel_id=channel, cursor=page.cursor)
             cursor = page.cursor
             counts["pages"] += 1
             counts["metric_points"] += written
@@ -138,12 +139,15 @@ def _sync(organisation, channel, tracked, cipher, today) -> dict:
         retrying = isinstance(error, Unavailable) and current and current.retries_left
         if retrying:
             if tracked:
-                with runtime.unit_of_work() as uow:
-                    uow.scope(organisation)
+                with runtime.unit_of_work(organisation) as uow:
                     jobs.interrupt_job(uow=uow, job_id=tracked)
             raise  # RQ retries with backoff; the cursor holds what is already written
-        with runtime.unit_of_work() as uow:
-            channels.save_cursor(uow, organisation, channel, provider.restart(cursor))
+        with runtime.unit_of_work(organisation) as uow:
+            channels.save_cursor(
+                uow=uow,
+                channel_id=channel,
+                cursor=provider.restart(cursor),
+            )
         _finish(organisation, tracked, counts=counts, error=str(error))
         return counts
     _mark(organisation, channel, "connected", None)
@@ -160,8 +164,7 @@ def _later(organisation_id, channel_id, job_id, error: RateLimited, counts) -> d
     _mark(organisation, channel, "connected", note)
     if isinstance(jobs_, RQDispatcher):
         if job_id:  # paused, not lost: no sign of life is due before the continuation
-            with runtime.unit_of_work() as uow:
-                uow.scope(organisation)
+            with runtime.unit_of_work(organisation) as uow:
                 jobs.beat(
                     uow=uow,
                     job_id=uuid.UUID(job_id),
@@ -203,7 +206,7 @@ def sync_due() -> int:
     """Queue a sync of every connection that syncs on its own; then the next round."""
     jobs_ = dispatcher(runtime.settings())
     with runtime.unit_of_work() as uow:
-        due = channels.due_connections(uow)
+        due = channels.due_connections(uow=uow)
     for organisation, channel in due:
         jobs_.enqueue(
             "sync",

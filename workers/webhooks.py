@@ -71,8 +71,8 @@ def policy() -> UrlPolicy:
 def dispatch_events(organisation_id: str) -> int:
     """Fan the organisation's new events out to its endpoints and queue the deliveries."""
     organisation = uuid.UUID(organisation_id)
-    with runtime.unit_of_work() as uow:
-        created = delivery.fan_out(uow, organisation)
+    with runtime.unit_of_work(organisation) as uow:
+        created = delivery.fan_out(uow=uow)
     jobs = dispatcher(runtime.settings())
     for delivery_id in created:
         jobs.enqueue("webhooks", DELIVER_JOB, organisation_id, str(delivery_id))
@@ -83,11 +83,10 @@ def deliver(organisation_id: str, delivery_id: str) -> str | None:
     """Attempt one delivery if it is due; schedule the next attempt when it fails."""
     settings = runtime.settings()
     allowed = policy()
-    with runtime.unit_of_work() as uow:
+    with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
         outcome = delivery.attempt(
-            uow,
-            uuid.UUID(organisation_id),
-            uuid.UUID(delivery_id),
+            uow=uow,
+            delivery_id=uuid.UUID(delivery_id),
             send=sender(allowed, timeout_seconds=settings.webhooks_timeout_ms / 1000),
             cipher=cipher_for(settings),
             policy=allowed,

@@ -148,7 +148,7 @@ class AuditFilter:
     until: datetime | None = None
 
 
-def list_events(uow, tenant, filters: AuditFilter, page: PageRequest) -> Page[AuditEvent]:
+def list_events(*, uow, filters: AuditFilter, page: PageRequest) -> Page[AuditEvent]:
     """The organisation's audit events, newest first."""
     session = uow.session
     stmt = select(AuditEvent)

@@ -25,8 +25,8 @@ class SignupResult:
 
 
 def signup(
-    uow: UnitOfWork,
     *,
+    uow: UnitOfWork,
     email: str,
     name: str,
     password: str | None,
@@ -41,9 +41,9 @@ def signup(
             "an invited signup creates no organisation",
             errors={"organisation_name": ["Leave out when signing up with an invitation."]},
         )
-    user = create_user(uow, email=email, name=name, password=password)
+    user = create_user(uow=uow, email=email, name=name, password=password)
     if invitation_token is not None:
-        membership = accept_at_signup(uow, token=invitation_token, user=user)
+        membership = accept_at_signup(uow=uow, token=invitation_token, user=user)
         organisation = uow.session.get(Organisation, membership.organisation_id)
         role = membership.role
     else:
@@ -53,11 +53,11 @@ def signup(
                 errors={"organisation_name": ["Needed unless signing up with an invitation."]},
             )
         organisation = create_organisation(
-            uow, name=organisation_name, owner_id=user.id, **organisation_fields
+            uow=uow, name=organisation_name, owner_id=user.id, **organisation_fields
         )
         role = "owner"
     issued = issue_key(
-        uow,
+        uow=uow,
         organisation_id=organisation.id,
         name="First key",
         role=role,

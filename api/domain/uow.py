@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import logging
-import uuid
 from typing import Protocol
 
 from sqlalchemy.orm import Session
 from structlog.contextvars import bind_contextvars
 
 from api.domain import audit, tenancy
+from api.domain.access import Tenant
 
 log = logging.getLogger("clover.jobs")
 
@@ -22,29 +22,49 @@ class JobDispatcher(Protocol):
         """
 
 
+class NoTenant(RuntimeError):
+    """A use case read ``uow.tenant`` in a unit of work opened for no organisation (a bug)."""
+
+
 class UnitOfWork:
-    """Wraps one session. Leaving without ``commit`` rolls back; jobs wait for the commit."""
+    """Wraps one session. Leaving without ``commit`` rolls back; jobs wait for the commit.
+
+    An entry point (the operation decorator, a job) opens it for one organisation
+    with ``open_for``, once; use cases read ``uow.tenant`` and never scope it
+    themselves.
+    """
 
     def __init__(self, session: Session, jobs: JobDispatcher | None = None) -> None:
         self.session = session
         self.jobs = jobs
+        self._tenant: Tenant | None = None
         self._pending: list[tuple[str, str, tuple[object, ...], str | None]] = []
+
+    @property
+    def tenant(self) -> Tenant:
+        """The organisation this unit of work acts for, and who asked."""
+        if self._tenant is None:
+            raise NoTenant("this unit of work was opened for no organisation")
+        return self._tenant
+
+    def open_for(self, tenant: Tenant, actor: audit.Actor | None = None) -> UnitOfWork:
+        """Act for ``tenant`` from here on: every query is scoped to its organisation.
+
+        Changes are recorded as made by ``actor``; the log lines that follow (of the
+        request or job at hand) name the organisation.
+        """
+        self._tenant = tenant
+        tenancy.scope_session(self.session, tenant.organisation_id)
+        bind_contextvars(organisation_id=str(tenant.organisation_id))
+        if actor is not None:
+            self.act_as(actor)
+        return self
 
     def __enter__(self) -> UnitOfWork:
         return self
 
     def __exit__(self, *exc) -> None:
         self.close()
-
-    def scope(self, organisation_id: uuid.UUID, actor: audit.Actor | None = None) -> None:
-        """Scope every query to one organisation; record changes as made by ``actor``.
-
-        The log lines that follow (of the request or job at hand) name the organisation.
-        """
-        tenancy.scope_session(self.session, organisation_id)
-        bind_contextvars(organisation_id=str(organisation_id))
-        if actor is not None:
-            self.act_as(actor)
 
     def act_as(self, actor: audit.Actor) -> None:
         """Record the changes of this unit of work as made by ``actor``."""

@@ -135,8 +135,9 @@ class Blueprint(SmorestBlueprint):
                     if tenant:
                         organisation_id = kwargs.pop("organisation_id")
                         grant = principal.authorise(organisation_id, scope)
-                        uow().scope(organisation_id, actor_of(principal))
-                        kwargs["tenant"] = Tenant(organisation_id, principal, grant)
+                        uow().open_for(
+                            Tenant(organisation_id, principal, grant), actor_of(principal)
+                        )
                     else:
                         uow().act_as(actor_of(principal))
                 if idempotent:

@@ -11,7 +11,7 @@ from flask import Flask, current_app, g, request
 from structlog.contextvars import clear_contextvars
 
 from api import logs
-from api.domain.access import Principal
+from api.domain.access import Principal, system_tenant
 from api.domain.errors import Unauthenticated
 from api.domain.identity.secrets import KEY_PREFIX
 from api.domain.identity.service import authenticate_api_key, record_api_key_use
@@ -64,7 +64,8 @@ def _record_key_use(key_id: uuid.UUID, organisation_id: uuid.UUID, at: datetime)
     """
     try:
         with UnitOfWork(clover().database.session()) as work:
-            record_api_key_use(uow=work, key_id=key_id, organisation_id=organisation_id, at=at)
+            work.open_for(system_tenant(organisation_id))
+            record_api_key_use(uow=work, key_id=key_id, at=at)
     except Exception:
         log.warning("last_used_at of API key %s was not recorded", key_id, exc_info=True)
         return False

@@ -48,17 +48,17 @@ def register_crud(blp: Blueprint, crud: Crud, id_name: str) -> None:
         @blp.arguments(PageArgsSchema, location="query")
         @blp.response(200, page, headers=LINK_HEADER)
         @blp.doc(summary=f"List {crud.plural.replace('_', ' ')}")
-        def get(self, args, tenant, **filters):
-            return paged(crud.list(uow(), tenant, page_request(args), **filters))
+        def get(self, args, **filters):
+            return paged(crud.list(uow=uow(), page=page_request(args), **filters))
 
         @blp.operation(f"{crud.plural}_create", scope=write, idempotent=True)
         @blp.arguments(crud.schema)
         @blp.response(201, crud.schema, headers=ETAG_HEADER)
         @blp.doc(summary=f"Create {_article(crud.noun)} {crud.noun}")
-        def post(self, data, tenant):
-            entity = crud.create(uow(), tenant, data)
+        def post(self, data):
+            entity = crud.create(uow=uow(), draft=data)
             location = url_for(
-                item_endpoint, organisation_id=tenant.organisation_id, **{id_name: entity.id}
+                item_endpoint, organisation_id=uow().tenant.organisation_id, **{id_name: entity.id}
             )
             return saved(entity, 201, location)
 
@@ -66,22 +66,24 @@ def register_crud(blp: Blueprint, crud: Crud, id_name: str) -> None:
         @blp.operation(f"{crud.plural}_get", scope=read)
         @blp.response(200, crud.schema, headers=ETAG_HEADER)
         @blp.doc(summary=f"Get {_article(crud.noun)} {crud.noun}")
-        def get(self, tenant, **ids):
-            return saved(crud.get(uow(), tenant, ids[id_name]))
+        def get(self, **ids):
+            return saved(crud.get(uow=uow(), **ids))
 
         @blp.operation(f"{crud.plural}_update", scope=write, versioned=True)
         @blp.arguments(crud.update_schema)
         @blp.response(200, crud.schema, headers=ETAG_HEADER)
         @blp.doc(summary=f"Update {_article(crud.noun)} {crud.noun}")
-        def patch(self, changes, tenant, **ids):
-            return saved(crud.update(uow(), tenant, ids[id_name], changes, expected_version()))
+        def patch(self, changes, **ids):
+            return saved(
+                crud.update(uow=uow(), **ids, changes=changes, expected_version=expected_version())
+            )
 
         @blp.operation(f"{crud.plural}_delete", scope=write)
         @blp.response(204)
         @blp.alt_response(409, response="CONFLICT")
         @blp.doc(summary=f"Delete {_article(crud.noun)} {crud.noun}")
-        def delete(self, tenant, **ids):
-            crud.delete(uow(), tenant, ids[id_name])
+        def delete(self, **ids):
+            crud.delete(uow=uow(), **ids)
 
     blp.add_url_rule("", endpoint=f"{crud.plural}_collection", view_func=Collection)
     blp.add_url_rule(f"/<uuid:{id_name}>", endpoint=f"{crud.plural}_item", view_func=Item)

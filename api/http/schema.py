@@ -19,6 +19,7 @@ from __future__ import annotations
 import re
 from contextvars import ContextVar
 from datetime import UTC, date, datetime
+from typing import ClassVar
 
 import marshmallow as ma
 from flask import g, has_request_context
@@ -176,7 +177,18 @@ def refuse_unusable(data) -> None:
 
 
 class Schema(ma.Schema):
-    """Every Clover schema's base (see the module's docstring)."""
+    """Every Clover schema's base (see the module's docstring).
+
+    A request schema names the domain input it loads into with ``into`` (a
+    ``Draft`` or ``Changes`` dataclass of the use case): views hand the domain
+    typed values, never the body's dict.
+    """
+
+    into: ClassVar[type | None] = None
+
+    @ma.post_load
+    def _into_domain_input(self, data, **_kwargs):
+        return data if self.into is None else self.into(**data)
 
     def on_bind_field(self, field_name: str, field_obj: ma.fields.Field) -> None:
         bound_field(field_obj)

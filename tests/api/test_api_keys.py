@@ -396,10 +396,9 @@ def test_leaving_one_organisation_keeps_ones_keys_in_another(client, factory):
     user_id = uuid.UUID(user_id_of(client, admin))
     factory.membership(second, user_id, "admin")
     with factory.uow() as uow:  # the same person's key in the second organisation
-        uow.scope(second.id)
         grant = Grant(second.id, "admin", ROLE_SCOPES["admin"])
-        tenant = Tenant(second.id, Principal("api_key", {second.id: grant}, user_id), grant)
-        elsewhere = service.create_api_key(uow, tenant, name="Second key").token
+        uow.open_for(Tenant(second.id, Principal("api_key", {second.id: grant}, user_id), grant))
+        elsewhere = service.create_api_key(uow=uow, name="Second key").token
 
     remove(client, first, membership_id_of(client, first, admin))
 

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from api.db import database_for
+from api.domain.access import system_tenant
 from api.domain.base import utcnow
 from api.domain.jobs.service import create_job
 from api.domain.webhooks.models import WebhookDelivery, WebhookEvent
@@ -55,8 +56,8 @@ def first_org(app, settings):
     )
     item = builders.content_item(client, org, campaign["id"], channel["id"])
     with factory.uow() as work:  # a job, without leaving an upload or a queued RQ job behind
-        work.scope(org.id)
-        job_id = str(create_job(work, kind="import").id)
+        work.open_for(system_tenant(org.id))
+        job_id = str(create_job(uow=work, kind="import").id)
         work.commit()
     mention = builders.created(
         client.post(
@@ -109,7 +110,7 @@ def _webhook_ids(client, factory, org) -> dict:
         )
     )
     with factory.uow() as work:
-        work.scope(org.id)
+        work.open_for(system_tenant(org.id))
         event = WebhookEvent(type="sync.failed", payload={}, dispatched_at=utcnow())
         work.session.add(event)
         work.flush()

@@ -1,5 +1,6 @@
 from datetime import date
 
+from api.domain.access import system_tenant
 from api.domain.metrics.rollups import run_rollup
 from tests.api import builders
 from tests.factories import bearer
@@ -265,7 +266,8 @@ def test_a_kpi_on_an_organisations_own_metric_is_rolled_up(client, factory):
     )
     assert ingested.get_json()["rejected"] == []
     with factory.uow() as uow:
-        run_rollup(uow, org.id, full=True, today=date(2027, 12, 31))
+        uow.open_for(system_tenant(org.id))
+        run_rollup(uow=uow, full=True, today=date(2027, 12, 31))
 
     values = client.get(
         org.url(f"/kpis/{made.get_json()['id']}/values?from=2027-01-01&to=2027-03-01"),

@@ -180,14 +180,8 @@ def test_the_hand_written_body_is_what_the_documented_schema_dumps(app, client, 
     )
     grant = Grant(org.id, "owner", ROLE_SCOPES["owner"])
     with factory.uow() as uow:
-        uow.scope(org.id)
-        built = build_plan(
-            uow,
-            Tenant(org.id, Principal("api_key", {org.id: grant}), grant),
-            start=date(2027, 3, 1),
-            months=2,
-            filters=PlanFilter(),
-        )
+        uow.open_for(Tenant(org.id, Principal("api_key", {org.id: grant}), grant))
+        built = build_plan(uow=uow, start=date(2027, 3, 1), months=2, filters=PlanFilter())
         with app.app_context():
             assert plan_body(built) == PlanSchema().dump(built)
     assert sum(len(m["items"]) for m in plan_body(built)["months"]) == 2

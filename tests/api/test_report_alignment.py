@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
+from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
 from api.domain.metrics.rollups import run_rollup
 from api.domain.reports.alignment import alignment_report
 from tests.api import builders
@@ -26,7 +26,8 @@ def report(client, org, query) -> dict:
 
 def roll_up(factory, org):
     with factory.uow() as uow:
-        run_rollup(uow, org.id, full=True, today=date(2027, 12, 31))
+        uow.open_for(system_tenant(org.id))
+        run_rollup(uow=uow, full=True, today=date(2027, 12, 31))
 
 
 @pytest.fixture
@@ -93,8 +94,8 @@ def test_a_kpi_s_latest_period_is_complete_once_it_has_ended(factory, world, tod
     tenant = Tenant(org.id, Principal("api_key", {org.id: grant}), grant)
 
     with factory.uow() as uow:
-        uow.scope(org.id)
-        found = alignment_report(uow, tenant, strategy_id=uuid.UUID(strategy["id"]), today=today)
+        uow.open_for(tenant)
+        found = alignment_report(uow=uow, strategy_id=uuid.UUID(strategy["id"]), today=today)
 
     [kpi] = found.objectives[0].kpis
     assert str(kpi.kpi.id) == leads_kpi["id"]

@@ -5,6 +5,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from api.domain.access import system_tenant
 from api.domain.metrics.rollups import run_rollup
 from tests.api import builders
 
@@ -48,7 +49,8 @@ def world(client, factory):
 
 def scorecard(client, factory, org, strategy) -> dict:
     with factory.uow() as uow:
-        run_rollup(uow, org.id, full=True)  # today in the organisation's time zone
+        uow.open_for(system_tenant(org.id))
+        run_rollup(uow=uow, full=True)  # today in the organisation's time zone
     response = client.get(org.url(f"/strategies/{strategy['id']}/scorecard"), headers=org.headers)
     assert response.status_code == 200, response.get_data(as_text=True)
     return response.get_json()

@@ -2,7 +2,7 @@
 
 import pytest
 
-from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
+from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
 from api.domain.errors import PermissionDenied, Unauthenticated
 from api.domain.identity import service
 from api.domain.identity.models import User
@@ -17,22 +17,20 @@ def test_only_owners_and_admins_make_organisation_keys(factory):
     """Even a caller whose credential holds admin scopes (an OAuth token) needs the role."""
     org = factory.organisation()
     with factory.uow() as uow:
-        uow.scope(org.id)
+        uow.open_for(tenant_of(org, "strategist", org.owner_id))
         with pytest.raises(PermissionDenied):
-            service.create_api_key(
-                uow, tenant_of(org, "strategist", org.owner_id), name="k", kind="organisation"
-            )
+            service.create_api_key(uow=uow, name="k", kind="organisation")
 
 
 def test_only_owners_and_admins_rotate_organisation_keys(factory):
     org = factory.organisation()
     with factory.uow() as uow:
-        uow.scope(org.id)
-        key = service.create_api_key(
-            uow, tenant_of(org, "owner", org.owner_id), name="k", kind="organisation"
-        ).api_key
+        uow.open_for(tenant_of(org, "owner", org.owner_id))
+        key = service.create_api_key(uow=uow, name="k", kind="organisation").api_key
+    with factory.uow() as uow:
+        uow.open_for(tenant_of(org, "strategist", org.owner_id))
         with pytest.raises(PermissionDenied):
-            service.rotate_api_key(uow, tenant_of(org, "strategist", org.owner_id), key_id=key.id)
+            service.rotate_api_key(uow=uow, key_id=key.id)
 
 
 def test_a_personal_key_whose_person_is_gone_is_refused(factory):
@@ -73,9 +71,8 @@ def test_a_key_use_is_recorded_in_its_own_unit_of_work(factory):
 
     def record(key_id, organisation_id, at) -> bool:
         with factory.uow() as work:
-            service.record_api_key_use(
-                uow=work, key_id=key_id, organisation_id=organisation_id, at=at
-            )
+            work.open_for(system_tenant(organisation_id))
+            service.record_api_key_use(uow=work, key_id=key_id, at=at)
         used.append((key_id, at))
         return True
 
@@ -103,7 +100,8 @@ def test_a_recorded_use_is_not_written_again_within_a_minute(factory):
     first = utcnow()
     for at in (first, first + timedelta(seconds=30)):
         with factory.uow() as work:
-            service.record_api_key_use(uow=work, key_id=key_id, organisation_id=org.id, at=at)
+            work.open_for(system_tenant(org.id))
+            service.record_api_key_use(uow=work, key_id=key_id, at=at)
 
     with factory.uow() as uow:
         assert uow.session.get(ApiKey, key_id).last_used_at == first

@@ -12,6 +12,7 @@ from sqlalchemy import update
 
 from api.config import Settings, SettingsError
 from api.db import database_for
+from api.domain.access import system_tenant
 from api.domain.base import utcnow
 from api.domain.jobs import recovery
 from api.domain.jobs import service as jobs
@@ -32,15 +33,15 @@ def database(database_url):
 
 def new_job(factory, org, kind="import", **params) -> Job:
     with factory.uow() as uow:
-        uow.scope(org.id)
-        job = jobs.create_job(uow, kind=kind, params=params)
+        uow.open_for(system_tenant(org.id))
+        job = jobs.create_job(uow=uow, kind=kind, params=params)
         uow.commit()
         return job
 
 
 def begin(factory, org, job):
     with factory.uow() as uow:
-        uow.scope(org.id)
+        uow.open_for(system_tenant(org.id))
         return jobs.begin_attempt(uow=uow, job_id=job.id)
 
 
@@ -62,7 +63,7 @@ def test_a_resumed_job_counts_one_attempt_more_and_keeps_its_first_start(factory
     first = begin(factory, org, job)
     assert (first.status, first.attempts) == ("running", 1)
     with factory.uow() as uow:
-        uow.scope(org.id)
+        uow.open_for(system_tenant(org.id))
         jobs.interrupt_job(uow=uow, job_id=job.id)
     assert current(database, job).status == "interrupted"
     again = begin(factory, org, job)
@@ -77,8 +78,8 @@ def test_a_finished_job_is_not_begun_again(factory, database):
     job = new_job(factory, org)
     begin(factory, org, job)
     with factory.uow() as uow:
-        uow.scope(org.id)
-        jobs.finish_job(uow, job.id, counts={"rows": 1})
+        uow.open_for(system_tenant(org.id))
+        jobs.finish_job(uow=uow, job_id=job.id, counts={"rows": 1})
 
     assert begin(factory, org, job) is None
     assert (current(database, job).status, current(database, job).attempts) == ("succeeded", 1)

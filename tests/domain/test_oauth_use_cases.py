@@ -6,6 +6,7 @@ import pytest
 from sqlalchemy import select
 
 from api.domain import audit
+from api.domain.access import system_tenant
 from api.domain.oauth import codes, consents, refresh, tokens
 from api.domain.oauth.models import OAuthGrant, OAuthToken
 
@@ -112,7 +113,7 @@ def test_a_withdrawn_consent_refuses_the_code_and_leaves_it_unused(factory, sett
     org, client_id = setting
     _issue_code(factory, org, client_id)
     with factory.uow() as uow:
-        uow.scope(org.id)
+        uow.open_for(system_tenant(org.id))
         for grant in uow.session.scalars(select(OAuthGrant)):
             grant.revoked_at = grant.created_at
         uow.commit()

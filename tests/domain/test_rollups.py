@@ -32,13 +32,12 @@ class World:
         self.tenant = tenant_of(self.org)
         with self.uow() as uow:
             strategy = service.create_strategy(
-                uow,
-                self.tenant,
-                {"name": "2027", "period_start": date(2027, 1, 1), "period_end": YEAR_END},
+                uow=uow,
+                data={"name": "2027", "period_start": date(2027, 1, 1), "period_end": YEAR_END},
             )
         with self.uow() as uow:
             self.objective_id = objectives.create_objective(
-                uow, self.tenant, strategy.id, {"title": "O", "business_outcome": "sales"}
+                uow=uow, strategy_id=strategy.id, data={"title": "O", "business_outcome": "sales"}
             ).id
         with self.uow() as uow:
             channel = Channel(
@@ -50,13 +49,13 @@ class World:
 
     def uow(self):
         uow = self.factory.uow()
-        uow.scope(self.org.id)
+        uow.open_for(self.tenant)
         return uow
 
     def kpi(self, **fields):
         values = {"name": "K", "target": 100.0, "period": "month", **fields}
         with self.uow() as uow:
-            return objectives.create_kpi(uow, self.tenant, self.objective_id, values).id
+            return objectives.create_kpi(uow=uow, objective_id=self.objective_id, data=values).id
 
     def points(self, rows):
         """rows: (metric_key, day, value, channel?)"""
@@ -76,8 +75,8 @@ class World:
             uow.commit()
 
     def rollup(self, **kwargs):
-        with self.factory.uow() as uow:
-            return run_rollup(uow, self.org.id, today=YEAR_END, **kwargs)
+        with self.uow() as uow:
+            return run_rollup(uow=uow, today=YEAR_END, **kwargs)
 
     def values(self, kpi_id):
         with self.uow() as uow:

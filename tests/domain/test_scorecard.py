@@ -23,9 +23,8 @@ class World:
         self.tenant = Tenant(self.org.id, Principal("api_key", {self.org.id: grant}), grant)
         with self.uow() as uow:
             self.strategy_id = service.create_strategy(
-                uow,
-                self.tenant,
-                {
+                uow=uow,
+                data={
                     "name": "2027",
                     "period_start": date(2027, 1, 1),
                     "period_end": date(2027, 12, 31),
@@ -33,17 +32,19 @@ class World:
             ).id
         with self.uow() as uow:
             objective_id = objectives.create_objective(
-                uow, self.tenant, self.strategy_id, {"title": "O", "business_outcome": "sales"}
+                uow=uow,
+                strategy_id=self.strategy_id,
+                data={"title": "O", "business_outcome": "sales"},
             ).id
         with self.uow() as uow:
             values = {"name": "Leads", "metric_key": "leads", "target": 20.0, "period": "month"}
-            self.kpi_id = objectives.create_kpi(uow, self.tenant, objective_id, values).id
+            self.kpi_id = objectives.create_kpi(uow=uow, objective_id=objective_id, data=values).id
         if with_points:
             self.points([(date(2027, 4, 10), 17.0), (date(2027, 5, 10), 22.0)])
 
     def uow(self):
         uow = self.factory.uow()
-        uow.scope(self.org.id)
+        uow.open_for(self.tenant)
         return uow
 
     def points(self, rows):
@@ -61,10 +62,10 @@ class World:
             uow.commit()
 
     def score(self, today: date) -> kpi_values.KpiScore:
-        with self.factory.uow() as uow:
-            run_rollup(uow, self.org.id, full=True, today=today)
         with self.uow() as uow:
-            card = kpi_values.scorecard(uow, self.tenant, self.strategy_id, today=today)
+            run_rollup(uow=uow, full=True, today=today)
+        with self.uow() as uow:
+            card = kpi_values.scorecard(uow=uow, strategy_id=self.strategy_id, today=today)
             assert card.today == today
             return card.scores[self.kpi_id]
 

@@ -6,9 +6,9 @@ from datetime import date
 import pytest
 
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
-from api.domain.audiences.service import check_channel_preferences, create_audience
+from api.domain.audiences.service import AudienceDraft, check_channel_preferences, create_audience
 from api.domain.errors import Conflict, RuleViolation
-from api.domain.resources.service import create_resource
+from api.domain.resources.service import ResourceDraft, create_resource
 from api.domain.strategies import objectives, service
 
 
@@ -21,38 +21,41 @@ def tenant_of(org) -> Tenant:
 def org(factory):
     org = factory.organisation()
     with factory.uow() as uow:
-        uow.scope(org.id)
-        create_audience(uow, tenant_of(org), {"name": "Customers"})
+        uow.open_for(tenant_of(org))
+        create_audience(uow=uow, draft=AudienceDraft(name="Customers"))
     with factory.uow() as uow:
-        uow.scope(org.id)
-        create_resource(uow, tenant_of(org), {"name": "Team", "weekly_capacity_hours": 10})
+        uow.open_for(tenant_of(org))
+        create_resource(uow=uow, draft=ResourceDraft(name="Team", weekly_capacity_hours=10))
     return org
 
 
 def ready_strategy(factory, org, start, end):
-    tenant = tenant_of(org)
     with factory.uow() as uow:
-        uow.scope(org.id)
+        uow.open_for(tenant_of(org))
         strategy = service.create_strategy(
-            uow, tenant, {"name": f"{start}", "period_start": start, "period_end": end}
+            uow=uow, data={"name": f"{start}", "period_start": start, "period_end": end}
         )
     with factory.uow() as uow:
-        uow.scope(org.id)
+        uow.open_for(tenant_of(org))
         objective = objectives.create_objective(
-            uow, tenant, strategy.id, {"title": "Leads", "business_outcome": "lead_generation"}
+            uow=uow,
+            strategy_id=strategy.id,
+            data={"title": "Leads", "business_outcome": "lead_generation"},
         )
     with factory.uow() as uow:
-        uow.scope(org.id)
+        uow.open_for(tenant_of(org))
         objectives.create_kpi(
-            uow, tenant, objective.id, {"name": "L", "metric_key": "leads", "target": 5}
+            uow=uow,
+            objective_id=objective.id,
+            data={"name": "L", "metric_key": "leads", "target": 5},
         )
     return strategy.id
 
 
 def activate(factory, org, strategy_id):
     with factory.uow() as uow:
-        uow.scope(org.id)
-        return service.activate_strategy(uow, tenant_of(org), strategy_id)
+        uow.open_for(tenant_of(org))
+        return service.activate_strategy(uow=uow, strategy_id=strategy_id)
 
 
 def test_overlapping_periods_cannot_both_be_active(factory, org):
@@ -90,11 +93,14 @@ def test_concurrent_activations_of_overlapping_strategies_let_one_through(factor
 
 def test_activation_without_objectives_lists_it(factory, org):
     with factory.uow() as uow:
-        uow.scope(org.id)
+        uow.open_for(tenant_of(org))
         strategy = service.create_strategy(
-            uow,
-            tenant_of(org),
-            {"name": "Empty", "period_start": date(2031, 1, 1), "period_end": date(2031, 2, 1)},
+            uow=uow,
+            data={
+                "name": "Empty",
+                "period_start": date(2031, 1, 1),
+                "period_end": date(2031, 2, 1),
+            },
         )
 
     with pytest.raises(RuleViolation) as refused:

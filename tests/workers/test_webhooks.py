@@ -18,6 +18,7 @@ from standardwebhooks import Webhook
 
 from api import create_app
 from api.config import Settings
+from api.domain.access import system_tenant
 from api.domain.base import utcnow
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import delivery, events
@@ -249,7 +250,7 @@ def test_a_receiver_that_fails_then_recovers_gets_the_retry(api, factory, receiv
     assert failed_once["next_attempt_at"] > failed_once["last_attempt_at"]
     assert webhook_jobs.deliver(str(org.id), failed_once["id"]) is None  # not due yet
     with factory.uow() as uow:  # time passes
-        uow.scope(org.id)
+        uow.open_for(system_tenant(org.id))
         uow.session.get(WebhookDelivery, uuid.UUID(failed_once["id"])).next_attempt_at = None
         uow.commit()
 
@@ -283,7 +284,7 @@ def until_its_retries_are_spent(factory, org, delivery_id: str) -> None:
     """Time passes before each retry of the delivery, until its schedule is spent."""
     for _ in delivery.RETRY_SCHEDULE:
         with factory.uow() as uow:
-            uow.scope(org.id)
+            uow.open_for(system_tenant(org.id))
             uow.session.get(WebhookDelivery, uuid.UUID(delivery_id)).next_attempt_at = None
             uow.commit()
         assert webhook_jobs.deliver(str(org.id), delivery_id) is not None
@@ -349,7 +350,7 @@ def test_the_event_is_saved_with_the_change_when_redis_is_down_and_swept_later(
     strategy = activate(down, org)  # the dispatch job cannot be queued: logged, not an error
 
     with factory.uow() as uow:
-        uow.scope(org.id)
+        uow.open_for(system_tenant(org.id))
         [saved] = uow.session.scalars(select(WebhookEvent))
         assert saved.type == "strategy.activated" and saved.dispatched_at is None
     webhook_jobs.sweep_webhooks(reschedule=False, older_than_seconds=0)
@@ -361,13 +362,13 @@ def test_an_event_rolled_back_with_its_change_is_never_sent(factory):
     org = factory.organisation()
 
     with factory.uow() as uow:
-        uow.scope(org.id)
-        events.emit(uow, "sync.completed", {"channel_id": str(uuid.uuid4())})
+        uow.open_for(system_tenant(org.id))
+        events.emit(uow=uow, type="sync.completed", payload={"channel_id": str(uuid.uuid4())})
         uow.flush()
         uow.rollback()
 
     with factory.uow() as uow:
-        uow.scope(org.id)
+        uow.open_for(system_tenant(org.id))
         assert list(uow.session.scalars(select(WebhookEvent))) == []
 
 
@@ -397,12 +398,12 @@ def test_many_events_in_one_transaction_queue_one_dispatch_after_commit(factory)
     recorder = Recorder()
 
     with UnitOfWork(factory.database.session(), recorder) as uow:
-        uow.scope(org.id)
+        uow.open_for(system_tenant(org.id))
         for _ in range(3):
-            events.emit(uow, "sync.completed", {"channel_id": str(uuid.uuid4())})
+            events.emit(uow=uow, type="sync.completed", payload={"channel_id": str(uuid.uuid4())})
         assert recorder.jobs == []  # nothing before the commit
         uow.commit()
-        events.emit(uow, "sync.failed", {"channel_id": str(uuid.uuid4())})
+        events.emit(uow=uow, type="sync.failed", payload={"channel_id": str(uuid.uuid4())})
         uow.commit()
 
     dispatch = ("webhooks", events.DISPATCH_JOB, (str(org.id),), events.dispatch_job_id(org.id))

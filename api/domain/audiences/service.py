@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.audiences.models import CHANNEL_KINDS, Audience
 from api.domain.base import check_version
 from api.domain.editing import apply_changes, refuse
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
 
@@ -23,6 +24,22 @@ FIELDS = (
     "size_estimate",
     "channel_preferences",
 )
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudienceChanges(Changes):
+    name: str | Unset = UNSET
+    kind: str | Unset = UNSET
+    description: str | Unset = UNSET
+    characteristics: list[str] | Unset = UNSET
+    value_tier: str | Unset = UNSET
+    size_estimate: int | Unset | None = UNSET
+    channel_preferences: dict[str, float] | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class AudienceDraft(AudienceChanges, Draft):
+    name: str
 
 
 def check_channel_preferences(preferences: dict[str, float]) -> dict[str, list[str]]:
@@ -42,56 +59,50 @@ def check_characteristics(tags: list[str]) -> dict[str, list[str]]:
     return {}
 
 
-def _checked(data: dict) -> None:
+def _checked(fields: AudienceChanges) -> dict:
+    """The fields sent, checked (422 otherwise) and normalised."""
     refuse(
         {
-            **check_channel_preferences(data.get("channel_preferences", {})),
-            **check_characteristics(data.get("characteristics", [])),
+            **check_channel_preferences(fields.or_("channel_preferences", {})),
+            **check_characteristics(fields.or_("characteristics", [])),
         },
         "invalid audience",
     )
+    given = fields.given()
+    if "characteristics" in given:  # tags: trimmed, unique, in the order given
+        given["characteristics"] = list(dict.fromkeys(t.strip() for t in given["characteristics"]))
+    return given
 
 
-def _normalised(data: dict) -> dict:
-    if "characteristics" in data:  # tags: trimmed, unique, in the order given
-        data = {
-            **data,
-            "characteristics": list(dict.fromkeys(t.strip() for t in data["characteristics"])),
-        }
-    return data
-
-
-def create_audience(uow: UnitOfWork, tenant: Tenant, data: dict) -> Audience:
-    _checked(data)
-    audience = Audience(**_normalised(data))
+def create_audience(*, uow: UnitOfWork, draft: AudienceDraft) -> Audience:
+    audience = Audience(**_checked(draft))
     uow.session.add(audience)
     uow.commit()
     return audience
 
 
-def list_audiences(uow: UnitOfWork, tenant: Tenant, page: PageRequest) -> Page[Audience]:
+def list_audiences(*, uow: UnitOfWork, page: PageRequest) -> Page[Audience]:
     return paginate(uow.session, select(Audience), Audience.id, page)
 
 
-def get_audience(uow: UnitOfWork, tenant: Tenant, audience_id: uuid.UUID) -> Audience:
+def get_audience(*, uow: UnitOfWork, audience_id: uuid.UUID) -> Audience:
     return tenancy.get(uow.session, Audience, audience_id, what="audience")
 
 
 def update_audience(
+    *,
     uow: UnitOfWork,
-    tenant: Tenant,
     audience_id: uuid.UUID,
-    changes: dict,
+    changes: AudienceChanges,
     expected_version: int | None,
 ) -> Audience:
-    audience = get_audience(uow, tenant, audience_id)
+    audience = get_audience(uow=uow, audience_id=audience_id)
     check_version(audience, expected_version)
-    _checked(changes)
-    apply_changes(audience, _normalised(changes), FIELDS)
+    apply_changes(audience, _checked(changes), FIELDS)
     uow.commit()
     return audience
 
 
-def delete_audience(uow: UnitOfWork, tenant: Tenant, audience_id: uuid.UUID) -> None:
-    uow.session.delete(get_audience(uow, tenant, audience_id))
+def delete_audience(*, uow: UnitOfWork, audience_id: uuid.UUID) -> None:
+    uow.session.delete(get_audience(uow=uow, audience_id=audience_id))
     uow.commit()

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import exists, select
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.base import check_version
 from api.domain.campaigns.models import Campaign, CampaignChannel, CampaignObjective, Review
 from api.domain.editing import apply_changes
@@ -21,7 +20,7 @@ from api.domain.uow import UnitOfWork
 FIELDS = ("what_worked", "what_did_not_work", "actions", "quick_win")
 
 
-def review_exists(uow: UnitOfWork, campaign: Campaign) -> bool:
+def review_exists(*, uow: UnitOfWork, campaign: Campaign) -> bool:
     return tenancy.any_row(
         uow.session,
         select(Review.id).where(
@@ -30,7 +29,7 @@ def review_exists(uow: UnitOfWork, campaign: Campaign) -> bool:
     )
 
 
-def kpi_snapshot(uow: UnitOfWork, campaign: Campaign) -> list[dict]:
+def kpi_snapshot(*, uow: UnitOfWork, campaign: Campaign) -> list[dict]:
     """The latest KPI values of the objectives the campaign serves, as plain data.
 
     Each entry: kpi_id, kpi_name, objective_id, period_start, actual, target,
@@ -44,7 +43,7 @@ def kpi_snapshot(uow: UnitOfWork, campaign: Campaign) -> list[dict]:
             .order_by(Kpi.id)
         )
     )
-    latest = latest_values(uow, [kpi.id for kpi in kpis], 1)
+    latest = latest_values(uow=uow, kpi_ids=[kpi.id for kpi in kpis], count=1)
     snapshot = []
     for kpi in kpis:
         value = latest[kpi.id][0] if latest[kpi.id] else None
@@ -63,19 +62,19 @@ def kpi_snapshot(uow: UnitOfWork, campaign: Campaign) -> list[dict]:
     return snapshot
 
 
-def create_review(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, data: dict) -> Review:
+def create_review(*, uow: UnitOfWork, campaign_id: uuid.UUID, data: dict) -> Review:
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     if campaign.pdca_phase != "check":
         raise Conflict(
             f"a review closes the check phase; the campaign is in {campaign.pdca_phase} "
             f"of cycle {campaign.pdca_cycle}"
         )
-    if review_exists(uow, campaign):
+    if review_exists(uow=uow, campaign=campaign):
         raise Conflict(f"cycle {campaign.pdca_cycle} already has a review; update it instead")
     review = Review(
         campaign_id=campaign.id,
         cycle=campaign.pdca_cycle,
-        kpi_snapshot=kpi_snapshot(uow, campaign),
+        kpi_snapshot=kpi_snapshot(uow=uow, campaign=campaign),
         **data,
     )
     uow.session.add(review)
@@ -83,27 +82,21 @@ def create_review(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, data:
     return review
 
 
-def list_reviews(
-    uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, page: PageRequest
-) -> Page[Review]:
+def list_reviews(*, uow: UnitOfWork, campaign_id: uuid.UUID, page: PageRequest) -> Page[Review]:
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     return paginate(
         uow.session, select(Review).where(Review.campaign_id == campaign.id), Review.id, page
     )
 
 
-def get_review(uow: UnitOfWork, tenant: Tenant, review_id: uuid.UUID) -> Review:
+def get_review(*, uow: UnitOfWork, review_id: uuid.UUID) -> Review:
     return tenancy.get(uow.session, Review, review_id, what="review")
 
 
 def update_review(
-    uow: UnitOfWork,
-    tenant: Tenant,
-    review_id: uuid.UUID,
-    changes: dict,
-    expected_version: int | None,
+    *, uow: UnitOfWork, review_id: uuid.UUID, changes: dict, expected_version: int | None
 ) -> Review:
-    review = get_review(uow, tenant, review_id)
+    review = get_review(uow=uow, review_id=review_id)
     check_version(review, expected_version)
     apply_changes(review, changes, FIELDS)
     uow.commit()
@@ -124,7 +117,7 @@ class LearningFilter:
 
 
 def list_learnings(
-    uow: UnitOfWork, tenant: Tenant, filters: LearningFilter, page: PageRequest
+    *, uow: UnitOfWork, filters: LearningFilter, page: PageRequest
 ) -> Page[Learning]:
     """Every review of the organisation, with its campaign's name: what works and what doesn't."""
     stmt = select(Review)

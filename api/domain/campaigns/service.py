@@ -10,7 +10,6 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
 
 from api.domain import audit, tenancy
-from api.domain.access import Tenant
 from api.domain.audiences.models import Audience
 from api.domain.base import check_version, utcnow
 from api.domain.campaigns import rules
@@ -50,16 +49,14 @@ class CampaignFilter:
     status: str | None = None
 
 
-def get_campaign(
-    uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, *, fresh: bool = False
-) -> Campaign:
+def get_campaign(*, uow: UnitOfWork, campaign_id: uuid.UUID, fresh: bool = False) -> Campaign:
     return tenancy.get(
         uow.session, Campaign, campaign_id, what="campaign", options=WITH_LINKS, fresh=fresh
     )
 
 
 def list_campaigns(
-    uow: UnitOfWork, tenant: Tenant, filters: CampaignFilter, page: PageRequest
+    *, uow: UnitOfWork, filters: CampaignFilter, page: PageRequest
 ) -> Page[Campaign]:
     stmt = select(Campaign).options(*WITH_LINKS)
     if filters.strategy_id:
@@ -69,7 +66,7 @@ def list_campaigns(
     return paginate(uow.session, stmt, Campaign.id, page)
 
 
-def _strategy_for(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) -> Strategy:
+def _strategy_for(uow: UnitOfWork, strategy_id: uuid.UUID) -> Strategy:
     strategy = tenancy.get(uow.session, Strategy, strategy_id, what="strategy")
     if strategy.status == "archived":
         raise RuleViolation(
@@ -129,8 +126,8 @@ def _unique_utm(uow: UnitOfWork, code: str, campaign_id: uuid.UUID | None = None
     return clash is None
 
 
-def create_campaign(uow: UnitOfWork, tenant: Tenant, data: dict) -> Campaign:
-    strategy = _strategy_for(uow, tenant, data["strategy_id"])
+def create_campaign(*, uow: UnitOfWork, data: dict) -> Campaign:
+    strategy = _strategy_for(uow, data["strategy_id"])
     refuse(
         rules.check_dates(
             data["start_date"], data["end_date"], strategy.period_start, strategy.period_end
@@ -148,7 +145,9 @@ def create_campaign(uow: UnitOfWork, tenant: Tenant, data: dict) -> Campaign:
             code if _unique_utm(uow, code) else f"{code}_{secrets.token_hex(2)}"
         )
     if not fields.get("budget_currency"):
-        fields["budget_currency"] = uow.session.get(Organisation, tenant.organisation_id).currency
+        fields["budget_currency"] = uow.session.get(
+            Organisation, uow.tenant.organisation_id
+        ).currency
     campaign = Campaign(status="planned", pdca_cycle=1, pdca_phase="plan", **fields)
     uow.session.add(campaign)
     audit.note(
@@ -163,21 +162,17 @@ def create_campaign(uow: UnitOfWork, tenant: Tenant, data: dict) -> Campaign:
         for ref in dict.fromkeys(data.get(field) or [])
     )
     uow.commit()
-    return get_campaign(uow, tenant, campaign.id, fresh=True)
+    return get_campaign(uow=uow, campaign_id=campaign.id, fresh=True)
 
 
 def update_campaign(
-    uow: UnitOfWork,
-    tenant: Tenant,
-    campaign_id: uuid.UUID,
-    changes: dict,
-    expected_version: int | None,
+    *, uow: UnitOfWork, campaign_id: uuid.UUID, changes: dict, expected_version: int | None
 ) -> Campaign:
-    campaign = get_campaign(uow, tenant, campaign_id)
+    campaign = get_campaign(uow=uow, campaign_id=campaign_id)
     check_version(campaign, expected_version)
     if campaign.status in ("completed", "cancelled"):
         raise Conflict(f"campaign is {campaign.status}; it can no longer change")
-    strategy = _strategy_for(uow, tenant, campaign.strategy_id)
+    strategy = _strategy_for(uow, campaign.strategy_id)
     refuse(
         rules.check_dates(
             changes.get("start_date", campaign.start_date),
@@ -201,11 +196,11 @@ def update_campaign(
         campaign.updated_at = utcnow()
         audit.note(uow.session, campaign, linked)
     uow.commit()
-    return get_campaign(uow, tenant, campaign.id, fresh=True)
+    return get_campaign(uow=uow, campaign_id=campaign.id, fresh=True)
 
 
-def delete_campaign(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID) -> None:
-    campaign = get_campaign(uow, tenant, campaign_id)
+def delete_campaign(*, uow: UnitOfWork, campaign_id: uuid.UUID) -> None:
+    campaign = get_campaign(uow=uow, campaign_id=campaign_id)
     if campaign.status != "planned":
         raise Conflict(
             f"only planned campaigns can be deleted; this one is {campaign.status}; "
@@ -216,13 +211,9 @@ def delete_campaign(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID) -> 
 
 
 def change_status(
-    uow: UnitOfWork,
-    tenant: Tenant,
-    campaign_id: uuid.UUID,
-    action: str,
-    expected_version: int | None = None,
+    *, uow: UnitOfWork, campaign_id: uuid.UUID, action: str, expected_version: int | None = None
 ) -> Campaign:
-    campaign = get_campaign(uow, tenant, campaign_id)
+    campaign = get_campaign(uow=uow, campaign_id=campaign_id)
     check_version(campaign, expected_version)
     target = rules.transition(campaign.status, action)
     if target is None:
@@ -231,22 +222,22 @@ def change_status(
     before, campaign.status = campaign.status, target
     audit.mark(uow.session, campaign, action)
     events.emit(
-        uow,
-        "campaign.status_changed",
-        {"campaign_id": campaign.id, "name": campaign.name, "from": before, "to": target},
+        uow=uow,
+        type="campaign.status_changed",
+        payload={"campaign_id": campaign.id, "name": campaign.name, "from": before, "to": target},
     )
     uow.commit()
     return campaign
 
 
 def advance_phase(
-    uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, expected_version: int | None = None
+    *, uow: UnitOfWork, campaign_id: uuid.UUID, expected_version: int | None = None
 ) -> Campaign:
-    campaign = get_campaign(uow, tenant, campaign_id)
+    campaign = get_campaign(uow=uow, campaign_id=campaign_id)
     check_version(campaign, expected_version)
     if campaign.status in ("completed", "cancelled"):
         raise Conflict(f"a {campaign.status} campaign has no cycle to advance")
-    if campaign.pdca_phase == "check" and not review_exists(uow, campaign):
+    if campaign.pdca_phase == "check" and not review_exists(uow=uow, campaign=campaign):
         raise Conflict(
             f"cycle {campaign.pdca_cycle} needs a review before leaving check: "
             f"POST …/campaigns/{campaign.id}/reviews"

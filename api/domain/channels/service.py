@@ -3,17 +3,18 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.base import check_version
 from api.domain.campaigns.models import CampaignChannel
 from api.domain.channels.models import Channel, default_mode
 from api.domain.content_items.models import ContentItem
 from api.domain.editing import apply_changes
 from api.domain.errors import Conflict
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.mentions.models import Mention
 from api.domain.metrics.models import MetricPoint
 from api.domain.pagination import Page, PageRequest, paginate
@@ -22,14 +23,30 @@ from api.domain.uow import UnitOfWork
 FIELDS = ("kind", "mode", "purposes", "name", "handle", "url", "status")
 
 
+@dataclass(frozen=True, kw_only=True)
+class ChannelChanges(Changes):
+    name: str | Unset = UNSET
+    mode: str | Unset = UNSET
+    purposes: list[str] | Unset = UNSET
+    handle: str | Unset | None = UNSET
+    url: str | Unset | None = UNSET
+    status: str | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class ChannelDraft(ChannelChanges, Draft):
+    kind: str
+    name: str
+
+
 def _purposes(purposes: list[str]) -> list[str]:
     return sorted(set(purposes))
 
 
-def create_channel(uow: UnitOfWork, tenant: Tenant, data: dict) -> Channel:
-    values = {"purposes": ["marketing"], **data}
-    values["mode"] = values.get("mode") or default_mode(values["kind"])
-    values["purposes"] = _purposes(values["purposes"])
+def create_channel(*, uow: UnitOfWork, draft: ChannelDraft) -> Channel:
+    values = draft.given()
+    values["mode"] = draft.mode or default_mode(draft.kind)
+    values["purposes"] = _purposes(draft.or_("purposes", ["marketing"]))
     channel = Channel(**values)
     uow.session.add(channel)
     uow.commit()
@@ -37,12 +54,7 @@ def create_channel(uow: UnitOfWork, tenant: Tenant, data: dict) -> Channel:
 
 
 def list_channels(
-    uow: UnitOfWork,
-    tenant: Tenant,
-    page: PageRequest,
-    *,
-    status: str | None = None,
-    kind: str | None = None,
+    *, uow: UnitOfWork, page: PageRequest, status: str | None = None, kind: str | None = None
 ) -> Page[Channel]:
     stmt = select(Channel)
     if status:
@@ -52,29 +64,30 @@ def list_channels(
     return paginate(uow.session, stmt, Channel.id, page)
 
 
-def get_channel(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> Channel:
+def get_channel(*, uow: UnitOfWork, channel_id: uuid.UUID) -> Channel:
     return tenancy.get(uow.session, Channel, channel_id, what="channel")
 
 
 def update_channel(
+    *,
     uow: UnitOfWork,
-    tenant: Tenant,
     channel_id: uuid.UUID,
-    changes: dict,
+    changes: ChannelChanges,
     expected_version: int | None,
 ) -> Channel:
-    channel = get_channel(uow, tenant, channel_id)
+    channel = get_channel(uow=uow, channel_id=channel_id)
     check_version(channel, expected_version)
-    if "purposes" in changes:
-        changes = {**changes, "purposes": _purposes(changes["purposes"])}
-    apply_changes(channel, changes, FIELDS)
+    given = changes.given()
+    if "purposes" in given:
+        given["purposes"] = _purposes(given["purposes"])
+    apply_changes(channel, given, FIELDS)
     uow.commit()
     return channel
 
 
-def delete_channel(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> None:
+def delete_channel(*, uow: UnitOfWork, channel_id: uuid.UUID) -> None:
     """Only a channel nothing refers to is deleted; one with campaigns or data is archived."""
-    channel = get_channel(uow, tenant, channel_id)
+    channel = get_channel(uow=uow, channel_id=channel_id)
     in_use = any(
         tenancy.any_row(uow.session, select(model.id).where(model.channel_id == channel.id))
         for model in (ContentItem, MetricPoint, Mention)

@@ -14,7 +14,6 @@ from datetime import date, datetime
 from sqlalchemy import select
 
 from api.domain import tenancy
-from api.domain.access import Tenant, system_tenant
 from api.domain.base import check_version, utcnow
 from api.domain.channels.connections import Connection
 from api.domain.channels.models import SOCIAL_KINDS, Channel
@@ -40,7 +39,7 @@ def _channel(uow: UnitOfWork, channel_id: uuid.UUID) -> Channel:
     return tenancy.get(uow.session, Channel, channel_id, what="channel")
 
 
-def get_connection(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> Connection:
+def get_connection(*, uow: UnitOfWork, channel_id: uuid.UUID) -> Connection:
     channel = _channel(uow, channel_id)
     connection = uow.session.scalar(select(Connection).where(Connection.channel_id == channel.id))
     if connection is None:
@@ -49,11 +48,10 @@ def get_connection(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> Co
 
 
 def connect(
+    *,
     uow: UnitOfWork,
-    tenant: Tenant,
     channel_id: uuid.UUID,
     data: dict,
-    *,
     cipher,
     policy: UrlPolicy,
     expected_version: int | None = None,
@@ -103,21 +101,21 @@ def _plain(credentials: dict) -> dict:
     return {**credentials, "expires_at": expires.isoformat() if expires else None}
 
 
-def disconnect(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> None:
+def disconnect(*, uow: UnitOfWork, channel_id: uuid.UUID) -> None:
     """Forget the connection and its credentials; the data already synced stays."""
-    uow.session.delete(get_connection(uow, tenant, channel_id))
+    uow.session.delete(get_connection(uow=uow, channel_id=channel_id))
     uow.commit()
 
 
-def request_sync(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> Job:
-    connection = get_connection(uow, tenant, channel_id)
+def request_sync(*, uow: UnitOfWork, channel_id: uuid.UUID) -> Job:
+    connection = get_connection(uow=uow, channel_id=channel_id)
     if connection.status == "needs_reauth":
         raise Conflict("the network refused the credentials; reconnect the channel first")
-    job = create_job(uow, kind="sync", params={"channel_id": str(channel_id)})
+    job = create_job(uow=uow, kind="sync", params={"channel_id": str(channel_id)})
     uow.after_commit(
         "sync",
         SYNC_JOB,
-        str(tenant.organisation_id),
+        str(uow.tenant.organisation_id),
         str(channel_id),
         str(job.id),
         job_id=sync_job_id(channel_id),
@@ -126,7 +124,7 @@ def request_sync(uow: UnitOfWork, tenant: Tenant, channel_id: uuid.UUID) -> Job:
     return job
 
 
-def due_connections(uow: UnitOfWork) -> list[tuple[uuid.UUID, uuid.UUID]]:
+def due_connections(*, uow: UnitOfWork) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(organisation, channel) of every connection that syncs on its own (all tenants)."""
     return list(
         uow.session.execute(
@@ -150,9 +148,8 @@ class SyncTarget:
     status: str
 
 
-def sync_target(uow: UnitOfWork, organisation_id, channel_id, *, cipher) -> SyncTarget:
-    uow.scope(organisation_id)
-    connection = get_connection(uow, system_tenant(organisation_id), channel_id)
+def sync_target(*, uow: UnitOfWork, channel_id, cipher) -> SyncTarget:
+    connection = get_connection(uow=uow, channel_id=channel_id)
     credentials = json.loads(cipher.decrypt(connection.credentials.encode()))
     if credentials.get("expires_at"):
         credentials["expires_at"] = datetime.fromisoformat(credentials["expires_at"])
@@ -167,22 +164,18 @@ def sync_target(uow: UnitOfWork, organisation_id, channel_id, *, cipher) -> Sync
 
 
 def write_page(
-    uow: UnitOfWork,
-    organisation_id: uuid.UUID,
-    channel_id: uuid.UUID,
     *,
+    uow: UnitOfWork,
+    channel_id: uuid.UUID,
     metrics: list[tuple[str, date, float]],
     mentions_in: list[dict],
 ) -> tuple[int, int]:
     """Upsert a page's metric points and mentions (a page written twice changes nothing)."""
-    tenant = system_tenant(organisation_id)
-    uow.scope(organisation_id)
     written = 0
     if metrics:
         result = points.ingest_points(
-            uow,
-            tenant,
-            [
+            uow=uow,
+            points=[
                 {"metric_key": k, "day": d, "value": v, "channel_id": channel_id, "source": "sync"}
                 for k, d, v in metrics
             ],
@@ -191,33 +184,27 @@ def write_page(
         written = result.inserted + result.updated
     noted = 0
     if mentions_in:
-        uow.scope(organisation_id)
-        batch = mentions.create_batch(
-            uow=uow, tenant=tenant, items=mentions_in, channel_id=channel_id
-        )
+        batch = mentions.create_batch(uow=uow, items=mentions_in, channel_id=channel_id)
         noted = len(batch.accepted)
     return written, noted
 
 
-def save_cursor(uow: UnitOfWork, organisation_id, channel_id, cursor: dict) -> None:
+def save_cursor(*, uow: UnitOfWork, channel_id, cursor: dict) -> None:
     """Called only after the page's data is committed: a crash before it re-reads the page."""
-    uow.scope(organisation_id)
-    connection = get_connection(uow, system_tenant(organisation_id), channel_id)
+    connection = get_connection(uow=uow, channel_id=channel_id)
     connection.cursor = cursor
     uow.commit()
 
 
 def mark(
-    uow: UnitOfWork,
-    organisation_id,
-    channel_id,
     *,
+    uow: UnitOfWork,
+    channel_id,
     status: str,
     error: str | None,
     next_sync_at: datetime | None = None,
 ) -> None:
-    uow.scope(organisation_id)
-    connection = get_connection(uow, system_tenant(organisation_id), channel_id)
+    connection = get_connection(uow=uow, channel_id=channel_id)
     connection.status = status
     connection.last_error = error
     connection.next_sync_at = next_sync_at if status != "needs_reauth" else None
@@ -225,5 +212,7 @@ def mark(
         connection.last_sync_at = utcnow()
     if status != "connected" or error is None:  # a rate-limited pause is neither
         kind = "sync.completed" if status == "connected" else "sync.failed"
-        events.emit(uow, kind, {"channel_id": channel_id, "status": status, "error": error})
+        events.emit(
+            uow=uow, type=kind, payload={"channel_id": channel_id, "status": status, "error": error}
+        )
     uow.commit()

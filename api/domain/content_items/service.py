@@ -9,7 +9,6 @@ from datetime import date
 from sqlalchemy import select
 
 from api.domain import audit, tenancy
-from api.domain.access import Tenant
 from api.domain.base import check_version, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
@@ -48,7 +47,7 @@ class ContentFilter:
     due_to: date | None = None
 
 
-def get_item(uow: UnitOfWork, tenant: Tenant, item_id: uuid.UUID) -> ContentItem:
+def get_item(*, uow: UnitOfWork, item_id: uuid.UUID) -> ContentItem:
     return tenancy.get(uow.session, ContentItem, item_id, what="content item")
 
 
@@ -102,20 +101,20 @@ def _check_dating(uow: UnitOfWork, campaign_id: uuid.UUID, values: dict) -> None
     )
 
 
-def _record_step(uow, tenant: Tenant, item: ContentItem, before: str | None, comment: str) -> None:
+def _record_step(uow, item: ContentItem, before: str | None, comment: str) -> None:
     uow.session.add(
         ContentStatusChange(
             content_item_id=item.id,
             from_status=before,
             to_status=item.status,
-            actor_user_id=tenant.principal.user_id,
-            actor_api_key_id=tenant.principal.api_key_id,
+            actor_user_id=uow.tenant.principal.user_id,
+            actor_api_key_id=uow.tenant.principal.api_key_id,
             comment=comment,
         )
     )
 
 
-def create_item(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, data: dict) -> ContentItem:
+def create_item(*, uow: UnitOfWork, campaign_id: uuid.UUID, data: dict) -> ContentItem:
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     if campaign.status in ("completed", "cancelled"):
         raise Conflict(f"the campaign is {campaign.status}; it takes no new content")
@@ -129,14 +128,12 @@ def create_item(uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, data: d
     )
     uow.session.add(item)
     uow.flush()
-    _record_step(uow, tenant, item, None, "created")
+    _record_step(uow, item, None, "created")
     uow.commit()
     return item
 
 
-def list_items(
-    uow: UnitOfWork, tenant: Tenant, filters: ContentFilter, page: PageRequest
-) -> Page[ContentItem]:
+def list_items(*, uow: UnitOfWork, filters: ContentFilter, page: PageRequest) -> Page[ContentItem]:
     stmt = select(ContentItem)
     for column, value in (
         (ContentItem.campaign_id, filters.campaign_id),
@@ -154,16 +151,16 @@ def list_items(
 
 
 def list_campaign_items(
-    uow: UnitOfWork, tenant: Tenant, campaign_id: uuid.UUID, page: PageRequest
+    *, uow: UnitOfWork, campaign_id: uuid.UUID, page: PageRequest
 ) -> Page[ContentItem]:
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
-    return list_items(uow, tenant, ContentFilter(campaign_id=campaign.id), page)
+    return list_items(uow=uow, filters=ContentFilter(campaign_id=campaign.id), page=page)
 
 
 def update_item(
-    uow: UnitOfWork, tenant: Tenant, item_id: uuid.UUID, changes: dict, expected_version: int | None
+    *, uow: UnitOfWork, item_id: uuid.UUID, changes: dict, expected_version: int | None
 ) -> ContentItem:
-    item = get_item(uow, tenant, item_id)
+    item = get_item(uow=uow, item_id=item_id)
     check_version(item, expected_version)
     if item.status in ("published", "cancelled"):
         raise Conflict(f"a {item.status} content item can no longer change")
@@ -176,16 +173,15 @@ def update_item(
     if back_to_review:
         before, item.status = item.status, "in_review"
         item.approved_by_user_id = item.approved_by_api_key_id = item.approved_at = None
-        _record_step(uow, tenant, item, before, "edited after approval")
+        _record_step(uow, item, before, "edited after approval")
     uow.commit()
     return item
 
 
 def move_item(
-    uow: UnitOfWork,
-    tenant: Tenant,
-    item_id: uuid.UUID,
     *,
+    uow: UnitOfWork,
+    item_id: uuid.UUID,
     to: str,
     comment: str = "",
     scheduled_at=None,
@@ -193,12 +189,12 @@ def move_item(
     published_url: str | None = None,
     expected_version: int | None = None,
 ) -> ContentItem:
-    item = get_item(uow, tenant, item_id)
+    item = get_item(uow=uow, item_id=item_id)
     check_version(item, expected_version)
     if not rules.may_move(item.status, to):
         raise Conflict(f"a content item cannot move from {item.status} to {to}")
     _check_dating(uow, item.campaign_id, {"published_at": published_at})
-    if to == "approved" and not tenant.grant.allows(APPROVE_SCOPE):
+    if to == "approved" and not uow.tenant.grant.allows(APPROVE_SCOPE):
         raise PermissionDenied(
             "approving content is governance: it needs the content:approve scope "
             "(owners, admins and strategists)"
@@ -212,17 +208,17 @@ def move_item(
     )
     before, item.status = item.status, to
     if to == "approved":
-        item.approved_by_user_id = tenant.principal.user_id
-        item.approved_by_api_key_id = tenant.principal.api_key_id
+        item.approved_by_user_id = uow.tenant.principal.user_id
+        item.approved_by_api_key_id = uow.tenant.principal.api_key_id
         item.approved_at = utcnow()
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     audit.mark(uow.session, item, f"move_to_{to}")
-    _record_step(uow, tenant, item, before, comment)
+    _record_step(uow, item, before, comment)
     if to in ("approved", "published"):
         events.emit(
-            uow,
-            "content_item.status_changed",
-            {
+            uow=uow,
+            type="content_item.status_changed",
+            payload={
                 "content_item_id": item.id,
                 "campaign_id": item.campaign_id,
                 "title": item.title,
@@ -234,16 +230,14 @@ def move_item(
     return item
 
 
-def history(
-    uow: UnitOfWork, tenant: Tenant, item_id: uuid.UUID, page: PageRequest
-) -> Page[ContentStatusChange]:
-    item = get_item(uow, tenant, item_id)
+def history(*, uow: UnitOfWork, item_id: uuid.UUID, page: PageRequest) -> Page[ContentStatusChange]:
+    item = get_item(uow=uow, item_id=item_id)
     stmt = select(ContentStatusChange).where(ContentStatusChange.content_item_id == item.id)
     return paginate(uow.session, stmt, ContentStatusChange.id, page)
 
 
-def delete_item(uow: UnitOfWork, tenant: Tenant, item_id: uuid.UUID) -> None:
-    item = get_item(uow, tenant, item_id)
+def delete_item(*, uow: UnitOfWork, item_id: uuid.UUID) -> None:
+    item = get_item(uow=uow, item_id=item_id)
     if item.status == "published":
         raise Conflict("a published content item is kept; it cannot be deleted")
     uow.session.delete(item)

@@ -53,7 +53,7 @@ def find_user_by_email(session: Session, email: str) -> User | None:
     return session.scalar(select(User).where(User.email == normalise_email(email)))
 
 
-def create_user(uow: UnitOfWork, *, email: str, name: str, password: str | None) -> User:
+def create_user(*, uow: UnitOfWork, email: str, name: str, password: str | None) -> User:
     email = normalise_email(email)
     if find_user_by_email(uow.session, email) is not None:
         raise Conflict(f"a user with email {email} already exists", errors={"email": ["Taken."]})
@@ -73,8 +73,8 @@ def create_user(uow: UnitOfWork, *, email: str, name: str, password: str | None)
 
 
 def issue_key(
-    uow: UnitOfWork,
     *,
+    uow: UnitOfWork,
     organisation_id: uuid.UUID,
     name: str,
     role: str,
@@ -118,9 +118,8 @@ def _check_kind(tenant: Tenant, kind: str) -> None:
 
 
 def create_api_key(
-    uow: UnitOfWork,
-    tenant: Tenant,
     *,
+    uow: UnitOfWork,
     name: str,
     kind: str = "personal",
     role: str | None = None,
@@ -132,10 +131,10 @@ def create_api_key(
     The key's role is at most the caller's; its scopes must be ones its role can
     use (422 naming the others) and ones the caller holds (403).
     """
-    _check_kind(tenant, kind)
-    role = role or tenant.role
-    if not may_grant_role(tenant.role, role):
-        raise PermissionDenied(f"a {tenant.role} cannot create a key with the {role} role")
+    _check_kind(uow.tenant, kind)
+    role = role or uow.tenant.role
+    if not may_grant_role(uow.tenant.role, role):
+        raise PermissionDenied(f"a {uow.tenant.role} cannot create a key with the {role} role")
     unknown = validate_scopes(scopes or [])
     if unknown:
         raise RuleViolation(
@@ -148,42 +147,42 @@ def create_api_key(
             f"the {role} role cannot use some of these scopes",
             errors={"scopes": [f"The {role} role lacks: {', '.join(unusable)}."]},
         )
-    beyond = sorted(requested - tenant.grant.effective_scopes)
+    beyond = sorted(requested - uow.tenant.grant.effective_scopes)
     if beyond:
         raise PermissionDenied(f"a key cannot have scopes its creator lacks: {', '.join(beyond)}")
     if expires_at is not None and expires_at <= utcnow():
         raise RuleViolation("expiry in the past", errors={"expires_at": ["Must be in the future."]})
     issued = issue_key(
-        uow,
-        organisation_id=tenant.organisation_id,
+        uow=uow,
+        organisation_id=uow.tenant.organisation_id,
         name=name,
         kind=kind,
         role=role,
         scopes=sorted(requested),
         expires_at=expires_at,
-        created_by=tenant.principal.user_id,
+        created_by=uow.tenant.principal.user_id,
     )
     uow.commit()
     return issued
 
 
-def list_api_keys(uow: UnitOfWork, tenant: Tenant, page: PageRequest) -> Page[ApiKey]:
+def list_api_keys(*, uow: UnitOfWork, page: PageRequest) -> Page[ApiKey]:
     return paginate(uow.session, select(ApiKey), ApiKey.id, page)
 
 
-def get_api_key(uow: UnitOfWork, tenant: Tenant, key_id: uuid.UUID) -> ApiKey:
+def get_api_key(*, uow: UnitOfWork, key_id: uuid.UUID) -> ApiKey:
     return tenancy.get(uow.session, ApiKey, key_id, what="API key")
 
 
-def revoke_api_key(uow: UnitOfWork, tenant: Tenant, key_id: uuid.UUID) -> None:
-    key = get_api_key(uow, tenant, key_id)
+def revoke_api_key(*, uow: UnitOfWork, key_id: uuid.UUID) -> None:
+    key = get_api_key(uow=uow, key_id=key_id)
     if key.revoked_at is None:
         key.revoked_at = utcnow()
         audit.mark(uow.session, key, "revoke")
     uow.commit()
 
 
-def revoke_personal_keys(uow: UnitOfWork, *, user_id: uuid.UUID) -> None:
+def revoke_personal_keys(*, uow: UnitOfWork, user_id: uuid.UUID) -> None:
     """Revoke a member's personal keys in the scoped organisation; the caller commits.
 
     Authentication already refuses them once the membership is gone; revoking
@@ -202,17 +201,17 @@ def revoke_personal_keys(uow: UnitOfWork, *, user_id: uuid.UUID) -> None:
         audit.mark(uow.session, key, "revoke")
 
 
-def rotate_api_key(uow: UnitOfWork, tenant: Tenant, *, key_id: uuid.UUID) -> IssuedKey:
+def rotate_api_key(*, uow: UnitOfWork, key_id: uuid.UUID) -> IssuedKey:
     """A new secret for the same key; the old one stops working at once.
 
     Organisation keys are rotated by owners and admins; a personal key only by
     the member it acts for (anyone else who manages keys may revoke it instead).
     """
-    key = get_api_key(uow, tenant, key_id)
+    key = get_api_key(uow=uow, key_id=key_id)
     if key.kind == "organisation":
-        if tenant.role not in ORGANISATION_KEY_ROLES:
+        if uow.tenant.role not in ORGANISATION_KEY_ROLES:
             raise PermissionDenied("only owners and admins rotate organisation keys")
-    elif key.created_by_user_id is None or key.created_by_user_id != tenant.principal.user_id:
+    elif key.created_by_user_id is None or key.created_by_user_id != uow.tenant.principal.user_id:
         raise PermissionDenied("only the member a personal key acts for can rotate it")
     if key.revoked_at is not None:
         raise Conflict("a revoked API key cannot be rotated")
@@ -277,14 +276,11 @@ def authenticate_api_key(
     )
 
 
-def record_api_key_use(
-    *, uow: UnitOfWork, key_id: uuid.UUID, organisation_id: uuid.UUID, at: datetime
-) -> None:
+def record_api_key_use(*, uow: UnitOfWork, key_id: uuid.UUID, at: datetime) -> None:
     """Set a key's ``last_used_at`` in a short unit of work of its own.
 
     Conditional, so that concurrent requests of one key write it once a minute at most.
     """
-    uow.scope(organisation_id)
     uow.session.execute(
         update(ApiKey)
         .where(
@@ -305,7 +301,7 @@ class Caller:
     organisations: list[tuple[Organisation, Grant]]
 
 
-def describe_caller(uow: UnitOfWork, principal: Principal) -> Caller:
+def describe_caller(*, uow: UnitOfWork, principal: Principal) -> Caller:
     session = uow.session
     user = session.get(User, principal.user_id) if principal.user_id else None
     api_key = session.get(ApiKey, principal.api_key_id) if principal.api_key_id else None

@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import and_, select
 
 from api.domain import audit, tenancy
-from api.domain.access import ROLES, Principal, Tenant, may_grant_role
+from api.domain.access import ROLES, Principal, may_grant_role
 from api.domain.base import utcnow
 from api.domain.errors import Conflict, Gone, NotFound, PermissionDenied, RuleViolation
 from api.domain.identity.models import User
@@ -48,9 +48,8 @@ def new_token() -> str:
 
 
 def create_invitation(
-    uow: UnitOfWork,
-    tenant: Tenant,
     *,
+    uow: UnitOfWork,
     email: str,
     role: str,
     expires_in_days: int = DEFAULT_EXPIRY_DAYS,
@@ -59,8 +58,8 @@ def create_invitation(
     """Invite ``email`` with ``role``; announces ``member.invited`` (without the token)."""
     if role not in ROLES:
         raise RuleViolation("unknown role", errors={"role": [f"One of {', '.join(ROLES)}."]})
-    if not may_grant_role(tenant.role, role):
-        raise PermissionDenied(f"a {tenant.role} cannot invite with the {role} role")
+    if not may_grant_role(uow.tenant.role, role):
+        raise PermissionDenied(f"a {uow.tenant.role} cannot invite with the {role} role")
     if not 1 <= expires_in_days <= MAX_EXPIRY_DAYS:
         raise RuleViolation(
             "expiry out of range",
@@ -72,14 +71,14 @@ def create_invitation(
         role=role,
         token_hash=hash_api_key(token),
         expires_at=utcnow() + timedelta(days=expires_in_days),
-        invited_by_user_id=tenant.principal.user_id,
+        invited_by_user_id=uow.tenant.principal.user_id,
     )
     uow.session.add(invitation)
     uow.flush()
     events.emit(
-        uow,
-        "member.invited",
-        {
+        uow=uow,
+        type="member.invited",
+        payload={
             "invitation_id": invitation.id,
             "email": invitation.email,
             "role": invitation.role,
@@ -103,7 +102,7 @@ def _status_is(status: str, now: datetime):
 
 
 def list_invitations(
-    uow: UnitOfWork, tenant: Tenant, page: PageRequest, *, status: str | None = None
+    *, uow: UnitOfWork, page: PageRequest, status: str | None = None
 ) -> Page[Invitation]:
     """Invitations, newest first; ``status`` filters by the derived status."""
     stmt = select(Invitation)
@@ -116,13 +115,13 @@ def list_invitations(
     return paginate(uow.session, stmt, Invitation.id, page, newest_first=True)
 
 
-def get_invitation(uow: UnitOfWork, tenant: Tenant, invitation_id: uuid.UUID) -> Invitation:
+def get_invitation(*, uow: UnitOfWork, invitation_id: uuid.UUID) -> Invitation:
     return tenancy.get(uow.session, Invitation, invitation_id, what="invitation")
 
 
-def revoke_invitation(uow: UnitOfWork, tenant: Tenant, invitation_id: uuid.UUID) -> None:
+def revoke_invitation(*, uow: UnitOfWork, invitation_id: uuid.UUID) -> None:
     """Revoke a pending invitation (again: nothing changes); an accepted one is a 409."""
-    invitation = get_invitation(uow, tenant, invitation_id)
+    invitation = get_invitation(uow=uow, invitation_id=invitation_id)
     if invitation.accepted_at is not None:
         raise Conflict("the invitation has been accepted; remove the member instead")
     if invitation.revoked_at is None:
@@ -152,7 +151,7 @@ def _usable(invitation: Invitation) -> None:
 def _accept(uow: UnitOfWork, invitation: Invitation, user: User) -> Membership:
     _usable(invitation)
     membership = admit_member(
-        uow, organisation_id=invitation.organisation_id, user=user, role=invitation.role
+        uow=uow, organisation_id=invitation.organisation_id, user=user, role=invitation.role
     )
     invitation.accepted_at = utcnow()
     invitation.accepted_by_user_id = user.id
@@ -160,7 +159,7 @@ def _accept(uow: UnitOfWork, invitation: Invitation, user: User) -> Membership:
     return membership
 
 
-def accept_invitation(uow: UnitOfWork, *, token: str, principal: Principal) -> Membership:
+def accept_invitation(*, uow: UnitOfWork, token: str, principal: Principal) -> Membership:
     """A signed-in user accepts an invitation to their own email.
 
     An unknown token and an invitation to another email are the same 404: the
@@ -179,7 +178,7 @@ def accept_invitation(uow: UnitOfWork, *, token: str, principal: Principal) -> M
     return membership
 
 
-def accept_at_signup(uow: UnitOfWork, *, token: str, user: User) -> Membership:
+def accept_at_signup(*, uow: UnitOfWork, token: str, user: User) -> Membership:
     """The invitation a new user signs up with (their email must be the invited one).
 
     The caller commits, together with the new user.

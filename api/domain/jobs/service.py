@@ -9,7 +9,6 @@ from sqlalchemy import select, update
 from structlog.contextvars import bind_contextvars
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.base import utcnow
 from api.domain.jobs.models import Job, JobError
 from api.domain.pagination import Page, PageRequest, paginate
@@ -21,7 +20,7 @@ def tracked_job_id(job_id: uuid.UUID | str) -> str:
     return f"job-{job_id}"
 
 
-def create_job(uow: UnitOfWork, *, kind: str, params: dict | None = None) -> Job:
+def create_job(*, uow: UnitOfWork, kind: str, params: dict | None = None) -> Job:
     """A queued job in the unit of work's organisation. The caller commits (and enqueues)."""
     job = Job(kind=kind, status="queued", params=params or {}, counts={})
     uow.session.add(job)
@@ -29,7 +28,7 @@ def create_job(uow: UnitOfWork, *, kind: str, params: dict | None = None) -> Job
     return job
 
 
-def start_job(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
+def start_job(*, uow: UnitOfWork, job_id: uuid.UUID) -> Job:
     """Mark the job running; ``started_at`` stays the first run's start."""
     job = tenancy.get(uow.session, Job, job_id, what="job")
     now = utcnow()
@@ -85,7 +84,7 @@ def interrupt_job(*, uow: UnitOfWork, job_id: uuid.UUID) -> None:
 
 
 def finish_job(
-    uow: UnitOfWork, job_id: uuid.UUID, *, counts: dict, error: str | None = None
+    *, uow: UnitOfWork, job_id: uuid.UUID, counts: dict, error: str | None = None
 ) -> Job:
     job = tenancy.get(uow.session, Job, job_id, what="job")
     job.status = "failed" if error else "succeeded"
@@ -97,26 +96,24 @@ def finish_job(
     return job
 
 
-def record_errors(uow: UnitOfWork, job_id: uuid.UUID, errors: list[tuple[int, str]]) -> None:
+def record_errors(*, uow: UnitOfWork, job_id: uuid.UUID, errors: list[tuple[int, str]]) -> None:
     uow.session.add_all(
         JobError(job_id=job_id, row=row, message=message) for row, message in errors
     )
 
 
-def get_job(uow: UnitOfWork, tenant: Tenant, job_id: uuid.UUID) -> Job:
+def get_job(*, uow: UnitOfWork, job_id: uuid.UUID) -> Job:
     return tenancy.get(uow.session, Job, job_id, what="job")
 
 
-def list_jobs(uow: UnitOfWork, tenant: Tenant, page: PageRequest, *, kind: str | None = None):
+def list_jobs(*, uow: UnitOfWork, page: PageRequest, kind: str | None = None):
     stmt = select(Job)
     if kind:
         stmt = stmt.where(Job.kind == kind)
     return paginate(uow.session, stmt, Job.id, page, newest_first=True)
 
 
-def list_job_errors(
-    uow: UnitOfWork, tenant: Tenant, job_id: uuid.UUID, page: PageRequest
-) -> Page[JobError]:
-    job = get_job(uow, tenant, job_id)
+def list_job_errors(*, uow: UnitOfWork, job_id: uuid.UUID, page: PageRequest) -> Page[JobError]:
+    job = get_job(uow=uow, job_id=job_id)
     stmt = select(JobError).where(JobError.job_id == job.id)
     return paginate(uow.session, stmt, JobError.id, page)

@@ -16,7 +16,6 @@ from datetime import UTC, datetime
 from sqlalchemy import select
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.base import check_version
 from api.domain.channels.models import Channel
 from api.domain.editing import apply_changes
@@ -81,7 +80,7 @@ class BatchResult:
 # Reads
 
 
-def get_mention(*, uow: UnitOfWork, tenant: Tenant, mention_id: uuid.UUID) -> Mention:
+def get_mention(*, uow: UnitOfWork, mention_id: uuid.UUID) -> Mention:
     return tenancy.get(uow.session, Mention, mention_id, what="mention")
 
 
@@ -91,9 +90,7 @@ def _like(text: str) -> str:
     return f"%{escaped}%"
 
 
-def list_mentions(
-    *, uow: UnitOfWork, tenant: Tenant, filters: MentionFilter, page: PageRequest
-) -> Page[Mention]:
+def list_mentions(*, uow: UnitOfWork, filters: MentionFilter, page: PageRequest) -> Page[Mention]:
     """Most recently recorded first."""
     stmt = select(Mention)
     for column, value in (
@@ -156,11 +153,11 @@ def _by_external_id(uow: UnitOfWork, keys: set[tuple[uuid.UUID, str]]) -> dict:
     return {key: mention for key, mention in by_key.items() if key in keys}
 
 
-def _save(uow: UnitOfWork, tenant: Tenant, slots: Iterable[derived.Slot]) -> None:
+def _save(uow: UnitOfWork, slots: Iterable[derived.Slot]) -> None:
     """Flush, bring the derived metric points in step, queue a rollup and commit."""
     uow.flush()
-    derived.refresh(uow.session, tenant.organisation_id, slots)
-    request_rollup(uow, tenant.organisation_id)
+    derived.refresh(uow.session, uow.tenant.organisation_id, slots)
+    request_rollup(uow=uow)
     uow.commit()
 
 
@@ -168,7 +165,7 @@ def _key(data: dict) -> tuple[uuid.UUID, str] | None:
     return (data["channel_id"], data["external_id"]) if data.get("external_id") else None
 
 
-def create_mention(*, uow: UnitOfWork, tenant: Tenant, data: dict) -> tuple[Mention, bool]:
+def create_mention(*, uow: UnitOfWork, data: dict) -> tuple[Mention, bool]:
     """Record a mention, or update the one with the same channel and external id.
 
     Returns the mention and whether it is new.
@@ -185,16 +182,12 @@ def create_mention(*, uow: UnitOfWork, tenant: Tenant, data: dict) -> tuple[Ment
         slots.add(derived.slot_of(mention))
         _change(mention, {k: v for k, v in data.items() if k in EDITABLE})
     slots.add(derived.slot_of(mention))
-    _save(uow, tenant, slots)
+    _save(uow, slots)
     return mention, created
 
 
 def create_batch(
-    *,
-    uow: UnitOfWork,
-    tenant: Tenant,
-    items: Sequence[dict | InvalidItem],
-    channel_id: uuid.UUID | None = None,
+    *, uow: UnitOfWork, items: Sequence[dict | InvalidItem], channel_id: uuid.UUID | None = None
 ) -> BatchResult:
     """Record up to MAX_BATCH mentions, applied in order; the invalid ones are rejected.
 
@@ -251,7 +244,7 @@ def create_batch(
         slots.add(derived.slot_of(mention))
         written.append((index, mention, outcome))
     if written:
-        _save(uow, tenant, slots)
+        _save(uow, slots)
     return BatchResult(
         accepted=[Accepted(index, mention.id, outcome) for index, mention, outcome in written],
         rejected=sorted(rejected, key=lambda r: r.index),
@@ -259,18 +252,13 @@ def create_batch(
 
 
 def update_mention(
-    *,
-    uow: UnitOfWork,
-    tenant: Tenant,
-    mention_id: uuid.UUID,
-    changes: dict,
-    expected_version: int | None = None,
+    *, uow: UnitOfWork, mention_id: uuid.UUID, changes: dict, expected_version: int | None = None
 ) -> Mention:
     """Correct a mention (topic, text, score, time…); its derived points follow."""
-    mention = get_mention(uow=uow, tenant=tenant, mention_id=mention_id)
+    mention = get_mention(uow=uow, mention_id=mention_id)
     check_version(mention, expected_version)
     slots = {derived.slot_of(mention)}
     _change(mention, changes)
     slots.add(derived.slot_of(mention))
-    _save(uow, tenant, slots)
+    _save(uow, slots)
     return mention

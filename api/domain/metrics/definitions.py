@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from sqlalchemy import func, or_, select
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.errors import Conflict, NotFound, RuleViolation
 from api.domain.metrics.catalogue import BUILT_IN, BY_KEY
 from api.domain.metrics.models import MetricPoint, OrganisationMetric
@@ -54,7 +53,7 @@ def _own(m: OrganisationMetric) -> Definition:
     )
 
 
-def catalogue_of(uow: UnitOfWork) -> dict[str, Definition]:
+def catalogue_of(*, uow: UnitOfWork) -> dict[str, Definition]:
     """Every metric the organisation can use, built-in and its own, by key (two lookups at most)."""
     found = {m.key: _built_in(m.key) for m in BUILT_IN}
     own = uow.session.scalars(select(OrganisationMetric).order_by(OrganisationMetric.key))
@@ -62,12 +61,12 @@ def catalogue_of(uow: UnitOfWork) -> dict[str, Definition]:
     return found
 
 
-def known_metric_keys(uow: UnitOfWork) -> set[str]:
+def known_metric_keys(*, uow: UnitOfWork) -> set[str]:
     """Every key the organisation may send points for: built-in and its own."""
     return set(BY_KEY) | set(uow.session.scalars(select(OrganisationMetric.key)))
 
 
-def list_definitions(uow: UnitOfWork, tenant: Tenant) -> list[Definition]:
+def list_definitions(*, uow: UnitOfWork) -> list[Definition]:
     own = uow.session.scalars(select(OrganisationMetric).order_by(OrganisationMetric.key))
     return [_built_in(m.key) for m in BUILT_IN] + [_own(m) for m in own]
 
@@ -76,7 +75,7 @@ def _own_definition(uow: UnitOfWork, key: str) -> OrganisationMetric | None:
     return uow.session.scalar(select(OrganisationMetric).where(OrganisationMetric.key == key))
 
 
-def get_definition(uow: UnitOfWork, tenant: Tenant, key: str) -> Definition:
+def get_definition(*, uow: UnitOfWork, key: str) -> Definition:
     if key in BY_KEY:
         return _built_in(key)
     found = _own_definition(uow, key)
@@ -85,7 +84,7 @@ def get_definition(uow: UnitOfWork, tenant: Tenant, key: str) -> Definition:
     return _own(found)
 
 
-def create_definition(uow: UnitOfWork, tenant: Tenant, data: dict) -> Definition:
+def create_definition(*, uow: UnitOfWork, data: dict) -> Definition:
     key = data["key"]
     if not KEY_PATTERN.match(key):
         raise RuleViolation(
@@ -100,7 +99,7 @@ def create_definition(uow: UnitOfWork, tenant: Tenant, data: dict) -> Definition
     if count >= MAX_DEFINITIONS:
         raise RuleViolation(f"an organisation defines at most {MAX_DEFINITIONS} metric keys")
     data = {**data, "behaviour": _behaviour(data)}
-    _check_part_of(uow, tenant, data)
+    _check_part_of(uow, data)
     metric = OrganisationMetric(**data)
     uow.session.add(metric)
     uow.commit()
@@ -120,7 +119,7 @@ def _behaviour(data: dict) -> str | None:
     return behaviour or "flow"
 
 
-def _check_part_of(uow: UnitOfWork, tenant: Tenant, data: dict) -> None:
+def _check_part_of(uow: UnitOfWork, data: dict) -> None:
     """A part counts within a parent of its kind and behaviour that already exists.
 
     The parent exists before its part and definitions are not edited afterwards,
@@ -137,7 +136,7 @@ def _check_part_of(uow: UnitOfWork, tenant: Tenant, data: dict) -> None:
         refuse("A metric cannot be a part of itself.")
     if data.get("kind", "count") == "ratio":
         refuse("A ratio is not counted within another metric.")
-    parent = catalogue_of(uow).get(parent_key)
+    parent = catalogue_of(uow=uow).get(parent_key)
     if parent is None:
         refuse(f"Unknown metric key {parent_key!r}; see GET /v1/metric-definitions.")
     if parent.kind != data.get("kind", "count"):
@@ -148,7 +147,7 @@ def _check_part_of(uow: UnitOfWork, tenant: Tenant, data: dict) -> None:
         )
 
 
-def delete_definition(uow: UnitOfWork, tenant: Tenant, key: str) -> None:
+def delete_definition(*, uow: UnitOfWork, key: str) -> None:
     """Only an unused key goes: points or KPIs measured by it keep it (409)."""
     if key in BY_KEY:
         raise Conflict(f"{key!r} is a built-in metric key; it cannot be deleted")

@@ -29,7 +29,6 @@ from typing import BinaryIO
 from sqlalchemy import delete, select
 
 from api.domain import tenancy
-from api.domain.access import Grant, Principal, Tenant
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
 from api.domain.content_items.models import ContentItem
@@ -62,9 +61,8 @@ REFERENCES = {"channel_id": Channel, "campaign_id": Campaign, "content_item_id":
 
 
 def start_import(
-    uow: UnitOfWork,
-    tenant: Tenant,
     *,
+    uow: UnitOfWork,
     upload: BinaryIO,
     filename: str | None,
     mapping: dict,
@@ -84,7 +82,7 @@ def start_import(
         )
     columns = ColumnMapping.from_dict(mapping)
     _check_constants(uow, columns)
-    directory = Path(upload_dir).resolve() / str(tenant.organisation_id)
+    directory = Path(upload_dir).resolve() / str(uow.tenant.organisation_id)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{uuid.uuid4().hex}.csv"
     try:
@@ -93,7 +91,7 @@ def start_import(
         with path.open("rb") as raw:
             read_header(raw, columns)
         job = jobs.create_job(
-            uow,
+            uow=uow,
             kind="import",
             params={
                 "path": str(path),
@@ -101,14 +99,14 @@ def start_import(
                 "filename": _base_name(filename),
                 "mapping": columns.to_dict(),
                 "on_error": on_error,
-                "role": tenant.role,
+                "role": uow.tenant.role,
             },
         )
         job_id = job.id
         uow.after_commit(
             "default",
             IMPORT_JOB,
-            str(tenant.organisation_id),
+            str(uow.tenant.organisation_id),
             str(job_id),
             job_id=jobs.tracked_job_id(job_id),
         )
@@ -120,7 +118,7 @@ def start_import(
     return tenancy.get(uow.session, Job, job_id, what="job", fresh=True)
 
 
-def run_import(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
+def run_import(*, uow: UnitOfWork, job_id: uuid.UUID) -> Job:
     """Import the job's file (the unit of work is scoped to the job's organisation)."""
     job = tenancy.get(uow.session, Job, job_id, what="job")
     if job.status in ("succeeded", "failed"):
@@ -130,7 +128,7 @@ def run_import(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
     if checkpoint is None:  # a first run, or a rerun that never got past its first chunk
         uow.session.execute(delete(JobError).where(JobError.job_id == job.id))
         job.counts = dict(NO_COUNTS)
-    jobs.start_job(uow, job.id)
+    jobs.start_job(uow=uow, job_id=job.id)
     mapping = ColumnMapping.from_dict(job.params["mapping"])
     failing = _on_error(job) == "fail"
     try:
@@ -162,7 +160,7 @@ def run_import(uow: UnitOfWork, job_id: uuid.UUID) -> Job:
     return _finish(uow, job)
 
 
-def fail_import(uow: UnitOfWork, job_id: uuid.UUID, error: str) -> Job:
+def fail_import(*, uow: UnitOfWork, job_id: uuid.UUID, error: str) -> Job:
     """Give up on an import that stopped unexpectedly (its last retry, or in-process)."""
     job = tenancy.get(uow.session, Job, job_id, what="job")
     if job.status in ("succeeded", "failed"):
@@ -234,12 +232,11 @@ def _read(uow: UnitOfWork, job: Job, raw: BinaryIO, mapping: ColumnMapping, head
     }
     lines = Lines(raw, offset=start["offset"], line=start["line"])
     chunk = _Chunk(job, lines, listed=start["listed"], reading=reading)
-    tenant = _job_tenant(job)
     for row in rows(lines, mapping, header):
         chunk.add(row)
         if chunk.full:
-            chunk.commit(uow, tenant)
-    chunk.commit(uow, tenant)
+            chunk.commit(uow)
+    chunk.commit(uow)
 
 
 class _Chunk:
@@ -266,13 +263,13 @@ class _Chunk:
         else:
             self.points.append(row)
 
-    def commit(self, uow: UnitOfWork, tenant: Tenant) -> None:
+    def commit(self, uow: UnitOfWork) -> None:
         points = [row.point for row in self.points]
         if points and self.reading == CHECKING:
-            problems = invalid_points(uow=uow, tenant=tenant, points=points)
+            problems = invalid_points(uow=uow, points=points)
             self.refused += [(self.points[i].line, reason) for i, reason in problems]
         elif points:
-            result = ingest_points(uow, tenant, points, atomic=False)
+            result = ingest_points(uow=uow, points=points, atomic=False)
             self.counts["inserted"] += result.inserted
             self.counts["updated"] += result.updated
             self.refused += [(self.points[i].line, reason) for i, reason in result.rejected]
@@ -280,7 +277,7 @@ class _Chunk:
         if not self.failing:
             self.counts["skipped"] += len(self.refused)
         listed = sorted(self.refused)[: max(0, MAX_LISTED_ERRORS - self.listed)]
-        jobs.record_errors(uow, self.job.id, listed)
+        jobs.record_errors(uow=uow, job_id=self.job.id, errors=listed)
         self.listed += len(listed)
         self.job.progress = self._progress()
         self.job.counts = dict(self.counts)
@@ -302,9 +299,11 @@ def _finish(uow: UnitOfWork, job: Job, *, error: str | None = None) -> Job:
     kind = "import.failed" if error else "import.completed"
     filename = job.params.get("filename")
     events.emit(
-        uow, kind, {"job_id": job.id, "filename": filename, "counts": counts, "error": error}
+        uow=uow,
+        type=kind,
+        payload={"job_id": job.id, "filename": filename, "counts": counts, "error": error},
     )
-    finished = jobs.finish_job(uow, job.id, counts=counts, error=error)
+    finished = jobs.finish_job(uow=uow, job_id=job.id, counts=counts, error=error)
     _remove_file(finished)
     return finished
 
@@ -315,16 +314,8 @@ def _remove_file(job: Job) -> None:
         Path(path).unlink(missing_ok=True)
 
 
-def _job_tenant(job: Job) -> Tenant:
-    """The import writes as the role that uploaded it, with only the scope it needs."""
-    grant = Grant(
-        job.organisation_id, job.params.get("role", "contributor"), frozenset({"metrics:write"})
-    )
-    return Tenant(job.organisation_id, Principal("job", {job.organisation_id: grant}), grant)
-
-
 def _check_constants(uow: UnitOfWork, mapping: ColumnMapping) -> None:
-    if mapping.metric_key is not None and mapping.metric_key not in known_metric_keys(uow):
+    if mapping.metric_key is not None and mapping.metric_key not in known_metric_keys(uow=uow):
         raise RuleViolation(
             f"metric key {mapping.metric_key!r} is not defined",
             errors={"mapping": {"metric_key": [f"Unknown metric key {mapping.metric_key!r}."]}},

@@ -11,7 +11,6 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.errors import RuleViolation
 from api.domain.jobs.models import Job
 from api.domain.jobs.service import create_job, tracked_job_id
@@ -26,12 +25,7 @@ TREND_PERIODS = 6
 
 
 def list_values(
-    uow: UnitOfWork,
-    tenant: Tenant,
-    kpi_id: uuid.UUID,
-    *,
-    since: date | None = None,
-    until: date | None = None,
+    *, uow: UnitOfWork, kpi_id: uuid.UUID, since: date | None = None, until: date | None = None
 ) -> list[KpiValue]:
     """The KPI's values by period, oldest first (periods starting in [since, until])."""
     kpi = tenancy.get(uow.session, Kpi, kpi_id, what="KPI")
@@ -49,7 +43,7 @@ def list_values(
 
 
 def latest_values(
-    uow: UnitOfWork, kpi_ids: list[uuid.UUID], count: int, *, with_data: bool = False
+    *, uow: UnitOfWork, kpi_ids: list[uuid.UUID], count: int, with_data: bool = False
 ) -> dict:
     """KPI id → its last ``count`` values, newest first, in one query.
 
@@ -121,9 +115,7 @@ class Scorecard:
     scores: dict  # KPI id → KpiScore
 
 
-def scorecard(
-    uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID, *, today: date | None = None
-) -> Scorecard:
+def scorecard(*, uow: UnitOfWork, strategy_id: uuid.UUID, today: date | None = None) -> Scorecard:
     """Every KPI of the strategy with its latest period with data and its trend.
 
     ``today`` defaults to the organisation's today in its time zone (what decides
@@ -136,11 +128,11 @@ def scorecard(
         what="strategy",
         options=[selectinload(Strategy.objectives).selectinload(Objective.kpis)],
     )
-    today = today or organisation_today(uow, tenant)
+    today = today or organisation_today(uow=uow)
     kpis = [kpi for objective in strategy.objectives for kpi in objective.kpis]
     ids = [kpi.id for kpi in kpis]
-    trends = latest_values(uow, ids, TREND_PERIODS)
-    with_data = latest_values(uow, ids, 1, with_data=True)
+    trends = latest_values(uow=uow, kpi_ids=ids, count=TREND_PERIODS)
+    with_data = latest_values(uow=uow, kpi_ids=ids, count=1, with_data=True)
     scores = {
         kpi.id: score(
             kpi,
@@ -153,19 +145,19 @@ def scorecard(
     return Scorecard(strategy, today, scores)
 
 
-def organisation_today(uow: UnitOfWork, tenant: Tenant) -> date:
+def organisation_today(*, uow: UnitOfWork) -> date:
     """The rollups' today: the organisation's time zone decides which periods have ended."""
-    organisation = uow.session.get(Organisation, tenant.organisation_id)
+    organisation = uow.session.get(Organisation, uow.tenant.organisation_id)
     return datetime.now(ZoneInfo(organisation.timezone)).date()
 
 
-def request_full_rollup(uow: UnitOfWork, tenant: Tenant) -> Job:
+def request_full_rollup(*, uow: UnitOfWork) -> Job:
     """A tracked full rollup of the organisation (202 + Job for the API)."""
-    job = create_job(uow, kind="rollup", params={"full": True})
+    job = create_job(uow=uow, kind="rollup", params={"full": True})
     uow.after_commit(
         "rollups",
         ROLLUP_JOB,
-        str(tenant.organisation_id),
+        str(uow.tenant.organisation_id),
         True,
         str(job.id),
         job_id=tracked_job_id(job.id),

@@ -20,7 +20,6 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import ARRAY
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.base import new_id, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
@@ -224,13 +223,13 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
     return len(rows) - already
 
 
-def invalid_points(*, uow: UnitOfWork, tenant: Tenant, points: list[dict]) -> list[tuple[int, str]]:
+def invalid_points(*, uow: UnitOfWork, points: list[dict]) -> list[tuple[int, str]]:
     """Each point of ``points`` that cannot be written, as (index, reason); writes nothing.
 
     The checks ``ingest_points`` makes, for a caller that must know every invalid
     point before writing any (an import that fails whole).
     """
-    if tenancy.scoped_organisation(uow.session) != tenant.organisation_id:
+    if tenancy.scoped_organisation(uow.session) != uow.tenant.organisation_id:
         # The checks below rely on tenancy's scoping, and the insert is not stamped by it.
         raise CrossTenantWrite("metric points are written in a session scoped to their tenant")
     if len(points) > MAX_BATCH:
@@ -238,7 +237,7 @@ def invalid_points(*, uow: UnitOfWork, tenant: Tenant, points: list[dict]) -> li
             f"a batch holds at most {MAX_BATCH} points",
             errors={"points": [f"At most {MAX_BATCH} points per batch."]},
         )
-    known = known_metric_keys(uow)
+    known = known_metric_keys(uow=uow)
     existing = _existing_ids(uow, points)
     links = _campaign_channels(uow, points)
     rejected = []
@@ -249,15 +248,13 @@ def invalid_points(*, uow: UnitOfWork, tenant: Tenant, points: list[dict]) -> li
     return rejected
 
 
-def ingest_points(
-    uow: UnitOfWork, tenant: Tenant, points: list[dict], *, atomic: bool
-) -> BatchResult:
+def ingest_points(*, uow: UnitOfWork, points: list[dict], atomic: bool) -> BatchResult:
     """Validate, then upsert the valid points; with ``atomic``, any invalid point refuses all.
 
     Each point: metric_key, day, value and optional channel_id, campaign_id,
     content_item_id and source (api by default).
     """
-    rejected = invalid_points(uow=uow, tenant=tenant, points=points)
+    rejected = invalid_points(uow=uow, points=points)
     if atomic and rejected:
         raise RuleViolation(
             f"{len(rejected)} of {len(points)} points are not valid; none were written",
@@ -268,7 +265,7 @@ def ingest_points(
     latest: dict[tuple, dict] = {}
     for index, point in enumerate(points):
         if index not in refused:
-            row = _row(tenant.organisation_id, point, now)
+            row = _row(uow.tenant.organisation_id, point, now)
             latest[_identity(row)] = row  # a later point with the same identity wins
     replaced_in_batch = len(points) - len(refused) - len(latest)
     # A stable order makes concurrent batches lock their rows in the same order.
@@ -276,17 +273,15 @@ def ingest_points(
     inserted = 0
     for start in range(0, len(rows), CHUNK):
         inserted += _upsert(
-            uow, rows[start : start + CHUNK], organisation_id=tenant.organisation_id
+            uow, rows[start : start + CHUNK], organisation_id=uow.tenant.organisation_id
         )
     if rows:
-        request_rollup(uow, tenant.organisation_id)
+        request_rollup(uow=uow)
         uow.commit()
     return BatchResult(inserted, len(latest) - inserted + replaced_in_batch, rejected)
 
 
-def list_points(
-    uow: UnitOfWork, tenant: Tenant, filters: PointFilter, page: PageRequest
-) -> Page[MetricPoint]:
+def list_points(*, uow: UnitOfWork, filters: PointFilter, page: PageRequest) -> Page[MetricPoint]:
     stmt = select(MetricPoint)
     for column, value in (
         (MetricPoint.metric_key, filters.metric_key),

@@ -44,7 +44,7 @@ COALESCE_SECONDS = 10
 LOOKBACK = timedelta(minutes=5)
 
 
-def request_rollup(uow: UnitOfWork, organisation_id: uuid.UUID) -> None:
+def request_rollup(*, uow: UnitOfWork) -> None:
     """Queue an incremental rollup for the organisation once this unit of work commits.
 
     Many batches in a short time give one job: the job id names the organisation
@@ -52,6 +52,7 @@ def request_rollup(uow: UnitOfWork, organisation_id: uuid.UUID) -> None:
     previous run.
     """
     window = int(time.time() // COALESCE_SECONDS)
+    organisation_id = uow.tenant.organisation_id
     uow.after_commit(
         "rollups",
         ROLLUP_JOB,
@@ -63,7 +64,7 @@ def request_rollup(uow: UnitOfWork, organisation_id: uuid.UUID) -> None:
 # Actuals
 
 
-def actuals(uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month: int) -> dict:
+def actuals(*, uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month: int) -> dict:
     """period start → actual, for the periods of ``starts`` that have data."""
     if not starts:
         return {}
@@ -162,10 +163,10 @@ class NotComputable(Exception):
 
 
 def rollup_kpi(
+    *,
     uow: UnitOfWork,
     kpi: Kpi,
     strategy: Strategy,
-    *,
     fiscal_start_month: int,
     today: date,
     changed_days: set[date] | None,
@@ -178,7 +179,7 @@ def rollup_kpi(
         starts = [s for s in starts if s in touched]
     if not starts:
         return 0, 0
-    found = actuals(uow, kpi, starts, fiscal_start_month)
+    found = actuals(uow=uow, kpi=kpi, starts=starts, fiscal_start_month=fiscal_start_month)
     # A ratio over no denominator has no value (None); it is not an overflow.
     if any(value is not None and not math.isfinite(value) for value in found.values()):
         raise NotComputable(kpi.id)  # SQLite sums overflow to infinity instead of failing
@@ -230,9 +231,9 @@ def rollup_kpi(
             )
             if before.get(start) is not None:  # a change, not a first computation
                 events.emit(
-                    uow,
-                    "kpi.status_changed",
-                    {
+                    uow=uow,
+                    type="kpi.status_changed",
+                    payload={
                         "kpi_id": kpi.id,
                         "name": kpi.name,
                         "period_start": start,
@@ -243,7 +244,7 @@ def rollup_kpi(
                         "target": float(kpi.target),
                         "attainment": evaluation.attainment,
                     },
-                    kpi.organisation_id,
+                    organisation_id=kpi.organisation_id,
                 )
     _upsert(uow, rows, organisation_id=kpi.organisation_id)
     uow.session.add_all(changes)
@@ -251,15 +252,14 @@ def rollup_kpi(
 
 
 def run_rollup(
-    uow: UnitOfWork,
-    organisation_id: uuid.UUID,
     *,
+    uow: UnitOfWork,
     full: bool = False,
     today: date | None = None,
     lookback: timedelta = LOOKBACK,
 ) -> RollupResult:
     """Bring the organisation's KPI values up to date (idempotent)."""
-    uow.scope(organisation_id)
+    organisation_id = uow.tenant.organisation_id
     session = uow.session
     started = utcnow()
     organisation = session.get(Organisation, organisation_id)
@@ -294,9 +294,9 @@ def run_rollup(
             try:
                 with session.begin_nested() if postgres else nullcontext():
                     written, changed = rollup_kpi(
-                        uow,
-                        kpi,
-                        strategy,
+                        uow=uow,
+                        kpi=kpi,
+                        strategy=strategy,
                         fiscal_start_month=organisation.fiscal_year_start_month,
                         today=today,
                         changed_days=changed_days,

@@ -17,7 +17,6 @@ from datetime import date
 from sqlalchemy import func, select
 
 from api.domain import periods
-from api.domain.access import Tenant
 from api.domain.errors import NotFound, RuleViolation
 from api.domain.metrics.definitions import get_definition
 from api.domain.metrics.levels import latest_levels
@@ -48,9 +47,8 @@ class Series:
 
 
 def metric_series(
-    uow: UnitOfWork,
-    tenant: Tenant,
     *,
+    uow: UnitOfWork,
     metric_key: str,
     granularity: str,
     day_from: date,
@@ -71,7 +69,7 @@ def metric_series(
             errors={"to": [f"At most {MAX_PERIODS} {granularity}s after from."]},
         )
     try:
-        definition = get_definition(uow, tenant, metric_key)
+        definition = get_definition(uow=uow, key=metric_key)
     except NotFound:
         raise RuleViolation(
             f"metric key {metric_key!r} is not defined",

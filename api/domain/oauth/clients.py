@@ -141,9 +141,8 @@ def check_client(
 
 
 def create_client(
-    uow: UnitOfWork,
-    tenant: Tenant,
     *,
+    uow: UnitOfWork,
     name: str,
     client_type: str,
     allowed_scopes: list[str],
@@ -155,7 +154,7 @@ def create_client(
     grant_types = list(DEFAULT_GRANT_TYPES if grant_types is None else grant_types)
     allowed_origins = list(allowed_origins or [])
     check_client(
-        tenant,
+        uow.tenant,
         client_type=client_type,
         grant_types=grant_types,
         redirect_uris=redirect_uris,
@@ -178,28 +177,24 @@ def create_client(
     return IssuedClient(client, secret)
 
 
-def list_clients(uow: UnitOfWork, tenant: Tenant, page: PageRequest) -> Page[OAuthClient]:
+def list_clients(*, uow: UnitOfWork, page: PageRequest) -> Page[OAuthClient]:
     return paginate(uow.session, select(OAuthClient), OAuthClient.id, page)
 
 
-def get_client(uow: UnitOfWork, tenant: Tenant, id_: uuid.UUID) -> OAuthClient:
+def get_client(*, uow: UnitOfWork, id_: uuid.UUID) -> OAuthClient:
     return tenancy.get(uow.session, OAuthClient, id_, what="OAuth client")
 
 
 def update_client(
-    uow: UnitOfWork,
-    tenant: Tenant,
-    id_: uuid.UUID,
-    changes: dict[str, object],
-    expected_version: int | None,
+    *, uow: UnitOfWork, id_: uuid.UUID, changes: dict[str, object], expected_version: int | None
 ) -> OAuthClient:
-    client = get_client(uow, tenant, id_)
+    client = get_client(uow=uow, id_=id_)
     check_version(client, expected_version)
     if client.revoked_at is not None:
         raise Conflict("the OAuth client has been revoked; register a new one")
     merged = {name: changes.get(name, getattr(client, name)) for name in UPDATABLE}
     check_client(
-        tenant,
+        uow.tenant,
         client_type=client.client_type,
         grant_types=client.grant_types,
         redirect_uris=list(merged["redirect_uris"]),
@@ -217,9 +212,9 @@ def update_client(
     return client
 
 
-def revoke_client(uow: UnitOfWork, tenant: Tenant, id_: uuid.UUID) -> None:
+def revoke_client(*, uow: UnitOfWork, id_: uuid.UUID) -> None:
     """Revoke the client and, at once, every token and pending code it holds."""
-    client = get_client(uow, tenant, id_)
+    client = get_client(uow=uow, id_=id_)
     now = utcnow()
     if client.revoked_at is None:
         client.revoked_at = now

@@ -15,7 +15,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from api.domain import tenancy
-from api.domain.access import ROLE_SCOPES, Principal, Tenant
+from api.domain.access import ROLE_SCOPES, Principal
 from api.domain.base import utcnow
 from api.domain.errors import PermissionDenied
 from api.domain.identity.models import User
@@ -78,7 +78,7 @@ def _views(session, grants: list[OAuthGrant]) -> list[GrantView]:
 
 
 def list_grants(
-    uow: UnitOfWork, tenant: Tenant, page: PageRequest, *, active: bool | None = None
+    *, uow: UnitOfWork, page: PageRequest, active: bool | None = None
 ) -> Page[GrantView]:
     stmt = select(OAuthGrant)
     if active is not None:
@@ -93,11 +93,11 @@ def _get(uow: UnitOfWork, id_: uuid.UUID) -> OAuthGrant:
     return tenancy.get(uow.session, OAuthGrant, id_, what="OAuth grant")
 
 
-def get_grant(uow: UnitOfWork, tenant: Tenant, id_: uuid.UUID) -> GrantView:
+def get_grant(*, uow: UnitOfWork, id_: uuid.UUID) -> GrantView:
     return _views(uow.session, [_get(uow, id_)])[0]
 
 
-def revoke_grant(uow: UnitOfWork, tenant: Tenant, id_: uuid.UUID) -> None:
+def revoke_grant(*, uow: UnitOfWork, id_: uuid.UUID) -> None:
     """Take a consent back: the client's tokens for that member lose this organisation now.
 
     authenticate_oauth_token already ignores an organisation whose grant is revoked;
@@ -107,7 +107,7 @@ def revoke_grant(uow: UnitOfWork, tenant: Tenant, id_: uuid.UUID) -> None:
     grant = _get(uow, id_)
     if grant.revoked_at is None:
         grant.revoked_at = utcnow()
-    org = str(tenant.organisation_id)
+    org = str(uow.tenant.organisation_id)
     tokens = uow.session.scalars(
         select(OAuthToken).where(
             OAuthToken.client_id == grant.client_id,
@@ -126,7 +126,7 @@ def revoke_grant(uow: UnitOfWork, tenant: Tenant, id_: uuid.UUID) -> None:
 
 
 def create_organisation_for_user(
-    uow: UnitOfWork, principal: Principal, access_token: str, *, name: str, **fields: object
+    *, uow: UnitOfWork, principal: Principal, access_token: str, name: str, **fields: object
 ) -> Organisation:
     """A new organisation owned by the user of an OAuth token, reachable by that token.
 
@@ -140,7 +140,7 @@ def create_organisation_for_user(
             "(authorization code flow); an API key or a client-credentials token "
             "belongs to one organisation"
         )
-    organisation = create_organisation(uow, name=name, owner_id=principal.user_id, **fields)
+    organisation = create_organisation(uow=uow, name=name, owner_id=principal.user_id, **fields)
     client_scopes = uow.session.scalar(
         tenancy.across_organisations(
             select(OAuthClient.allowed_scopes).where(OAuthClient.client_id == principal.client_id)

@@ -47,7 +47,7 @@ def check_organisation_fields(fields: dict[str, object]) -> None:
 
 
 def create_organisation(
-    uow: UnitOfWork, *, name: str, owner_id: uuid.UUID, **fields: object
+    *, uow: UnitOfWork, name: str, owner_id: uuid.UUID, **fields: object
 ) -> Organisation:
     """A new organisation with ``owner_id`` as its owner. The caller commits."""
     check_organisation_fields(fields)
@@ -63,19 +63,19 @@ def create_organisation(
     return organisation
 
 
-def list_organisations(uow: UnitOfWork, principal: Principal, page: PageRequest) -> Page:
+def list_organisations(*, uow: UnitOfWork, principal: Principal, page: PageRequest) -> Page:
     stmt = select(Organisation).where(Organisation.id.in_(list(principal.grants)))
     return paginate(uow.session, stmt, Organisation.id, page)
 
 
-def get_organisation(uow: UnitOfWork, tenant: Tenant) -> Organisation:
-    return tenancy.get(uow.session, Organisation, tenant.organisation_id, what="organisation")
+def get_organisation(*, uow: UnitOfWork) -> Organisation:
+    return tenancy.get(uow.session, Organisation, uow.tenant.organisation_id, what="organisation")
 
 
 def update_organisation(
-    uow: UnitOfWork, tenant: Tenant, changes: dict[str, object], expected_version: int | None
+    *, uow: UnitOfWork, changes: dict[str, object], expected_version: int | None
 ) -> Organisation:
-    organisation = get_organisation(uow, tenant)
+    organisation = get_organisation(uow=uow)
     check_version(organisation, expected_version)
     check_organisation_fields(changes)
     for name in UPDATABLE:
@@ -88,12 +88,12 @@ def update_organisation(
 # Members
 
 
-def list_members(uow: UnitOfWork, tenant: Tenant, page: PageRequest) -> Page[Membership]:
+def list_members(*, uow: UnitOfWork, page: PageRequest) -> Page[Membership]:
     stmt = select(Membership).options(joinedload(Membership.user))
     return paginate(uow.session, stmt, Membership.id, page)
 
 
-def get_member(uow: UnitOfWork, tenant: Tenant, membership_id: uuid.UUID) -> Membership:
+def get_member(*, uow: UnitOfWork, membership_id: uuid.UUID) -> Membership:
     return tenancy.get(
         uow.session, Membership, membership_id, what="member", options=[joinedload(Membership.user)]
     )
@@ -107,14 +107,15 @@ def _check_role(tenant: Tenant, role: str) -> None:
 
 
 def admit_member(
-    uow: UnitOfWork, *, organisation_id: uuid.UUID, user: User, role: str
+    *, uow: UnitOfWork, organisation_id: uuid.UUID, user: User, role: str
 ) -> Membership:
     """Make a user a member (they accepted an invitation). The caller commits.
 
     Nobody is added without their consent: invitations are the only way in.
     """
-    uow.scope(organisation_id)
-    if tenancy.any_row(uow.session, select(Membership).where(Membership.user_id == user.id)):
+    # The caller is not in the organisation yet: the statement names it (no scope to lean on).
+    theirs = select(Membership.id).where(Membership.user_id == user.id).limit(1)
+    if uow.session.scalar(tenancy.in_organisations(theirs, [organisation_id])) is not None:
         raise Conflict("you are already a member of this organisation")
     membership = Membership(organisation_id=organisation_id, user=user, role=role)
     uow.session.add(membership)
@@ -131,17 +132,12 @@ def _owner_count(uow: UnitOfWork) -> int:
 
 
 def change_role(
-    uow: UnitOfWork,
-    tenant: Tenant,
-    membership_id: uuid.UUID,
-    *,
-    role: str,
-    expected_version: int | None = None,
+    *, uow: UnitOfWork, membership_id: uuid.UUID, role: str, expected_version: int | None = None
 ) -> Membership:
-    membership = get_member(uow, tenant, membership_id)
+    membership = get_member(uow=uow, membership_id=membership_id)
     check_version(membership, expected_version)
-    _check_role(tenant, role)
-    if membership.role == "owner" and tenant.role != "owner":
+    _check_role(uow.tenant, role)
+    if membership.role == "owner" and uow.tenant.role != "owner":
         raise PermissionDenied("only an owner can change an owner's role")
     if membership.role == "owner" and role != "owner" and _owner_count(uow) <= 1:
         raise Conflict("the last owner cannot be demoted; make another member owner first")
@@ -150,35 +146,37 @@ def change_role(
     return membership
 
 
-def remove_member(uow: UnitOfWork, tenant: Tenant, membership_id: uuid.UUID) -> None:
+def remove_member(*, uow: UnitOfWork, membership_id: uuid.UUID) -> None:
     """Remove a member and, in the same transaction, revoke their personal keys.
 
     Their organisation keys stay: those belong to the organisation.
     """
-    membership = get_member(uow, tenant, membership_id)
+    membership = get_member(uow=uow, membership_id=membership_id)
     if membership.role == "owner":
-        if tenant.role != "owner":
+        if uow.tenant.role != "owner":
             raise PermissionDenied("only an owner can remove an owner")
         if _owner_count(uow) <= 1:
             raise Conflict("the last owner cannot be removed")
-    unlink_member(uow, membership.id)
-    revoke_personal_keys(uow, user_id=membership.user_id)
+    unlink_member(uow=uow, membership_id=membership.id)
+    revoke_personal_keys(uow=uow, user_id=membership.user_id)
     uow.session.delete(membership)
-    _after_members_changed(uow, tenant)
+    _after_members_changed(uow)
     uow.commit()
 
 
-def _after_members_changed(uow: UnitOfWork, tenant: Tenant) -> None:
-    uow.after_commit("default", "workers.jobs.refresh_member_count", str(tenant.organisation_id))
+def _after_members_changed(uow: UnitOfWork) -> None:
+    uow.after_commit(
+        "default", "workers.jobs.refresh_member_count", str(uow.tenant.organisation_id)
+    )
 
 
-def refresh_member_count(uow: UnitOfWork, organisation_id: uuid.UUID) -> int:
+def refresh_member_count(*, uow: UnitOfWork) -> int:
     """Recount members; idempotent, so a job may run it any number of times.
 
     A plain UPDATE: the count is derived, so it neither bumps the organisation's
     version (a client's If-Match on its settings stays valid) nor is audited.
     """
-    uow.scope(organisation_id)
+    organisation_id = uow.tenant.organisation_id
     count = uow.session.scalar(select(func.count()).select_from(Membership))
     uow.session.execute(
         update(Organisation)

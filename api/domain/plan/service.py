@@ -15,7 +15,6 @@ from datetime import date
 
 from sqlalchemy import func, select
 
-from api.domain.access import Tenant
 from api.domain.bounds import MAX_DAY, MAX_MONTH, MIN_DAY, MONTHS
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel
@@ -90,9 +89,7 @@ def _filtered(stmt, filters: PlanFilter, start: date, end: date):
     return stmt
 
 
-def build_plan(
-    uow: UnitOfWork, tenant: Tenant, *, start: date, months: int, filters: PlanFilter
-) -> Plan:
+def build_plan(*, uow: UnitOfWork, start: date, months: int, filters: PlanFilter) -> Plan:
     start = start.replace(day=1)
     check_plan_range(start=start, months=months)
     end = add_months(start, months)

@@ -10,7 +10,6 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.base import utcnow
 from api.domain.editing import refuse
 from api.domain.organisations.models import Organisation
@@ -24,14 +23,14 @@ def scores_of(assessment: ReadinessAssessment) -> dict[str, int]:
     return {leaf: getattr(assessment, leaf) for leaf in LEAVES}
 
 
-def _today(uow: UnitOfWork, tenant: Tenant) -> date:
+def _today(uow: UnitOfWork) -> date:
     """Today in the organisation's time zone."""
-    organisation = uow.session.get(Organisation, tenant.organisation_id)
+    organisation = uow.session.get(Organisation, uow.tenant.organisation_id)
     return utcnow().astimezone(ZoneInfo(organisation.timezone)).date()
 
 
-def create_assessment(uow: UnitOfWork, tenant: Tenant, data: dict) -> ReadinessAssessment:
-    today = _today(uow, tenant)
+def create_assessment(*, uow: UnitOfWork, data: dict) -> ReadinessAssessment:
+    today = _today(uow)
     assessed_on = data.get("assessed_on") or today
     refuse(
         {**rules.check_scores(data), **rules.check_assessed_on(assessed_on, today=today)},
@@ -49,15 +48,13 @@ def _newest_first():
     )
 
 
-def list_assessments(
-    uow: UnitOfWork, tenant: Tenant, page: PageRequest
-) -> Page[ReadinessAssessment]:
+def list_assessments(*, uow: UnitOfWork, page: PageRequest) -> Page[ReadinessAssessment]:
     """Newest first (by creation)."""
     stmt = select(ReadinessAssessment)
     return paginate(uow.session, stmt, ReadinessAssessment.id, page, newest_first=True)
 
 
-def get_assessment(uow: UnitOfWork, tenant: Tenant, assessment_id: uuid.UUID):
+def get_assessment(*, uow: UnitOfWork, assessment_id: uuid.UUID):
     return tenancy.get(uow.session, ReadinessAssessment, assessment_id, what="assessment")
 
 
@@ -85,7 +82,7 @@ class CurrentReadiness:
         return rules.change(self.scores, scores_of(self.previous))
 
 
-def current_readiness(uow: UnitOfWork, tenant: Tenant) -> CurrentReadiness:
+def current_readiness(*, uow: UnitOfWork) -> CurrentReadiness:
     """The latest assessment (by date) and the one before it."""
     latest_two = list(uow.session.scalars(_newest_first().limit(2)))
     latest_two += [None] * (2 - len(latest_two))

@@ -18,7 +18,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.domain import money, tenancy
-from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign, CampaignObjective
 from api.domain.metrics.definitions import known_metric_keys
 from api.domain.metrics.kpi_values import latest_values, organisation_today
@@ -89,9 +88,8 @@ class AlignmentReport:
 
 
 def alignment_report(
-    uow: UnitOfWork,
-    tenant: Tenant,
     *,
+    uow: UnitOfWork,
     strategy_id: uuid.UUID,
     value_per_conversion: Decimal | float = Decimal(0),
     value_per_lead: Decimal | float = Decimal(0),
@@ -109,20 +107,22 @@ def alignment_report(
     )
     objective_ids = [o.id for o in strategy.objectives]
     kpi_ids = [k.id for o in strategy.objectives for k in o.kpis]
-    latest = latest_values(uow, kpi_ids, 1, with_data=True)
-    today = today or organisation_today(uow, tenant)
+    latest = latest_values(uow=uow, kpi_ids=kpi_ids, count=1, with_data=True)
+    today = today or organisation_today(uow=uow)
     served_by = _campaigns_by_objective(uow, objective_ids)
     campaigns = list({c.id: c for linked in served_by.values() for c in linked}.values())
 
     # ROI over the strategy's whole period, the horizon its objectives are set for.
     pricing = roi.Pricing(
         Window(strategy.period_start, strategy.period_end),
-        roi.currency_of(uow, tenant),
+        roi.currency_of(uow=uow),
         value_per_conversion,
         value_per_lead,
     )
-    cost_defined = roi.COST_KEY in known_metric_keys(uow)
-    found = roi.campaign_figures(uow, campaigns, pricing, cost_defined=cost_defined)
+    cost_defined = roi.COST_KEY in known_metric_keys(uow=uow)
+    found = roi.campaign_figures(
+        uow=uow, campaigns=campaigns, pricing=pricing, cost_defined=cost_defined
+    )
 
     objectives = [
         ObjectiveAlignment(

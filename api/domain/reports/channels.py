@@ -19,7 +19,6 @@ from decimal import Decimal
 from sqlalchemy import func, select
 
 from api.domain import money
-from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import MODES, Channel, family
 from api.domain.metrics.models import MetricPoint
@@ -160,12 +159,10 @@ class ChannelReport:
     inputs: Inputs
 
 
-def channel_comparison(
-    *, uow: UnitOfWork, tenant: Tenant, day_from: date, day_to: date
-) -> ChannelReport:
+def channel_comparison(*, uow: UnitOfWork, day_from: date, day_to: date) -> ChannelReport:
     span = window(day_from, day_to)
     sums = _metric_sums(uow, span.start, span.end)
-    currency = uow.session.get(Organisation, tenant.organisation_id).currency
+    currency = uow.session.get(Organisation, uow.tenant.organisation_id).currency
     campaigns, other_currencies, budget_by_channel = _campaign_costs(
         uow, span.start, span.end, currency
     )

@@ -33,7 +33,6 @@ from datetime import date
 from sqlalchemy import func, select
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel, family
 from api.domain.metrics.catalogue import CHURN_KEY, CUSTOMER_BASE_KEY, FUNNEL_STAGES
@@ -199,9 +198,8 @@ def funnels_by(
 
 
 def funnel_report(
-    uow: UnitOfWork,
-    tenant: Tenant,
     *,
+    uow: UnitOfWork,
     day_from: date,
     day_to: date,
     campaign_id: uuid.UUID | None = None,
@@ -212,7 +210,7 @@ def funnel_report(
         tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     if channel_id is not None:
         tenancy.get(uow.session, Channel, channel_id, what="channel")
-    catalogue = catalogue_of(uow)
+    catalogue = catalogue_of(uow=uow)
     stage_metrics = stage_metrics_of(catalogue.values())
     keys = {key for s in stage_metrics for key in s.metric_keys} | {CHURN_KEY}
     levels = {key for key in keys if catalogue[key].behaviour == "level"}

@@ -19,7 +19,6 @@ from datetime import date
 from sqlalchemy import distinct, func, select
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel
 from api.domain.errors import NotFound, RuleViolation
@@ -62,9 +61,8 @@ class LiftReport:
 
 
 def lift_report(
-    uow: UnitOfWork,
-    tenant: Tenant,
     *,
+    uow: UnitOfWork,
     metric: str,
     day_from: date,
     day_to: date,
@@ -80,7 +78,7 @@ def lift_report(
             "one of campaign or channel",
             errors={"channel_id": ["Give campaign_id or channel_id, not both."]},
         )
-    definition = _definition(uow, tenant, metric)
+    definition = _definition(uow, metric)
     scope = ""
     if campaign_id is not None:
         campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
@@ -134,9 +132,9 @@ def _baseline(current: Window, start: date | None, end: date | None) -> Window:
     return baseline
 
 
-def _definition(uow: UnitOfWork, tenant: Tenant, key: str) -> Definition:
+def _definition(uow: UnitOfWork, key: str) -> Definition:
     try:
-        return get_definition(uow, tenant, key)
+        return get_definition(uow=uow, key=key)
     except NotFound:
         raise RuleViolation(
             f"metric key {key!r} is not defined",

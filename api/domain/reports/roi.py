@@ -19,7 +19,6 @@ from decimal import Decimal
 from sqlalchemy import and_, case, func, select
 
 from api.domain import money, tenancy
-from api.domain.access import Tenant
 from api.domain.campaigns.models import Campaign
 from api.domain.content_items.models import ContentItem
 from api.domain.errors import RuleViolation
@@ -80,9 +79,8 @@ class Pricing:
 
 
 def roi_report(
-    uow: UnitOfWork,
-    tenant: Tenant,
     *,
+    uow: UnitOfWork,
     day_from: date,
     day_to: date,
     campaign_id: uuid.UUID | None = None,
@@ -97,9 +95,11 @@ def roi_report(
         campaigns = [tenancy.get(uow.session, Campaign, campaign_id, what="campaign")]
     else:
         campaigns = _running(uow, span)
-    pricing = Pricing(span, currency_of(uow, tenant), value_per_conversion, value_per_lead)
-    cost_defined = COST_KEY in known_metric_keys(uow)
-    found = campaign_figures(uow, campaigns, pricing, cost_defined=cost_defined)
+    pricing = Pricing(span, currency_of(uow=uow), value_per_conversion, value_per_lead)
+    cost_defined = COST_KEY in known_metric_keys(uow=uow)
+    found = campaign_figures(
+        uow=uow, campaigns=campaigns, pricing=pricing, cost_defined=cost_defined
+    )
     rows = [CampaignRoi(c, found[c.id]) for c in campaigns]
     total = formulas.figures(
         formulas.total([row.figures.inputs for row in rows], currency=pricing.currency),
@@ -138,8 +138,8 @@ def notes(pricing: Pricing, *, cost_defined: bool) -> list[str]:
     return said
 
 
-def currency_of(uow: UnitOfWork, tenant: Tenant) -> str:
-    return uow.session.get(Organisation, tenant.organisation_id).currency
+def currency_of(*, uow: UnitOfWork) -> str:
+    return uow.session.get(Organisation, uow.tenant.organisation_id).currency
 
 
 def _running(uow: UnitOfWork, span: Window) -> list[Campaign]:
@@ -161,7 +161,7 @@ def _running(uow: UnitOfWork, span: Window) -> list[Campaign]:
 
 
 def campaign_figures(
-    uow: UnitOfWork, campaigns: list[Campaign], pricing: Pricing, *, cost_defined: bool
+    *, uow: UnitOfWork, campaigns: list[Campaign], pricing: Pricing, cost_defined: bool
 ) -> dict[uuid.UUID, formulas.Figures]:
     """campaign id → its figures: one grouped query over metric points, one over effort."""
     ids = [c.id for c in campaigns]

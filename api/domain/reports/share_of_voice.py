@@ -17,7 +17,6 @@ from datetime import date
 from sqlalchemy import func, select
 
 from api.domain import periods
-from api.domain.access import Tenant
 from api.domain.errors import RuleViolation
 from api.domain.mentions import derived
 from api.domain.metrics.models import MetricPoint
@@ -74,7 +73,7 @@ class ShareOfVoice:
 
 
 def share_of_voice(
-    *, uow: UnitOfWork, tenant: Tenant, day_from: date, day_to: date, granularity: str
+    *, uow: UnitOfWork, day_from: date, day_to: date, granularity: str
 ) -> ShareOfVoice:
     span = window(day_from, day_to)
     if granularity not in GRANULARITIES:

@@ -11,7 +11,6 @@ import uuid
 from sqlalchemy import select
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.base import check_version
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel
@@ -42,10 +41,8 @@ KPI_FIELDS = (
 # Objectives
 
 
-def create_objective(
-    uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID, data: dict
-) -> Objective:
-    strategy = editable_strategy(uow, tenant, strategy_id)
+def create_objective(*, uow: UnitOfWork, strategy_id: uuid.UUID, data: dict) -> Objective:
+    strategy = editable_strategy(uow=uow, strategy_id=strategy_id)
     objective = Objective(strategy_id=strategy.id, **data)
     uow.session.add(objective)
     uow.commit()
@@ -53,39 +50,35 @@ def create_objective(
 
 
 def list_objectives(
-    uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID, page: PageRequest
+    *, uow: UnitOfWork, strategy_id: uuid.UUID, page: PageRequest
 ) -> Page[Objective]:
-    strategy = get_strategy(uow, tenant, strategy_id)
+    strategy = get_strategy(uow=uow, strategy_id=strategy_id)
     stmt = select(Objective).where(Objective.strategy_id == strategy.id)
     return paginate(uow.session, stmt, Objective.id, page)
 
 
-def get_objective(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID) -> Objective:
+def get_objective(*, uow: UnitOfWork, objective_id: uuid.UUID) -> Objective:
     return tenancy.get(uow.session, Objective, objective_id, what="objective")
 
 
-def _editable_objective(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID) -> Objective:
-    objective = get_objective(uow, tenant, objective_id)
-    editable_strategy(uow, tenant, objective.strategy_id)
+def _editable_objective(uow: UnitOfWork, objective_id: uuid.UUID) -> Objective:
+    objective = get_objective(uow=uow, objective_id=objective_id)
+    editable_strategy(uow=uow, strategy_id=objective.strategy_id)
     return objective
 
 
 def update_objective(
-    uow: UnitOfWork,
-    tenant: Tenant,
-    objective_id: uuid.UUID,
-    changes: dict,
-    expected_version: int | None,
+    *, uow: UnitOfWork, objective_id: uuid.UUID, changes: dict, expected_version: int | None
 ) -> Objective:
-    objective = _editable_objective(uow, tenant, objective_id)
+    objective = _editable_objective(uow, objective_id)
     check_version(objective, expected_version)
     apply_changes(objective, changes, OBJECTIVE_FIELDS)
     uow.commit()
     return objective
 
 
-def delete_objective(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID) -> None:
-    objective = _editable_objective(uow, tenant, objective_id)
+def delete_objective(*, uow: UnitOfWork, objective_id: uuid.UUID) -> None:
+    objective = _editable_objective(uow, objective_id)
     # Record the KPIs' deletion too; the database would cascade them silently.
     for kpi in uow.session.scalars(select(Kpi).where(Kpi.objective_id == objective.id)):
         uow.session.delete(kpi)
@@ -98,7 +91,7 @@ def delete_objective(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID) -
 
 def _check(uow: UnitOfWork, values: dict) -> None:
     # The organisation's own metric keys count as much as the built-in ones.
-    behaviours = {key: d.behaviour for key, d in catalogue_of(uow).items()}
+    behaviours = {key: d.behaviour for key, d in catalogue_of(uow=uow).items()}
     errors = rules.check_kpi(
         rules.KpiDefinition(**{f: values.get(f) for f in KPI_CHECKED}), behaviours=behaviours
     )
@@ -128,8 +121,8 @@ def _check_filters(uow: UnitOfWork, values: dict) -> None:
             tenancy.get(uow.session, model, values[field], what=noun)
 
 
-def create_kpi(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID, data: dict) -> Kpi:
-    objective = _editable_objective(uow, tenant, objective_id)
+def create_kpi(*, uow: UnitOfWork, objective_id: uuid.UUID, data: dict) -> Kpi:
+    objective = _editable_objective(uow, objective_id)
     values = {**KPI_DEFAULTS, **data}
     _check(uow, values)
     _check_filters(uow, values)
@@ -139,22 +132,20 @@ def create_kpi(uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID, data: d
     return kpi
 
 
-def list_kpis(
-    uow: UnitOfWork, tenant: Tenant, objective_id: uuid.UUID, page: PageRequest
-) -> Page[Kpi]:
-    objective = get_objective(uow, tenant, objective_id)
+def list_kpis(*, uow: UnitOfWork, objective_id: uuid.UUID, page: PageRequest) -> Page[Kpi]:
+    objective = get_objective(uow=uow, objective_id=objective_id)
     return paginate(uow.session, select(Kpi).where(Kpi.objective_id == objective.id), Kpi.id, page)
 
 
-def get_kpi(uow: UnitOfWork, tenant: Tenant, kpi_id: uuid.UUID) -> Kpi:
+def get_kpi(*, uow: UnitOfWork, kpi_id: uuid.UUID) -> Kpi:
     return tenancy.get(uow.session, Kpi, kpi_id, what="KPI")
 
 
 def update_kpi(
-    uow: UnitOfWork, tenant: Tenant, kpi_id: uuid.UUID, changes: dict, expected_version: int | None
+    *, uow: UnitOfWork, kpi_id: uuid.UUID, changes: dict, expected_version: int | None
 ) -> Kpi:
-    kpi = get_kpi(uow, tenant, kpi_id)
-    _editable_objective(uow, tenant, kpi.objective_id)
+    kpi = get_kpi(uow=uow, kpi_id=kpi_id)
+    _editable_objective(uow, kpi.objective_id)
     check_version(kpi, expected_version)
     merged = {f: getattr(kpi, f) for f in KPI_FIELDS} | changes
     if "aggregation" in changes:
@@ -170,8 +161,8 @@ def update_kpi(
     return kpi
 
 
-def delete_kpi(uow: UnitOfWork, tenant: Tenant, kpi_id: uuid.UUID) -> None:
-    kpi = get_kpi(uow, tenant, kpi_id)
-    _editable_objective(uow, tenant, kpi.objective_id)
+def delete_kpi(*, uow: UnitOfWork, kpi_id: uuid.UUID) -> None:
+    kpi = get_kpi(uow=uow, kpi_id=kpi_id)
+    _editable_objective(uow, kpi.objective_id)
     uow.session.delete(kpi)
     uow.commit()

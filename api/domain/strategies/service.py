@@ -9,7 +9,6 @@ from datetime import date
 from sqlalchemy import func, select
 
 from api.domain import audit, tenancy
-from api.domain.access import Tenant
 from api.domain.audiences.models import Audience
 from api.domain.base import check_version
 from api.domain.editing import apply_changes, refuse
@@ -33,19 +32,19 @@ class StrategyFilter:
     period_to: date | None = None
 
 
-def get_strategy(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) -> Strategy:
+def get_strategy(*, uow: UnitOfWork, strategy_id: uuid.UUID) -> Strategy:
     return tenancy.get(uow.session, Strategy, strategy_id, what="strategy")
 
 
-def editable_strategy(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) -> Strategy:
+def editable_strategy(*, uow: UnitOfWork, strategy_id: uuid.UUID) -> Strategy:
     """A strategy whose content may change: draft or active (plans change), not archived."""
-    strategy = get_strategy(uow, tenant, strategy_id)
+    strategy = get_strategy(uow=uow, strategy_id=strategy_id)
     if strategy.status == "archived":
         raise Conflict(f"strategy {strategy.id} is archived; archived strategies are read-only")
     return strategy
 
 
-def create_strategy(uow: UnitOfWork, tenant: Tenant, data: dict) -> Strategy:
+def create_strategy(*, uow: UnitOfWork, data: dict) -> Strategy:
     refuse(rules.check_period(data["period_start"], data["period_end"]), "invalid period")
     strategy = Strategy(status="draft", **data)
     uow.session.add(strategy)
@@ -54,7 +53,7 @@ def create_strategy(uow: UnitOfWork, tenant: Tenant, data: dict) -> Strategy:
 
 
 def list_strategies(
-    uow: UnitOfWork, tenant: Tenant, filters: StrategyFilter, page: PageRequest
+    *, uow: UnitOfWork, filters: StrategyFilter, page: PageRequest
 ) -> Page[Strategy]:
     stmt = select(Strategy)
     if filters.status:
@@ -67,13 +66,9 @@ def list_strategies(
 
 
 def update_strategy(
-    uow: UnitOfWork,
-    tenant: Tenant,
-    strategy_id: uuid.UUID,
-    changes: dict,
-    expected_version: int | None,
+    *, uow: UnitOfWork, strategy_id: uuid.UUID, changes: dict, expected_version: int | None
 ) -> Strategy:
-    strategy = editable_strategy(uow, tenant, strategy_id)
+    strategy = editable_strategy(uow=uow, strategy_id=strategy_id)
     check_version(strategy, expected_version)
     start = changes.get("period_start", strategy.period_start)
     end = changes.get("period_end", strategy.period_end)
@@ -85,15 +80,15 @@ def update_strategy(
     return strategy
 
 
-def delete_strategy(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) -> None:
-    strategy = get_strategy(uow, tenant, strategy_id)
+def delete_strategy(*, uow: UnitOfWork, strategy_id: uuid.UUID) -> None:
+    strategy = get_strategy(uow=uow, strategy_id=strategy_id)
     if strategy.status != "draft":
         raise Conflict(f"only draft strategies can be deleted; this one is {strategy.status}")
     uow.session.delete(strategy)
     uow.commit()
 
 
-def activation_readiness(uow: UnitOfWork, strategy: Strategy) -> rules.Readiness:
+def activation_readiness(*, uow: UnitOfWork, strategy: Strategy) -> rules.Readiness:
     session = uow.session
     kpi_counts = session.execute(
         select(Objective.title, func.count(Kpi.id))
@@ -110,16 +105,16 @@ def activation_readiness(uow: UnitOfWork, strategy: Strategy) -> rules.Readiness
 
 
 def activate_strategy(
-    uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID, expected_version: int | None = None
+    *, uow: UnitOfWork, strategy_id: uuid.UUID, expected_version: int | None = None
 ) -> Strategy:
     # Serialise activations within an organisation so two overlapping ones cannot both pass.
-    uow.session.get(Organisation, tenant.organisation_id, with_for_update=True)
-    strategy = get_strategy(uow, tenant, strategy_id)
+    uow.session.get(Organisation, uow.tenant.organisation_id, with_for_update=True)
+    strategy = get_strategy(uow=uow, strategy_id=strategy_id)
     check_version(strategy, expected_version)
     if strategy.status != "draft":
         raise Conflict(f"only a draft strategy can be activated; this one is {strategy.status}")
     refuse(
-        rules.activation_gaps(activation_readiness(uow, strategy)),
+        rules.activation_gaps(activation_readiness(uow=uow, strategy=strategy)),
         "the strategy cannot be activated yet: objectives with KPIs, audiences and "
         "resources come first",
     )
@@ -127,9 +122,9 @@ def activate_strategy(
     strategy.status = "active"
     audit.mark(uow.session, strategy, "activate")
     events.emit(
-        uow,
-        "strategy.activated",
-        {
+        uow=uow,
+        type="strategy.activated",
+        payload={
             "strategy_id": strategy.id,
             "name": strategy.name,
             "period_start": strategy.period_start,
@@ -141,9 +136,9 @@ def activate_strategy(
 
 
 def archive_strategy(
-    uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID, expected_version: int | None = None
+    *, uow: UnitOfWork, strategy_id: uuid.UUID, expected_version: int | None = None
 ) -> Strategy:
-    strategy = get_strategy(uow, tenant, strategy_id)
+    strategy = get_strategy(uow=uow, strategy_id=strategy_id)
     check_version(strategy, expected_version)
     if strategy.status == "archived":
         raise Conflict("the strategy is already archived")

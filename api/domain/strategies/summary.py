@@ -12,7 +12,6 @@ from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.audiences.models import Audience
 from api.domain.readiness.service import CurrentReadiness, current_readiness
 from api.domain.resources.models import Resource
@@ -41,7 +40,7 @@ class StrategySummary:
 PRECONDITIONS = ("objectives", "kpis", "audiences", "resources")
 
 
-def strategy_summary(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) -> StrategySummary:
+def strategy_summary(*, uow: UnitOfWork, strategy_id: uuid.UUID) -> StrategySummary:
     session = uow.session
     strategy = tenancy.get(
         session,
@@ -64,6 +63,6 @@ def strategy_summary(uow: UnitOfWork, tenant: Tenant, strategy_id: uuid.UUID) ->
         strategy=strategy,
         audiences=audiences,
         resources=resources,
-        readiness=current_readiness(uow, tenant),
+        readiness=current_readiness(uow=uow),
         gaps=rules.activation_gaps(readiness),
     )

@@ -40,9 +40,8 @@ FAN_OUT_BATCH = 500
 Send = Callable[[str, dict[str, str], bytes], tuple[int | None, str | None]]
 
 
-def fan_out(uow: UnitOfWork, organisation_id: uuid.UUID) -> list[uuid.UUID]:
+def fan_out(*, uow: UnitOfWork) -> list[uuid.UUID]:
     """Turn the organisation's new events into pending deliveries; returns their ids."""
-    uow.scope(organisation_id)
     session = uow.session
     created: list[uuid.UUID] = []
     while True:
@@ -89,10 +88,9 @@ class Outcome:
 
 
 def attempt(
-    uow: UnitOfWork,
-    organisation_id: uuid.UUID,
-    delivery_id: uuid.UUID,
     *,
+    uow: UnitOfWork,
+    delivery_id: uuid.UUID,
     send: Send,
     cipher: MultiFernet,
     policy: UrlPolicy,
@@ -100,7 +98,6 @@ def attempt(
     schedule: Sequence[timedelta] = RETRY_SCHEDULE,
 ) -> Outcome | None:
     """Send a pending delivery that is due; None when there is nothing to do now."""
-    uow.scope(organisation_id)
     session = uow.session
     delivery = session.scalar(
         select(WebhookDelivery)

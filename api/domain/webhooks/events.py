@@ -20,7 +20,7 @@ def dispatch_job_id(organisation_id) -> str:
     return f"webhooks-dispatch-{organisation_id}"
 
 
-def emit(uow: UnitOfWork, type: str, payload: dict, organisation_id=None) -> WebhookEvent:
+def emit(*, uow: UnitOfWork, type: str, payload: dict, organisation_id=None) -> WebhookEvent:
     """Record ``type`` with ``payload`` (plain JSON values) in this unit of work's transaction."""
     if type not in EVENT_TYPES:
         raise ValueError(f"unknown webhook event type {type!r}")

@@ -9,7 +9,6 @@ from cryptography.fernet import MultiFernet
 from sqlalchemy import select
 
 from api.domain import tenancy
-from api.domain.access import Tenant
 from api.domain.base import check_version, utcnow
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict, NotFound
@@ -49,7 +48,7 @@ def _normalised(data: dict) -> dict:
 
 
 def create_endpoint(
-    uow: UnitOfWork, tenant: Tenant, data: dict, *, policy: UrlPolicy, cipher: MultiFernet
+    *, uow: UnitOfWork, data: dict, policy: UrlPolicy, cipher: MultiFernet
 ) -> IssuedEndpoint:
     refuse(_problems(data, policy), "invalid webhook endpoint")
     secret = signing.new_secret()
@@ -61,24 +60,23 @@ def create_endpoint(
     return IssuedEndpoint(endpoint, secret)
 
 
-def list_endpoints(uow: UnitOfWork, tenant: Tenant, page: PageRequest) -> Page[WebhookEndpoint]:
+def list_endpoints(*, uow: UnitOfWork, page: PageRequest) -> Page[WebhookEndpoint]:
     return paginate(uow.session, select(WebhookEndpoint), WebhookEndpoint.id, page)
 
 
-def get_endpoint(uow: UnitOfWork, tenant: Tenant, endpoint_id: uuid.UUID) -> WebhookEndpoint:
+def get_endpoint(*, uow: UnitOfWork, endpoint_id: uuid.UUID) -> WebhookEndpoint:
     return tenancy.get(uow.session, WebhookEndpoint, endpoint_id, what="webhook endpoint")
 
 
 def update_endpoint(
+    *,
     uow: UnitOfWork,
-    tenant: Tenant,
     endpoint_id: uuid.UUID,
     changes: dict,
     expected_version: int | None,
-    *,
     policy: UrlPolicy,
 ) -> WebhookEndpoint:
-    endpoint = get_endpoint(uow, tenant, endpoint_id)
+    endpoint = get_endpoint(uow=uow, endpoint_id=endpoint_id)
     check_version(endpoint, expected_version)
     refuse(_problems(changes, policy), "invalid webhook endpoint")
     apply_changes(endpoint, _normalised(changes), FIELDS)
@@ -89,22 +87,22 @@ def update_endpoint(
     return endpoint
 
 
-def delete_endpoint(uow: UnitOfWork, tenant: Tenant, endpoint_id: uuid.UUID) -> None:
-    uow.session.delete(get_endpoint(uow, tenant, endpoint_id))
+def delete_endpoint(*, uow: UnitOfWork, endpoint_id: uuid.UUID) -> None:
+    uow.session.delete(get_endpoint(uow=uow, endpoint_id=endpoint_id))
     uow.commit()
 
 
 def list_deliveries(
-    uow: UnitOfWork, tenant: Tenant, endpoint_id: uuid.UUID, page: PageRequest
+    *, uow: UnitOfWork, endpoint_id: uuid.UUID, page: PageRequest
 ) -> Page[WebhookDelivery]:
     """An endpoint's deliveries, newest first."""
-    get_endpoint(uow, tenant, endpoint_id)
+    get_endpoint(uow=uow, endpoint_id=endpoint_id)
     stmt = select(WebhookDelivery).where(WebhookDelivery.endpoint_id == endpoint_id)
     return paginate(uow.session, stmt, WebhookDelivery.id, page, newest_first=True)
 
 
 def get_delivery(
-    uow: UnitOfWork, tenant: Tenant, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
+    *, uow: UnitOfWork, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> WebhookDelivery:
     delivery = tenancy.get(uow.session, WebhookDelivery, delivery_id, what="webhook delivery")
     if delivery.endpoint_id != endpoint_id:
@@ -113,16 +111,16 @@ def get_delivery(
 
 
 def redeliver(
-    uow: UnitOfWork, tenant: Tenant, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
+    *, uow: UnitOfWork, endpoint_id: uuid.UUID, delivery_id: uuid.UUID
 ) -> WebhookDelivery:
     """Send a delivery again (with the same webhook-id, so receivers can deduplicate)."""
-    endpoint = get_endpoint(uow, tenant, endpoint_id)
-    delivery = get_delivery(uow, tenant, endpoint_id, delivery_id)
+    endpoint = get_endpoint(uow=uow, endpoint_id=endpoint_id)
+    delivery = get_delivery(uow=uow, endpoint_id=endpoint_id, delivery_id=delivery_id)
     if not endpoint.enabled:
         raise Conflict("the endpoint is disabled; enable it before redelivering")
     delivery.status = "pending"
     delivery.attempts = 0
     delivery.next_attempt_at = utcnow()
-    uow.after_commit("webhooks", DELIVER_JOB, str(tenant.organisation_id), str(delivery.id))
+    uow.after_commit("webhooks", DELIVER_JOB, str(uow.tenant.organisation_id), str(delivery.id))
     uow.commit()
     return delivery

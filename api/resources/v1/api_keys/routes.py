@@ -32,19 +32,19 @@ class ApiKeys(MethodView):
     @blp.operation("api_keys_list", scope="admin:read")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(ApiKeySchema, "ApiKeyPage"), headers=LINK_HEADER)
-    def get(self, args, tenant):
+    def get(self, args):
         """List API keys (never their secrets)"""
-        return paged(service.list_api_keys(uow(), tenant, page_request(args)))
+        return paged(service.list_api_keys(uow=uow(), page=page_request(args)))
 
     @blp.operation("api_keys_create", scope="admin:write", idempotent=True)
     @blp.arguments(ApiKeyCreateSchema)
     @blp.response(201, IssuedApiKeySchema)
-    def post(self, data, tenant):
+    def post(self, data):
         """Create an API key; the response holds its secret, shown once"""
-        result = service.create_api_key(uow(), tenant, **data)
+        result = service.create_api_key(uow=uow(), **data)
         location = url_for(
             "api-keys.ApiKeyById",
-            organisation_id=tenant.organisation_id,
+            organisation_id=uow().tenant.organisation_id,
             api_key_id=result.api_key.id,
         )
         return issued(result), 201, {"Location": location}
@@ -54,15 +54,15 @@ class ApiKeys(MethodView):
 class ApiKeyById(MethodView):
     @blp.operation("api_keys_get", scope="admin:read")
     @blp.response(200, ApiKeySchema)
-    def get(self, tenant, api_key_id):
+    def get(self, api_key_id):
         """Get an API key (without its secret)"""
-        return service.get_api_key(uow(), tenant, api_key_id)
+        return service.get_api_key(uow=uow(), key_id=api_key_id)
 
     @blp.operation("api_keys_revoke", scope="admin:write")
     @blp.response(204)
-    def delete(self, tenant, api_key_id):
+    def delete(self, api_key_id):
         """Revoke an API key; it stops working at once"""
-        service.revoke_api_key(uow(), tenant, api_key_id)
+        service.revoke_api_key(uow=uow(), key_id=api_key_id)
 
 
 @blp.route("/<uuid:api_key_id>/rotate")
@@ -70,11 +70,11 @@ class ApiKeyRotation(MethodView):
     @blp.operation("api_keys_rotate", scope="admin:write")
     @blp.response(200, IssuedApiKeySchema)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, tenant, api_key_id):
+    def post(self, api_key_id):
         """Give an API key a new secret, shown once; the old secret stops working at once
 
         Organisation keys are rotated by owners and admins, a personal key only by the
         member it acts for. Sending it again rotates again (the secret shown before is
         then dead too), so it takes no Idempotency-Key.
         """
-        return issued(service.rotate_api_key(uow(), tenant, key_id=api_key_id))
+        return issued(service.rotate_api_key(uow=uow(), key_id=api_key_id))

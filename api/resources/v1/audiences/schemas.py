@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.audiences.models import AUDIENCE_KINDS, CHANNEL_KINDS, VALUE_TIERS
+from api.domain.audiences.service import AudienceChanges, AudienceDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
@@ -26,6 +27,8 @@ class AudienceFields(Schema):
 
 
 class AudienceSchema(EntitySchema, AudienceFields):
+    into = AudienceDraft
+
     class Meta:
         name = "Audience"
 
@@ -34,5 +37,7 @@ class AudienceSchema(EntitySchema, AudienceFields):
 
 
 class AudienceUpdateSchema(AudienceFields):
+    into = AudienceChanges
+
     class Meta:
         name = "AudienceUpdate"

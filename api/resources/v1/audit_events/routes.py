@@ -49,6 +49,8 @@ class AuditEvents(MethodView):
     @blp.arguments(AuditFilterSchema, location="query", as_kwargs=True)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(AuditEventSchema, "AuditEventPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, **filters):
+    def get(self, args, **filters):
         """List audit events, newest first"""
-        return paged(list_events(uow(), tenant, AuditFilter(**filters), page_request(args)))
+        return paged(
+            list_events(uow=uow(), filters=AuditFilter(**filters), page=page_request(args))
+        )

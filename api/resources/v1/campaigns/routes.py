@@ -41,21 +41,23 @@ class Campaigns(MethodView):
     @blp.arguments(CampaignFilterSchema, location="query", as_kwargs=True)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(CampaignSchema, "CampaignPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, **filters):
+    def get(self, args, **filters):
         """List campaigns, filtered by strategy and status"""
-        page = service.list_campaigns(uow(), tenant, CampaignFilter(**filters), page_request(args))
+        page = service.list_campaigns(
+            uow=uow(), filters=CampaignFilter(**filters), page=page_request(args)
+        )
         return paged(page)
 
     @blp.operation("campaigns_create", scope="campaigns:write", idempotent=True)
     @blp.arguments(CampaignSchema)
     @blp.response(201, CampaignSchema, headers=ETAG_HEADER)
-    def post(self, data, tenant):
+    def post(self, data):
         """Plan a campaign
 
         Its dates lie inside the strategy's period (422 otherwise); objectives are
         the strategy's; another organisation's strategy, channel or audience is 404.
         """
-        campaign = service.create_campaign(uow(), tenant, data)
+        campaign = service.create_campaign(uow=uow(), data=data)
         return saved(campaign, 201, _campaign_url(campaign))
 
 
@@ -63,26 +65,31 @@ class Campaigns(MethodView):
 class CampaignById(MethodView):
     @blp.operation("campaigns_get", scope="campaigns:read")
     @blp.response(200, CampaignSchema, headers=ETAG_HEADER)
-    def get(self, tenant, campaign_id):
+    def get(self, campaign_id):
         """Get a campaign"""
-        return saved(service.get_campaign(uow(), tenant, campaign_id))
+        return saved(service.get_campaign(uow=uow(), campaign_id=campaign_id))
 
     @blp.operation("campaigns_update", scope="campaigns:write", versioned=True)
     @blp.arguments(CampaignUpdateSchema)
     @blp.response(200, CampaignSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def patch(self, changes, tenant, campaign_id):
+    def patch(self, changes, campaign_id):
         """Update a campaign (lists of ids replace the current ones)"""
         return saved(
-            service.update_campaign(uow(), tenant, campaign_id, changes, expected_version())
+            service.update_campaign(
+                uow=uow(),
+                campaign_id=campaign_id,
+                changes=changes,
+                expected_version=expected_version(),
+            )
         )
 
     @blp.operation("campaigns_delete", scope="campaigns:write")
     @blp.response(204)
     @blp.alt_response(409, response="CONFLICT")
-    def delete(self, tenant, campaign_id):
+    def delete(self, campaign_id):
         """Delete a planned campaign (others are cancelled instead)"""
-        service.delete_campaign(uow(), tenant, campaign_id)
+        service.delete_campaign(uow=uow(), campaign_id=campaign_id)
 
 
 def _lifecycle(action: str, summary: str):
@@ -91,9 +98,14 @@ def _lifecycle(action: str, summary: str):
         @blp.response(200, CampaignSchema, headers=ETAG_HEADER)
         @blp.alt_response(409, response="CONFLICT")
         @blp.doc(summary=summary)
-        def post(self, tenant, campaign_id):
+        def post(self, campaign_id):
             return saved(
-                service.change_status(uow(), tenant, campaign_id, action, expected_version())
+                service.change_status(
+                    uow=uow(),
+                    campaign_id=campaign_id,
+                    action=action,
+                    expected_version=expected_version(),
+                )
             )
 
     blp.add_url_rule(
@@ -113,13 +125,17 @@ class AdvancePhase(MethodView):
     @blp.operation("campaigns_advance", scope="campaigns:write", versioned=True)
     @blp.response(200, CampaignSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, tenant, campaign_id):
+    def post(self, campaign_id):
         """Move the campaign one PDCA phase on
 
         plan → do → check → act; leaving act starts the next cycle at plan.
         Leaving check needs a review of the cycle (409 otherwise).
         """
-        return saved(service.advance_phase(uow(), tenant, campaign_id, expected_version()))
+        return saved(
+            service.advance_phase(
+                uow=uow(), campaign_id=campaign_id, expected_version=expected_version()
+            )
+        )
 
 
 @blp.route("/campaigns/<uuid:campaign_id>/reviews")
@@ -127,19 +143,23 @@ class CampaignReviews(MethodView):
     @blp.operation("reviews_list", scope="campaigns:read")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(ReviewSchema, "ReviewPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, campaign_id):
+    def get(self, args, campaign_id):
         """List a campaign's reviews"""
-        return paged(reviews.list_reviews(uow(), tenant, campaign_id, page_request(args)))
+        return paged(
+            reviews.list_reviews(uow=uow(), campaign_id=campaign_id, page=page_request(args))
+        )
 
     @blp.operation("reviews_create", scope="campaigns:write", idempotent=True)
     @blp.arguments(ReviewSchema)
     @blp.response(201, ReviewSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, data, tenant, campaign_id):
+    def post(self, data, campaign_id):
         """Review the current cycle (in its check phase), with a KPI snapshot"""
-        review = reviews.create_review(uow(), tenant, campaign_id, data)
+        review = reviews.create_review(uow=uow(), campaign_id=campaign_id, data=data)
         location = url_for(
-            "campaigns.ReviewById", organisation_id=tenant.organisation_id, review_id=review.id
+            "campaigns.ReviewById",
+            organisation_id=uow().tenant.organisation_id,
+            review_id=review.id,
         )
         return saved(review, 201, location)
 
@@ -148,16 +168,20 @@ class CampaignReviews(MethodView):
 class ReviewById(MethodView):
     @blp.operation("reviews_get", scope="campaigns:read")
     @blp.response(200, ReviewSchema, headers=ETAG_HEADER)
-    def get(self, tenant, review_id):
+    def get(self, review_id):
         """Get a review"""
-        return saved(reviews.get_review(uow(), tenant, review_id))
+        return saved(reviews.get_review(uow=uow(), review_id=review_id))
 
     @blp.operation("reviews_update", scope="campaigns:write", versioned=True)
     @blp.arguments(ReviewUpdateSchema)
     @blp.response(200, ReviewSchema, headers=ETAG_HEADER)
-    def patch(self, changes, tenant, review_id):
+    def patch(self, changes, review_id):
         """Update a review's findings (its cycle and KPI snapshot stay)"""
-        return saved(reviews.update_review(uow(), tenant, review_id, changes, expected_version()))
+        return saved(
+            reviews.update_review(
+                uow=uow(), review_id=review_id, changes=changes, expected_version=expected_version()
+            )
+        )
 
 
 @blp.route("/learnings")
@@ -166,9 +190,9 @@ class Learnings(MethodView):
     @blp.arguments(LearningFilterSchema, location="query", as_kwargs=True)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(LearningSchema, "LearningPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, **filters):
+    def get(self, args, **filters):
         """What works and what doesn't: every review, newest first"""
         learnings = reviews.list_learnings(
-            uow(), tenant, LearningFilter(**filters), page_request(args)
+            uow=uow(), filters=LearningFilter(**filters), page=page_request(args)
         )
         return paged(learnings)

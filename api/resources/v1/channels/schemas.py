@@ -2,6 +2,7 @@ import marshmallow as ma
 
 from api.domain.audiences.models import CHANNEL_KINDS
 from api.domain.channels.models import CHANNEL_STATUSES, MODES, PURPOSES
+from api.domain.channels.service import ChannelChanges, ChannelDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
@@ -26,6 +27,8 @@ class ChannelFields(Schema):
 
 
 class ChannelSchema(EntitySchema, ChannelFields):
+    into = ChannelDraft
+
     class Meta:
         name = "Channel"
 
@@ -41,6 +44,8 @@ class ChannelSchema(EntitySchema, ChannelFields):
 
 
 class ChannelUpdateSchema(ChannelFields):
+    into = ChannelChanges
+
     class Meta:
         name = "ChannelUpdate"
 

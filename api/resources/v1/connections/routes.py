@@ -84,21 +84,20 @@ class ConnectionSchema(EntitySchema):
 class ChannelConnection(MethodView):
     @blp.operation("connections_get", scope="channels:read")
     @blp.response(200, ConnectionSchema, headers=ETAG_HEADER)
-    def get(self, tenant, channel_id):
+    def get(self, channel_id):
         """The channel's connection (never its credentials)"""
-        return saved(sync.get_connection(uow(), tenant, channel_id))
+        return saved(sync.get_connection(uow=uow(), channel_id=channel_id))
 
     @blp.operation("connections_put", scope="channels:write", versioned=True)
     @blp.arguments(ConnectionInputSchema)
     @blp.response(200, ConnectionSchema, headers=ETAG_HEADER)
-    def put(self, data, tenant, channel_id):
+    def put(self, data, channel_id):
         """Connect the channel to its network, or replace its connection"""
         settings = clover().settings
         connection = sync.connect(
-            uow(),
-            tenant,
-            channel_id,
-            data,
+            uow=uow(),
+            channel_id=channel_id,
+            data=data,
             cipher=cipher_for(settings),
             policy=UrlPolicy.of_environment(
                 settings.environment, allow_private=settings.connections_allow_private
@@ -109,9 +108,9 @@ class ChannelConnection(MethodView):
 
     @blp.operation("connections_delete", scope="channels:write")
     @blp.response(204)
-    def delete(self, tenant, channel_id):
+    def delete(self, channel_id):
         """Disconnect the channel and forget its credentials (synced data stays)"""
-        sync.disconnect(uow(), tenant, channel_id)
+        sync.disconnect(uow=uow(), channel_id=channel_id)
 
 
 LOCATION = {"Location": {"description": "The sync's job", "schema": {"type": "string"}}}
@@ -122,12 +121,14 @@ class SyncChannel(MethodView):
     @blp.operation("channels_sync", scope="channels:write")
     @blp.response(202, JobSchema, headers=LOCATION)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, tenant, channel_id):
+    def post(self, channel_id):
         """Sync the channel now
 
         Answers 202 with the job. Channels also sync on their own at a regular
         interval; a sync already waiting for the channel is not queued twice.
         """
-        job = sync.request_sync(uow(), tenant, channel_id)
-        location = url_for("jobs.JobById", organisation_id=tenant.organisation_id, job_id=job.id)
+        job = sync.request_sync(uow=uow(), channel_id=channel_id)
+        location = url_for(
+            "jobs.JobById", organisation_id=uow().tenant.organisation_id, job_id=job.id
+        )
         return job, 202, {"Location": location}

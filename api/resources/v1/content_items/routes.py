@@ -31,19 +31,23 @@ class CampaignContent(MethodView):
     @blp.operation("content_items_list_for_campaign", scope="content:read")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ITEM_PAGE, headers=LINK_HEADER)
-    def get(self, args, tenant, campaign_id):
+    def get(self, args, campaign_id):
         """List a campaign's content items"""
-        return paged(service.list_campaign_items(uow(), tenant, campaign_id, page_request(args)))
+        return paged(
+            service.list_campaign_items(uow=uow(), campaign_id=campaign_id, page=page_request(args))
+        )
 
     @blp.operation("content_items_create", scope="content:write", idempotent=True)
     @blp.arguments(ContentItemSchema)
     @blp.response(201, ContentItemSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, data, tenant, campaign_id):
+    def post(self, data, campaign_id):
         """Add a content item (an idea) to a campaign"""
-        item = service.create_item(uow(), tenant, campaign_id, data)
+        item = service.create_item(uow=uow(), campaign_id=campaign_id, data=data)
         location = url_for(
-            "content-items.ContentItemById", organisation_id=tenant.organisation_id, item_id=item.id
+            "content-items.ContentItemById",
+            organisation_id=uow().tenant.organisation_id,
+            item_id=item.id,
         )
         return saved(item, 201, location)
 
@@ -54,10 +58,10 @@ class ContentItems(MethodView):
     @blp.arguments(ContentFilterSchema, location="query", as_kwargs=True)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, ITEM_PAGE, headers=LINK_HEADER)
-    def get(self, args, tenant, **filters):
+    def get(self, args, **filters):
         """List content items across campaigns, with filters"""
         return paged(
-            service.list_items(uow(), tenant, ContentFilter(**filters), page_request(args))
+            service.list_items(uow=uow(), filters=ContentFilter(**filters), page=page_request(args))
         )
 
 
@@ -65,28 +69,32 @@ class ContentItems(MethodView):
 class ContentItemById(MethodView):
     @blp.operation("content_items_get", scope="content:read")
     @blp.response(200, ContentItemSchema, headers=ETAG_HEADER)
-    def get(self, tenant, item_id):
+    def get(self, item_id):
         """Get a content item"""
-        return saved(service.get_item(uow(), tenant, item_id))
+        return saved(service.get_item(uow=uow(), item_id=item_id))
 
     @blp.operation("content_items_update", scope="content:write", versioned=True)
     @blp.arguments(ContentItemUpdateSchema)
     @blp.response(200, ContentItemSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def patch(self, changes, tenant, item_id):
+    def patch(self, changes, item_id):
         """Update a content item
 
         Changing the title or brief of an approved or scheduled item sends it back
         to in_review.
         """
-        return saved(service.update_item(uow(), tenant, item_id, changes, expected_version()))
+        return saved(
+            service.update_item(
+                uow=uow(), item_id=item_id, changes=changes, expected_version=expected_version()
+            )
+        )
 
     @blp.operation("content_items_delete", scope="content:write")
     @blp.response(204)
     @blp.alt_response(409, response="CONFLICT")
-    def delete(self, tenant, item_id):
+    def delete(self, item_id):
         """Delete a content item that is not published"""
-        service.delete_item(uow(), tenant, item_id)
+        service.delete_item(uow=uow(), item_id=item_id)
 
 
 @blp.route("/content-items/<uuid:item_id>/transition")
@@ -95,7 +103,7 @@ class Transition(MethodView):
     @blp.arguments(TransitionSchema)
     @blp.response(200, ContentItemSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, data, tenant, item_id):
+    def post(self, data, item_id):
         """Move a content item to another status
 
         idea → drafting → in_review → approved → scheduled → published (or back a
@@ -103,7 +111,7 @@ class Transition(MethodView):
         strategists); scheduling needs a scheduled time, publishing a published time.
         """
         item = service.move_item(
-            uow(), tenant, item_id, expected_version=expected_version(), **data
+            uow=uow(), item_id=item_id, expected_version=expected_version(), **data
         )
         return saved(item)
 
@@ -115,6 +123,6 @@ class History(MethodView):
     @blp.response(
         200, page_schema(StatusChangeSchema, "ContentStatusChangePage"), headers=LINK_HEADER
     )
-    def get(self, args, tenant, item_id):
+    def get(self, args, item_id):
         """A content item's status history, oldest first"""
-        return paged(service.history(uow(), tenant, item_id, page_request(args)))
+        return paged(service.history(uow=uow(), item_id=item_id, page=page_request(args)))

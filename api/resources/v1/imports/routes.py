@@ -26,7 +26,7 @@ class Imports(MethodView):
     @blp.arguments(ImportUploadSchema, location="multipart")
     @blp.response(202, JobSchema, headers=LOCATION_HEADER)
     @blp.alt_response(413, response=http.HTTPStatus(413).name)
-    def post(self, data, tenant):
+    def post(self, data):
         """Import metric points from a CSV file
 
         A `multipart/form-data` body with the CSV as `file` and, as `mapping`, a JSON
@@ -45,13 +45,14 @@ class Imports(MethodView):
         """
         upload = data["file"]
         job = imports.start_import(
-            uow(),
-            tenant,
+            uow=uow(),
             upload=upload.stream,
             filename=upload.filename,
             mapping=data["mapping"],
             upload_dir=clover().settings.upload_dir,
             on_error=data["on_error"],
         )
-        location = url_for("jobs.JobById", organisation_id=tenant.organisation_id, job_id=job.id)
+        location = url_for(
+            "jobs.JobById", organisation_id=uow().tenant.organisation_id, job_id=job.id
+        )
         return job, 202, {"Location": location}

@@ -45,24 +45,21 @@ class Invitations(MethodView):
     @blp.arguments(InvitationFilterSchema, location="query", as_kwargs=True)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(InvitationSchema, "InvitationPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, **filters):
+    def get(self, args, **filters):
         """List invitations, newest first, filtered by status (never their tokens)"""
-        return paged(service.list_invitations(uow(), tenant, page_request(args), **filters))
+        return paged(service.list_invitations(uow=uow(), page=page_request(args), **filters))
 
     @blp.operation("invitations_create", scope="admin:write", idempotent=True)
     @blp.arguments(InvitationCreateSchema)
     @blp.response(201, IssuedInvitationSchema)
-    def post(self, data, tenant):
+    def post(self, data):
         """Invite someone by email with a role; the response holds the token, shown once
 
         Nobody grants above their own role (403). The answer is the same whether or
         not the email has an account or is already a member.
         """
         result = service.create_invitation(
-            uow(),
-            tenant,
-            **data,
-            accept_url_template=clover().settings.invitation_accept_url or None,
+            uow=uow(), **data, accept_url_template=clover().settings.invitation_accept_url or None
         )
         body = {"token": result.token}
         for name in InvitationSchema._declared_fields:
@@ -74,16 +71,16 @@ class Invitations(MethodView):
 class InvitationById(MethodView):
     @blp.operation("invitations_get", scope="admin:read")
     @blp.response(200, InvitationSchema)
-    def get(self, tenant, invitation_id):
+    def get(self, invitation_id):
         """Get an invitation (without its token)"""
-        return service.get_invitation(uow(), tenant, invitation_id)
+        return service.get_invitation(uow=uow(), invitation_id=invitation_id)
 
     @blp.operation("invitations_revoke", scope="admin:write")
     @blp.response(204)
     @blp.alt_response(409, response="CONFLICT")
-    def delete(self, tenant, invitation_id):
+    def delete(self, invitation_id):
         """Revoke an invitation; its token stops working at once (an accepted one is a 409)"""
-        service.revoke_invitation(uow(), tenant, invitation_id)
+        service.revoke_invitation(uow=uow(), invitation_id=invitation_id)
 
 
 @accept_blp.route("/accept")
@@ -103,7 +100,7 @@ class AcceptInvitation(MethodView):
         Accepted already, or already a member: 409. Revoked or expired: 410.
         """
         membership = service.accept_invitation(
-            uow(), token=data["token"], principal=current_principal()
+            uow=uow(), token=data["token"], principal=current_principal()
         )
         location = url_for(
             "members.MemberById",

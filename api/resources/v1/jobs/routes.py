@@ -23,18 +23,18 @@ class Jobs(MethodView):
     @blp.arguments(JobFilterSchema, location="query", as_kwargs=True)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(JobSchema, "JobPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, kind=None):
+    def get(self, args, kind=None):
         """List jobs, newest first"""
-        return paged(service.list_jobs(uow(), tenant, page_request(args), kind=kind))
+        return paged(service.list_jobs(uow=uow(), page=page_request(args), kind=kind))
 
 
 @blp.route("/<uuid:job_id>")
 class JobById(MethodView):
     @blp.operation("jobs_get", scope="metrics:read")
     @blp.response(200, JobSchema)
-    def get(self, tenant, job_id):
+    def get(self, job_id):
         """Get a job: its status, progress and counts"""
-        return service.get_job(uow(), tenant, job_id)
+        return service.get_job(uow=uow(), job_id=job_id)
 
 
 @blp.route("/<uuid:job_id>/errors")
@@ -42,9 +42,9 @@ class JobErrors(MethodView):
     @blp.operation("jobs_list_errors", scope="metrics:read")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(JobErrorSchema, "JobErrorPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, job_id):
+    def get(self, args, job_id):
         """List what a job could not take (for imports: rows and why), in row order
 
         An import lists at most 10,000 refused rows; its `counts.rejected` counts them all.
         """
-        return paged(service.list_job_errors(uow(), tenant, job_id, page_request(args)))
+        return paged(service.list_job_errors(uow=uow(), job_id=job_id, page=page_request(args)))

@@ -23,24 +23,28 @@ blp = Blueprint(
 class KpiById(MethodView):
     @blp.operation("kpis_get", scope="strategies:read")
     @blp.response(200, KpiSchema, headers=ETAG_HEADER)
-    def get(self, tenant, kpi_id):
+    def get(self, kpi_id):
         """Get a KPI"""
-        return saved(service.get_kpi(uow(), tenant, kpi_id))
+        return saved(service.get_kpi(uow=uow(), kpi_id=kpi_id))
 
     @blp.operation("kpis_update", scope="strategies:write", versioned=True)
     @blp.arguments(KpiUpdateSchema)
     @blp.response(200, KpiSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def patch(self, changes, tenant, kpi_id):
+    def patch(self, changes, kpi_id):
         """Update a KPI (the whole KPI is checked again)"""
-        return saved(service.update_kpi(uow(), tenant, kpi_id, changes, expected_version()))
+        return saved(
+            service.update_kpi(
+                uow=uow(), kpi_id=kpi_id, changes=changes, expected_version=expected_version()
+            )
+        )
 
     @blp.operation("kpis_delete", scope="strategies:write")
     @blp.response(204)
     @blp.alt_response(409, response="CONFLICT")
-    def delete(self, tenant, kpi_id):
+    def delete(self, kpi_id):
         """Delete a KPI"""
-        service.delete_kpi(uow(), tenant, kpi_id)
+        service.delete_kpi(uow=uow(), kpi_id=kpi_id)
 
 
 @blp.route("/<uuid:kpi_id>/values")
@@ -48,11 +52,11 @@ class KpiValues(MethodView):
     @blp.operation("kpis_values", scope="metrics:read")
     @blp.arguments(KpiValueArgsSchema, location="query")
     @blp.response(200, KpiValueListSchema)
-    def get(self, args, tenant, kpi_id):
+    def get(self, args, kpi_id):
         """A KPI's values by period, oldest first
 
         Computed by the rollups from metric points: after new points, values
         follow within moments (a queued rollup), and a nightly full rollup
         recomputes every period.
         """
-        return {"items": kpi_values.list_values(uow(), tenant, kpi_id, **args)}
+        return {"items": kpi_values.list_values(uow=uow(), kpi_id=kpi_id, **args)}

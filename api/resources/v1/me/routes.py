@@ -79,7 +79,7 @@ class Me(MethodView):
     @blp.response(200, MeSchema)
     def get(self):
         """Who the caller is and which organisations it can reach"""
-        caller = service.describe_caller(uow(), current_principal())
+        caller = service.describe_caller(uow=uow(), principal=current_principal())
         return {
             "kind": caller.principal.kind,
             "user": caller.user,

@@ -22,33 +22,36 @@ class Members(MethodView):
     @blp.operation("members_list", scope="admin:read")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(MemberSchema, "MemberPage"), headers=LINK_HEADER)
-    def get(self, args, tenant):
+    def get(self, args):
         """List members"""
-        return paged(service.list_members(uow(), tenant, page_request(args)))
+        return paged(service.list_members(uow=uow(), page=page_request(args)))
 
 
 @blp.route("/<uuid:membership_id>")
 class MemberById(MethodView):
     @blp.operation("members_get", scope="admin:read")
     @blp.response(200, MemberSchema, headers=ETAG_HEADER)
-    def get(self, tenant, membership_id):
+    def get(self, membership_id):
         """Get a member"""
-        member = service.get_member(uow(), tenant, membership_id)
+        member = service.get_member(uow=uow(), membership_id=membership_id)
         return member, 200, {"ETag": etag(member)}
 
     @blp.operation("members_update", scope="admin:write", versioned=True)
     @blp.arguments(MemberUpdateSchema)
     @blp.response(200, MemberSchema, headers=ETAG_HEADER)
-    def patch(self, data, tenant, membership_id):
+    def patch(self, data, membership_id):
         """Change a member's role (the last owner cannot be demoted)"""
         member = service.change_role(
-            uow(), tenant, membership_id, role=data["role"], expected_version=expected_version()
+            uow=uow(),
+            membership_id=membership_id,
+            role=data["role"],
+            expected_version=expected_version(),
         )
         return member, 200, {"ETag": etag(member)}
 
     @blp.operation("members_delete", scope="admin:write")
     @blp.response(204)
     @blp.alt_response(409, response="CONFLICT")
-    def delete(self, tenant, membership_id):
+    def delete(self, membership_id):
         """Remove a member (the last owner cannot be removed)"""
-        service.remove_member(uow(), tenant, membership_id)
+        service.remove_member(uow=uow(), membership_id=membership_id)

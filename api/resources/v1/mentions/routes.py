@@ -34,11 +34,11 @@ class Mentions(MethodView):
     @blp.arguments(MentionFilterSchema, location="query", as_kwargs=True)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(MentionSchema, "MentionPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, **filters):
+    def get(self, args, **filters):
         """List mentions, most recently recorded first, with filters"""
         return paged(
             service.list_mentions(
-                uow=uow(), tenant=tenant, filters=MentionFilter(**filters), page=page_request(args)
+                uow=uow(), filters=MentionFilter(**filters), page=page_request(args)
             )
         )
 
@@ -51,15 +51,17 @@ class Mentions(MethodView):
         headers=ETAG_HEADER,
         description="Updated: the channel already had a mention with this external id",
     )
-    def post(self, data, tenant):
+    def post(self, data):
         """Record a mention
 
         Its sentiment is scored from the text unless sentiment_score is sent. Sending
         a channel's external id again updates that mention (200) instead.
         """
-        mention, created = service.create_mention(uow=uow(), tenant=tenant, data=data)
+        mention, created = service.create_mention(uow=uow(), data=data)
         location = url_for(
-            "mentions.MentionById", organisation_id=tenant.organisation_id, mention_id=mention.id
+            "mentions.MentionById",
+            organisation_id=uow().tenant.organisation_id,
+            mention_id=mention.id,
         )
         return saved(mention, 201 if created else 200, location)
 
@@ -69,7 +71,7 @@ class MentionBatch(MethodView):
     @blp.operation("mentions_batch", scope="metrics:write", idempotent=True)
     @blp.arguments(MentionBatchSchema)
     @blp.response(200, MentionBatchResultSchema)
-    def post(self, data, tenant):
+    def post(self, data):
         """Record up to 1,000 mentions at once
 
         Items are applied in order, like single creates; an invalid item (or one whose
@@ -77,7 +79,7 @@ class MentionBatch(MethodView):
         written.
         """
         result = service.create_batch(
-            uow=uow(), tenant=tenant, items=data["mentions"], channel_id=data["channel_id"]
+            uow=uow(), items=data["mentions"], channel_id=data["channel_id"]
         )
         return {
             "inserted": result.inserted,
@@ -91,14 +93,14 @@ class MentionBatch(MethodView):
 class MentionById(MethodView):
     @blp.operation("mentions_get", scope="metrics:read")
     @blp.response(200, MentionSchema, headers=ETAG_HEADER)
-    def get(self, tenant, mention_id):
+    def get(self, mention_id):
         """Get a mention"""
-        return saved(service.get_mention(uow=uow(), tenant=tenant, mention_id=mention_id))
+        return saved(service.get_mention(uow=uow(), mention_id=mention_id))
 
     @blp.operation("mentions_update", scope="metrics:write", versioned=True)
     @blp.arguments(MentionUpdateSchema)
     @blp.response(200, MentionSchema, headers=ETAG_HEADER)
-    def patch(self, changes, tenant, mention_id):
+    def patch(self, changes, mention_id):
         """Correct a mention
 
         A new topic, text, score or time recomputes the derived metrics of the days
@@ -106,10 +108,6 @@ class MentionById(MethodView):
         the text.
         """
         mention = service.update_mention(
-            uow=uow(),
-            tenant=tenant,
-            mention_id=mention_id,
-            changes=changes,
-            expected_version=expected_version(),
+            uow=uow(), mention_id=mention_id, changes=changes, expected_version=expected_version()
         )
         return saved(mention)

@@ -47,7 +47,7 @@ class MetricPointBatch(MethodView):
     @blp.response(200, MetricPointBatchResultSchema)
     @blp.alt_response(413, response="REQUEST_ENTITY_TOO_LARGE")
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
-    def post(self, batch, tenant, atomic):
+    def post(self, batch, atomic):
         """Write a batch of metric points
 
         Up to 10,000 points (4 MB) per request. A point with the identity of a stored
@@ -60,7 +60,7 @@ class MetricPointBatch(MethodView):
         them in `errors.points`. Sending the same batch again is safe. KPI values
         are recomputed shortly after.
         """
-        result = points.ingest_points(uow(), tenant, batch["points"], atomic=atomic)
+        result = points.ingest_points(uow=uow(), points=batch["points"], atomic=atomic)
         rejected = [{"index": index, "reason": reason} for index, reason in result.rejected]
         return {"inserted": result.inserted, "updated": result.updated, "rejected": rejected}
 
@@ -71,12 +71,14 @@ class MetricPoints(MethodView):
     @blp.arguments(MetricPointFilterSchema, location="query", as_kwargs=True)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(MetricPointSchema, "MetricPointPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, **filters):
+    def get(self, args, **filters):
         """List metric points, with filters
 
         In the order they were first written; a replaced point keeps its place.
         """
-        return paged(points.list_points(uow(), tenant, PointFilter(**filters), page_request(args)))
+        return paged(
+            points.list_points(uow=uow(), filters=PointFilter(**filters), page=page_request(args))
+        )
 
 
 @blp.route("/metric-series")
@@ -85,7 +87,7 @@ class MetricSeries(MethodView):
     @blp.arguments(MetricSeriesArgsSchema, location="query", as_kwargs=True)
     @blp.response(200, MetricSeriesSchema)
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
-    def get(self, tenant, metric, **args):
+    def get(self, metric, **args):
         """A metric's values per day, week or month
 
         Flows (count and currency metrics) add up over a period; levels (followers,
@@ -95,25 +97,25 @@ class MetricSeries(MethodView):
         where there are no points; the first and last periods count only the days
         within the range. At most 1,000 periods.
         """
-        return series.metric_series(uow(), tenant, metric_key=metric, **args)
+        return series.metric_series(uow=uow(), metric_key=metric, **args)
 
 
 @blp.route("/metric-definitions")
 class MetricDefinitions(MethodView):
     @blp.operation("metric_definitions_list_for_organisation", scope="metrics:read")
     @blp.response(200, MetricDefinitionListSchema)
-    def get(self, tenant):
+    def get(self):
         """List the metric keys available to the organisation
 
         The built-in catalogue (`built_in: true`) followed by the organisation's own keys.
         """
-        return {"items": definitions.list_definitions(uow(), tenant)}
+        return {"items": definitions.list_definitions(uow=uow())}
 
     @blp.operation("metric_definitions_create", scope="metrics:write", idempotent=True)
     @blp.arguments(MetricDefinitionCreateSchema)
     @blp.response(201, MetricDefinitionSchema)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, data, tenant):
+    def post(self, data):
         """Define a metric key of the organisation's own
 
         The key must not be a built-in key or one the organisation already defines (409).
@@ -123,10 +125,10 @@ class MetricDefinitions(MethodView):
         defined key, of the same kind and behaviour, whose count already includes this
         one's: the funnel then counts the part only where its parent has no data.
         """
-        made = definitions.create_definition(uow(), tenant, data)
+        made = definitions.create_definition(uow=uow(), data=data)
         location = url_for(
             "metrics.MetricDefinitionByKey",
-            organisation_id=tenant.organisation_id,
+            organisation_id=uow().tenant.organisation_id,
             metric_key=made.key,
         )
         return made, 201, {"Location": location}
@@ -145,17 +147,17 @@ METRIC_KEY_PATH = {
 class MetricDefinitionByKey(MethodView):
     @blp.operation("metric_definitions_get", scope="metrics:read")
     @blp.response(200, MetricDefinitionSchema)
-    def get(self, tenant, metric_key):
+    def get(self, metric_key):
         """Get a metric definition, built-in or the organisation's"""
-        return definitions.get_definition(uow(), tenant, metric_key)
+        return definitions.get_definition(uow=uow(), key=metric_key)
 
     @blp.operation("metric_definitions_delete", scope="metrics:write")
     @blp.response(204)
     @blp.alt_response(409, response="CONFLICT")
-    def delete(self, tenant, metric_key):
+    def delete(self, metric_key):
         """Delete an unused metric key of the organisation
 
         Built-in keys, and keys that metric points, KPIs or other keys' `part_of`
         use, stay (409).
         """
-        definitions.delete_definition(uow(), tenant, metric_key)
+        definitions.delete_definition(uow=uow(), key=metric_key)

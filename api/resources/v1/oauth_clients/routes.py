@@ -35,20 +35,20 @@ class OAuthClients(MethodView):
     @blp.operation("oauth_clients_list", scope="admin:read")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(OAuthClientSchema, "OAuthClientPage"), headers=LINK_HEADER)
-    def get(self, args, tenant):
+    def get(self, args):
         """List OAuth clients (never their secrets)"""
-        return paged(service.list_clients(uow(), tenant, page_request(args)))
+        return paged(service.list_clients(uow=uow(), page=page_request(args)))
 
     @blp.operation("oauth_clients_create", scope="admin:write", idempotent=True)
     @blp.arguments(OAuthClientCreateSchema)
     @blp.response(201, IssuedOAuthClientSchema, headers=ETAG_HEADER)
-    def post(self, data, tenant):
+    def post(self, data):
         """Register an OAuth client; the response holds its secret, shown once"""
-        result = service.create_client(uow(), tenant, **data)
+        result = service.create_client(uow=uow(), **data)
         cors.forget_origins()
         location = url_for(
             "oauth-clients.OAuthClientById",
-            organisation_id=tenant.organisation_id,
+            organisation_id=uow().tenant.organisation_id,
             oauth_client_id=result.client.id,
         )
         return issued(result), 201, {"Location": location, "ETag": etag(result.client)}
@@ -58,23 +58,25 @@ class OAuthClients(MethodView):
 class OAuthClientById(MethodView):
     @blp.operation("oauth_clients_get", scope="admin:read")
     @blp.response(200, OAuthClientSchema, headers=ETAG_HEADER)
-    def get(self, tenant, oauth_client_id):
+    def get(self, oauth_client_id):
         """Get an OAuth client (without its secret)"""
-        return saved(service.get_client(uow(), tenant, oauth_client_id))
+        return saved(service.get_client(uow=uow(), id_=oauth_client_id))
 
     @blp.operation("oauth_clients_update", scope="admin:write", versioned=True)
     @blp.arguments(OAuthClientUpdateSchema)
     @blp.response(200, OAuthClientSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def patch(self, changes, tenant, oauth_client_id):
+    def patch(self, changes, oauth_client_id):
         """Update an OAuth client's name, redirect URIs, scopes or origins"""
-        client = service.update_client(uow(), tenant, oauth_client_id, changes, expected_version())
+        client = service.update_client(
+            uow=uow(), id_=oauth_client_id, changes=changes, expected_version=expected_version()
+        )
         cors.forget_origins()
         return saved(client)
 
     @blp.operation("oauth_clients_revoke", scope="admin:write")
     @blp.response(204)
-    def delete(self, tenant, oauth_client_id):
+    def delete(self, oauth_client_id):
         """Revoke an OAuth client; it and all its tokens stop working at once"""
-        service.revoke_client(uow(), tenant, oauth_client_id)
+        service.revoke_client(uow=uow(), id_=oauth_client_id)
         cors.forget_origins()

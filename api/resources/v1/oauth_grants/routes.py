@@ -23,21 +23,21 @@ class OAuthGrants(MethodView):
     @blp.arguments(OAuthGrantFilterSchema, location="query", as_kwargs=True)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(OAuthGrantSchema, "OAuthGrantPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, **filters):
+    def get(self, args, **filters):
         """List the consents given to OAuth clients in this organisation"""
-        return paged(service.list_grants(uow(), tenant, page_request(args), **filters))
+        return paged(service.list_grants(uow=uow(), page=page_request(args), **filters))
 
 
 @blp.route("/<uuid:oauth_grant_id>")
 class OAuthGrantById(MethodView):
     @blp.operation("oauth_grants_get", scope="admin:read")
     @blp.response(200, OAuthGrantSchema)
-    def get(self, tenant, oauth_grant_id):
+    def get(self, oauth_grant_id):
         """Get a consent"""
-        return service.get_grant(uow(), tenant, oauth_grant_id)
+        return service.get_grant(uow=uow(), id_=oauth_grant_id)
 
     @blp.operation("oauth_grants_revoke", scope="admin:write")
     @blp.response(204)
-    def delete(self, tenant, oauth_grant_id):
+    def delete(self, oauth_grant_id):
         """Revoke a consent; the client loses this organisation for that member at once"""
-        service.revoke_grant(uow(), tenant, oauth_grant_id)
+        service.revoke_grant(uow=uow(), id_=oauth_grant_id)

@@ -20,26 +20,31 @@ blp = Blueprint(
 class ObjectiveById(MethodView):
     @blp.operation("objectives_get", scope="strategies:read")
     @blp.response(200, ObjectiveSchema, headers=ETAG_HEADER)
-    def get(self, tenant, objective_id):
+    def get(self, objective_id):
         """Get an objective"""
-        return saved(service.get_objective(uow(), tenant, objective_id))
+        return saved(service.get_objective(uow=uow(), objective_id=objective_id))
 
     @blp.operation("objectives_update", scope="strategies:write", versioned=True)
     @blp.arguments(ObjectiveUpdateSchema)
     @blp.response(200, ObjectiveSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def patch(self, changes, tenant, objective_id):
+    def patch(self, changes, objective_id):
         """Update an objective (also while its strategy is active; the change is audited)"""
         return saved(
-            service.update_objective(uow(), tenant, objective_id, changes, expected_version())
+            service.update_objective(
+                uow=uow(),
+                objective_id=objective_id,
+                changes=changes,
+                expected_version=expected_version(),
+            )
         )
 
     @blp.operation("objectives_delete", scope="strategies:write")
     @blp.response(204)
     @blp.alt_response(409, response="CONFLICT")
-    def delete(self, tenant, objective_id):
+    def delete(self, objective_id):
         """Delete an objective and its KPIs"""
-        service.delete_objective(uow(), tenant, objective_id)
+        service.delete_objective(uow=uow(), objective_id=objective_id)
 
 
 @blp.route("/<uuid:objective_id>/kpis")
@@ -47,15 +52,17 @@ class ObjectiveKpis(MethodView):
     @blp.operation("kpis_list", scope="strategies:read")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(KpiSchema, "KpiPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, objective_id):
+    def get(self, args, objective_id):
         """List an objective's KPIs"""
-        return paged(service.list_kpis(uow(), tenant, objective_id, page_request(args)))
+        return paged(
+            service.list_kpis(uow=uow(), objective_id=objective_id, page=page_request(args))
+        )
 
     @blp.operation("kpis_create", scope="strategies:write", idempotent=True)
     @blp.arguments(KpiSchema)
     @blp.response(201, KpiSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, data, tenant, objective_id):
+    def post(self, data, objective_id):
         """Add a KPI to an objective
 
         A ratio KPI names `numerator_key` and `denominator_key`; the others name
@@ -65,6 +72,8 @@ class ObjectiveKpis(MethodView):
         a baseline, an `increase` target must lie above it and a `decrease` target
         below it.
         """
-        kpi = service.create_kpi(uow(), tenant, objective_id, data)
-        location = url_for("kpis.KpiById", organisation_id=tenant.organisation_id, kpi_id=kpi.id)
+        kpi = service.create_kpi(uow=uow(), objective_id=objective_id, data=data)
+        location = url_for(
+            "kpis.KpiById", organisation_id=uow().tenant.organisation_id, kpi_id=kpi.id
+        )
         return saved(kpi, 201, location)

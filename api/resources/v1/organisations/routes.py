@@ -23,7 +23,11 @@ class Organisations(MethodView):
     @blp.response(200, page_schema(OrganisationSchema, "OrganisationPage"), headers=LINK_HEADER)
     def get(self, args):
         """List the organisations the caller can reach"""
-        return paged(service.list_organisations(uow(), current_principal(), page_request(args)))
+        return paged(
+            service.list_organisations(
+                uow=uow(), principal=current_principal(), page=page_request(args)
+            )
+        )
 
     @blp.operation("organisations_create", tenant=False, idempotent=True)
     @blp.arguments(OrganisationSchema)
@@ -39,7 +43,7 @@ class Organisations(MethodView):
         organisation and get 403.
         """
         organisation = create_organisation_for_user(
-            uow(), current_principal(), bearer_token(), **data
+            uow=uow(), principal=current_principal(), access_token=bearer_token(), **data
         )
         location = url_for("organisations.OrganisationById", organisation_id=organisation.id)
         return organisation, 201, {"ETag": etag(organisation), "Location": location}
@@ -49,15 +53,17 @@ class Organisations(MethodView):
 class OrganisationById(MethodView):
     @blp.operation("organisations_get")
     @blp.response(200, OrganisationSchema, headers=ETAG_HEADER)
-    def get(self, tenant):
+    def get(self):
         """Get an organisation"""
-        organisation = service.get_organisation(uow(), tenant)
+        organisation = service.get_organisation(uow=uow())
         return organisation, 200, {"ETag": etag(organisation)}
 
     @blp.operation("organisations_update", scope="admin:write", versioned=True)
     @blp.arguments(OrganisationUpdateSchema)
     @blp.response(200, OrganisationSchema, headers=ETAG_HEADER)
-    def patch(self, changes, tenant):
+    def patch(self, changes):
         """Update an organisation's settings (owners and admins)"""
-        organisation = service.update_organisation(uow(), tenant, changes, expected_version())
+        organisation = service.update_organisation(
+            uow=uow(), changes=changes, expected_version=expected_version()
+        )
         return organisation, 200, {"ETag": etag(organisation)}

@@ -92,7 +92,7 @@ class ContentPlan(MethodView):
     @blp.operation("plan_get", scope="content:read")
     @blp.arguments(PlanArgsSchema, location="query")
     @blp.response(200, PlanSchema)
-    def get(self, args, tenant):
+    def get(self, args):
         """The rolling content plan
 
         For each month from `start`: the content items due or scheduled in it (an
@@ -106,7 +106,7 @@ class ContentPlan(MethodView):
             channel_id=args.get("channel_id"),
             owner_id=args.get("owner_id"),
         )
-        plan = build_plan(uow(), tenant, start=start, months=args["months"], filters=filters)
+        plan = build_plan(uow=uow(), start=start, months=args["months"], filters=filters)
         return jsonify(plan_body(plan))
 
 

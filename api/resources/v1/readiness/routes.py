@@ -25,19 +25,19 @@ class Assessments(MethodView):
     @blp.response(
         200, page_schema(AssessmentSchema, "ReadinessAssessmentPage"), headers=LINK_HEADER
     )
-    def get(self, args, tenant):
+    def get(self, args):
         """List readiness assessments, most recently recorded first"""
-        return paged(service.list_assessments(uow(), tenant, page_request(args)))
+        return paged(service.list_assessments(uow=uow(), page=page_request(args)))
 
     @blp.operation("readiness_assessments_create", scope="strategies:write", idempotent=True)
     @blp.arguments(AssessmentSchema)
     @blp.response(201, AssessmentSchema)
-    def post(self, data, tenant):
+    def post(self, data):
         """Record a readiness assessment (scores 1 to 5 per leaf)"""
-        assessment = service.create_assessment(uow(), tenant, data)
+        assessment = service.create_assessment(uow=uow(), data=data)
         location = url_for(
             "readiness.AssessmentById",
-            organisation_id=tenant.organisation_id,
+            organisation_id=uow().tenant.organisation_id,
             assessment_id=assessment.id,
         )
         return assessment, 201, {"Location": location}
@@ -47,16 +47,16 @@ class Assessments(MethodView):
 class AssessmentById(MethodView):
     @blp.operation("readiness_assessments_get", scope="strategies:read")
     @blp.response(200, AssessmentSchema)
-    def get(self, tenant, assessment_id):
+    def get(self, assessment_id):
         """Get a readiness assessment"""
-        return service.get_assessment(uow(), tenant, assessment_id)
+        return service.get_assessment(uow=uow(), assessment_id=assessment_id)
 
 
 @blp.route("/readiness")
 class Readiness(MethodView):
     @blp.operation("readiness_get", scope="strategies:read")
     @blp.response(200, ReadinessSchema)
-    def get(self, tenant):
+    def get(self):
         """The current readiness
 
         Latest scores (by assessment day), the change since the previous
@@ -64,4 +64,4 @@ class Readiness(MethodView):
         0.3 × culture + 0.3 × leadership + 0.3 × governance + 0.1 × technology.
         All fields are null before the first assessment.
         """
-        return readiness_body(service.current_readiness(uow(), tenant))
+        return readiness_body(service.current_readiness(uow=uow()))

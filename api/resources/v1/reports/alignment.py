@@ -193,7 +193,7 @@ class Alignment(MethodView):
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @csv_alternative(alignment_rows)
     @blp.arguments(AlignmentArgsSchema, location="query", as_kwargs=True)
-    def get(self, tenant, **args):
+    def get(self, **args):
         """How well a strategy's work serves its objectives
 
         For each objective of the strategy (priority 1 first):
@@ -213,4 +213,4 @@ class Alignment(MethodView):
 
         The CSV variant has a row per objective, then one per KPI and per campaign of it.
         """
-        return alignment_body(alignment_report(uow(), tenant, **args))
+        return alignment_body(alignment_report(uow=uow(), **args))

@@ -205,7 +205,7 @@ class ChannelReport(MethodView):
     @blp.doc(responses={200: {"content": CSV_RESPONSE["content"]}})
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @csv_alternative(channel_rows)
-    def get(self, tenant, **args):
+    def get(self, **args):
         """Channel comparison: push vs conversational, social vs traditional
 
         Every channel's figures from `from` to `to` (metric points of any source),
@@ -241,4 +241,4 @@ class ChannelReport(MethodView):
         Points without a channel are not in the rows; their sums are in
         `inputs.unattributed`.
         """
-        return channel_comparison(uow=uow(), tenant=tenant, **args)
+        return channel_comparison(uow=uow(), **args)

@@ -231,7 +231,7 @@ class Funnel(MethodView):
     @blp.doc(responses={200: {"content": CSV_RESPONSE["content"]}})
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @csv_alternative(funnel_rows)
-    def get(self, tenant, **args):
+    def get(self, **args):
         """Funnel from awareness to advocacy, per channel and per campaign
 
         Stages: awareness → engagement → lead → customer → advocacy, with churn
@@ -274,4 +274,4 @@ class Funnel(MethodView):
         `campaign_id` and `channel_id` narrow every view to that campaign's or
         channel's points. At most 5 years.
         """
-        return funnel_report(uow(), tenant, **args)
+        return funnel_report(uow=uow(), **args)

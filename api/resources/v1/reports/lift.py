@@ -115,7 +115,7 @@ class Lift(MethodView):
     @blp.doc(responses={200: {"content": CSV_RESPONSE["content"]}})
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @csv_alternative(lift_rows)
-    def get(self, tenant, **args):
+    def get(self, **args):
         """Lift of a metric against a baseline window
 
         Answers "do you see a lift in customer interactions?" (`metric=customer_interactions`)
@@ -140,4 +140,4 @@ class Lift(MethodView):
           `not_enough_data` when either window has no points; `answer` says the same
           in a sentence. Both windows are at most 5 years long.
         """
-        return lift_report(uow(), tenant, **args)
+        return lift_report(uow=uow(), **args)

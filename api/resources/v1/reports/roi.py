@@ -221,7 +221,7 @@ class Roi(MethodView):
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @csv_alternative(roi_rows)
     @blp.arguments(RoiArgsSchema, location="query", as_kwargs=True)
-    def get(self, tenant, **args):
+    def get(self, **args):
         """Return on investment of campaigns
 
         For one campaign (`campaign_id`) or every campaign whose dates overlap the
@@ -248,4 +248,4 @@ class Roi(MethodView):
         A figure that cannot be computed (no cost, cost zero, no leads, a budget in
         another currency …) is `null`, with the reason in `<figure>_reason`.
         """
-        return roi_body(roi_report(uow(), tenant, **args))
+        return roi_body(roi_report(uow=uow(), **args))

@@ -121,7 +121,7 @@ class ShareOfVoice(MethodView):
     @blp.doc(responses={200: {"content": CSV_RESPONSE["content"]}})
     @blp.alt_response(422, response="UNPROCESSABLE_ENTITY")
     @csv_alternative(voice_rows)
-    def get(self, tenant, **args):
+    def get(self, **args):
         """Share of voice and sentiment, per week or month
 
         What people say about the company, its competitors and its industry, per
@@ -143,4 +143,4 @@ class ShareOfVoice(MethodView):
         - A period without mentions has `null` counts; a figure that would divide
           by 0 is `null` with a reason.
         """
-        return share_of_voice(uow=uow(), tenant=tenant, **args)
+        return share_of_voice(uow=uow(), **args)

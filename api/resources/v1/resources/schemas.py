@@ -3,6 +3,7 @@ from decimal import Decimal
 import marshmallow as ma
 
 from api.domain.resources.models import KNOWN_ROLES, RESOURCE_KINDS
+from api.domain.resources.service import ResourceChanges, ResourceDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 from api.resources.money import Amount
@@ -37,6 +38,8 @@ class ResourceFields(Schema):
 
 
 class ResourceSchema(EntitySchema, ResourceFields):
+    into = ResourceDraft
+
     class Meta:
         name = "Resource"
 
@@ -48,5 +51,7 @@ class ResourceSchema(EntitySchema, ResourceFields):
 
 
 class ResourceUpdateSchema(ResourceFields):
+    into = ResourceChanges
+
     class Meta:
         name = "ResourceUpdate"

@@ -19,11 +19,13 @@ LOCATION = {"Location": {"description": "The rollup's job", "schema": {"type": "
 class Rollups(MethodView):
     @blp.operation("rollups_create", scope="metrics:write", idempotent=True)
     @blp.response(202, JobSchema, headers=LOCATION)
-    def post(self, tenant):
+    def post(self):
         """Recompute every KPI value of the organisation
 
         Answers 202 with the job; follow `Location` for its status and counts.
         """
-        job = kpi_values.request_full_rollup(uow(), tenant)
-        location = url_for("jobs.JobById", organisation_id=tenant.organisation_id, job_id=job.id)
+        job = kpi_values.request_full_rollup(uow=uow())
+        location = url_for(
+            "jobs.JobById", organisation_id=uow().tenant.organisation_id, job_id=job.id
+        )
         return job, 202, {"Location": location}

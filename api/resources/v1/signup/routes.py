@@ -69,7 +69,7 @@ class Signup(MethodView):
         one a 410, an unknown one or one for another email a 422.
         """
         result = signup(
-            uow(),
+            uow=uow(),
             email=data["email"],
             name=data["name"],
             password=data["password"],

@@ -43,42 +43,46 @@ class Strategies(MethodView):
     @blp.arguments(StrategyFilterSchema, location="query", as_kwargs=True)
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(StrategySchema, "StrategyPage"), headers=LINK_HEADER)
-    def get(self, args, tenant, **filters):
+    def get(self, args, **filters):
         """List strategies, filtered by status and period"""
-        page = service.list_strategies(uow(), tenant, StrategyFilter(**filters), page_request(args))
+        page = service.list_strategies(
+            uow=uow(), filters=StrategyFilter(**filters), page=page_request(args)
+        )
         return paged(page)
 
     @blp.operation("strategies_create", scope="strategies:write", idempotent=True)
     @blp.arguments(StrategySchema)
     @blp.response(201, StrategySchema, headers=ETAG_HEADER)
-    def post(self, data, tenant):
+    def post(self, data):
         """Create a draft strategy"""
-        return _created(service.create_strategy(uow(), tenant, data))
+        return _created(service.create_strategy(uow=uow(), data=data))
 
 
 @blp.route("/<uuid:strategy_id>")
 class StrategyById(MethodView):
     @blp.operation("strategies_get", scope="strategies:read")
     @blp.response(200, StrategySchema, headers=ETAG_HEADER)
-    def get(self, tenant, strategy_id):
+    def get(self, strategy_id):
         """Get a strategy"""
-        return saved(service.get_strategy(uow(), tenant, strategy_id))
+        return saved(service.get_strategy(uow=uow(), strategy_id=strategy_id))
 
     @blp.operation("strategies_update", scope="strategies:write", versioned=True)
     @blp.arguments(StrategyUpdateSchema)
     @blp.response(200, StrategySchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def patch(self, changes, tenant, strategy_id):
+    def patch(self, changes, strategy_id):
         """Update a strategy (not once archived)"""
-        strategy = service.update_strategy(uow(), tenant, strategy_id, changes, expected_version())
+        strategy = service.update_strategy(
+            uow=uow(), strategy_id=strategy_id, changes=changes, expected_version=expected_version()
+        )
         return saved(strategy)
 
     @blp.operation("strategies_delete", scope="strategies:write")
     @blp.response(204)
     @blp.alt_response(409, response="CONFLICT")
-    def delete(self, tenant, strategy_id):
+    def delete(self, strategy_id):
         """Delete a draft strategy with its objectives and KPIs"""
-        service.delete_strategy(uow(), tenant, strategy_id)
+        service.delete_strategy(uow=uow(), strategy_id=strategy_id)
 
 
 @blp.route("/<uuid:strategy_id>/activate")
@@ -90,14 +94,18 @@ class ActivateStrategy(MethodView):
         422,
         response="UNPROCESSABLE_ENTITY",
     )
-    def post(self, tenant, strategy_id):
+    def post(self, strategy_id):
         """Activate a draft strategy
 
         Refused with 422 listing every missing precondition (objectives, a KPI on
         every objective, audiences, resources), and with 409 when its period
         overlaps another active strategy.
         """
-        return saved(service.activate_strategy(uow(), tenant, strategy_id, expected_version()))
+        return saved(
+            service.activate_strategy(
+                uow=uow(), strategy_id=strategy_id, expected_version=expected_version()
+            )
+        )
 
 
 @blp.route("/<uuid:strategy_id>/archive")
@@ -105,30 +113,34 @@ class ArchiveStrategy(MethodView):
     @blp.operation("strategies_archive", scope="strategies:write", versioned=True)
     @blp.response(200, StrategySchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, tenant, strategy_id):
+    def post(self, strategy_id):
         """Archive a strategy; it becomes read-only"""
-        return saved(service.archive_strategy(uow(), tenant, strategy_id, expected_version()))
+        return saved(
+            service.archive_strategy(
+                uow=uow(), strategy_id=strategy_id, expected_version=expected_version()
+            )
+        )
 
 
 @blp.route("/<uuid:strategy_id>/summary")
 class StrategySummary(MethodView):
     @blp.operation("strategies_summary", scope="strategies:read")
     @blp.response(200, StrategySummarySchema)
-    def get(self, tenant, strategy_id):
+    def get(self, strategy_id):
         """The strategy page in one read
 
         Objectives with their KPIs, the organisation's audiences and resources
         with total weekly capacity, the latest readiness, and which activation
         preconditions are met.
         """
-        return summary_body(strategy_summary(uow(), tenant, strategy_id))
+        return summary_body(strategy_summary(uow=uow(), strategy_id=strategy_id))
 
 
 @blp.route("/<uuid:strategy_id>/scorecard")
 class StrategyScorecard(MethodView):
     @blp.operation("strategies_scorecard", scope="metrics:read")
     @blp.response(200, ScorecardSchema)
-    def get(self, tenant, strategy_id):
+    def get(self, strategy_id):
         """The strategy's scorecard
 
         Every objective with its KPIs, each KPI's latest value and status, and
@@ -142,7 +154,7 @@ class StrategyScorecard(MethodView):
         compares its actual with the target to date. `current` is the open period's
         value when it already has data.
         """
-        return scorecard_body(kpi_values.scorecard(uow(), tenant, strategy_id))
+        return scorecard_body(kpi_values.scorecard(uow=uow(), strategy_id=strategy_id))
 
 
 @blp.route("/<uuid:strategy_id>/objectives")
@@ -150,22 +162,26 @@ class StrategyObjectives(MethodView):
     @blp.operation("objectives_list", scope="strategies:read")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(ObjectiveSchema, "ObjectivePage"), headers=LINK_HEADER)
-    def get(self, args, tenant, strategy_id):
+    def get(self, args, strategy_id):
         """List a strategy's objectives"""
         return paged(
-            objective_service.list_objectives(uow(), tenant, strategy_id, page_request(args))
+            objective_service.list_objectives(
+                uow=uow(), strategy_id=strategy_id, page=page_request(args)
+            )
         )
 
     @blp.operation("objectives_create", scope="strategies:write", idempotent=True)
     @blp.arguments(ObjectiveSchema)
     @blp.response(201, ObjectiveSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, data, tenant, strategy_id):
+    def post(self, data, strategy_id):
         """Add an objective to a strategy"""
-        objective = objective_service.create_objective(uow(), tenant, strategy_id, data)
+        objective = objective_service.create_objective(
+            uow=uow(), strategy_id=strategy_id, data=data
+        )
         location = url_for(
             "objectives.ObjectiveById",
-            organisation_id=tenant.organisation_id,
+            organisation_id=uow().tenant.organisation_id,
             objective_id=objective.id,
         )
         return saved(objective, 201, location)

@@ -46,21 +46,21 @@ class WebhookEndpoints(MethodView):
     @blp.response(
         200, page_schema(WebhookEndpointSchema, "WebhookEndpointPage"), headers=LINK_HEADER
     )
-    def get(self, args, tenant):
+    def get(self, args):
         """List webhook endpoints (never their secrets)"""
-        return paged(service.list_endpoints(uow(), tenant, page_request(args)))
+        return paged(service.list_endpoints(uow=uow(), page=page_request(args)))
 
     @blp.operation("webhook_endpoints_create", scope="webhooks:write", idempotent=True)
     @blp.arguments(WebhookEndpointSchema)
     @blp.response(201, IssuedWebhookEndpointSchema, headers=ETAG_HEADER)
-    def post(self, data, tenant):
+    def post(self, data):
         """Create a webhook endpoint; the response holds its signing secret, shown once"""
         result = service.create_endpoint(
-            uow(), tenant, data, policy=policy(), cipher=cipher_for(clover().settings)
+            uow=uow(), data=data, policy=policy(), cipher=cipher_for(clover().settings)
         )
         location = url_for(
             "webhook-endpoints.WebhookEndpointById",
-            organisation_id=tenant.organisation_id,
+            organisation_id=uow().tenant.organisation_id,
             endpoint_id=result.endpoint.id,
         )
         return issued(result), 201, {"Location": location, "ETag": f'"{result.endpoint.version}"'}
@@ -70,25 +70,29 @@ class WebhookEndpoints(MethodView):
 class WebhookEndpointById(MethodView):
     @blp.operation("webhook_endpoints_get", scope="webhooks:read")
     @blp.response(200, WebhookEndpointSchema, headers=ETAG_HEADER)
-    def get(self, tenant, endpoint_id):
+    def get(self, endpoint_id):
         """Get a webhook endpoint (without its secret)"""
-        return saved(service.get_endpoint(uow(), tenant, endpoint_id))
+        return saved(service.get_endpoint(uow=uow(), endpoint_id=endpoint_id))
 
     @blp.operation("webhook_endpoints_update", scope="webhooks:write", versioned=True)
     @blp.arguments(WebhookEndpointUpdateSchema)
     @blp.response(200, WebhookEndpointSchema, headers=ETAG_HEADER)
-    def patch(self, changes, tenant, endpoint_id):
+    def patch(self, changes, endpoint_id):
         """Update a webhook endpoint's URL, events or enabled flag"""
         endpoint = service.update_endpoint(
-            uow(), tenant, endpoint_id, changes, expected_version(), policy=policy()
+            uow=uow(),
+            endpoint_id=endpoint_id,
+            changes=changes,
+            expected_version=expected_version(),
+            policy=policy(),
         )
         return saved(endpoint)
 
     @blp.operation("webhook_endpoints_delete", scope="webhooks:write")
     @blp.response(204)
-    def delete(self, tenant, endpoint_id):
+    def delete(self, endpoint_id):
         """Delete a webhook endpoint and its delivery log"""
-        service.delete_endpoint(uow(), tenant, endpoint_id)
+        service.delete_endpoint(uow=uow(), endpoint_id=endpoint_id)
 
 
 @blp.route("/<uuid:endpoint_id>/deliveries")
@@ -98,9 +102,9 @@ class WebhookDeliveries(MethodView):
     @blp.response(
         200, page_schema(WebhookDeliverySchema, "WebhookDeliveryPage"), headers=LINK_HEADER
     )
-    def get(self, args, tenant, endpoint_id):
+    def get(self, args, endpoint_id):
         """List an endpoint's deliveries, newest first"""
-        page = service.list_deliveries(uow(), tenant, endpoint_id, page_request(args))
+        page = service.list_deliveries(uow=uow(), endpoint_id=endpoint_id, page=page_request(args))
         return paged(page)
 
 
@@ -109,15 +113,15 @@ class Redeliver(MethodView):
     @blp.operation("webhook_deliveries_redeliver", scope="webhooks:write")
     @blp.response(202, WebhookDeliverySchema, headers=LOCATION)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, tenant, endpoint_id, delivery_id):
+    def post(self, endpoint_id, delivery_id):
         """Send a delivery again, with the same webhook-id
 
         Answers 202: the delivery is pending again and a worker sends it shortly.
         """
-        delivery = service.redeliver(uow(), tenant, endpoint_id, delivery_id)
+        delivery = service.redeliver(uow=uow(), endpoint_id=endpoint_id, delivery_id=delivery_id)
         location = url_for(
             "webhook-endpoints.WebhookDeliveries",
-            organisation_id=tenant.organisation_id,
+            organisation_id=uow().tenant.organisation_id,
             endpoint_id=endpoint_id,
         )
         return delivery, 202, {"Location": location}
