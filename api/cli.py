@@ -14,6 +14,7 @@ from alembic import command
 from werkzeug.serving import run_simple
 
 from api import create_app
+from api.background import Sweeper
 from api.config import Settings, SettingsError
 from api.crypto import cipher_for
 from api.db import database_for
@@ -111,8 +112,15 @@ def demo() -> None:
 @click.option("--host", default="127.0.0.1")
 @click.option("--port", default=8000, type=int)
 def serve(host: str, port: int) -> None:
-    """Serve the API (development server; use gunicorn in production)."""
-    app = create_app(load_settings())
+    """Serve the API (development server; use gunicorn in production).
+
+    Without REDIS_URL (the embedded default) it also publishes scheduled content
+    items: a thread runs the publishing sweep every minute.
+    """
+    settings = load_settings()
+    app = create_app(settings)
+    if not settings.redis_url:
+        Sweeper(settings).start()
     click.echo(f"Clover API on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     run_simple(host, port, app, threaded=True, use_reloader=False)
 

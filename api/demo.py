@@ -10,8 +10,15 @@ from sqlalchemy import select
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
 from api.domain.audiences.service import AudienceDraft, create_audience
 from api.domain.base import utcnow
+from api.domain.campaigns.service import CampaignDraft, change_status, create_campaign
 from api.domain.channels import sync
 from api.domain.channels.service import ChannelDraft, create_channel
+from api.domain.content_items.service import (
+    ContentItemDraft,
+    ContentTransition,
+    create_item,
+    move_item,
+)
 from api.domain.identity import service as identity
 from api.domain.identity.models import User
 from api.domain.organisations.models import Membership, Organisation
@@ -24,6 +31,8 @@ from api.domain.uow import UnitOfWork
 
 DEMO_EMAIL = "demo@clover.local"
 DEMO_ORGANISATION = "Clover Demo"
+# The demo's first post goes out this long after seeding: soon enough to watch it happen.
+FIRST_POST_AFTER = timedelta(minutes=2)
 
 
 def seed_demo(uow: UnitOfWork, *, cipher=None):
@@ -61,7 +70,8 @@ def seed_demo(uow: UnitOfWork, *, cipher=None):
 
 
 def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
-    """A year-long strategy that started 90 days ago, its KPIs, and two synced channels."""
+    """A year-long strategy that started 90 days ago, its KPIs, two synced channels, and a
+    campaign whose first post Clover publishes to the sandbox a couple of minutes on."""
     uow.open_for(system_tenant(organisation_id))
     today = utcnow().date()
     start = date(today.year, today.month, 1) - timedelta(days=90)
@@ -124,6 +134,7 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
         },
     )
     strategies.activate_strategy(uow=uow, strategy_id=strategy.id)
+    channels = []
     for kind, name, handle in (
         ("linkedin", "LinkedIn company page", "@clover-demo"),
         ("mastodon", "Mastodon", "@clover@social.example"),
@@ -141,3 +152,36 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
             policy=UrlPolicy(),
         )
         sync.request_sync(uow=uow, channel_id=channel.id)
+        channels.append(channel.id)
+    _first_post(uow, strategy.id, channels[-1], today)
+
+
+def _first_post(uow: UnitOfWork, strategy_id, channel_id, today: date) -> None:
+    """An approved post on the Mastodon (sandbox) channel, scheduled for a moment from now."""
+    campaign = create_campaign(
+        uow=uow,
+        draft=CampaignDraft(
+            strategy_id=strategy_id,
+            name="Partner spotlight",
+            start_date=today,
+            end_date=today + timedelta(days=60),
+            channel_ids=[channel_id],
+        ),
+    )
+    change_status(uow=uow, campaign_id=campaign.id, action="start")
+    item = create_item(
+        uow=uow,
+        campaign_id=campaign.id,
+        draft=ContentItemDraft(
+            channel_id=channel_id,
+            title="Welcome our newest reseller",
+            text="Meet the resellers who bring Clover to your town: https://clover.example/partners",
+        ),
+    )
+    for step in ("drafting", "in_review", "approved"):
+        move_item(uow=uow, item_id=item.id, transition=ContentTransition(to=step))
+    move_item(
+        uow=uow,
+        item_id=item.id,
+        transition=ContentTransition(to="scheduled", scheduled_at=utcnow() + FIRST_POST_AFTER),
+    )

@@ -7,12 +7,14 @@ only when it runs.
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import importlib
 import logging
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
+from datetime import datetime
 
 from redis import Redis
 from rq import Queue, Retry
@@ -23,7 +25,7 @@ from api import logs
 from api.config import Settings
 from api.redis import redis_connection
 
-QUEUES = ("sync", "rollups", "webhooks", "default")
+QUEUES = ("sync", "rollups", "webhooks", "publish", "default")
 log = logging.getLogger("clover.jobs")
 
 # Jobs are idempotent, so a retry after a crash or timeout is safe.
@@ -64,8 +66,18 @@ class RQDispatcher:
             raise ValueError(f"unknown queue {name!r}")
         return Queue(name, connection=self.connection)
 
-    def enqueue(self, queue: str, job: str, *args: object, job_id: str | None = None):
+    def enqueue(
+        self,
+        queue: str,
+        job: str,
+        *args: object,
+        job_id: str | None = None,
+        at: datetime | None = None,
+    ):
         """Queue ``job``; with a ``job_id``, coalesce with a run of that id that is still waiting.
+
+        With ``at``, RQ's scheduler queues it at that time (a ``job_id`` then names it
+        once: the same id scheduled again is the same run).
 
         Two slots per id, ``job_id`` and ``job_id-next``: a change made while one run
         is in progress queues the other, so a run always follows the last change. Ids
@@ -76,6 +88,19 @@ class RQDispatcher:
         # The job's log lines name the request (and organisation) that queued it; a
         # waiting run that coalesces later changes keeps the first one's.
         meta = logs.carried()
+        if at is not None:
+            with contextlib.suppress(DuplicateJobError):
+                return target.enqueue_at(
+                    at,
+                    job,
+                    *args,
+                    job_id=job_id,
+                    unique=job_id is not None,
+                    meta=meta,
+                    retry=RETRY,
+                    job_timeout=600,
+                )
+            return None
         if job_id is None:
             return target.enqueue(job, *args, meta=meta, retry=RETRY, job_timeout=600)
         for slot in (job_id, f"{job_id}-next"):
@@ -107,14 +132,27 @@ class RQDispatcher:
 
 
 class InProcessDispatcher:
-    """Runs a job at once in this process, with the settings of the app that queued it."""
+    """Runs a job at once in this process, with the settings of the app that queued it.
+
+    A job for later (``at``) is not run: this process has no scheduler, and the work
+    it stands for is found by the in-process sweep when due (``api.background``).
+    """
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
 
-    def enqueue(self, queue: str, job: str, *args: object, job_id: str | None = None):
+    def enqueue(
+        self,
+        queue: str,
+        job: str,
+        *args: object,
+        job_id: str | None = None,
+        at: datetime | None = None,
+    ):
         if queue not in QUEUES:
             raise ValueError(f"unknown queue {queue!r}")
+        if at is not None:
+            return None
         # In a copy of the caller's context: the job's lines carry the request's id,
         # and what the job binds (its organisation, its Job row) stays with the job.
         return contextvars.copy_context().run(self._run, job, args)

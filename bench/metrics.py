@@ -303,7 +303,7 @@ class Recorder:
     def __init__(self) -> None:
         self.jobs = 0
 
-    def enqueue(self, queue: str, job: str, *args: object, job_id: str | None = None):
+    def enqueue(self, queue: str, job: str, *args: object, job_id: str | None = None, at=None):
         self.jobs += 1
 
 

@@ -11,8 +11,9 @@ A running job beats its heartbeat (``workers.heartbeat``).
   queued job older than one heartbeat interval that Redis no longer holds;
 - requeues outbox events and webhook deliveries whose jobs were lost (as the
   webhook sweep does, sooner);
-- re-arms the periodic work (nightly rollups, periodic syncs, the webhook sweep and
-  itself): their ids are deterministic, so arming twice schedules once.
+- re-arms the periodic work (nightly rollups, periodic syncs, the webhook and
+  publishing sweeps, and itself): their ids are deterministic, so arming twice
+  schedules once.
 
 It is idempotent: a job Redis still holds is left alone, row locks keep two
 reconcilers from interrupting one job twice, and a late duplicate run of a
@@ -36,6 +37,7 @@ from api.domain.webhooks.events import DISPATCH_JOB, dispatch_job_id
 from api.domain.webhooks.service import DELIVER_JOB
 from api.jobs import WAITING, RQDispatcher, dispatcher
 from workers import runtime
+from workers.publish import schedule_sweep as schedule_publish_sweep
 from workers.schedule import schedule_nightly
 from workers.sync import schedule_periodic
 from workers.webhooks import SWEEP_EVERY, schedule_sweep
@@ -144,9 +146,11 @@ def schedule_reconcile(queue: RQDispatcher, now: datetime | None = None) -> str:
 
 def arm_periodic(queue: RQDispatcher, *, reconciler: bool = True, now: bool = False) -> None:
     """Schedule every periodic job (again): nightly rollups, periodic syncs, the webhook
-    sweep (``now``: at once) and the reconciler. Deterministic ids make this safe to repeat."""
+    and publishing sweeps (``now``: at once) and the reconciler. Deterministic ids make
+    this safe to repeat."""
     schedule_nightly(queue)
     schedule_periodic(queue)
     schedule_sweep(queue, None if now else datetime.now(UTC) + SWEEP_EVERY)
+    schedule_publish_sweep(queue, None if now else datetime.now(UTC) + SWEEP_EVERY)
     if reconciler:
         schedule_reconcile(queue)

@@ -21,6 +21,7 @@ from api.domain.mentions.models import Mention
 from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, OrganisationMetric
 from api.domain.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant, OAuthToken
 from api.domain.organisations.models import Membership, Organisation
+from api.domain.publishing.models import PublishAttempt
 from api.domain.readiness.models import ReadinessAssessment
 from api.domain.resources.models import Resource
 from api.domain.strategies.models import Kpi, Objective, Strategy
@@ -56,6 +57,7 @@ __all__ = [
     "Objective",
     "Organisation",
     "OrganisationMetric",
+    "PublishAttempt",
     "ReadinessAssessment",
     "Resource",
     "Review",

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from typing import Protocol
 
 from sqlalchemy.orm import Session
@@ -15,8 +16,15 @@ log = logging.getLogger("clover.jobs")
 
 
 class JobDispatcher(Protocol):
-    def enqueue(self, queue: str, job: str, *args: object, job_id: str | None = None) -> object:
-        """Run ``job`` (a dotted function path) with ``args`` on ``queue``.
+    def enqueue(
+        self,
+        queue: str,
+        job: str,
+        *args: object,
+        job_id: str | None = None,
+        at: datetime | None = None,
+    ) -> object:
+        """Run ``job`` (a dotted function path) with ``args`` on ``queue``, at ``at`` if given.
 
         Jobs with the same ``job_id`` waiting in the queue are one job.
         """
@@ -38,7 +46,7 @@ class UnitOfWork:
         self.session = session
         self.jobs = jobs
         self._tenant: Tenant | None = None
-        self._pending: list[tuple[str, str, tuple[object, ...], str | None]] = []
+        self._pending: list[tuple[str, str, tuple[object, ...], str | None, datetime | None]] = []
 
     @property
     def tenant(self) -> Tenant:
@@ -70,12 +78,20 @@ class UnitOfWork:
         """Record the changes of this unit of work as made by ``actor``."""
         audit.set_actor(self.session, actor)
 
-    def after_commit(self, queue: str, job: str, *args: object, job_id: str | None = None) -> None:
-        """Enqueue ``job(*args)`` once the transaction has committed (never after a rollback).
+    def after_commit(
+        self,
+        queue: str,
+        job: str,
+        *args: object,
+        job_id: str | None = None,
+        at: datetime | None = None,
+    ) -> None:
+        """Enqueue ``job(*args)`` once the transaction has committed (never after a rollback),
+        to run at ``at`` when given.
 
         Jobs take ids and primitives, never ORM objects.
         """
-        self._pending.append((queue, job, args, job_id))
+        self._pending.append((queue, job, args, job_id, at))
 
     def flush(self) -> None:
         self.session.flush()
@@ -85,12 +101,12 @@ class UnitOfWork:
         pending, self._pending = self._pending, []
         if self.jobs is None:
             return
-        for queue, job, args, job_id in pending:
+        for queue, job, args, job_id, at in pending:
             # The change is committed: a job that cannot be queued or fails in-process is
             # logged, never turned into an error for a request that succeeded. Jobs are
             # idempotent recomputations, so the next change (or a rerun) repairs the state.
             try:
-                self.jobs.enqueue(queue, job, *args, job_id=job_id)
+                self.jobs.enqueue(queue, job, *args, job_id=job_id, at=at)
             except Exception:
                 log.exception("job %s on queue %s was not run after commit", job, queue)
 

@@ -232,6 +232,7 @@ OPERATIONS = [
     ("DELETE", "/content-items/{item_id}", None),
     ("POST", "/content-items/{item_id}/transition", {"to": "drafting"}),
     ("GET", "/content-items/{item_id}/history", None),
+    ("GET", "/content-items/{item_id}/publish-attempts", None),
     ("GET", "/plan", None),
     (
         "POST",

@@ -8,11 +8,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def run_worker(database_url: str, redis_url: str, *queues: str) -> str:
-    """`clover worker --burst` in its own process, with only the settings it needs.
-
-    Returns what it wrote on stderr (its log lines)."""
-    env = {
+def worker_env(database_url: str, redis_url: str) -> dict[str, str]:
+    """Only the settings a worker process needs."""
+    return {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -20,6 +18,13 @@ def run_worker(database_url: str, redis_url: str, *queues: str) -> str:
         # The fake networks listen on loopback.
         "CLOVER_CONNECTIONS_ALLOW_PRIVATE": "true",
     }
+
+
+def run_worker(database_url: str, redis_url: str, *queues: str) -> str:
+    """`clover worker --burst` in its own process, with only the settings it needs.
+
+    Returns what it wrote on stderr (its log lines)."""
+    env = worker_env(database_url, redis_url)
     args = [sys.executable, "-m", "workers.cli", "worker", "--burst"]
     for queue in queues:
         args += ["--queue", queue]

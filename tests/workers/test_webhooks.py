@@ -389,7 +389,7 @@ class Recorder:
     def __init__(self) -> None:
         self.jobs: list[tuple] = []
 
-    def enqueue(self, queue, job, *args, job_id=None):
+    def enqueue(self, queue, job, *args, job_id=None, at=None):
         self.jobs.append((queue, job, args, job_id))
 
 

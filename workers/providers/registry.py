@@ -1,8 +1,8 @@
-"""Provider name → adapter: every network Clover syncs, listed here."""
+"""Provider name → adapter: every network Clover syncs or publishes to, listed here."""
 
 from __future__ import annotations
 
-from workers.providers.base import Provider
+from workers.providers.base import Provider, Publisher
 from workers.providers.bluesky import Bluesky
 from workers.providers.mastodon import Mastodon
 from workers.providers.sandbox import Sandbox
@@ -22,3 +22,11 @@ def provider(name: str) -> Provider:
 
 def names() -> list[str]:
     return sorted(_PROVIDERS)
+
+
+def publisher(name: str) -> Publisher:
+    """The adapter that publishes to ``name`` (TypeError: that network's adapter cannot)."""
+    adapter = provider(name)
+    if not callable(getattr(adapter, "publish", None)):
+        raise TypeError(f"the {name} adapter does not publish")
+    return adapter  # type: ignore[return-value]

@@ -3,6 +3,10 @@
 Followers grow along a gentle S-curve, engagement follows a weekly rhythm
 (quiet weekends) with an occasional campaign spike, and a few mentions arrive
 each week. The same channel and day always give the same numbers.
+
+It publishes too, without leaving the process: a post's id and URL derive from its
+key, so sending the same key again is the same post, and nothing is ever lost to
+look up (``find`` has nothing to reconcile).
 """
 
 from __future__ import annotations
@@ -12,9 +16,38 @@ import math
 import random
 from datetime import UTC, date, datetime, time, timedelta
 
-from workers.providers.base import Account, DailyMetric, MentionItem, Page
+from workers.providers.base import (
+    Account,
+    DailyMetric,
+    Limits,
+    MentionItem,
+    Page,
+    Post,
+    PostMetrics,
+    Published,
+)
 
 HISTORY_DAYS = 90
+# Like a stock Mastodon instance, so a demo shows the limits at work.
+LIMITS = Limits(
+    max_length=500,
+    counting="characters",
+    url_length=23,
+    max_media=4,
+    max_image_bytes=16 * 1024 * 1024,
+    max_video_bytes=99 * 1024 * 1024,
+    media_types=frozenset(
+        (
+            "image/jpeg",
+            "image/png",
+            "image/gif",
+            "image/webp",
+            "video/mp4",
+            "video/webm",
+            "video/quicktime",
+        )
+    ),
+)
 PAGE_DAYS = 30
 PHRASES = (
     ("Loving the new release from {brand}, setup took five minutes!", 1),
@@ -36,6 +69,26 @@ class Sandbox:
 
     def restart(self, cursor: dict | None) -> dict | None:
         return cursor  # its cursor is always a day it finished
+
+    def limits(self, account: Account) -> Limits:
+        return LIMITS
+
+    def publish(self, account: Account, post: Post) -> Published:
+        post_id = f"sandbox-{post.key[:20]}"
+        return Published(
+            external_id=post_id,
+            url=f"https://sandbox.clover.invalid/{account.account.lstrip('@')}/{post_id}",
+            published_at=datetime.now(UTC),
+        )
+
+    def find(self, account: Account, post: Post) -> Published | None:
+        return None  # publishing the key again is the same post
+
+    def post_metrics(self, account: Account, external_ids: list[str]) -> list[PostMetrics]:
+        return [
+            PostMetrics(post_id, {"likes": _rng(post_id).randint(0, 40)})
+            for post_id in external_ids
+        ]
 
     def fetch(self, account: Account, cursor: dict | None, *, today: date) -> Page:
         last = date.fromisoformat(cursor["last_day"]) if cursor else today - timedelta(HISTORY_DAYS)

@@ -21,7 +21,15 @@ class Connection(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     __audit_type__ = "connection"
     # Credentials never reach the audit trail, encrypted or not; nor does sync bookkeeping.
     __audit_exclude__ = frozenset(
-        {"credentials", "cursor", "last_sync_at", "last_error", "next_sync_at"}
+        {
+            "credentials",
+            "cursor",
+            "last_sync_at",
+            "last_error",
+            "next_sync_at",
+            "limits",
+            "limits_refreshed_at",
+        }
     )
     __table_args__ = (
         UniqueConstraint("organisation_id", "id"),
@@ -42,3 +50,7 @@ class Connection(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     last_sync_at: Mapped[datetime | None]
     last_error: Mapped[str | None] = mapped_column(Text)
     next_sync_at: Mapped[datetime | None]
+    # What one post may carry, as the network last reported it (api.domain.publishing.limits
+    # has each provider's documented defaults until the first refresh).
+    limits: Mapped[dict | None] = mapped_column(JSON)
+    limits_refreshed_at: Mapped[datetime | None]

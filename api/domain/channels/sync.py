@@ -189,6 +189,14 @@ def write_page(
     return written, noted
 
 
+def store_credentials(*, uow: UnitOfWork, channel_id, credentials: dict, cipher) -> None:
+    """Keep credentials the adapter refreshed (encrypted, at once: a refresh token may be
+    single-use, so the old one is dead already)."""
+    connection = get_connection(uow=uow, channel_id=channel_id)
+    connection.credentials = cipher.encrypt(json.dumps(_plain(credentials)).encode()).decode()
+    uow.commit()
+
+
 def save_cursor(*, uow: UnitOfWork, channel_id, cursor: dict) -> None:
     """Called only after the page's data is committed: a crash before it re-reads the page."""
     connection = get_connection(uow=uow, channel_id=channel_id)

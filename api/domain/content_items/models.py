@@ -3,7 +3,16 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import JSON, CheckConstraint, Index, Numeric, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    CheckConstraint,
+    Index,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.domain.audit import Audited
@@ -17,9 +26,16 @@ CONTENT_STATUSES = (
     "in_review",
     "approved",
     "scheduled",
+    "publishing",
     "published",
+    "publish_failed",
     "cancelled",
 )
+# Only Clover's publisher moves an item to these: a person cannot type them in.
+PUBLISHER_STATUSES = ("publishing", "publish_failed")
+MANUAL_STATUSES = tuple(s for s in CONTENT_STATUSES if s not in PUBLISHER_STATUSES)
+# Who made a step of the history when it was neither a person nor a key.
+PUBLISHER = "publisher"
 
 
 class ContentItem(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
@@ -35,6 +51,8 @@ class ContentItem(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
         CheckConstraint("effort_hours >= 0", name="effort_hours"),
         # The plan reads items by organisation and day.
         Index("ix_content_items_plan", "organisation_id", "plan_date"),
+        # The publishing sweep looks for scheduled items that are due, in every organisation.
+        Index("ix_content_items_due", "scheduled_at", postgresql_where="status = 'scheduled'"),
     )
 
     campaign_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -49,6 +67,15 @@ class ContentItem(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     published_at: Mapped[datetime | None]
     published_url: Mapped[str | None] = mapped_column(String(2000))
     distribution_actions: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # What goes out on the channel; the network's own limit is checked separately.
+    text: Mapped[str] = mapped_column(Text, default="")
+    # A text over the channel's limit goes out as a thread only when the item asks for it.
+    as_thread: Mapped[bool] = mapped_column(Boolean, default=False)
+    # The network's id of the post (Mastodon: the status id; Bluesky: the at:// URI).
+    external_id: Mapped[str | None] = mapped_column(String(500))
+    # Why the last publication failed, and whether trying again can help.
+    publish_error: Mapped[str | None] = mapped_column(Text)
+    publish_retryable: Mapped[bool | None] = mapped_column(Boolean)
     status: Mapped[str] = mapped_column(String(20), default="idea")
     approved_by_user_id: Mapped[uuid.UUID | None]
     approved_by_api_key_id: Mapped[uuid.UUID | None]
@@ -68,5 +95,7 @@ class ContentStatusChange(IdMixin, TenantOwned, Base):
     to_status: Mapped[str] = mapped_column(String(20))
     actor_user_id: Mapped[uuid.UUID | None]
     actor_api_key_id: Mapped[uuid.UUID | None]
+    # "publisher" for the steps Clover's publisher made; None for a person's or key's.
+    actor: Mapped[str | None] = mapped_column(String(20))
     comment: Mapped[str] = mapped_column(Text, default="")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

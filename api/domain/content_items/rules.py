@@ -5,20 +5,24 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
-# status → the statuses it may move to
+# status → the statuses a person may move it to. Clover's publisher alone moves an item
+# scheduled → publishing → published or publish_failed (api.domain.publishing).
 FLOW = {
     "idea": ("drafting", "cancelled"),
     "drafting": ("in_review", "idea", "cancelled"),
     "in_review": ("approved", "drafting", "cancelled"),
     "approved": ("scheduled", "published", "in_review", "cancelled"),
     "scheduled": ("published", "approved", "cancelled"),
+    "publishing": (),
     "published": (),
+    # A failed publication is rescheduled, sent back to approved, or dropped.
+    "publish_failed": ("scheduled", "approved", "cancelled"),
     "cancelled": ("idea",),
 }
 # A client's clock may run a little ahead of ours: a publication this far ahead is "now".
 CLOCK_SKEW = timedelta(minutes=5)
-# Changing these after approval needs a new approval.
-REVIEWED_FIELDS = ("title", "brief")
+# Changing these after approval needs a new approval: what goes out is what was approved.
+REVIEWED_FIELDS = ("title", "brief", "text", "as_thread")
 
 
 def may_move(current: str, target: str) -> bool:
@@ -28,7 +32,7 @@ def may_move(current: str, target: str) -> bool:
 def needs_approval_again(
     status: str, changes: Mapping[str, object], current: Mapping[str, object]
 ) -> bool:
-    return status in ("approved", "scheduled") and any(
+    return status in ("approved", "scheduled", "publish_failed") and any(
         field in changes and changes[field] != current[field] for field in REVIEWED_FIELDS
     )
 

@@ -13,11 +13,12 @@ from api.domain.base import check_version, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
 from api.domain.content_items import rules
-from api.domain.content_items.models import ContentItem, ContentStatusChange
+from api.domain.content_items.models import PUBLISHER_STATUSES, ContentItem, ContentStatusChange
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
 from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.publishing import service as publishing
 from api.domain.resources.models import Resource
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
@@ -34,6 +35,8 @@ FIELDS = (
     "published_at",
     "published_url",
     "distribution_actions",
+    "text",
+    "as_thread",
 )
 APPROVE_SCOPE = "content:approve"
 
@@ -60,6 +63,8 @@ class ContentItemChanges(Changes):
     published_at: datetime | Unset | None = UNSET
     published_url: str | Unset | None = UNSET
     distribution_actions: list[DistributionAction] | Unset = UNSET
+    text: str | Unset = UNSET
+    as_thread: bool | Unset = UNSET
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -225,6 +230,8 @@ def update_item(
     check_version(item, expected_version)
     if item.status in ("published", "cancelled"):
         raise Conflict(f"a {item.status} content item can no longer change")
+    if item.status == "publishing":
+        raise Conflict("the content item is being published; it can change once that ends")
     _check_references(uow, item.campaign_id, changes)
     _check_dating(
         uow,
@@ -234,12 +241,15 @@ def update_item(
     )
     current = {field: getattr(item, field) for field in rules.REVIEWED_FIELDS}
     back_to_review = rules.needs_approval_again(item.status, changes.given(), current)
+    scheduled_at = item.scheduled_at
     apply_changes(item, _stored(changes), FIELDS)
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     if back_to_review:
         before, item.status = item.status, "in_review"
         item.approved_by_user_id = item.approved_by_api_key_id = item.approved_at = None
         _record_step(uow, item, before, "edited after approval")
+    elif item.status == "scheduled" and item.scheduled_at != scheduled_at:
+        publishing.schedule(uow, item)  # the job of the old time finds it not due
     uow.commit()
     return item
 
@@ -254,8 +264,12 @@ def move_item(
     item = get_item(uow=uow, item_id=item_id)
     check_version(item, expected_version)
     to = transition.to
+    if to in PUBLISHER_STATUSES:
+        raise Conflict(f"only Clover's publisher moves a content item to {to}")
     if not rules.may_move(item.status, to):
         raise Conflict(f"a content item cannot move from {item.status} to {to}")
+    if to == "published":
+        publishing.refuse_manual_publication(uow, item)
     _check_dating(uow, item.campaign_id, published_at=transition.published_at)
     if to == "approved" and not uow.tenant.grant.allows(APPROVE_SCOPE):
         raise PermissionDenied(
@@ -269,11 +283,17 @@ def move_item(
         rules.missing_for(to, scheduled_at=item.scheduled_at, published_at=item.published_at),
         f"the item cannot be {to} yet",
     )
+    if to == "approved":
+        publishing.check_fits(uow, item)
     before, item.status = item.status, to
     if to == "approved":
         item.approved_by_user_id = uow.tenant.principal.user_id
         item.approved_by_api_key_id = uow.tenant.principal.api_key_id
         item.approved_at = utcnow()
+    if before == "publish_failed":
+        item.publish_error = item.publish_retryable = None
+    if to == "scheduled":
+        publishing.schedule(uow, item)
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     audit.mark(uow.session, item, f"move_to_{to}")
     _record_step(uow, item, before, transition.comment)
@@ -303,5 +323,7 @@ def delete_item(*, uow: UnitOfWork, item_id: uuid.UUID) -> None:
     item = get_item(uow=uow, item_id=item_id)
     if item.status == "published":
         raise Conflict("a published content item is kept; it cannot be deleted")
+    if item.status == "publishing":
+        raise Conflict("the content item is being published; it can be deleted once that ends")
     uow.session.delete(item)
     uow.commit()

@@ -14,6 +14,8 @@ from api.domain.tenancy import TenantOwned, tenant_fk
 EVENT_TYPES = (
     "campaign.status_changed",
     "content_item.status_changed",
+    "content_item.published",
+    "content_item.publish_failed",
     "kpi.status_changed",
     "strategy.activated",
     "sync.completed",

@@ -6,6 +6,7 @@ from api.crypto import cipher_for
 from api.domain.channels import sync
 from api.domain.channels.connections import PROVIDERS
 from api.domain.outbound import UrlPolicy
+from api.domain.publishing.limits import limits_of
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import clover, uow
 from api.http.schema import Schema
@@ -63,6 +64,28 @@ class ConnectionInputSchema(Schema):
     credentials = ma.fields.Nested(CredentialsSchema, required=True, load_only=True)
 
 
+class ChannelLimitsSchema(Schema):
+    class Meta:
+        name = "ChannelLimits"
+
+    max_length = ma.fields.Integer(metadata={"description": "Per post"})
+    counting = ma.fields.String(
+        metadata={"description": "characters (a link counts as url_length) or graphemes"}
+    )
+    url_length = ma.fields.Integer(allow_none=True)
+    max_media = ma.fields.Integer()
+    max_image_bytes = ma.fields.Integer(allow_none=True)
+    max_video_bytes = ma.fields.Integer(allow_none=True)
+    media_types = ma.fields.List(ma.fields.String())
+
+
+class EffectiveLimits(ma.fields.Nested):
+    """The limits the network last reported, else the provider's documented defaults."""
+
+    def get_value(self, obj, attr, accessor=None, default=ma.missing):
+        return limits_of(obj.provider, obj.limits)
+
+
 class ConnectionSchema(EntitySchema):
     class Meta:
         name = "Connection"
@@ -77,6 +100,14 @@ class ConnectionSchema(EntitySchema):
     last_sync_at = ma.fields.DateTime(allow_none=True)
     last_error = ma.fields.String(allow_none=True)
     next_sync_at = ma.fields.DateTime(allow_none=True)
+    limits = EffectiveLimits(
+        ChannelLimitsSchema,
+        metadata={
+            "description": "What one post may carry: as the network last reported it (the "
+            "publish job refreshes it), else the provider's documented defaults"
+        },
+    )
+    limits_refreshed_at = ma.fields.DateTime(allow_none=True)
     version = ma.fields.Integer()
 
 

@@ -3,6 +3,7 @@ from flask.views import MethodView
 
 from api.domain.content_items import service
 from api.domain.content_items.service import ContentFilter
+from api.domain.publishing import service as publishing
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
@@ -10,6 +11,7 @@ from api.resources.v1.content_items.schemas import (
     ContentFilterSchema,
     ContentItemSchema,
     ContentItemUpdateSchema,
+    PublishAttemptSchema,
     StatusChangeSchema,
     TransitionSchema,
 )
@@ -80,8 +82,9 @@ class ContentItemById(MethodView):
     def patch(self, changes, item_id):
         """Update a content item
 
-        Changing the title or brief of an approved or scheduled item sends it back
-        to in_review.
+        Changing the title, brief, text or as_thread of an approved, scheduled or
+        publish_failed item sends it back to in_review. An item being published
+        cannot change.
         """
         return saved(
             service.update_item(
@@ -109,6 +112,10 @@ class Transition(MethodView):
         idea → drafting → in_review → approved → scheduled → published (or back a
         step, or cancelled). Approving needs content:approve (owners, admins,
         strategists); scheduling needs a scheduled time, publishing a published time.
+        On a connected channel, approving checks the channel's limits (422 naming the
+        channel and the limit) and Clover publishes the scheduled item at its time
+        (publishing → published or publish_failed): it cannot be marked published by
+        hand (409). A publish_failed item is rescheduled or sent back to approved.
         """
         item = service.move_item(
             uow=uow(), item_id=item_id, transition=transition, expected_version=expected_version()
@@ -126,3 +133,13 @@ class History(MethodView):
     def get(self, args, item_id):
         """A content item's status history, oldest first"""
         return paged(service.history(uow=uow(), item_id=item_id, page=page_request(args)))
+
+
+@blp.route("/content-items/<uuid:item_id>/publish-attempts")
+class PublishAttempts(MethodView):
+    @blp.operation("content_items_publish_attempts", scope="content:read")
+    @blp.arguments(PageArgsSchema, location="query")
+    @blp.response(200, page_schema(PublishAttemptSchema, "PublishAttemptPage"), headers=LINK_HEADER)
+    def get(self, args, item_id):
+        """A content item's publish attempts, oldest first"""
+        return paged(publishing.list_attempts(uow=uow(), item_id=item_id, page=page_request(args)))

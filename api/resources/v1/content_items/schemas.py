@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from api.domain.content_items.models import CONTENT_STATUSES, FORMATS
+from api.domain.content_items.models import CONTENT_STATUSES, FORMATS, MANUAL_STATUSES
 from api.domain.content_items.service import (
     ContentItemChanges,
     ContentItemDraft,
@@ -44,6 +44,20 @@ class ContentItemFields(Schema):
         metadata={"description": "Ordered steps to distribute the item"},
     )
     channel_id = ma.fields.UUID(metadata={"description": "One of the campaign's channels"})
+    text = ma.fields.String(
+        validate=ma.validate.Length(max=10_000),
+        metadata={
+            "description": "What goes out on the channel. The channel's own limit (e.g. "
+            "Mastodon's 500 characters, Bluesky's 300 graphemes) is checked when the item "
+            "is approved and again before it is sent"
+        },
+    )
+    as_thread = ma.fields.Boolean(
+        metadata={
+            "description": "Post a text over the channel's limit as a thread (otherwise "
+            "such a text is refused)"
+        }
+    )
 
 
 class ContentItemSchema(EntitySchema, ContentItemFields):
@@ -61,8 +75,24 @@ class ContentItemSchema(EntitySchema, ContentItemFields):
         dump_only=True,
         metadata={
             "description": "idea → drafting → in_review → approved → scheduled → published, "
-            "or cancelled"
+            "or cancelled. On a connected channel Clover publishes a scheduled item at its "
+            "time: scheduled → publishing → published, or publish_failed (see publish_error)"
         },
+    )
+    external_id = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The network's id of the post Clover published"},
+    )
+    publish_error = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Why the last publication failed (publish_failed)"},
+    )
+    publish_retryable = ma.fields.Boolean(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "Whether rescheduling a failed publication can help"},
     )
     approved_by_user_id = ma.fields.UUID(dump_only=True, allow_none=True)
     approved_by_api_key_id = ma.fields.UUID(dump_only=True, allow_none=True)
@@ -88,7 +118,14 @@ class TransitionSchema(Schema):
     class Meta:
         name = "ContentTransition"
 
-    to = ma.fields.String(required=True, validate=ma.validate.OneOf(CONTENT_STATUSES))
+    to = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(MANUAL_STATUSES),
+        metadata={
+            "description": "publishing and publish_failed are Clover's publisher's alone; "
+            "published only for items on channels that are not connected"
+        },
+    )
     comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
     scheduled_at = ma.fields.AwareDateTime(
         load_default=None, metadata={"description": "Sets the scheduled time when scheduling"}
@@ -108,8 +145,35 @@ class StatusChangeSchema(Schema):
     to_status = ma.fields.String()
     actor_user_id = ma.fields.UUID(allow_none=True)
     actor_api_key_id = ma.fields.UUID(allow_none=True)
+    actor = ma.fields.String(
+        allow_none=True,
+        metadata={"description": "publisher for the steps Clover's publisher made, else null"},
+    )
     comment = ma.fields.String()
     created_at = ma.fields.DateTime()
+
+
+class PublishAttemptSchema(Schema):
+    class Meta:
+        name = "PublishAttempt"
+
+    id = ma.fields.UUID()
+    content_item_id = ma.fields.UUID()
+    number = ma.fields.Integer()
+    key = ma.fields.String(
+        metadata={"description": "Sent as the Idempotency-Key or record key on every try"}
+    )
+    provider = ma.fields.String()
+    outcome = ma.fields.String(
+        metadata={"description": "unknown (under way, or its answer was lost), sent or failed"}
+    )
+    tries = ma.fields.Integer()
+    external_id = ma.fields.String(allow_none=True)
+    url = ma.fields.String(allow_none=True)
+    reason = ma.fields.String(allow_none=True)
+    started_at = ma.fields.DateTime()
+    next_try_at = ma.fields.DateTime(allow_none=True)
+    finished_at = ma.fields.DateTime(allow_none=True)
 
 
 class ContentFilterSchema(Schema):
