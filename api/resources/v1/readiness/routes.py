@@ -34,7 +34,7 @@ class Assessments(MethodView):
     @blp.response(201, AssessmentSchema)
     def post(self, data):
         """Record a readiness assessment (scores 1 to 5 per leaf)"""
-        assessment = service.create_assessment(uow=uow(), data=data)
+        assessment = service.create_assessment(uow=uow(), draft=data)
         location = url_for(
             "readiness.AssessmentById",
             organisation_id=uow().tenant.organisation_id,

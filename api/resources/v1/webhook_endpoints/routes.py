@@ -56,7 +56,7 @@ class WebhookEndpoints(MethodView):
     def post(self, data):
         """Create a webhook endpoint; the response holds its signing secret, shown once"""
         result = service.create_endpoint(
-            uow=uow(), data=data, policy=policy(), cipher=cipher_for(clover().settings)
+            uow=uow(), draft=data, policy=policy(), cipher=cipher_for(clover().settings)
         )
         location = url_for(
             "webhook-endpoints.WebhookEndpointById",
