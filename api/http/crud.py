@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from flask import url_for
 from flask.views import MethodView
@@ -41,6 +42,10 @@ class Crud:
     summaries: Mapping[str, str] = field(default_factory=dict)
     # A versioned entity answers with its ETag (and takes If-Match on update).
     versioned: bool = True
+    # A create that shows a secret once answers with ``issued_schema``; ``issued`` turns
+    # what create returns into (the entity, the body).
+    issued_schema: type | None = None
+    issued: Callable[[Any], tuple[Any, Any]] | None = None
 
 
 def register_crud(blp: Blueprint, crud: Crud, id_name: str) -> None:
@@ -54,11 +59,11 @@ def register_crud(blp: Blueprint, crud: Crud, id_name: str) -> None:
     def summary(operation: str, default: str):
         return blp.doc(summary=crud.summaries.get(operation, default))
 
-    def answer(entity, status: int = 200, location: str | None = None):
+    def headers_for(entity, location: str | None = None) -> dict[str, str]:
         headers = {"ETag": etag(entity)} if crud.versioned else {}
         if location:
             headers["Location"] = location
-        return entity, status, headers
+        return headers
 
     class Collection(MethodView):
         @blp.operation(f"{crud.plural}_list", scope=read)
@@ -71,21 +76,23 @@ def register_crud(blp: Blueprint, crud: Crud, id_name: str) -> None:
 
         @blp.operation(f"{crud.plural}_create", scope=write, idempotent=True)
         @blp.arguments(crud.schema)
-        @blp.response(201, crud.schema, headers=etag_header)
+        @blp.response(201, crud.issued_schema or crud.schema, headers=etag_header)
         @summary("create", f"Create {a_noun}")
         def post(self, data):
-            entity = crud.create(uow=uow(), draft=data)
+            result = crud.create(uow=uow(), draft=data)
+            entity, body = crud.issued(result) if crud.issued else (result, result)
             location = url_for(
                 item_endpoint, organisation_id=uow().tenant.organisation_id, **{id_name: entity.id}
             )
-            return answer(entity, 201, location)
+            return body, 201, headers_for(entity, location)
 
     class Item(MethodView):
         @blp.operation(f"{crud.plural}_get", scope=read)
         @blp.response(200, crud.schema, headers=etag_header)
         @summary("get", f"Get {a_noun}")
         def get(self, **ids):
-            return answer(crud.get(uow=uow(), **ids))
+            entity = crud.get(uow=uow(), **ids)
+            return entity, 200, headers_for(entity)
 
         if crud.update:
 
@@ -97,7 +104,7 @@ def register_crud(blp: Blueprint, crud: Crud, id_name: str) -> None:
                 entity = crud.update(
                     uow=uow(), **ids, changes=changes, expected_version=expected_version()
                 )
-                return answer(entity)
+                return entity, 200, headers_for(entity)
 
         if crud.delete:
 
