@@ -26,7 +26,7 @@ from api.domain.uow import UnitOfWork
 class SignupDraft(Draft):
     email: str
     name: str
-    password: str | None  # None: signs in with keys only (an owner made by the CLI)
+    password: str | None  # None: no password (the owners the CLI and the demo make)
     organisation_name: str | Unset = UNSET
     invitation_token: str | Unset = UNSET
     # The new organisation's settings besides its name: the API sends none, the demo does.
