@@ -15,9 +15,10 @@ from api.domain.channels.service import ChannelDraft, create_channel
 from api.domain.identity import service as identity
 from api.domain.identity.models import User
 from api.domain.organisations.models import Membership, Organisation
+from api.domain.organisations.service import OrganisationChanges
 from api.domain.outbound import UrlPolicy
 from api.domain.resources.service import ResourceDraft, create_resource
-from api.domain.signup import signup
+from api.domain.signup import SignupDraft, signup
 from api.domain.strategies import objectives
 from api.domain.strategies import service as strategies
 from api.domain.uow import UnitOfWork
@@ -36,12 +37,15 @@ def seed_demo(uow: UnitOfWork, *, cipher=None):
     if user is None:
         result = signup(
             uow=uow,
-            email=DEMO_EMAIL,
-            name="Demo Owner",
-            password=None,
-            organisation_name=DEMO_ORGANISATION,
-            timezone="Europe/Amsterdam",
-            currency="EUR",
+            draft=SignupDraft(
+                email=DEMO_EMAIL,
+                name="Demo Owner",
+                password=None,
+                organisation_name=DEMO_ORGANISATION,
+                organisation_settings=OrganisationChanges(
+                    timezone="Europe/Amsterdam", currency="EUR"
+                ),
+            ),
         )
         if cipher is not None:
             seed_story(uow, result.organisation.id, cipher=cipher)
@@ -56,7 +60,7 @@ def seed_demo(uow: UnitOfWork, *, cipher=None):
     uow.open_for(
         Tenant(organisation.id, Principal("cli", {organisation.id: grant}, user.id), grant)
     )
-    issued = identity.create_api_key(uow=uow, name="Demo key")
+    issued = identity.create_api_key(uow=uow, draft=identity.ApiKeyDraft(name="Demo key"))
     return organisation, issued, False
 
 
