@@ -55,7 +55,7 @@ from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.base import new_id, utcnow
 from api.domain.channels.models import Channel
 from api.domain.metrics import definitions
-from api.domain.metrics.catalogue import BUILT_IN
+from api.domain.metrics.definitions import BUILT_IN, MetricDefinitionDraft
 from api.domain.metrics.models import KpiValue, dimensions_of
 from api.domain.metrics.points import ingest_points
 from api.domain.metrics.rollups import run_rollup
@@ -219,12 +219,9 @@ def workspace(factory: Factory, database: Database, name: str) -> Workspace:
             uow.open_for(tenant)
             definitions.create_definition(
                 uow=uow,
-                data={
-                    "key": key,
-                    "name": key.replace("_", " ").title(),
-                    "unit": "",
-                    "kind": "count",
-                },
+                draft=MetricDefinitionDraft(
+                    key=key, name=key.replace("_", " ").title(), unit="", kind="count"
+                ),
             )
     return Workspace(org, tenant, channel_ids, database)
 

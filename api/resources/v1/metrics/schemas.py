@@ -1,7 +1,7 @@
 import marshmallow as ma
 
-from api.domain.metrics.catalogue import BEHAVIOURS, FUNNEL_STAGES, KINDS
-from api.domain.metrics.definitions import KEY_PATTERN
+from api.domain.metrics.definitions import KEY_PATTERN, MetricDefinitionDraft
+from api.domain.metrics.models import BEHAVIOURS, FUNNEL_STAGES, KINDS
 from api.domain.metrics.points import CLIENT_SOURCES, MAX_BATCH
 from api.domain.metrics.series import MAX_PERIODS
 from api.domain.periods import GRANULARITIES
@@ -159,6 +159,8 @@ class MetricSeriesSchema(Schema):
 
 
 class MetricDefinitionCreateSchema(Schema):
+    into = MetricDefinitionDraft
+
     class Meta:
         name = "MetricDefinitionCreate"
 
