@@ -194,7 +194,9 @@ def write_page(
         result = points.ingest_points(
             uow=uow,
             points=[
-                {"metric_key": k, "day": d, "value": v, "channel_id": channel_id, "source": "sync"}
+                points.PointDraft(
+                    metric_key=k, day=d, value=v, channel_id=channel_id, source="sync"
+                )
                 for k, d, v in metrics
             ],
             atomic=True,

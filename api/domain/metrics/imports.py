@@ -45,7 +45,7 @@ from api.domain.metrics.import_csv import (
     read_header,
     rows,
 )
-from api.domain.metrics.points import ingest_points, invalid_points
+from api.domain.metrics.points import PointDraft, ingest_points, invalid_points
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 
@@ -263,7 +263,7 @@ class _Chunk:
             self.points.append(row)
 
     def commit(self, uow: UnitOfWork) -> None:
-        points = [row.point for row in self.points]
+        points = [PointDraft(**row.point) for row in self.points]
         if points and self.reading == CHECKING:
             problems = invalid_points(uow=uow, points=points)
             self.refused += [(self.points[i].line, reason) for i, reason in problems]
