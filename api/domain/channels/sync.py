@@ -38,6 +38,8 @@ def sync_job_id(channel_id: uuid.UUID | str) -> str:
 
 @dataclass(frozen=True, kw_only=True)
 class ConnectionCredentials(Draft):
+    """The network's tokens as sent: stored only encrypted."""
+
     access_token: str
     refresh_token: str | Unset = UNSET
     expires_at: datetime | Unset | None = UNSET
