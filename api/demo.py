@@ -136,11 +136,11 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
         sync.connect(
             uow=uow,
             channel_id=channel.id,
-            data={
-                "provider": "sandbox",
-                "account": handle,
-                "credentials": {"access_token": "demo"},
-            },
+            draft=sync.ConnectionDraft(
+                provider="sandbox",
+                account=handle,
+                credentials=sync.ConnectionCredentials(access_token="demo"),
+            ),
             cipher=cipher,
             policy=UrlPolicy(),
         )

@@ -55,9 +55,9 @@ from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.base import new_id, utcnow
 from api.domain.channels.models import Channel
 from api.domain.metrics import definitions
-from api.domain.metrics.catalogue import BUILT_IN
+from api.domain.metrics.definitions import BUILT_IN, MetricDefinitionDraft
 from api.domain.metrics.models import KpiValue, dimensions_of
-from api.domain.metrics.points import ingest_points
+from api.domain.metrics.points import PointDraft, ingest_points
 from api.domain.metrics.rollups import run_rollup
 from api.domain.strategies import objectives, service
 from api.domain.uow import UnitOfWork
@@ -219,12 +219,9 @@ def workspace(factory: Factory, database: Database, name: str) -> Workspace:
             uow.open_for(tenant)
             definitions.create_definition(
                 uow=uow,
-                data={
-                    "key": key,
-                    "name": key.replace("_", " ").title(),
-                    "unit": "",
-                    "kind": "count",
-                },
+                draft=MetricDefinitionDraft(
+                    key=key, name=key.replace("_", " ").title(), unit="", kind="count"
+                ),
             )
     return Workspace(org, tenant, channel_ids, database)
 
@@ -339,8 +336,13 @@ def ingestion(
 
     # Everything each path is handed is built before any timing.
     bodies = [json_body(app, ingestion_points(api_ws, b, first)) for b in range(batches + 1)]
-    domain_points = [ingestion_points(domain_ws, b, first) for b in range(batches + 1)]
-    updates = [ingestion_points(domain_ws, b, first, bump=1) for b in range(batches + 1)]
+    domain_points = [
+        [PointDraft(**p) for p in ingestion_points(domain_ws, b, first)] for b in range(batches + 1)
+    ]
+    updates = [
+        [PointDraft(**p) for p in ingestion_points(domain_ws, b, first, bump=1)]
+        for b in range(batches + 1)
+    ]
     rows = [copy_rows(copy_ws, ingestion_points(copy_ws, b, first)) for b in range(batches)]
     bare_rows = [copy_rows(bare_ws, ingestion_points(bare_ws, b, first)) for b in range(batches)]
     path = api_ws.org.url("/metric-points/batch?atomic=true")
@@ -653,7 +655,7 @@ def check_sums(history: History, results: list) -> None:
                 raise RuntimeError(f"KPI {kpi.name!r}: rollup and raw SQL disagree")
 
 
-def incremental_batch(history: History, repetition: int) -> list[dict]:
+def incremental_batch(history: History, repetition: int) -> list[PointDraft]:
     """1,000 points on the last 2 days, every value new (so every point really changes)."""
     ws = history.ws
     points = []
@@ -663,13 +665,13 @@ def incremental_batch(history: History, repetition: int) -> list[dict]:
         for c, channel in enumerate(ws.channels):
             for k, key in enumerate(METRIC_KEYS[:BATCH_KEYS]):
                 points.append(
-                    {
-                        "metric_key": key,
-                        "day": day,
-                        "value": value_of(k, c, index, bump=1000 + repetition),
-                        "channel_id": channel,
-                        "source": "sync",
-                    }
+                    PointDraft(
+                        metric_key=key,
+                        day=day,
+                        value=value_of(k, c, index, bump=1000 + repetition),
+                        channel_id=channel,
+                        source="sync",
+                    )
                 )
     return points
 

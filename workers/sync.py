@@ -19,6 +19,7 @@ from rq.exceptions import DuplicateJobError
 from api.crypto import cipher_for
 from api.domain.channels import sync as channels
 from api.domain.jobs import service as jobs
+from api.domain.mentions.service import MentionBatchItem
 from api.jobs import RETRY, RQDispatcher, dispatcher
 from workers import runtime
 from workers.heartbeat import heartbeat
@@ -58,14 +59,14 @@ def _write(organisation: uuid.UUID, channel: uuid.UUID, page: Page) -> tuple[int
             channel_id=channel,
             metrics=[(m.metric_key, m.day, m.value) for m in page.metrics],
             mentions_in=[
-                {
-                    "external_id": m.external_id,
-                    "author": m.author,
-                    "text": m.text,
-                    "url": m.url,
-                    "posted_at": m.posted_at,
-                    "topic": "company",
-                }
+                MentionBatchItem(
+                    external_id=m.external_id,
+                    author=m.author,
+                    text=m.text,
+                    url=m.url,
+                    posted_at=m.posted_at,
+                    topic="company",
+                )
                 for m in page.mentions
             ],
         )

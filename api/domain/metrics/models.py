@@ -10,9 +10,12 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of, utcnow
-from api.domain.metrics.catalogue import BEHAVIOURS, KINDS
 from api.domain.tenancy import TenantOwned, tenant_fk
 
+# A metric's kind and behaviour (see ``definitions``), and the funnel stage it counts in.
+KINDS = ("count", "currency", "ratio")
+BEHAVIOURS = ("flow", "level")
+FUNNEL_STAGES = ("awareness", "engagement", "lead", "customer", "advocacy")
 # derived: computed by Clover itself from other data (e.g. mention counts).
 SOURCES = ("sync", "import", "api", "derived")
 KPI_STATUSES = ("on_track", "at_risk", "off_track", "no_data")

@@ -6,7 +6,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
 
-from api.domain.metrics.catalogue import BY_KEY
+from api.domain.metrics.definitions import BY_KEY
 
 
 @dataclass(frozen=True)
