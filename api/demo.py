@@ -14,6 +14,7 @@ from api.domain.channels import sync
 from api.domain.channels.service import ChannelDraft, create_channel
 from api.domain.identity import service as identity
 from api.domain.identity.models import User
+from api.domain.kpis import service as kpis
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.outbound import UrlPolicy
 from api.domain.resources.service import ResourceDraft, create_resource
@@ -92,7 +93,7 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
         strategy_id=strategy.id,
         data={"title": "Be known by resellers", "business_outcome": "awareness"},
     )
-    objectives.create_kpi(
+    kpis.create_kpi(
         uow=uow,
         objective_id=awareness.id,
         data={
@@ -107,12 +108,12 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
         strategy_id=strategy.id,
         data={"title": "Start conversations", "business_outcome": "customer_service"},
     )
-    objectives.create_kpi(
+    kpis.create_kpi(
         uow=uow,
         objective_id=engagement.id,
         data={"name": "Engagements per month", "metric_key": "engagements", "target": 3000},
     )
-    objectives.create_kpi(
+    kpis.create_kpi(
         uow=uow,
         objective_id=engagement.id,
         data={

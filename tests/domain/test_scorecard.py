@@ -5,9 +5,10 @@ from datetime import date
 import pytest
 
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
-from api.domain.metrics import kpi_values
+from api.domain.kpis import service as kpis
+from api.domain.kpis import values as kpi_values
+from api.domain.kpis.rollups import run_rollup
 from api.domain.metrics.models import MetricPoint, dimensions_of
-from api.domain.metrics.rollups import run_rollup
 from api.domain.strategies import objectives, service
 
 FIRST_OF_JUNE = date(2027, 6, 1)
@@ -38,7 +39,7 @@ class World:
             ).id
         with self.uow() as uow:
             values = {"name": "Leads", "metric_key": "leads", "target": 20.0, "period": "month"}
-            self.kpi_id = objectives.create_kpi(uow=uow, objective_id=objective_id, data=values).id
+            self.kpi_id = kpis.create_kpi(uow=uow, objective_id=objective_id, data=values).id
         if with_points:
             self.points([(date(2027, 4, 10), 17.0), (date(2027, 5, 10), 22.0)])
 

@@ -8,6 +8,7 @@ import pytest
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.audiences.service import AudienceDraft, check_channel_preferences, create_audience
 from api.domain.errors import Conflict, RuleViolation
+from api.domain.kpis import service as kpis
 from api.domain.resources.service import ResourceDraft, create_resource
 from api.domain.strategies import objectives, service
 
@@ -44,7 +45,7 @@ def ready_strategy(factory, org, start, end):
         )
     with factory.uow() as uow:
         uow.open_for(tenant_of(org))
-        objectives.create_kpi(
+        kpis.create_kpi(
             uow=uow,
             objective_id=objective.id,
             data={"name": "L", "metric_key": "leads", "target": 5},

@@ -13,11 +13,12 @@ from api.domain.audiences.models import Audience
 from api.domain.base import check_version
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict
+from api.domain.kpis.models import Kpi
 from api.domain.organisations.models import Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.resources.models import Resource
 from api.domain.strategies import rules
-from api.domain.strategies.models import Kpi, Objective, Strategy
+from api.domain.strategies.models import Objective, Strategy
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 

@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from api.domain.strategies.models import AGGREGATIONS, DIRECTIONS, KPI_PERIODS
+from api.domain.kpis.models import AGGREGATIONS, DIRECTIONS, KPI_PERIODS
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 

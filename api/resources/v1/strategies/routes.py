@@ -1,7 +1,7 @@
 from flask import url_for
 from flask.views import MethodView
 
-from api.domain.metrics import kpi_values
+from api.domain.kpis import values as kpi_values
 from api.domain.strategies import objectives as objective_service
 from api.domain.strategies import service
 from api.domain.strategies.service import StrategyFilter

@@ -11,8 +11,10 @@ from sqlalchemy import select
 from api.domain import periods
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.channels.models import Channel
-from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, dimensions_of
-from api.domain.metrics.rollups import run_rollup
+from api.domain.kpis import service as kpis
+from api.domain.kpis.models import KpiStatusChange, KpiValue
+from api.domain.kpis.rollups import run_rollup
+from api.domain.metrics.models import MetricPoint, dimensions_of
 from api.domain.strategies import objectives, service
 
 YEAR_END = date(2027, 12, 31)
@@ -55,7 +57,7 @@ class World:
     def kpi(self, **fields):
         values = {"name": "K", "target": 100.0, "period": "month", **fields}
         with self.uow() as uow:
-            return objectives.create_kpi(uow=uow, objective_id=self.objective_id, data=values).id
+            return kpis.create_kpi(uow=uow, objective_id=self.objective_id, data=values).id
 
     def points(self, rows):
         """rows: (metric_key, day, value, channel?)"""
