@@ -16,10 +16,10 @@ from api.domain.base import check_version
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel
 from api.domain.editing import apply_changes, refuse
+from api.domain.kpis import rules
 from api.domain.kpis.models import Kpi
 from api.domain.metrics.definitions import catalogue_of
 from api.domain.pagination import Page, PageRequest, paginate
-from api.domain.strategies import rules
 from api.domain.strategies.objectives import editable_objective, get_objective
 from api.domain.uow import UnitOfWork
 
