@@ -8,6 +8,7 @@ not archived, and every change is an audit event.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
@@ -16,6 +17,7 @@ from api.domain.base import check_version
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel
 from api.domain.editing import apply_changes, refuse
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.kpis import rules
 from api.domain.kpis.models import Kpi
 from api.domain.metrics.definitions import catalogue_of
@@ -36,19 +38,7 @@ FIELDS = (
     "channel_id",
     "campaign_id",
 )
-
-
-def _check(uow: UnitOfWork, values: dict) -> None:
-    # The organisation's own metric keys count as much as the built-in ones.
-    behaviours = {key: d.behaviour for key, d in catalogue_of(uow=uow).items()}
-    errors = rules.check_kpi(
-        rules.KpiDefinition(**{f: values.get(f) for f in KPI_CHECKED}), behaviours=behaviours
-    )
-    detail = errors["aggregation"][0] if "aggregation" in errors else None
-    refuse(errors, detail or "the KPI's parts do not fit together")
-
-
-KPI_CHECKED = (
+CHECKED = (
     "aggregation",
     "metric_key",
     "numerator_key",
@@ -57,7 +47,38 @@ KPI_CHECKED = (
     "baseline",
     "direction",
 )
-KPI_DEFAULTS = {"aggregation": "sum", "period": "month", "direction": "increase"}
+DEFAULTS = {"aggregation": "sum", "period": "month", "direction": "increase"}
+
+
+@dataclass(frozen=True, kw_only=True)
+class KpiChanges(Changes):
+    name: str | Unset = UNSET
+    metric_key: str | Unset | None = UNSET
+    aggregation: str | Unset = UNSET
+    numerator_key: str | Unset | None = UNSET
+    denominator_key: str | Unset | None = UNSET
+    period: str | Unset = UNSET
+    target: float | Unset = UNSET
+    baseline: float | Unset | None = UNSET
+    direction: str | Unset = UNSET
+    channel_id: uuid.UUID | Unset | None = UNSET
+    campaign_id: uuid.UUID | Unset | None = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class KpiDraft(KpiChanges, Draft):
+    name: str
+    target: float
+
+
+def _check(uow: UnitOfWork, values: dict) -> None:
+    # The organisation's own metric keys count as much as the built-in ones.
+    behaviours = {key: d.behaviour for key, d in catalogue_of(uow=uow).items()}
+    errors = rules.check_kpi(
+        rules.KpiDefinition(**{f: values.get(f) for f in CHECKED}), behaviours=behaviours
+    )
+    detail = errors["aggregation"][0] if "aggregation" in errors else None
+    refuse(errors, detail or "the KPI's parts do not fit together")
 
 
 def _check_filters(uow: UnitOfWork, values: dict) -> None:
@@ -70,9 +91,9 @@ def _check_filters(uow: UnitOfWork, values: dict) -> None:
             tenancy.get(uow.session, model, values[field], what=noun)
 
 
-def create_kpi(*, uow: UnitOfWork, objective_id: uuid.UUID, data: dict) -> Kpi:
+def create_kpi(*, uow: UnitOfWork, objective_id: uuid.UUID, draft: KpiDraft) -> Kpi:
     objective = editable_objective(uow=uow, objective_id=objective_id)
-    values = {**KPI_DEFAULTS, **data}
+    values = {**DEFAULTS, **draft.given()}
     _check(uow, values)
     _check_filters(uow, values)
     kpi = Kpi(objective_id=objective.id, **values)
@@ -91,20 +112,21 @@ def get_kpi(*, uow: UnitOfWork, kpi_id: uuid.UUID) -> Kpi:
 
 
 def update_kpi(
-    *, uow: UnitOfWork, kpi_id: uuid.UUID, changes: dict, expected_version: int | None
+    *, uow: UnitOfWork, kpi_id: uuid.UUID, changes: KpiChanges, expected_version: int | None
 ) -> Kpi:
     kpi = get_kpi(uow=uow, kpi_id=kpi_id)
     editable_objective(uow=uow, objective_id=kpi.objective_id)
     check_version(kpi, expected_version)
-    merged = {f: getattr(kpi, f) for f in FIELDS} | changes
-    if "aggregation" in changes:
+    given = changes.given()
+    merged = {f: getattr(kpi, f) for f in FIELDS} | given
+    if changes.sent("aggregation"):
         # Switching between ratio and plain KPIs drops the keys the new kind has no use for.
         ratio = merged["aggregation"] == "ratio"
         for field in ("metric_key",) if ratio else ("numerator_key", "denominator_key"):
-            if field not in changes:
+            if not changes.sent(field):
                 merged[field] = None
     _check(uow, merged)
-    _check_filters(uow, changes)
+    _check_filters(uow, given)
     apply_changes(kpi, {f: merged[f] for f in FIELDS}, FIELDS)
     uow.commit()
     return kpi

@@ -7,24 +7,42 @@ audit event. An archived strategy is read-only.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from sqlalchemy import select
 
 from api.domain import tenancy
 from api.domain.base import check_version
 from api.domain.editing import apply_changes
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.kpis.models import Kpi
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.strategies.models import Objective
 from api.domain.strategies.service import editable_strategy, get_strategy
 from api.domain.uow import UnitOfWork
 
-OBJECTIVE_FIELDS = ("title", "business_outcome", "priority", "description")
+FIELDS = ("title", "business_outcome", "priority", "description")
 
 
-def create_objective(*, uow: UnitOfWork, strategy_id: uuid.UUID, data: dict) -> Objective:
+@dataclass(frozen=True, kw_only=True)
+class ObjectiveChanges(Changes):
+    title: str | Unset = UNSET
+    business_outcome: str | Unset = UNSET
+    priority: int | Unset = UNSET
+    description: str | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class ObjectiveDraft(ObjectiveChanges, Draft):
+    title: str
+    business_outcome: str
+
+
+def create_objective(
+    *, uow: UnitOfWork, strategy_id: uuid.UUID, draft: ObjectiveDraft
+) -> Objective:
     strategy = editable_strategy(uow=uow, strategy_id=strategy_id)
-    objective = Objective(strategy_id=strategy.id, **data)
+    objective = Objective(strategy_id=strategy.id, **draft.given())
     uow.session.add(objective)
     uow.commit()
     return objective
@@ -50,11 +68,15 @@ def editable_objective(*, uow: UnitOfWork, objective_id: uuid.UUID) -> Objective
 
 
 def update_objective(
-    *, uow: UnitOfWork, objective_id: uuid.UUID, changes: dict, expected_version: int | None
+    *,
+    uow: UnitOfWork,
+    objective_id: uuid.UUID,
+    changes: ObjectiveChanges,
+    expected_version: int | None,
 ) -> Objective:
     objective = editable_objective(uow=uow, objective_id=objective_id)
     check_version(objective, expected_version)
-    apply_changes(objective, changes, OBJECTIVE_FIELDS)
+    apply_changes(objective, changes.given(), FIELDS)
     uow.commit()
     return objective
 

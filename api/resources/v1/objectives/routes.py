@@ -73,7 +73,7 @@ class ObjectiveKpis(MethodView):
         a baseline, an `increase` target must lie above it and a `decrease` target
         below it.
         """
-        kpi = kpi_service.create_kpi(uow=uow(), objective_id=objective_id, data=data)
+        kpi = kpi_service.create_kpi(uow=uow(), objective_id=objective_id, draft=data)
         location = url_for(
             "kpis.KpiById", organisation_id=uow().tenant.organisation_id, kpi_id=kpi.id
         )
