@@ -52,7 +52,7 @@ from sqlalchemy import insert, select, update
 
 from api.domain.audiences.models import CHANNEL_KINDS
 from api.domain.base import new_id, utcnow
-from api.domain.campaigns.service import create_campaign
+from api.domain.campaigns.service import CampaignDraft, create_campaign
 from api.domain.channels.models import SOCIAL_KINDS, Channel, default_mode
 from api.domain.content_items.models import ContentItem
 from api.domain.metrics import definitions
@@ -249,15 +249,15 @@ def seed(factory: Factory, raw: psycopg.Connection, days: int, scale: float) -> 
         with ws.uow() as uow:
             campaign = create_campaign(
                 uow=uow,
-                data={
-                    "strategy_id": strategy_id,
-                    "name": f"Campaign {n + 1:02d}",
-                    "start_date": start,
-                    "end_date": end,
-                    "budget_amount": float(5_000 + n * 997 % 45_000),
-                    "channel_ids": channels,
-                    "objective_ids": [objective_ids[n % len(objective_ids)]],
-                },
+                draft=CampaignDraft(
+                    strategy_id=strategy_id,
+                    name=f"Campaign {n + 1:02d}",
+                    start_date=start,
+                    end_date=end,
+                    budget_amount=Decimal(5_000 + n * 997 % 45_000),
+                    channel_ids=channels,
+                    objective_ids=[objective_ids[n % len(objective_ids)]],
+                ),
             )
             campaigns.append((campaign.id, start, end))
             links[campaign.id] = channels

@@ -28,9 +28,6 @@ KEY = "clover.organisation_id"
 ALL_ORGANISATIONS = "clover_all_organisations"
 # The execution option ``statement`` sets: the organisation a statement-level SQL names.
 STATEMENT_OPTION = "clover_organisation_id"
-# OAuth's clients and grants are read across organisations by its own statements while
-# that code moves into the domain; its tables join the check once it has.
-UNCHECKED_MODULES = ("api.domain.oauth.",)
 T = TypeVar("T")
 S = TypeVar("S", bound=Executable)
 
@@ -197,7 +194,7 @@ def _tenant_tables() -> frozenset[str]:
         cls = pending.pop()
         pending += cls.__subclasses__()
         table = getattr(cls, "__table__", None)
-        if table is not None and not cls.__module__.startswith(UNCHECKED_MODULES):
+        if table is not None:
             names.add(table.name)
     return frozenset(names)
 

@@ -1,15 +1,20 @@
-"""The protocol every network adapter implements, and the errors it may raise.
+"""The protocols every network adapter implements, and the errors it may raise.
 
 A sync calls ``fetch`` repeatedly with the cursor it returned, until ``done``.
 Each page carries daily metric totals and mentions; the caller writes them
 (upserts, so a page written twice changes nothing) and stores the new cursor
 only after that data is committed.
+
+A publish sends one ``Post`` exactly once: its ``key`` is stable for the content
+item and attempt, so a retry after a lost answer finds or rewrites the same post
+(``find`` first, then ``publish``) rather than making a second one.
 """
 
 from __future__ import annotations
 
 import email.utils
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Protocol
@@ -32,6 +37,11 @@ class Account:
     base_url: str | None  # the instance or API base URL where the network has one
     credentials: Credentials
     channel_id: str  # seeds the sandbox; adapters of real networks ignore it
+    # Called with the new credentials when the adapter refreshed a session, so the caller
+    # stores them at once (a refresh token is single-use on some networks).
+    on_refresh: Callable[[Credentials], None] | None = field(
+        default=None, compare=False, repr=False
+    )
 
 
 @dataclass(frozen=True)
@@ -58,6 +68,54 @@ class Page:
     mentions: list[MentionItem] = field(default_factory=list)
     cursor: dict = field(default_factory=dict)  # JSON-serialisable, opaque to the caller
     done: bool = True
+
+
+@dataclass(frozen=True)
+class MediaFile:
+    """An image or video to attach, as media storage hands it to an adapter."""
+
+    path: str  # a readable local file
+    mime_type: str
+    alt_text: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
+class Post:
+    """What to publish on one channel, already checked against the channel's limits."""
+
+    key: str  # stable per content item and attempt: the idempotency key or record key
+    text: str
+    media: tuple[MediaFile, ...] = ()
+    thread: bool = False  # a text over the limit becomes a thread instead of a refusal
+
+
+@dataclass(frozen=True)
+class Published:
+    external_id: str  # Mastodon: the status id; Bluesky: the at:// URI of the (first) post
+    url: str | None
+    published_at: datetime  # as the network reports it
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one post on a channel may carry, as the network reports or documents it."""
+
+    max_length: int
+    counting: str  # "characters" (a URL counts as ``url_length``) or "graphemes"
+    url_length: int | None
+    max_media: int
+    max_image_bytes: int | None
+    max_video_bytes: int | None
+    media_types: frozenset[str]  # MIME types the network accepts
+
+
+@dataclass(frozen=True)
+class PostMetrics:
+    """Totals of one published post today, under catalogue metric keys."""
+
+    external_id: str
+    values: dict[str, float]  # e.g. {"likes": 3, "shares": 1, "comments": 0}
 
 
 class Provider(Protocol):
@@ -107,3 +165,24 @@ class RateLimited(ProviderError):
 
 class Unavailable(ProviderError):
     """5xx, timeouts, connection errors: worth retrying later."""
+
+
+class OutcomeUnknown(Unavailable):
+    """The request was sent and its answer lost (a timeout after sending): the post may
+    exist. Look it up with ``find`` before any retry."""
+
+
+class Publisher(Protocol):
+    name: str
+
+    def limits(self, account: Account) -> Limits:
+        """The channel's limits (an instance's own, cached by the adapter)."""
+
+    def publish(self, account: Account, post: Post) -> Published:
+        """Send ``post``; sending the same ``post.key`` again makes no second post."""
+
+    def find(self, account: Account, post: Post) -> Published | None:
+        """The post made for ``post.key``, if the network has it (reconciling a lost answer)."""
+
+    def post_metrics(self, account: Account, external_ids: list[str]) -> list[PostMetrics]:
+        """Today's totals for posts Clover published on this channel."""

@@ -12,12 +12,26 @@ from api.domain.base import check_version
 from api.domain.campaigns.models import Campaign, CampaignChannel, CampaignObjective, Review
 from api.domain.editing import apply_changes
 from api.domain.errors import Conflict
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.kpis.models import Kpi
 from api.domain.kpis.values import latest_values
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
 
 FIELDS = ("what_worked", "what_did_not_work", "actions", "quick_win")
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewChanges(Changes):
+    what_worked: str | Unset = UNSET
+    what_did_not_work: str | Unset = UNSET
+    actions: list[str] | Unset = UNSET
+    quick_win: bool | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class ReviewDraft(ReviewChanges, Draft):
+    """No finding is required: an empty review still closes the cycle's check phase."""
 
 
 def review_exists(*, uow: UnitOfWork, campaign: Campaign) -> bool:
@@ -62,7 +76,7 @@ def kpi_snapshot(*, uow: UnitOfWork, campaign: Campaign) -> list[dict]:
     return snapshot
 
 
-def create_review(*, uow: UnitOfWork, campaign_id: uuid.UUID, data: dict) -> Review:
+def create_review(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ReviewDraft) -> Review:
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     if campaign.pdca_phase != "check":
         raise Conflict(
@@ -75,7 +89,7 @@ def create_review(*, uow: UnitOfWork, campaign_id: uuid.UUID, data: dict) -> Rev
         campaign_id=campaign.id,
         cycle=campaign.pdca_cycle,
         kpi_snapshot=kpi_snapshot(uow=uow, campaign=campaign),
-        **data,
+        **draft.given(),
     )
     uow.session.add(review)
     uow.commit()
@@ -94,11 +108,15 @@ def get_review(*, uow: UnitOfWork, review_id: uuid.UUID) -> Review:
 
 
 def update_review(
-    *, uow: UnitOfWork, review_id: uuid.UUID, changes: dict, expected_version: int | None
+    *,
+    uow: UnitOfWork,
+    review_id: uuid.UUID,
+    changes: ReviewChanges,
+    expected_version: int | None,
 ) -> Review:
     review = get_review(uow=uow, review_id=review_id)
     check_version(review, expected_version)
-    apply_changes(review, changes, FIELDS)
+    apply_changes(review, changes.given(), FIELDS)
     uow.commit()
     return review
 

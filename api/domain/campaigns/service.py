@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
 
 from sqlalchemy import delete, select
 from sqlalchemy.orm import selectinload
@@ -23,6 +26,7 @@ from api.domain.campaigns.reviews import review_exists
 from api.domain.channels.models import Channel
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict, NotFound, RuleViolation
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.organisations.models import Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.strategies.models import Objective, Strategy
@@ -41,6 +45,29 @@ WITH_LINKS = [
     selectinload(Campaign.channel_links),
     selectinload(Campaign.audience_links),
 ]
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignChanges(Changes):
+    name: str | Unset = UNSET
+    description: str | Unset = UNSET
+    start_date: date | Unset = UNSET
+    end_date: date | Unset = UNSET
+    budget_amount: Decimal | Unset | None = UNSET
+    budget_currency: str | Unset = UNSET
+    utm_campaign: str | Unset = UNSET
+    # Each list sent replaces the campaign's current links of that kind.
+    objective_ids: list[uuid.UUID] | Unset = UNSET
+    channel_ids: list[uuid.UUID] | Unset = UNSET
+    audience_ids: list[uuid.UUID] | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class CampaignDraft(CampaignChanges, Draft):
+    strategy_id: uuid.UUID
+    name: str
+    start_date: date
+    end_date: date
 
 
 @dataclass(frozen=True)
@@ -75,13 +102,19 @@ def _strategy_for(uow: UnitOfWork, strategy_id: uuid.UUID) -> Strategy:
     return strategy
 
 
-def _check_links(uow: UnitOfWork, strategy: Strategy, data: dict) -> None:
+def _split(fields: CampaignChanges) -> tuple[dict, dict[str, list[uuid.UUID]]]:
+    """The campaign's own fields sent, and apart from them the lists of linked ids sent."""
+    given = fields.given()
+    return given, {field: given.pop(field) for field in LINKS if field in given}
+
+
+def _check_links(uow: UnitOfWork, strategy: Strategy, links: Mapping[str, list[uuid.UUID]]) -> None:
     """Every linked id exists in this organisation (else 404); objectives are the strategy's.
 
     One query per kind of link, whatever the number of ids.
     """
     for field, (_, _, model, noun) in LINKS.items():
-        wanted = set(data.get(field) or [])
+        wanted = set(links.get(field, ()))
         if not wanted:
             continue
         owner = model.strategy_id if model is Objective else model.id
@@ -103,14 +136,14 @@ def _check_links(uow: UnitOfWork, strategy: Strategy, data: dict) -> None:
                 )
 
 
-def _write_links(uow: UnitOfWork, campaign: Campaign, data: dict) -> dict:
-    """Replace the links named in ``data``; the changes, for the audit trail."""
+def _write_links(uow: UnitOfWork, campaign: Campaign, links: Mapping[str, list[uuid.UUID]]) -> dict:
+    """Replace the links of the kinds in ``links``; the changes, for the audit trail."""
     changed = {}
     for field, (link, column, _, _) in LINKS.items():
-        if field not in data:
+        if field not in links:
             continue
         before = getattr(campaign, field)
-        after = sorted(dict.fromkeys(data[field]))
+        after = sorted(dict.fromkeys(links[field]))
         if before == after:
             continue
         uow.session.execute(delete(link).where(link.campaign_id == campaign.id))
@@ -126,25 +159,25 @@ def _unique_utm(uow: UnitOfWork, code: str, campaign_id: uuid.UUID | None = None
     return clash is None
 
 
-def create_campaign(*, uow: UnitOfWork, data: dict) -> Campaign:
-    strategy = _strategy_for(uow, data["strategy_id"])
+def create_campaign(*, uow: UnitOfWork, draft: CampaignDraft) -> Campaign:
+    strategy = _strategy_for(uow, draft.strategy_id)
     refuse(
         rules.check_dates(
-            data["start_date"], data["end_date"], strategy.period_start, strategy.period_end
+            draft.start_date, draft.end_date, strategy.period_start, strategy.period_end
         ),
         "campaign dates do not fit",
     )
-    _check_links(uow, strategy, data)
-    fields = {k: v for k, v in data.items() if k not in LINKS}
-    if fields.get("utm_campaign"):
-        if not _unique_utm(uow, fields["utm_campaign"]):
-            raise Conflict(f"UTM campaign code {fields['utm_campaign']!r} is already used")
+    fields, links = _split(draft)
+    _check_links(uow, strategy, links)
+    if draft.utm_campaign:
+        if not _unique_utm(uow, draft.utm_campaign):
+            raise Conflict(f"UTM campaign code {draft.utm_campaign!r} is already used")
     else:
-        code = rules.utm_code(fields["name"])
+        code = rules.utm_code(draft.name)
         fields["utm_campaign"] = (
             code if _unique_utm(uow, code) else f"{code}_{secrets.token_hex(2)}"
         )
-    if not fields.get("budget_currency"):
+    if not draft.budget_currency:
         fields["budget_currency"] = uow.session.get(
             Organisation, uow.tenant.organisation_id
         ).currency
@@ -153,20 +186,24 @@ def create_campaign(*, uow: UnitOfWork, data: dict) -> Campaign:
     audit.note(
         uow.session,
         campaign,
-        {f: {"before": None, "after": sorted(set(data.get(f) or []))} for f in LINKS},
+        {f: {"before": None, "after": sorted(set(links.get(f, ())))} for f in LINKS},
     )
     uow.flush()
     uow.session.add_all(
         link(campaign_id=campaign.id, **{column: ref})
         for field, (link, column, _, _) in LINKS.items()
-        for ref in dict.fromkeys(data.get(field) or [])
+        for ref in dict.fromkeys(links.get(field, ()))
     )
     uow.commit()
     return get_campaign(uow=uow, campaign_id=campaign.id, fresh=True)
 
 
 def update_campaign(
-    *, uow: UnitOfWork, campaign_id: uuid.UUID, changes: dict, expected_version: int | None
+    *,
+    uow: UnitOfWork,
+    campaign_id: uuid.UUID,
+    changes: CampaignChanges,
+    expected_version: int | None,
 ) -> Campaign:
     campaign = get_campaign(uow=uow, campaign_id=campaign_id)
     check_version(campaign, expected_version)
@@ -175,22 +212,19 @@ def update_campaign(
     strategy = _strategy_for(uow, campaign.strategy_id)
     refuse(
         rules.check_dates(
-            changes.get("start_date", campaign.start_date),
-            changes.get("end_date", campaign.end_date),
+            changes.or_("start_date", campaign.start_date),
+            changes.or_("end_date", campaign.end_date),
             strategy.period_start,
             strategy.period_end,
         ),
         "campaign dates do not fit",
     )
-    _check_links(uow, strategy, changes)
-    if "utm_campaign" in changes and not _unique_utm(uow, changes["utm_campaign"], campaign.id):
-        raise Conflict(f"UTM campaign code {changes['utm_campaign']!r} is already used")
-    apply_changes(
-        campaign,
-        {k: v for k, v in changes.items() if k not in LINKS},
-        (*FIELDS, "utm_campaign"),
-    )
-    linked = _write_links(uow, campaign, changes)
+    fields, links = _split(changes)
+    _check_links(uow, strategy, links)
+    if changes.utm_campaign and not _unique_utm(uow, changes.utm_campaign, campaign.id):
+        raise Conflict(f"UTM campaign code {changes.utm_campaign!r} is already used")
+    apply_changes(campaign, fields, (*FIELDS, "utm_campaign"))
+    linked = _write_links(uow, campaign, links)
     if linked:
         # Links live in their own tables; the campaign is still a new version.
         campaign.updated_at = utcnow()

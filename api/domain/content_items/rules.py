@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import UTC, date, datetime, timedelta
 
 # status → the statuses it may move to
@@ -24,7 +25,9 @@ def may_move(current: str, target: str) -> bool:
     return target in FLOW[current]
 
 
-def needs_approval_again(status: str, changes: dict, current: dict) -> bool:
+def needs_approval_again(
+    status: str, changes: Mapping[str, object], current: Mapping[str, object]
+) -> bool:
     return status in ("approved", "scheduled") and any(
         field in changes and changes[field] != current[field] for field in REVIEWED_FIELDS
     )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 
@@ -16,6 +16,7 @@ from api.domain.content_items import rules
 from api.domain.content_items.models import ContentItem, ContentStatusChange
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.resources.models import Resource
 from api.domain.uow import UnitOfWork
@@ -37,6 +38,47 @@ FIELDS = (
 APPROVE_SCOPE = "content:approve"
 
 
+@dataclass(frozen=True, kw_only=True)
+class DistributionAction:
+    """One step of distributing an item; kept on the item as JSON."""
+
+    action: str
+    channel_id: uuid.UUID | None = None
+    done: bool = False
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContentItemChanges(Changes):
+    channel_id: uuid.UUID | Unset = UNSET
+    owner_id: uuid.UUID | Unset | None = UNSET
+    title: str | Unset = UNSET
+    brief: str | Unset = UNSET
+    format: str | Unset = UNSET
+    effort_hours: float | Unset = UNSET
+    due_date: date | Unset | None = UNSET
+    scheduled_at: datetime | Unset | None = UNSET
+    published_at: datetime | Unset | None = UNSET
+    published_url: str | Unset | None = UNSET
+    distribution_actions: list[DistributionAction] | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContentItemDraft(ContentItemChanges, Draft):
+    channel_id: uuid.UUID
+    title: str
+
+
+@dataclass(frozen=True, kw_only=True)
+class ContentTransition:
+    """A move to status ``to``; a time or URL left None keeps the item's own."""
+
+    to: str
+    comment: str = ""
+    scheduled_at: datetime | None = None
+    published_at: datetime | None = None
+    published_url: str | None = None
+
+
 @dataclass(frozen=True)
 class ContentFilter:
     campaign_id: uuid.UUID | None = None
@@ -51,19 +93,19 @@ def get_item(*, uow: UnitOfWork, item_id: uuid.UUID) -> ContentItem:
     return tenancy.get(uow.session, ContentItem, item_id, what="content item")
 
 
-def _check_references(uow: UnitOfWork, campaign_id: uuid.UUID, values: dict) -> None:
+def _check_references(uow: UnitOfWork, campaign_id: uuid.UUID, fields: ContentItemChanges) -> None:
     """The channel must be one of the campaign's; references of other tenants are 404."""
-    if values.get("owner_id") is not None:
-        tenancy.get(uow.session, Resource, values["owner_id"], what="resource")
-    for action in values.get("distribution_actions") or []:
-        if action.get("channel_id") is not None:
-            tenancy.get(uow.session, Channel, action["channel_id"], what="channel")
-    if "channel_id" in values:
-        tenancy.get(uow.session, Channel, values["channel_id"], what="channel")
+    if fields.owner_id:
+        tenancy.get(uow.session, Resource, fields.owner_id, what="resource")
+    for action in fields.or_("distribution_actions", []):
+        if action.channel_id is not None:
+            tenancy.get(uow.session, Channel, action.channel_id, what="channel")
+    if fields.channel_id:
+        tenancy.get(uow.session, Channel, fields.channel_id, what="channel")
         linked = uow.session.scalar(
             select(CampaignChannel.channel_id).where(
                 CampaignChannel.campaign_id == campaign_id,
-                CampaignChannel.channel_id == values["channel_id"],
+                CampaignChannel.channel_id == fields.channel_id,
             )
         )
         if linked is None:
@@ -73,26 +115,36 @@ def _check_references(uow: UnitOfWork, campaign_id: uuid.UUID, values: dict) -> 
             )
 
 
-def _stored(values: dict) -> dict:
-    """Distribution actions are JSON: their channel ids are kept as strings."""
-    if "distribution_actions" not in values:
-        return values
-    actions = [
-        {**a, "channel_id": str(a["channel_id"]) if a.get("channel_id") else None}
-        for a in values["distribution_actions"] or []
-    ]
-    return {**values, "distribution_actions": actions}
+def _stored(fields: ContentItemChanges) -> dict:
+    """The fields sent, as columns: distribution actions are JSON, their channel ids strings."""
+    values = fields.given()
+    if "distribution_actions" in values:
+        values["distribution_actions"] = [
+            {
+                "action": a.action,
+                "channel_id": str(a.channel_id) if a.channel_id else None,
+                "done": a.done,
+            }
+            for a in values["distribution_actions"]
+        ]
+    return values
 
 
-def _check_dating(uow: UnitOfWork, campaign_id: uuid.UUID, values: dict) -> None:
+def _check_dating(
+    uow: UnitOfWork,
+    campaign_id: uuid.UUID,
+    *,
+    due_date: date | None = None,
+    published_at: datetime | None = None,
+) -> None:
     """The due date (when given) within the campaign's dates; no publication in the future."""
-    if values.get("due_date") is None and values.get("published_at") is None:
+    if due_date is None and published_at is None:
         return
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     refuse(
         rules.dating_errors(
-            due_date=values.get("due_date"),
-            published_at=values.get("published_at"),
+            due_date=due_date,
+            published_at=published_at,
             campaign_start=campaign.start_date,
             campaign_end=campaign.end_date,
             now=utcnow(),
@@ -114,17 +166,22 @@ def _record_step(uow, item: ContentItem, before: str | None, comment: str) -> No
     )
 
 
-def create_item(*, uow: UnitOfWork, campaign_id: uuid.UUID, data: dict) -> ContentItem:
+def create_item(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ContentItemDraft) -> ContentItem:
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     if campaign.status in ("completed", "cancelled"):
         raise Conflict(f"the campaign is {campaign.status}; it takes no new content")
-    _check_references(uow, campaign.id, data)
-    _check_dating(uow, campaign.id, data)
+    _check_references(uow, campaign.id, draft)
+    _check_dating(
+        uow,
+        campaign.id,
+        due_date=draft.or_("due_date", None),
+        published_at=draft.or_("published_at", None),
+    )
     item = ContentItem(
         campaign_id=campaign.id,
         status="idea",
-        plan_date=rules.plan_date(data.get("scheduled_at"), data.get("due_date")),
-        **_stored(data),
+        plan_date=rules.plan_date(draft.or_("scheduled_at", None), draft.or_("due_date", None)),
+        **_stored(draft),
     )
     uow.session.add(item)
     uow.flush()
@@ -158,16 +215,25 @@ def list_campaign_items(
 
 
 def update_item(
-    *, uow: UnitOfWork, item_id: uuid.UUID, changes: dict, expected_version: int | None
+    *,
+    uow: UnitOfWork,
+    item_id: uuid.UUID,
+    changes: ContentItemChanges,
+    expected_version: int | None,
 ) -> ContentItem:
     item = get_item(uow=uow, item_id=item_id)
     check_version(item, expected_version)
     if item.status in ("published", "cancelled"):
         raise Conflict(f"a {item.status} content item can no longer change")
     _check_references(uow, item.campaign_id, changes)
-    _check_dating(uow, item.campaign_id, changes)
+    _check_dating(
+        uow,
+        item.campaign_id,
+        due_date=changes.or_("due_date", None),
+        published_at=changes.or_("published_at", None),
+    )
     current = {field: getattr(item, field) for field in rules.REVIEWED_FIELDS}
-    back_to_review = rules.needs_approval_again(item.status, changes, current)
+    back_to_review = rules.needs_approval_again(item.status, changes.given(), current)
     apply_changes(item, _stored(changes), FIELDS)
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     if back_to_review:
@@ -182,26 +248,23 @@ def move_item(
     *,
     uow: UnitOfWork,
     item_id: uuid.UUID,
-    to: str,
-    comment: str = "",
-    scheduled_at=None,
-    published_at=None,
-    published_url: str | None = None,
+    transition: ContentTransition,
     expected_version: int | None = None,
 ) -> ContentItem:
     item = get_item(uow=uow, item_id=item_id)
     check_version(item, expected_version)
+    to = transition.to
     if not rules.may_move(item.status, to):
         raise Conflict(f"a content item cannot move from {item.status} to {to}")
-    _check_dating(uow, item.campaign_id, {"published_at": published_at})
+    _check_dating(uow, item.campaign_id, published_at=transition.published_at)
     if to == "approved" and not uow.tenant.grant.allows(APPROVE_SCOPE):
         raise PermissionDenied(
             "approving content is governance: it needs the content:approve scope "
             "(owners, admins and strategists)"
         )
-    item.scheduled_at = scheduled_at or item.scheduled_at
-    item.published_at = published_at or item.published_at
-    item.published_url = published_url or item.published_url
+    item.scheduled_at = transition.scheduled_at or item.scheduled_at
+    item.published_at = transition.published_at or item.published_at
+    item.published_url = transition.published_url or item.published_url
     refuse(
         rules.missing_for(to, scheduled_at=item.scheduled_at, published_at=item.published_at),
         f"the item cannot be {to} yet",
@@ -213,7 +276,7 @@ def move_item(
         item.approved_at = utcnow()
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     audit.mark(uow.session, item, f"move_to_{to}")
-    _record_step(uow, item, before, comment)
+    _record_step(uow, item, before, transition.comment)
     if to in ("approved", "published"):
         events.emit(
             uow=uow,

@@ -51,13 +51,13 @@ class Campaigns(MethodView):
     @blp.operation("campaigns_create", scope="campaigns:write", idempotent=True)
     @blp.arguments(CampaignSchema)
     @blp.response(201, CampaignSchema, headers=ETAG_HEADER)
-    def post(self, data):
+    def post(self, draft):
         """Plan a campaign
 
         Its dates lie inside the strategy's period (422 otherwise); objectives are
         the strategy's; another organisation's strategy, channel or audience is 404.
         """
-        campaign = service.create_campaign(uow=uow(), data=data)
+        campaign = service.create_campaign(uow=uow(), draft=draft)
         return saved(campaign, 201, _campaign_url(campaign))
 
 
@@ -153,9 +153,9 @@ class CampaignReviews(MethodView):
     @blp.arguments(ReviewSchema)
     @blp.response(201, ReviewSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, data, campaign_id):
+    def post(self, draft, campaign_id):
         """Review the current cycle (in its check phase), with a KPI snapshot"""
-        review = reviews.create_review(uow=uow(), campaign_id=campaign_id, data=data)
+        review = reviews.create_review(uow=uow(), campaign_id=campaign_id, draft=draft)
         location = url_for(
             "campaigns.ReviewById",
             organisation_id=uow().tenant.organisation_id,

@@ -1,6 +1,8 @@
 import marshmallow as ma
 
 from api.domain.campaigns.models import CAMPAIGN_STATUSES
+from api.domain.campaigns.reviews import ReviewChanges, ReviewDraft
+from api.domain.campaigns.service import CampaignChanges, CampaignDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 from api.resources.money import Amount, currency_code
@@ -32,6 +34,8 @@ class CampaignFields(Schema):
 
 
 class CampaignSchema(EntitySchema, CampaignFields):
+    into = CampaignDraft
+
     class Meta:
         name = "Campaign"
 
@@ -54,6 +58,8 @@ class CampaignSchema(EntitySchema, CampaignFields):
 
 
 class CampaignUpdateSchema(CampaignFields):
+    into = CampaignChanges
+
     class Meta:
         name = "CampaignUpdate"
 
@@ -91,6 +97,8 @@ class KpiSnapshotEntrySchema(Schema):
 
 
 class ReviewSchema(EntitySchema, ReviewFields):
+    into = ReviewDraft
+
     class Meta:
         name = "Review"
 
@@ -108,6 +116,8 @@ class ReviewSchema(EntitySchema, ReviewFields):
 
 
 class ReviewUpdateSchema(ReviewFields):
+    into = ReviewChanges
+
     class Meta:
         name = "ReviewUpdate"
 

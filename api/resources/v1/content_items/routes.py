@@ -41,9 +41,9 @@ class CampaignContent(MethodView):
     @blp.arguments(ContentItemSchema)
     @blp.response(201, ContentItemSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, data, campaign_id):
+    def post(self, draft, campaign_id):
         """Add a content item (an idea) to a campaign"""
-        item = service.create_item(uow=uow(), campaign_id=campaign_id, data=data)
+        item = service.create_item(uow=uow(), campaign_id=campaign_id, draft=draft)
         location = url_for(
             "content-items.ContentItemById",
             organisation_id=uow().tenant.organisation_id,
@@ -103,7 +103,7 @@ class Transition(MethodView):
     @blp.arguments(TransitionSchema)
     @blp.response(200, ContentItemSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, data, item_id):
+    def post(self, transition, item_id):
         """Move a content item to another status
 
         idea → drafting → in_review → approved → scheduled → published (or back a
@@ -111,7 +111,7 @@ class Transition(MethodView):
         strategists); scheduling needs a scheduled time, publishing a published time.
         """
         item = service.move_item(
-            uow=uow(), item_id=item_id, expected_version=expected_version(), **data
+            uow=uow(), item_id=item_id, transition=transition, expected_version=expected_version()
         )
         return saved(item)
 

@@ -1,11 +1,19 @@
 import marshmallow as ma
 
 from api.domain.content_items.models import CONTENT_STATUSES, FORMATS
+from api.domain.content_items.service import (
+    ContentItemChanges,
+    ContentItemDraft,
+    ContentTransition,
+    DistributionAction,
+)
 from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
 
 class DistributionActionSchema(Schema):
+    into = DistributionAction
+
     class Meta:
         name = "DistributionAction"
 
@@ -39,6 +47,8 @@ class ContentItemFields(Schema):
 
 
 class ContentItemSchema(EntitySchema, ContentItemFields):
+    into = ContentItemDraft
+
     class Meta:
         name = "ContentItem"
 
@@ -66,11 +76,15 @@ class ContentItemSchema(EntitySchema, ContentItemFields):
 
 
 class ContentItemUpdateSchema(ContentItemFields):
+    into = ContentItemChanges
+
     class Meta:
         name = "ContentItemUpdate"
 
 
 class TransitionSchema(Schema):
+    into = ContentTransition
+
     class Meta:
         name = "ContentTransition"
 
