@@ -14,6 +14,8 @@ from api.domain.channels import sync
 from api.domain.channels.service import ChannelDraft, create_channel
 from api.domain.identity import service as identity
 from api.domain.identity.models import User
+from api.domain.kpis import service as kpis
+from api.domain.kpis.service import KpiDraft
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.organisations.service import OrganisationChanges
 from api.domain.outbound import UrlPolicy
@@ -21,6 +23,8 @@ from api.domain.resources.service import ResourceDraft, create_resource
 from api.domain.signup import SignupDraft, signup
 from api.domain.strategies import objectives
 from api.domain.strategies import service as strategies
+from api.domain.strategies.objectives import ObjectiveDraft
+from api.domain.strategies.service import StrategyDraft
 from api.domain.uow import UnitOfWork
 
 DEMO_EMAIL = "demo@clover.local"
@@ -84,48 +88,43 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
     )
     strategy = strategies.create_strategy(
         uow=uow,
-        data={
-            "name": "Grow the partner community",
-            "period_start": start,
-            "period_end": start.replace(year=start.year + 1) - timedelta(days=1),
-            "business_context": "Resellers hear about us through peers; be where they talk.",
-        },
+        draft=StrategyDraft(
+            name="Grow the partner community",
+            period_start=start,
+            period_end=start.replace(year=start.year + 1) - timedelta(days=1),
+            business_context="Resellers hear about us through peers; be where they talk.",
+        ),
     )
     awareness = objectives.create_objective(
         uow=uow,
         strategy_id=strategy.id,
-        data={"title": "Be known by resellers", "business_outcome": "awareness"},
+        draft=ObjectiveDraft(title="Be known by resellers", business_outcome="awareness"),
     )
-    objectives.create_kpi(
+    kpis.create_kpi(
         uow=uow,
         objective_id=awareness.id,
-        data={
-            "name": "Followers",
-            "metric_key": "followers",
-            "aggregation": "last",
-            "target": 6000,
-        },
+        draft=KpiDraft(name="Followers", metric_key="followers", aggregation="last", target=6000),
     )
     engagement = objectives.create_objective(
         uow=uow,
         strategy_id=strategy.id,
-        data={"title": "Start conversations", "business_outcome": "customer_service"},
+        draft=ObjectiveDraft(title="Start conversations", business_outcome="customer_service"),
     )
-    objectives.create_kpi(
+    kpis.create_kpi(
         uow=uow,
         objective_id=engagement.id,
-        data={"name": "Engagements per month", "metric_key": "engagements", "target": 3000},
+        draft=KpiDraft(name="Engagements per month", metric_key="engagements", target=3000),
     )
-    objectives.create_kpi(
+    kpis.create_kpi(
         uow=uow,
         objective_id=engagement.id,
-        data={
-            "name": "Average sentiment",
-            "aggregation": "ratio",
-            "numerator_key": "sentiment_score_sum",
-            "denominator_key": "mentions",
-            "target": 0.3,
-        },
+        draft=KpiDraft(
+            name="Average sentiment",
+            aggregation="ratio",
+            numerator_key="sentiment_score_sum",
+            denominator_key="mentions",
+            target=0.3,
+        ),
     )
     strategies.activate_strategy(uow=uow, strategy_id=strategy.id)
     for kind, name, handle in (

@@ -54,12 +54,17 @@ from api.domain import periods
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.base import new_id, utcnow
 from api.domain.channels.models import Channel
+from api.domain.kpis import service as kpi_service
+from api.domain.kpis.models import KpiValue
+from api.domain.kpis.rollups import run_rollup
+from api.domain.kpis.service import KpiDraft
 from api.domain.metrics import definitions
 from api.domain.metrics.definitions import BUILT_IN, MetricDefinitionDraft
-from api.domain.metrics.models import KpiValue, dimensions_of
+from api.domain.metrics.models import dimensions_of
 from api.domain.metrics.points import PointDraft, ingest_points
-from api.domain.metrics.rollups import run_rollup
 from api.domain.strategies import objectives, service
+from api.domain.strategies.objectives import ObjectiveDraft
+from api.domain.strategies.service import StrategyDraft
 from api.domain.uow import UnitOfWork
 from bench.common import (
     Throwaway,
@@ -493,7 +498,7 @@ def rollup_workspace(factory: Factory, database: Database, days: int) -> History
     first = LAST_DAY - timedelta(days=days - 1)
     with ws.uow() as uow:
         strategy = service.create_strategy(
-            uow=uow, data={"name": "Nine years", "period_start": first, "period_end": LAST_DAY}
+            uow=uow, draft=StrategyDraft(name="Nine years", period_start=first, period_end=LAST_DAY)
         )
         strategy_id = strategy.id
     objective_ids = []
@@ -504,7 +509,9 @@ def rollup_workspace(factory: Factory, database: Database, days: int) -> History
     ):
         with ws.uow() as uow:
             objective = objectives.create_objective(
-                uow=uow, strategy_id=strategy_id, data={"title": title, "business_outcome": outcome}
+                uow=uow,
+                strategy_id=strategy_id,
+                draft=ObjectiveDraft(title=title, business_outcome=outcome),
             )
             objective_ids.append(objective.id)
     kpis = []
@@ -522,7 +529,9 @@ def rollup_workspace(factory: Factory, database: Database, days: int) -> History
         else:
             values["metric_key"] = key
         with ws.uow() as uow:
-            kpi = objectives.create_kpi(uow=uow, objective_id=objective_ids[n % 3], data=values)
+            kpi = kpi_service.create_kpi(
+                uow=uow, objective_id=objective_ids[n % 3], draft=KpiDraft(**values)
+            )
             keys = list(key) if aggregation == "ratio" else [key]
             kpis.append(KpiSpec(kpi.id, name, aggregation, keys, period, values["channel_id"]))
     return History(ws, first, kpis, LAST_DAY + timedelta(days=1))
@@ -963,9 +972,9 @@ def index_usage(raw: psycopg.Connection) -> None:
 
 
 PHASES = (
-    ("actuals(): the grouped query per KPI", "api/domain/metrics/rollups.py", "actuals"),
-    ("_upsert(): KPI values INSERT … ON CONFLICT", "api/domain/metrics/rollups.py", "_upsert"),
-    ("kpi_rules.evaluate(): statuses", "api/domain/metrics/kpi_rules.py", "evaluate"),
+    ("actuals(): the grouped query per KPI", "api/domain/kpis/rollups.py", "actuals"),
+    ("_upsert(): KPI values INSERT … ON CONFLICT", "api/domain/kpis/rollups.py", "_upsert"),
+    ("rules.evaluate(): statuses", "api/domain/kpis/rules.py", "evaluate"),
     ("UnitOfWork.commit(): status changes, state", "api/domain/uow.py", "commit"),
     ("SQL compilation (SQLAlchemy)", "sqlalchemy/sql/elements.py", "_compiler"),
 )

@@ -23,7 +23,7 @@ from api.domain.errors import RuleViolation
 from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.mentions import derived, sentiment
 from api.domain.mentions.models import Mention
-from api.domain.metrics.rollups import request_rollup
+from api.domain.metrics.rollup_requests import request_rollup
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
 

@@ -24,8 +24,8 @@ from sqlalchemy import func, or_, select
 from api.domain import tenancy
 from api.domain.errors import Conflict, NotFound, RuleViolation
 from api.domain.inputs import Draft
+from api.domain.kpis.models import Kpi
 from api.domain.metrics.models import MetricPoint, OrganisationMetric
-from api.domain.strategies.models import Kpi
 from api.domain.uow import UnitOfWork
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")

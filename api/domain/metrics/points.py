@@ -27,7 +27,7 @@ from api.domain.content_items.models import ContentItem
 from api.domain.errors import RuleViolation
 from api.domain.metrics.definitions import known_metric_keys
 from api.domain.metrics.models import MetricPoint, dimensions_of
-from api.domain.metrics.rollups import request_rollup
+from api.domain.metrics.rollup_requests import request_rollup
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.tenancy import CrossTenantWrite
 from api.domain.uow import UnitOfWork
