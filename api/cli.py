@@ -20,7 +20,7 @@ from api.crypto import cipher_for
 from api.db import database_for
 from api.demo import seed_demo
 from api.domain.errors import DomainError
-from api.domain.signup import signup
+from api.domain.signup import SignupDraft, signup
 from api.domain.uow import UnitOfWork
 from api.jobs import dispatcher
 from api.migrate import alembic_config, downgrade, upgrade
@@ -87,7 +87,10 @@ def create_organisation(name: str, owner_email: str, owner_name: str) -> None:
     with _unit_of_work(settings) as uow:
         try:
             result = signup(
-                uow=uow, email=owner_email, name=owner_name, password=None, organisation_name=name
+                uow=uow,
+                draft=SignupDraft(
+                    email=owner_email, name=owner_name, password=None, organisation_name=name
+                ),
             )
         except DomainError as error:
             raise click.ClickException(error.detail) from None

@@ -21,12 +21,17 @@ from api.domain.content_items.service import (
 )
 from api.domain.identity import service as identity
 from api.domain.identity.models import User
+from api.domain.kpis import service as kpis
+from api.domain.kpis.service import KpiDraft
 from api.domain.organisations.models import Membership, Organisation
+from api.domain.organisations.service import OrganisationChanges
 from api.domain.outbound import UrlPolicy
 from api.domain.resources.service import ResourceDraft, create_resource
-from api.domain.signup import signup
+from api.domain.signup import SignupDraft, signup
 from api.domain.strategies import objectives
 from api.domain.strategies import service as strategies
+from api.domain.strategies.objectives import ObjectiveDraft
+from api.domain.strategies.service import StrategyDraft
 from api.domain.uow import UnitOfWork
 
 DEMO_EMAIL = "demo@clover.local"
@@ -45,12 +50,15 @@ def seed_demo(uow: UnitOfWork, *, cipher=None):
     if user is None:
         result = signup(
             uow=uow,
-            email=DEMO_EMAIL,
-            name="Demo Owner",
-            password=None,
-            organisation_name=DEMO_ORGANISATION,
-            timezone="Europe/Amsterdam",
-            currency="EUR",
+            draft=SignupDraft(
+                email=DEMO_EMAIL,
+                name="Demo Owner",
+                password=None,
+                organisation_name=DEMO_ORGANISATION,
+                organisation_settings=OrganisationChanges(
+                    timezone="Europe/Amsterdam", currency="EUR"
+                ),
+            ),
         )
         if cipher is not None:
             seed_story(uow, result.organisation.id, cipher=cipher)
@@ -65,7 +73,7 @@ def seed_demo(uow: UnitOfWork, *, cipher=None):
     uow.open_for(
         Tenant(organisation.id, Principal("cli", {organisation.id: grant}, user.id), grant)
     )
-    issued = identity.create_api_key(uow=uow, name="Demo key")
+    issued = identity.create_api_key(uow=uow, draft=identity.ApiKeyDraft(name="Demo key"))
     return organisation, issued, False
 
 
@@ -90,48 +98,43 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
     )
     strategy = strategies.create_strategy(
         uow=uow,
-        data={
-            "name": "Grow the partner community",
-            "period_start": start,
-            "period_end": start.replace(year=start.year + 1) - timedelta(days=1),
-            "business_context": "Resellers hear about us through peers; be where they talk.",
-        },
+        draft=StrategyDraft(
+            name="Grow the partner community",
+            period_start=start,
+            period_end=start.replace(year=start.year + 1) - timedelta(days=1),
+            business_context="Resellers hear about us through peers; be where they talk.",
+        ),
     )
     awareness = objectives.create_objective(
         uow=uow,
         strategy_id=strategy.id,
-        data={"title": "Be known by resellers", "business_outcome": "awareness"},
+        draft=ObjectiveDraft(title="Be known by resellers", business_outcome="awareness"),
     )
-    objectives.create_kpi(
+    kpis.create_kpi(
         uow=uow,
         objective_id=awareness.id,
-        data={
-            "name": "Followers",
-            "metric_key": "followers",
-            "aggregation": "last",
-            "target": 6000,
-        },
+        draft=KpiDraft(name="Followers", metric_key="followers", aggregation="last", target=6000),
     )
     engagement = objectives.create_objective(
         uow=uow,
         strategy_id=strategy.id,
-        data={"title": "Start conversations", "business_outcome": "customer_service"},
+        draft=ObjectiveDraft(title="Start conversations", business_outcome="customer_service"),
     )
-    objectives.create_kpi(
+    kpis.create_kpi(
         uow=uow,
         objective_id=engagement.id,
-        data={"name": "Engagements per month", "metric_key": "engagements", "target": 3000},
+        draft=KpiDraft(name="Engagements per month", metric_key="engagements", target=3000),
     )
-    objectives.create_kpi(
+    kpis.create_kpi(
         uow=uow,
         objective_id=engagement.id,
-        data={
-            "name": "Average sentiment",
-            "aggregation": "ratio",
-            "numerator_key": "sentiment_score_sum",
-            "denominator_key": "mentions",
-            "target": 0.3,
-        },
+        draft=KpiDraft(
+            name="Average sentiment",
+            aggregation="ratio",
+            numerator_key="sentiment_score_sum",
+            denominator_key="mentions",
+            target=0.3,
+        ),
     )
     strategies.activate_strategy(uow=uow, strategy_id=strategy.id)
     channels = []
@@ -143,11 +146,11 @@ def seed_story(uow: UnitOfWork, organisation_id, *, cipher) -> None:
         sync.connect(
             uow=uow,
             channel_id=channel.id,
-            data={
-                "provider": "sandbox",
-                "account": handle,
-                "credentials": {"access_token": "demo"},
-            },
+            draft=sync.ConnectionDraft(
+                provider="sandbox",
+                account=handle,
+                credentials=sync.ConnectionCredentials(access_token="demo"),
+            ),
             cipher=cipher,
             policy=UrlPolicy(),
         )

@@ -54,12 +54,17 @@ from api.domain import periods
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.base import new_id, utcnow
 from api.domain.channels.models import Channel
+from api.domain.kpis import service as kpi_service
+from api.domain.kpis.models import KpiValue
+from api.domain.kpis.rollups import run_rollup
+from api.domain.kpis.service import KpiDraft
 from api.domain.metrics import definitions
-from api.domain.metrics.catalogue import BUILT_IN
-from api.domain.metrics.models import KpiValue, dimensions_of
-from api.domain.metrics.points import ingest_points
-from api.domain.metrics.rollups import run_rollup
+from api.domain.metrics.definitions import BUILT_IN, MetricDefinitionDraft
+from api.domain.metrics.models import dimensions_of
+from api.domain.metrics.points import PointDraft, ingest_points
 from api.domain.strategies import objectives, service
+from api.domain.strategies.objectives import ObjectiveDraft
+from api.domain.strategies.service import StrategyDraft
 from api.domain.uow import UnitOfWork
 from bench.common import (
     Throwaway,
@@ -219,12 +224,9 @@ def workspace(factory: Factory, database: Database, name: str) -> Workspace:
             uow.open_for(tenant)
             definitions.create_definition(
                 uow=uow,
-                data={
-                    "key": key,
-                    "name": key.replace("_", " ").title(),
-                    "unit": "",
-                    "kind": "count",
-                },
+                draft=MetricDefinitionDraft(
+                    key=key, name=key.replace("_", " ").title(), unit="", kind="count"
+                ),
             )
     return Workspace(org, tenant, channel_ids, database)
 
@@ -339,8 +341,13 @@ def ingestion(
 
     # Everything each path is handed is built before any timing.
     bodies = [json_body(app, ingestion_points(api_ws, b, first)) for b in range(batches + 1)]
-    domain_points = [ingestion_points(domain_ws, b, first) for b in range(batches + 1)]
-    updates = [ingestion_points(domain_ws, b, first, bump=1) for b in range(batches + 1)]
+    domain_points = [
+        [PointDraft(**p) for p in ingestion_points(domain_ws, b, first)] for b in range(batches + 1)
+    ]
+    updates = [
+        [PointDraft(**p) for p in ingestion_points(domain_ws, b, first, bump=1)]
+        for b in range(batches + 1)
+    ]
     rows = [copy_rows(copy_ws, ingestion_points(copy_ws, b, first)) for b in range(batches)]
     bare_rows = [copy_rows(bare_ws, ingestion_points(bare_ws, b, first)) for b in range(batches)]
     path = api_ws.org.url("/metric-points/batch?atomic=true")
@@ -491,7 +498,7 @@ def rollup_workspace(factory: Factory, database: Database, days: int) -> History
     first = LAST_DAY - timedelta(days=days - 1)
     with ws.uow() as uow:
         strategy = service.create_strategy(
-            uow=uow, data={"name": "Nine years", "period_start": first, "period_end": LAST_DAY}
+            uow=uow, draft=StrategyDraft(name="Nine years", period_start=first, period_end=LAST_DAY)
         )
         strategy_id = strategy.id
     objective_ids = []
@@ -502,7 +509,9 @@ def rollup_workspace(factory: Factory, database: Database, days: int) -> History
     ):
         with ws.uow() as uow:
             objective = objectives.create_objective(
-                uow=uow, strategy_id=strategy_id, data={"title": title, "business_outcome": outcome}
+                uow=uow,
+                strategy_id=strategy_id,
+                draft=ObjectiveDraft(title=title, business_outcome=outcome),
             )
             objective_ids.append(objective.id)
     kpis = []
@@ -520,7 +529,9 @@ def rollup_workspace(factory: Factory, database: Database, days: int) -> History
         else:
             values["metric_key"] = key
         with ws.uow() as uow:
-            kpi = objectives.create_kpi(uow=uow, objective_id=objective_ids[n % 3], data=values)
+            kpi = kpi_service.create_kpi(
+                uow=uow, objective_id=objective_ids[n % 3], draft=KpiDraft(**values)
+            )
             keys = list(key) if aggregation == "ratio" else [key]
             kpis.append(KpiSpec(kpi.id, name, aggregation, keys, period, values["channel_id"]))
     return History(ws, first, kpis, LAST_DAY + timedelta(days=1))
@@ -653,7 +664,7 @@ def check_sums(history: History, results: list) -> None:
                 raise RuntimeError(f"KPI {kpi.name!r}: rollup and raw SQL disagree")
 
 
-def incremental_batch(history: History, repetition: int) -> list[dict]:
+def incremental_batch(history: History, repetition: int) -> list[PointDraft]:
     """1,000 points on the last 2 days, every value new (so every point really changes)."""
     ws = history.ws
     points = []
@@ -663,13 +674,13 @@ def incremental_batch(history: History, repetition: int) -> list[dict]:
         for c, channel in enumerate(ws.channels):
             for k, key in enumerate(METRIC_KEYS[:BATCH_KEYS]):
                 points.append(
-                    {
-                        "metric_key": key,
-                        "day": day,
-                        "value": value_of(k, c, index, bump=1000 + repetition),
-                        "channel_id": channel,
-                        "source": "sync",
-                    }
+                    PointDraft(
+                        metric_key=key,
+                        day=day,
+                        value=value_of(k, c, index, bump=1000 + repetition),
+                        channel_id=channel,
+                        source="sync",
+                    )
                 )
     return points
 
@@ -961,9 +972,9 @@ def index_usage(raw: psycopg.Connection) -> None:
 
 
 PHASES = (
-    ("actuals(): the grouped query per KPI", "api/domain/metrics/rollups.py", "actuals"),
-    ("_upsert(): KPI values INSERT … ON CONFLICT", "api/domain/metrics/rollups.py", "_upsert"),
-    ("kpi_rules.evaluate(): statuses", "api/domain/metrics/kpi_rules.py", "evaluate"),
+    ("actuals(): the grouped query per KPI", "api/domain/kpis/rollups.py", "actuals"),
+    ("_upsert(): KPI values INSERT … ON CONFLICT", "api/domain/kpis/rollups.py", "_upsert"),
+    ("rules.evaluate(): statuses", "api/domain/kpis/rules.py", "evaluate"),
     ("UnitOfWork.commit(): status changes, state", "api/domain/uow.py", "commit"),
     ("SQL compilation (SQLAlchemy)", "sqlalchemy/sql/elements.py", "_compiler"),
 )

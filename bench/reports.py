@@ -56,7 +56,7 @@ from api.domain.campaigns.service import CampaignDraft, create_campaign
 from api.domain.channels.models import SOCIAL_KINDS, Channel, default_mode
 from api.domain.content_items.models import ContentItem
 from api.domain.metrics import definitions
-from api.domain.metrics.catalogue import BUILT_IN
+from api.domain.metrics.definitions import BUILT_IN, MetricDefinitionDraft
 from api.domain.metrics.models import dimensions_of
 from api.domain.resources.service import ResourceDraft, create_resource
 from api.domain.strategies.models import Objective, Strategy
@@ -221,7 +221,8 @@ def seed(factory: Factory, raw: psycopg.Connection, days: int, scale: float) -> 
         uow.commit()
     with ws.uow() as uow:
         definitions.create_definition(
-            uow=uow, data={"key": COST_KEY, "name": "Cost", "unit": "EUR", "kind": "currency"}
+            uow=uow,
+            draft=MetricDefinitionDraft(key=COST_KEY, name="Cost", unit="EUR", kind="currency"),
         )
     owners = []
     for n in range(RESOURCES):

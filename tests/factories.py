@@ -11,11 +11,12 @@ from datetime import date
 from api.db import Database
 from api.domain.access import ALL_SCOPES, ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
 from api.domain.identity import service as identity
+from api.domain.inputs import UNSET
 from api.domain.metrics.models import MetricPoint, dimensions_of
 from api.domain.oauth.models import OAuthClient
 from api.domain.oauth.tokens import hash_secret, new_secret
 from api.domain.organisations.models import Membership
-from api.domain.signup import signup
+from api.domain.signup import SignupDraft, signup
 from api.domain.uow import UnitOfWork
 
 _seq = itertools.count(1)
@@ -55,10 +56,12 @@ class Factory:
         with self.uow() as uow:
             result = signup(
                 uow=uow,
-                email=unique_email("owner"),
-                name="Olive Owner",
-                password=None,
-                organisation_name=name,
+                draft=SignupDraft(
+                    email=unique_email("owner"),
+                    name="Olive Owner",
+                    password=None,
+                    organisation_name=name,
+                ),
             )
             return Org(result.organisation.id, result.issued.token, result.user.id, name)
 
@@ -130,4 +133,7 @@ class Factory:
             uow.open_for(Tenant(org.id, Principal("api_key", {org.id: grant}, user_id), grant))
             uow.session.add(Membership(user_id=user_id, role=role))
             uow.flush()
-            return identity.create_api_key(uow=uow, name=f"{role} key", scopes=scopes).token
+            draft = identity.ApiKeyDraft(
+                name=f"{role} key", scopes=UNSET if scopes is None else scopes
+            )
+            return identity.create_api_key(uow=uow, draft=draft).token

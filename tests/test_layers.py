@@ -43,7 +43,7 @@ VIOLATIONS = {
         "The domain knows nothing of the web BROKEN",
     ),
     "domain imports marshmallow": (
-        "api/domain/metrics/rollups.py",
+        "api/domain/kpis/rollups.py",
         "import marshmallow",
         "The domain knows nothing of the web BROKEN",
     ),

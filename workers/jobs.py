@@ -12,7 +12,8 @@ import uuid
 from rq import get_current_job
 
 from api.domain.jobs import service as jobs
-from api.domain.metrics import imports, rollups
+from api.domain.kpis import rollups
+from api.domain.metrics import imports
 from api.domain.organisations import service as organisations
 from workers import runtime
 from workers.heartbeat import heartbeat

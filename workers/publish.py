@@ -28,16 +28,14 @@ from rq.exceptions import DuplicateJobError
 
 from api.counters import Entry, budget, counters_for
 from api.crypto import cipher_for
-from api.domain.channels import sync as connections
 from api.domain.publishing import attempts, outcomes
 from api.domain.publishing.limits import ChannelLimits
 from api.domain.publishing.service import PUBLISH_JOB
 from api.jobs import RETRY, RQDispatcher, dispatcher
 from workers import runtime
+from workers.accounts import account_for
 from workers.providers import registry
 from workers.providers.base import (
-    Account,
-    Credentials,
     Limits,
     Post,
     ProviderError,
@@ -80,7 +78,7 @@ def publish_item(
     if target is None:
         return "nothing to do"
     publisher = registry.publisher(target.provider)
-    account = _account(organisation, target, cipher)
+    account = account_for(organisation, target.channel_id, target.connection, cipher)
     _refresh_limits(organisation, publisher, account, target, when)
     wait = _over_cap(target)
     if wait is not None:
@@ -135,37 +133,6 @@ def _send(organisation, target, publisher: Publisher, account, post, begun, when
             now=datetime.now(UTC),
         )
     return "published"
-
-
-def _account(organisation: uuid.UUID, target: attempts.Target, cipher) -> Account:
-    credentials = target.credentials
-
-    def store(refreshed: Credentials) -> None:
-        # At once, in a unit of work of its own: a refresh token may be single-use.
-        with runtime.unit_of_work(organisation) as uow:
-            connections.store_credentials(
-                uow=uow,
-                channel_id=target.channel_id,
-                credentials={
-                    "access_token": refreshed.access_token,
-                    "refresh_token": refreshed.refresh_token,
-                    "expires_at": refreshed.expires_at,
-                },
-                cipher=cipher,
-            )
-
-    return Account(
-        provider=target.provider,
-        account=target.account,
-        base_url=target.base_url,
-        credentials=Credentials(
-            credentials["access_token"],
-            credentials.get("refresh_token"),
-            credentials.get("expires_at"),
-        ),
-        channel_id=str(target.channel_id),
-        on_refresh=store,
-    )
 
 
 def _refresh_limits(organisation, publisher: Publisher, account, target, when) -> None:

@@ -19,13 +19,13 @@ from rq.exceptions import DuplicateJobError
 from api.crypto import cipher_for
 from api.domain.channels import sync as channels
 from api.domain.jobs import service as jobs
+from api.domain.mentions.service import MentionBatchItem
 from api.jobs import RETRY, RQDispatcher, dispatcher
 from workers import runtime
+from workers.accounts import account_for
 from workers.heartbeat import heartbeat
 from workers.providers import registry
 from workers.providers.base import (
-    Account,
-    Credentials,
     Page,
     ProviderError,
     RateLimited,
@@ -37,20 +37,6 @@ log = logging.getLogger("clover.sync")
 MAX_PAGES = 500  # a runaway cursor cannot hold a worker forever
 
 
-def _account(target: channels.SyncTarget, channel_id: str) -> Account:
-    return Account(
-        provider=target.provider,
-        account=target.account,
-        base_url=target.base_url,
-        credentials=Credentials(
-            target.credentials["access_token"],
-            target.credentials.get("refresh_token"),
-            target.credentials.get("expires_at"),
-        ),
-        channel_id=channel_id,
-    )
-
-
 def _write(organisation: uuid.UUID, channel: uuid.UUID, page: Page) -> tuple[int, int]:
     with runtime.unit_of_work(organisation) as uow:
         return channels.write_page(
@@ -58,14 +44,14 @@ def _write(organisation: uuid.UUID, channel: uuid.UUID, page: Page) -> tuple[int
             channel_id=channel,
             metrics=[(m.metric_key, m.day, m.value) for m in page.metrics],
             mentions_in=[
-                {
-                    "external_id": m.external_id,
-                    "author": m.author,
-                    "text": m.text,
-                    "url": m.url,
-                    "posted_at": m.posted_at,
-                    "topic": "company",
-                }
+                MentionBatchItem(
+                    external_id=m.external_id,
+                    author=m.author,
+                    text=m.text,
+                    url=m.url,
+                    posted_at=m.posted_at,
+                    topic="company",
+                )
                 for m in page.mentions
             ],
         )
@@ -112,7 +98,7 @@ def _sync(organisation, channel, tracked, cipher, today) -> dict:
         _finish(organisation, tracked, counts={}, error=error)
         return {"error": error}
     provider = registry.provider(target.provider)
-    account = _account(target, channel_id)
+    account = account_for(organisation, channel, target, cipher)
     day = date.fromisoformat(today) if today else datetime.now(UTC).date()
     cursor, counts = target.cursor, {"pages": 0, "metric_points": 0, "mentions": 0}
     try:

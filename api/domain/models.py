@@ -17,14 +17,15 @@ from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
 from api.domain.invitations.models import Invitation
 from api.domain.jobs.models import Job, JobError
+from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
 from api.domain.mentions.models import Mention
-from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, OrganisationMetric
+from api.domain.metrics.models import MetricPoint, OrganisationMetric
 from api.domain.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant, OAuthToken
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.publishing.models import PublishAttempt
 from api.domain.readiness.models import ReadinessAssessment
 from api.domain.resources.models import Resource
-from api.domain.strategies.models import Kpi, Objective, Strategy
+from api.domain.strategies.models import Objective, Strategy
 from api.domain.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
 
 __all__ = [
@@ -61,6 +62,7 @@ __all__ = [
     "ReadinessAssessment",
     "Resource",
     "Review",
+    "RollupState",
     "Strategy",
     "User",
     "WebhookDelivery",

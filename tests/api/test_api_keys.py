@@ -398,7 +398,9 @@ def test_leaving_one_organisation_keeps_ones_keys_in_another(client, factory):
     with factory.uow() as uow:  # the same person's key in the second organisation
         grant = Grant(second.id, "admin", ROLE_SCOPES["admin"])
         uow.open_for(Tenant(second.id, Principal("api_key", {second.id: grant}, user_id), grant))
-        elsewhere = service.create_api_key(uow=uow, name="Second key").token
+        elsewhere = service.create_api_key(
+            uow=uow, draft=service.ApiKeyDraft(name="Second key")
+        ).token
 
     remove(client, first, membership_id_of(client, first, admin))
 

@@ -10,7 +10,7 @@ from rq import Queue
 from sqlalchemy import select
 
 from api.domain.metrics.models import MetricPoint
-from api.domain.metrics.rollups import ROLLUP_JOB
+from api.domain.metrics.rollup_requests import ROLLUP_JOB
 from tests.api import builders
 from tests.factories import Factory, bearer
 from tests.helpers import embedded_app

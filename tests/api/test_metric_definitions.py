@@ -5,7 +5,7 @@ import uuid
 from sqlalchemy import update
 
 from api.domain.access import system_tenant
-from api.domain.strategies.models import Kpi
+from api.domain.kpis.models import Kpi
 from tests.api import builders
 from tests.factories import bearer
 

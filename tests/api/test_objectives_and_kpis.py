@@ -1,7 +1,7 @@
 from datetime import date
 
 from api.domain.access import system_tenant
-from api.domain.metrics.rollups import run_rollup
+from api.domain.kpis.rollups import run_rollup
 from tests.api import builders
 from tests.factories import bearer
 

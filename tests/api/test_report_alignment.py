@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
-from api.domain.metrics.rollups import run_rollup
+from api.domain.kpis.rollups import run_rollup
 from api.domain.reports.alignment import alignment_report
 from tests.api import builders
 from tests.factories import bearer

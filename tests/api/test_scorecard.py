@@ -6,7 +6,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from api.domain.access import system_tenant
-from api.domain.metrics.rollups import run_rollup
+from api.domain.kpis.rollups import run_rollup
 from tests.api import builders
 
 # Far east of UTC: the organisation's day is often not UTC's, and decides what has ended.

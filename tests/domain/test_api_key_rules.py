@@ -19,14 +19,18 @@ def test_only_owners_and_admins_make_organisation_keys(factory):
     with factory.uow() as uow:
         uow.open_for(tenant_of(org, "strategist", org.owner_id))
         with pytest.raises(PermissionDenied):
-            service.create_api_key(uow=uow, name="k", kind="organisation")
+            service.create_api_key(
+                uow=uow, draft=service.ApiKeyDraft(name="k", kind="organisation")
+            )
 
 
 def test_only_owners_and_admins_rotate_organisation_keys(factory):
     org = factory.organisation()
     with factory.uow() as uow:
         uow.open_for(tenant_of(org, "owner", org.owner_id))
-        key = service.create_api_key(uow=uow, name="k", kind="organisation").api_key
+        key = service.create_api_key(
+            uow=uow, draft=service.ApiKeyDraft(name="k", kind="organisation")
+        ).api_key
     with factory.uow() as uow:
         uow.open_for(tenant_of(org, "strategist", org.owner_id))
         with pytest.raises(PermissionDenied):

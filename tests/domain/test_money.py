@@ -6,7 +6,7 @@ import pytest
 
 from api.domain import money
 from api.domain.errors import RuleViolation
-from api.domain.organisations.service import check_organisation_fields
+from api.domain.organisations.service import OrganisationChanges, check_organisation_fields
 
 
 def test_a_float_sum_becomes_the_amount_it_shows():
@@ -32,7 +32,7 @@ def test_other_codes_are_not(code):
 
 def test_an_organisation_currency_outside_iso_4217_is_a_rule_violation():
     with pytest.raises(RuleViolation) as refused:
-        check_organisation_fields({"currency": "ABC"})
+        check_organisation_fields(OrganisationChanges(currency="ABC"))
 
     assert "currency" in refused.value.errors
 

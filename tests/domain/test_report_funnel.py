@@ -3,8 +3,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from api.domain.metrics.catalogue import BUILT_IN
-from api.domain.metrics.definitions import Definition
+from api.domain.metrics.definitions import BUILT_IN
 from api.domain.reports.funnel import StageMetrics, counted, funnel_of, stage_metrics_of
 
 ENGAGEMENT = StageMetrics(
@@ -17,20 +16,7 @@ PARTS = ("clicks", "shares", "comments")
 
 
 def built_in_stages() -> list[StageMetrics]:
-    return stage_metrics_of(
-        Definition(
-            m.key,
-            m.name,
-            m.unit,
-            m.kind,
-            m.funnel_stage,
-            m.description,
-            True,
-            m.behaviour,
-            m.part_of,
-        )
-        for m in BUILT_IN
-    )
+    return stage_metrics_of(BUILT_IN)
 
 
 def total(stage: StageMetrics, cells) -> float:

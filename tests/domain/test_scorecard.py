@@ -5,10 +5,14 @@ from datetime import date
 import pytest
 
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
-from api.domain.metrics import kpi_values
+from api.domain.kpis import service as kpis
+from api.domain.kpis import values as kpi_values
+from api.domain.kpis.rollups import run_rollup
+from api.domain.kpis.service import KpiDraft
 from api.domain.metrics.models import MetricPoint, dimensions_of
-from api.domain.metrics.rollups import run_rollup
 from api.domain.strategies import objectives, service
+from api.domain.strategies.objectives import ObjectiveDraft
+from api.domain.strategies.service import StrategyDraft
 
 FIRST_OF_JUNE = date(2027, 6, 1)
 
@@ -24,21 +28,19 @@ class World:
         with self.uow() as uow:
             self.strategy_id = service.create_strategy(
                 uow=uow,
-                data={
-                    "name": "2027",
-                    "period_start": date(2027, 1, 1),
-                    "period_end": date(2027, 12, 31),
-                },
+                draft=StrategyDraft(
+                    name="2027", period_start=date(2027, 1, 1), period_end=date(2027, 12, 31)
+                ),
             ).id
         with self.uow() as uow:
             objective_id = objectives.create_objective(
                 uow=uow,
                 strategy_id=self.strategy_id,
-                data={"title": "O", "business_outcome": "sales"},
+                draft=ObjectiveDraft(title="O", business_outcome="sales"),
             ).id
         with self.uow() as uow:
-            values = {"name": "Leads", "metric_key": "leads", "target": 20.0, "period": "month"}
-            self.kpi_id = objectives.create_kpi(uow=uow, objective_id=objective_id, data=values).id
+            draft = KpiDraft(name="Leads", metric_key="leads", target=20.0, period="month")
+            self.kpi_id = kpis.create_kpi(uow=uow, objective_id=objective_id, draft=draft).id
         if with_points:
             self.points([(date(2027, 4, 10), 17.0), (date(2027, 5, 10), 22.0)])
 

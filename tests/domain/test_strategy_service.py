@@ -8,8 +8,12 @@ import pytest
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.audiences.service import AudienceDraft, check_channel_preferences, create_audience
 from api.domain.errors import Conflict, RuleViolation
+from api.domain.kpis import service as kpis
+from api.domain.kpis.service import KpiDraft
 from api.domain.resources.service import ResourceDraft, create_resource
 from api.domain.strategies import objectives, service
+from api.domain.strategies.objectives import ObjectiveDraft
+from api.domain.strategies.service import StrategyDraft
 
 
 def tenant_of(org) -> Tenant:
@@ -33,21 +37,21 @@ def ready_strategy(factory, org, start, end):
     with factory.uow() as uow:
         uow.open_for(tenant_of(org))
         strategy = service.create_strategy(
-            uow=uow, data={"name": f"{start}", "period_start": start, "period_end": end}
+            uow=uow, draft=StrategyDraft(name=f"{start}", period_start=start, period_end=end)
         )
     with factory.uow() as uow:
         uow.open_for(tenant_of(org))
         objective = objectives.create_objective(
             uow=uow,
             strategy_id=strategy.id,
-            data={"title": "Leads", "business_outcome": "lead_generation"},
+            draft=ObjectiveDraft(title="Leads", business_outcome="lead_generation"),
         )
     with factory.uow() as uow:
         uow.open_for(tenant_of(org))
-        objectives.create_kpi(
+        kpis.create_kpi(
             uow=uow,
             objective_id=objective.id,
-            data={"name": "L", "metric_key": "leads", "target": 5},
+            draft=KpiDraft(name="L", metric_key="leads", target=5),
         )
     return strategy.id
 
@@ -96,11 +100,9 @@ def test_activation_without_objectives_lists_it(factory, org):
         uow.open_for(tenant_of(org))
         strategy = service.create_strategy(
             uow=uow,
-            data={
-                "name": "Empty",
-                "period_start": date(2031, 1, 1),
-                "period_end": date(2031, 2, 1),
-            },
+            draft=StrategyDraft(
+                name="Empty", period_start=date(2031, 1, 1), period_end=date(2031, 2, 1)
+            ),
         )
 
     with pytest.raises(RuleViolation) as refused:

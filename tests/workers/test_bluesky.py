@@ -1,24 +1,28 @@
-"""The Bluesky adapter against a fake XRPC server on loopback, answering like the real one.
-
-The fake serves ``app.bsky.actor.getProfile``, ``app.bsky.feed.getAuthorFeed`` and
-``app.bsky.notification.listNotifications`` with bodies shaped from the lexicons, opaque cursors,
-small pages (as a server may return fewer items than ``limit``), and checks the bearer token.
-"""
+"""The Bluesky adapter's sync against the fake PDS of ``tests/fakes/bluesky.py``."""
 
 from __future__ import annotations
 
-import base64
 import json
-import threading
 import time
 import traceback
 from datetime import UTC, date, datetime, timedelta
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from http.server import ThreadingHTTPServer
 
 import pytest
 
-from api.domain.outbound import UrlPolicy
+from tests.fakes import FAKES_ON_LOOPBACK
+from tests.fakes.bluesky import (
+    DID,
+    HANDLE,
+    TOKEN,
+    Fake,
+    Handler,
+    notification,
+    others_post,
+    post_item,
+    reposted,
+    serve,
+)
 from workers.providers import registry
 from workers.providers.base import (
     Account,
@@ -31,220 +35,12 @@ from workers.providers.base import (
 )
 from workers.providers.bluesky import Bluesky
 
-TOKEN = "eyJhbGciOiJFUzI1NksifQ.s3cr3t-access-jwt.c2lnbmF0dXJl"
-DID = "did:plc:clover7example"
-HANDLE = "clover.example.com"
 TODAY = date(2025, 3, 31)  # the window is 2025-03-02 … 2025-03-31
-
-# The fake networks listen on loopback, which adapters refuse unless allowed.
-FAKES_ON_LOOPBACK = UrlPolicy(allow_http=True, allow_private=True)
-
-
-def _iso(moment: datetime) -> str:
-    return moment.astimezone(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-
-
-def _at(text: str) -> datetime:
-    return datetime.fromisoformat(text)
-
-
-def _basic(did: str, handle: str) -> dict:
-    return {"did": did, "handle": handle, "displayName": handle.split(".")[0].title(), "labels": []}
-
-
-def post_item(rkey: str, created: str, likes=0, reposts=0, replies=0, quotes=0) -> dict:
-    """A feedViewPost of the account's own post; ``created`` as the client wrote it."""
-    indexed = _at(created) + timedelta(seconds=1)
-    return {
-        "post": {
-            "uri": f"at://{DID}/app.bsky.feed.post/{rkey}",
-            "cid": f"bafyrei{rkey}",
-            "author": _basic(DID, HANDLE),
-            "record": {"$type": "app.bsky.feed.post", "text": f"post {rkey}", "createdAt": created},
-            "replyCount": replies,
-            "repostCount": reposts,
-            "likeCount": likes,
-            "quoteCount": quotes,
-            "indexedAt": _iso(indexed),
-            "labels": [],
-        }
-    }
-
-
-def reposted(item: dict, at: str) -> dict:
-    """``item`` as the account's repost of it: must not count (again)."""
-    reason = {
-        "$type": "app.bsky.feed.defs#reasonRepost",
-        "by": _basic(DID, HANDLE),
-        "indexedAt": at,
-    }
-    return {**item, "reason": reason}
-
-
-def others_post(rkey: str) -> dict:
-    other = "did:plc:someoneelse"
-    return {
-        "post": {
-            "uri": f"at://{other}/app.bsky.feed.post/{rkey}",
-            "cid": f"bafyrei{rkey}",
-            "author": _basic(other, "famous.bsky.social"),
-            "record": {
-                "$type": "app.bsky.feed.post",
-                "text": "viral",
-                "createdAt": "2025-03-30T00:00:00Z",
-            },
-            "replyCount": 900,
-            "repostCount": 900,
-            "likeCount": 900,
-            "quoteCount": 900,
-            "indexedAt": "2025-03-30T00:00:01.000Z",
-        }
-    }
-
-
-def notification(rkey: str, reason: str, indexed: str, author=("alice.example.com", None)):
-    handle, did = author
-    did = did or f"did:plc:{handle.split('.')[0]}"
-    if reason == "like":
-        record = {
-            "$type": "app.bsky.feed.like",
-            "subject": {"uri": f"at://{DID}/app.bsky.feed.post/own1", "cid": "bafyreiown1"},
-            "createdAt": indexed,
-        }
-        uri = f"at://{did}/app.bsky.feed.like/{rkey}"
-    else:
-        created = _iso(_at(indexed) - timedelta(seconds=5))
-        record = {
-            "$type": "app.bsky.feed.post",
-            "text": f"hello @{HANDLE} ({rkey})",
-            "createdAt": created,
-            "facets": [
-                {
-                    "index": {"byteStart": 6, "byteEnd": 6 + len(HANDLE) + 1},
-                    "features": [{"$type": "app.bsky.richtext.facet#mention", "did": DID}],
-                }
-            ],
-        }
-        uri = f"at://{did}/app.bsky.feed.post/{rkey}"
-    return {
-        "uri": uri,
-        "cid": f"bafyrei{rkey}",
-        "author": _basic(did, handle),
-        "reason": reason,
-        "record": record,
-        "isRead": False,
-        "indexedAt": indexed,
-        "labels": [],
-    }
-
-
-# The fake server ---------------------------------------------------------------------------
-
-
-class Fake:
-    def __init__(self) -> None:
-        self.token = TOKEN
-        self.followers = 1234
-        self.posts: list[dict] = []  # newest first, as the AppView sorts them
-        self.notifications: list[dict] = []  # newest first
-        self.page_size = {
-            "app.bsky.feed.getAuthorFeed": 3,
-            "app.bsky.notification.listNotifications": 2,
-        }
-        self.faults: dict[str, tuple[int, dict, dict]] = {}  # nsid → status, headers, body
-        self.delay: dict[str, float] = {}
-        self.requests: list[tuple[str, dict]] = []
-        self.lock = threading.Lock()
-
-    def calls(self, nsid: str) -> list[dict]:
-        return [query for name, query in self.requests if name == nsid]
-
-    def answer(self, nsid: str, query: dict, authorization: str | None):
-        with self.lock:
-            self.requests.append((nsid, query))
-        time.sleep(self.delay.get(nsid, 0))
-        if authorization is None:
-            return 401, {}, {"error": "AuthMissing", "message": "Authentication Required"}
-        if authorization != f"Bearer {self.token}":
-            return 401, {}, {"error": "InvalidToken", "message": "Token could not be verified"}
-        if nsid in self.faults:
-            return self.faults[nsid]
-        if nsid == "app.bsky.actor.getProfile":
-            return self.profile(query)
-        if nsid == "app.bsky.feed.getAuthorFeed":
-            if query.get("actor") not in ([DID], [HANDLE]):
-                return 400, {}, {"error": "InvalidRequest", "message": "Profile not found"}
-            items, cursor = self.page(nsid, self.posts, query)
-            return 200, {}, {"feed": items, **cursor}
-        if nsid == "app.bsky.notification.listNotifications":
-            reasons = query.get("reasons")
-            found = [n for n in self.notifications if not reasons or n["reason"] in reasons]
-            items, cursor = self.page(nsid, found, query)
-            return 200, {}, {"notifications": items, "priority": False, **cursor}
-        return 501, {}, {"error": "MethodNotImplemented", "message": "Method Not Implemented"}
-
-    def profile(self, query: dict):
-        if query.get("actor") not in ([DID], [HANDLE]):
-            return 400, {}, {"error": "InvalidRequest", "message": "Profile not found"}
-        body = {
-            **_basic(DID, HANDLE),
-            "followersCount": self.followers,
-            "followsCount": 56,
-            "postsCount": len(self.posts),
-            "indexedAt": "2024-01-01T00:00:00.000Z",
-        }
-        return 200, {}, body
-
-    def page(self, nsid: str, items: list[dict], query: dict):
-        limit = int(query.get("limit", ["50"])[0])
-        if not 1 <= limit <= 100:
-            raise ValueError("limit out of range")
-        start = int(base64.urlsafe_b64decode(query["cursor"][0])) if "cursor" in query else 0
-        page = items[start : start + min(limit, self.page_size[nsid])]
-        # Like the AppView: a cursor whenever there were results, even on the last page.
-        after = base64.urlsafe_b64encode(str(start + len(page)).encode()).decode()
-        return page, ({"cursor": after} if page else {})
-
-
-class Handler(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:
-        url = urlsplit(self.path)
-        if not url.path.startswith("/xrpc/"):
-            return self.reply(404, {}, {"error": "NotFound"})
-        try:
-            status, headers, body = self.server.fake.answer(
-                url.path.removeprefix("/xrpc/"),
-                parse_qs(url.query),
-                self.headers.get("Authorization"),
-            )
-        except (ValueError, KeyError):
-            status, headers, body = 400, {}, {"error": "InvalidRequest", "message": "bad params"}
-        self.reply(status, headers, body)
-
-    def reply(self, status: int, headers: dict, body: dict) -> None:
-        data = json.dumps(body).encode()
-        try:
-            self.send_response(status)
-            self.send_header("Content-Type", "application/json; charset=utf-8")
-            self.send_header("Content-Length", str(len(data)))
-            for name, value in headers.items():
-                self.send_header(name, value)
-            self.end_headers()
-            self.wfile.write(data)
-        except (BrokenPipeError, ConnectionResetError):
-            pass  # the client gave up waiting (the timeout test)
-
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture(scope="module")
 def server():
-    httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    httpd.daemon_threads = True
-    httpd.fake = Fake()
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
+    httpd = serve()
     yield httpd
     httpd.shutdown()
     httpd.server_close()
@@ -282,7 +78,8 @@ def fake(server) -> Fake:
         notification("m4", "mention", "2025-02-01T00:00:00.000Z"),
         notification("m5", "mention", "2025-01-15T00:00:00.000Z"),
     ]
-    return server.fake
+    yield server.fake
+    server.fake.release.set()
 
 
 def account(server, token: str = TOKEN) -> Account:

@@ -1,28 +1,27 @@
-"""The Mastodon adapter against a fake instance on loopback that answers like the real API.
-
-The fake serves the documented shapes: ``verify_credentials`` (a CredentialAccount),
-``accounts/:id/statuses`` (Statuses with their count fields, ``exclude_reblogs``) and
-``notifications`` (``types[]`` filter), paged newest first with ``max_id``/``since_id``
-and a ``Link`` header whose ``rel="next"`` URL, like Mastodon's, keeps ``limit`` and
-``types[]`` but drops ``since_id``. It checks the bearer token on every request.
-"""
+"""The Mastodon adapter's sync against the fake instance of ``tests/fakes/mastodon.py``."""
 
 from __future__ import annotations
 
 import json
 import socket
-import threading
 import time
 import traceback
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlencode, urlsplit
 
 import pytest
 
 from api.config import Settings
-from api.domain.outbound import UrlPolicy
+from tests.fakes import FAKES_ON_LOOPBACK
+from tests.fakes.mastodon import (
+    ACCOUNT_ID,
+    STATUSES_PATH,
+    TOKEN,
+    FakeMastodon,
+    iso,
+    mention,
+    status,
+)
 from workers import runtime
 from workers.providers import registry
 from workers.providers.base import (
@@ -36,188 +35,7 @@ from workers.providers.base import (
 )
 from workers.providers.mastodon import Mastodon
 
-TOKEN = "tok-Zq81-very-s3cret-bearer"
 TODAY = date(2025, 3, 20)
-ACCOUNT_ID = "109348"
-STATUSES_PATH = f"/api/v1/accounts/{ACCOUNT_ID}/statuses"
-
-# The fake networks listen on loopback, which adapters refuse unless allowed.
-FAKES_ON_LOOPBACK = UrlPolicy(allow_http=True, allow_private=True)
-
-
-def at(text: str) -> datetime:
-    return datetime.fromisoformat(text).replace(tzinfo=UTC)
-
-
-def snowflake(when: datetime, seq: int = 0) -> str:
-    """Mastodon ids: milliseconds since the epoch shifted left 16 bits, plus a sequence."""
-    return str((int(when.timestamp() * 1000) << 16) + seq)
-
-
-def iso(when: datetime) -> str:
-    return when.strftime("%Y-%m-%dT%H:%M:%S.") + f"{when.microsecond // 1000:03d}Z"
-
-
-def mastodon_account(acct: str, id_: str = "1") -> dict:
-    username = acct.split("@")[0]
-    return {
-        "id": id_,
-        "username": username,
-        "acct": acct,
-        "display_name": username.title(),
-        "url": f"https://elsewhere.example/@{username}",
-        "followers_count": 10,
-        "following_count": 5,
-        "statuses_count": 3,
-    }
-
-
-def status(
-    when: str, favourites: int, reblogs: int, replies: int, *, boost: bool = False, **extra
-) -> dict:
-    created = at(when)
-    id_ = snowflake(created)
-    body = {
-        "id": id_,
-        "uri": f"https://mastodon.example/users/clover/statuses/{id_}",
-        "url": f"https://mastodon.example/@clover/{id_}",
-        "created_at": iso(created),
-        "account": mastodon_account("clover", ACCOUNT_ID),
-        "content": "<p>Spring launch!</p>",
-        "visibility": "public",
-        "favourites_count": favourites,
-        "reblogs_count": reblogs,
-        "replies_count": replies,
-        "reblog": None,
-    }
-    if boost:
-        body["reblog"] = {**body, "id": str(int(id_) - 1)}
-    return {**body, **extra}
-
-
-def mention(when: str, acct: str, content: str, *, type_: str = "mention", seq: int = 1) -> dict:
-    created = at(when)
-    post = status(when, 0, 0, 0, content=content)
-    post["id"] = snowflake(created, seq=7)
-    post["url"] = f"https://elsewhere.example/@{acct.split('@')[0]}/{post['id']}"
-    post["account"] = mastodon_account(acct)
-    return {
-        "id": snowflake(created, seq=seq),
-        "type": type_,
-        "created_at": iso(created),
-        "account": mastodon_account(acct),
-        "status": post if type_ != "follow" else None,
-    }
-
-
-class FakeMastodon:
-    """A Mastodon instance with one account, its statuses and its notifications."""
-
-    def __init__(self) -> None:
-        self.account = {
-            **mastodon_account("clover", ACCOUNT_ID),
-            "followers_count": 1234,
-            "source": {"privacy": "public", "note": ""},
-        }
-        self.statuses: list[dict] = []
-        self.notifications: list[dict] = []
-        self.requests: list[tuple[str, dict]] = []
-        self.faults: list[dict] = []
-        self.release = threading.Event()  # ends slow responses at teardown
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_GET(self) -> None:
-                fake.handle(self)
-
-            def log_message(self, *_args) -> None:
-                pass
-
-        class Server(ThreadingHTTPServer):
-            def handle_error(self, *_args) -> None:
-                pass  # the client gave up on a slow response: a broken pipe, expected
-
-        self.server = Server(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
-        self.thread = threading.Thread(
-            target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        )
-        self.thread.start()
-
-    def close(self) -> None:
-        self.release.set()
-        self.server.shutdown()
-        self.server.server_close()
-
-    def fail(self, path: str, status: int = 500, *, after: int = 0, **response) -> None:
-        """Answer the (after+1)-th request whose path starts with ``path`` with a fault."""
-        self.faults.append({"path": path, "status": status, "after": after, **response})
-
-    def requests_to(self, path: str) -> list[dict]:
-        return [query for p, query in self.requests if p == path]
-
-    # -- the HTTP side ----------------------------------------------------------------------
-
-    def handle(self, http: BaseHTTPRequestHandler) -> None:
-        parts = urlsplit(http.path)
-        query = parse_qs(parts.query)
-        self.requests.append((parts.path, query))
-        for fault in self.faults:
-            if parts.path.startswith(fault["path"]):
-                if fault["after"]:
-                    fault["after"] -= 1
-                    continue
-                self.faults.remove(fault)
-                if fault.get("delay"):
-                    self.release.wait(fault["delay"])
-                body = fault.get("body", {"error": "Something went wrong"})
-                return self.send(http, fault["status"], body, fault.get("headers", {}))
-        if http.headers.get("Authorization") != f"Bearer {TOKEN}":
-            return self.send(http, 401, {"error": "The access token is invalid"})
-        if parts.path == "/api/v1/accounts/verify_credentials":
-            return self.send(http, 200, self.account)
-        if parts.path == STATUSES_PATH:
-            items = self.statuses
-            if query.get("exclude_reblogs") == ["true"]:
-                items = [s for s in items if not s["reblog"]]
-            return self.page(http, parts.path, query, items, cap=40, keep=("exclude_reblogs",))
-        if parts.path == "/api/v1/notifications":
-            items = self.notifications
-            if "types[]" in query:
-                items = [n for n in items if n["type"] in query["types[]"]]
-            return self.page(http, parts.path, query, items, cap=80, keep=("types[]",))
-        return self.send(http, 404, {"error": "Record not found"})
-
-    def page(self, http, path, query, items, *, cap, keep) -> None:
-        limit = min(int(query.get("limit", ["20"])[0]), cap)
-        items = sorted(items, key=lambda item: int(item["id"]), reverse=True)
-        if "max_id" in query:
-            items = [i for i in items if int(i["id"]) < int(query["max_id"][0])]
-        if "since_id" in query:
-            items = [i for i in items if int(i["id"]) > int(query["since_id"][0])]
-        page = items[:limit]
-        links = []
-        kept = [(k, v) for k in (*keep, "limit") for v in query.get(k, [])]
-        if page and len(page) == limit:  # like Mastodon: "next" whenever the page is full
-            links.append(
-                f'<{self.url}{path}?{urlencode([*kept, ("max_id", page[-1]["id"])])}>; rel="next"'
-            )
-        if page:
-            links.append(
-                f'<{self.url}{path}?{urlencode([*kept, ("min_id", page[0]["id"])])}>; rel="prev"'
-            )
-        self.send(http, 200, page, {"Link": ", ".join(links)} if links else {})
-
-    @staticmethod
-    def send(http, status: int, body, headers: dict | None = None) -> None:
-        data = body.encode() if isinstance(body, str) else json.dumps(body).encode()
-        http.send_response(status)
-        http.send_header("Content-Type", "application/json; charset=utf-8")
-        http.send_header("Content-Length", str(len(data)))
-        for name, value in (headers or {}).items():
-            http.send_header(name, value)
-        http.end_headers()
-        http.wfile.write(data)
 
 
 @pytest.fixture

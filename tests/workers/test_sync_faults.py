@@ -1,7 +1,7 @@
 """The sync job end to end, faults included: real `clover worker` processes, real Redis.
 
 A channel is connected through the API to a fake Mastodon instance on loopback
-(the one of ``test_mastodon``, extended here with slow and persistently failing
+(the one of ``tests/fakes/mastodon.py``, extended here with slow and persistently failing
 endpoints), and syncs through ``POST …/sync`` or the periodic ``sync_due``.
 
 The module runs on a database of its own: ``sync_due`` queues every connection of
@@ -44,9 +44,9 @@ from api.domain.mentions.models import Mention
 from api.domain.metrics.models import MetricPoint
 from api.jobs import RETRY
 from tests.api import builders
+from tests.fakes.mastodon import STATUSES_PATH, TOKEN, FakeMastodon, mention, status
 from tests.helpers import empty_rq
 from tests.workers.conftest import ROOT
-from tests.workers.test_mastodon import STATUSES_PATH, TOKEN, FakeMastodon, mention, status
 from workers import runtime
 from workers.sync import sync_due
 

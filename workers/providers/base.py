@@ -115,7 +115,7 @@ class PostMetrics:
     """Totals of one published post today, under catalogue metric keys."""
 
     external_id: str
-    values: dict[str, float]  # e.g. {"likes": 3, "shares": 1, "comments": 0}
+    values: dict[str, float]  # e.g. {"engagements": 4, "shares": 1, "comments": 0}
 
 
 class Provider(Protocol):

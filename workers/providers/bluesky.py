@@ -36,41 +36,43 @@ window) shows that it is complete; ``day`` and ``totals`` carry the open day's p
 from one page to the next. When ``done``, the cursor is where the next sync starts:
 ``{"mentions_since": iso | None}``.
 
-Access JWTs are short-lived (about two hours). An expired one gives ``Unauthorized``; refreshing
-it (``com.atproto.server.refreshSession`` with the refresh JWT) is the caller's business.
+Access JWTs are short-lived (about two hours). When the caller can store new credentials
+(``Account.on_refresh``), an expired one is renewed and the call made again; otherwise it gives
+``Unauthorized`` (``workers/providers/bluesky_xrpc.py`` says how sessions are kept).
+
+Publishing (``limits``, ``publish``, ``find``, ``post_metrics``) is in
+``workers/providers/bluesky_publish.py``.
 """
 
 from __future__ import annotations
 
-import re
-import time as clock
+import contextlib
+from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
 
-import httpx
-
-from api.domain.outbound import UrlPolicy, url_problems
-from workers.egress import checked_transport, connections_policy
+from api.domain.outbound import UrlPolicy
+from workers.egress import connections_policy
+from workers.providers import bluesky_publish as publishing
 from workers.providers.base import (
     Account,
     DailyMetric,
+    Limits,
     MentionItem,
     Page,
+    Post,
+    PostMetrics,
     ProviderError,
-    RateLimited,
-    Unauthorized,
-    Unavailable,
-    retry_after_seconds,
+    Published,
 )
+from workers.providers.bluesky_publish import post_url
+from workers.providers.bluesky_xrpc import Sessions, Xrpc
 
 DEFAULT_BASE_URL = "https://bsky.social"
 WINDOW_DAYS = 30
 FEED_LIMIT = 100
 NOTIFICATIONS_LIMIT = 50
 MENTIONS_OVERLAP = timedelta(minutes=5)
-DEFAULT_RETRY_AFTER = 60.0
-TOKEN_ERRORS = frozenset({"ExpiredToken", "InvalidToken"})
 COUNTS = ("likes", "reposts", "replies", "quotes")
-_ERROR_NAME = re.compile(r"[A-Za-z][A-Za-z0-9_]{0,63}")
 
 PROFILE = "app.bsky.actor.getProfile"
 AUTHOR_FEED = "app.bsky.feed.getAuthorFeed"
@@ -92,6 +94,7 @@ class Bluesky:
         self.policy = policy  # None: the process's settings decide (workers.egress)
         self.default_base_url = default_base_url
         self.window_days = window_days
+        self._sessions = Sessions()
 
     def __repr__(self) -> str:
         return f"Bluesky(timeout={self.timeout!r}, default_base_url={self.default_base_url!r})"
@@ -107,6 +110,25 @@ class Bluesky:
         if phase == "mentions":
             return self._mentions(account, state)
         return self._profile(account, state, today)
+
+    # Publishing ---------------------------------------------------------------------------
+
+    def limits(self, account: Account) -> Limits:
+        return publishing.LIMITS
+
+    def publish(self, account: Account, post: Post) -> Published:
+        handle = _handle(account)
+        with self._xrpc(account) as xrpc, _expecting("a post"):
+            return publishing.publish(xrpc, post, handle=handle, now=datetime.now(UTC))
+
+    def find(self, account: Account, post: Post) -> Published | None:
+        handle = _handle(account)
+        with self._xrpc(account) as xrpc, _expecting("a post record"):
+            return publishing.find(xrpc, post, handle=handle)
+
+    def post_metrics(self, account: Account, external_ids: list[str]) -> list[PostMetrics]:
+        with self._xrpc(account) as xrpc, _expecting("the posts' counts"):
+            return publishing.post_metrics(xrpc, external_ids)
 
     # Phases ------------------------------------------------------------------------------
 
@@ -213,78 +235,29 @@ class Bluesky:
         state |= {"page_cursor": next_page, "mentions_newest": newest_iso}
         return Page([], mentions, state, done=False)
 
-    # HTTP ---------------------------------------------------------------------------------
-
     def _get(self, account: Account, nsid: str, params: dict) -> dict:
-        token = account.credentials.access_token
-        if not token:
-            raise Unauthorized(f"Bluesky {nsid}: the connection has no access token")
-        base_url = (account.base_url or self.default_base_url).rstrip("/")
-        policy = self.policy or connections_policy()
-        if problems := url_problems(base_url, policy):
-            raise ProviderError(f"Bluesky {nsid}: the base URL is not allowed ({problems[0]})")
-        headers = {
-            "Authorization": f"Bearer {token}",
-            "Accept": "application/json",
-            "User-Agent": "Clover (bluesky adapter)",
-        }
-        query = {key: value for key, value in params.items() if value is not None}
-        # httpx's exceptions carry the request, and so the token: ours are raised outside the
-        # ``except`` blocks, so they do not even keep them as their ``__context__``.
-        failure: ProviderError | None = None
-        try:
-            with httpx.Client(
-                transport=checked_transport(policy), timeout=self.timeout, headers=headers
-            ) as client:
-                response = client.get(f"{base_url}/xrpc/{nsid}", params=query)
-        except httpx.TimeoutException:
-            failure = Unavailable(f"Bluesky {nsid}: no answer within {self.timeout:g} s")
-        except (httpx.UnsupportedProtocol, httpx.InvalidURL):
-            failure = ProviderError(f"Bluesky {nsid}: the base URL is not valid")
-        except httpx.TransportError as error:
-            failure = Unavailable(f"Bluesky {nsid}: {type(error).__name__}")
-        if failure is not None:
-            raise failure
-        return _answer(nsid, response)
+        with self._xrpc(account) as xrpc:
+            return xrpc.query(nsid, params) or {}  # (None only for the errors named absent)
+
+    def _xrpc(self, account: Account) -> Xrpc:
+        return Xrpc(
+            account,
+            base_url=account.base_url or self.default_base_url,
+            timeout=self.timeout,
+            policy=self.policy or connections_policy(),
+            sessions=self._sessions,
+        )
 
 
-def _answer(nsid: str, response: httpx.Response) -> dict:
-    status = response.status_code
+@contextlib.contextmanager
+def _expecting(what: str) -> Iterator[None]:
+    """Turn an answer not shaped like the lexicon's into a ProviderError that says where."""
     try:
-        body = response.json()
-    except ValueError:
-        body = None
-    if 200 <= status < 300:
-        if not isinstance(body, dict):
-            raise ProviderError(f"Bluesky {nsid}: HTTP {status} with a body that is not JSON")
-        return body
-    error = body.get("error") if isinstance(body, dict) else None
-    error = error if isinstance(error, str) and _ERROR_NAME.fullmatch(error) else None
-    what = f"Bluesky {nsid}: HTTP {status}" + (f" {error}" if error else "")
-    if status == 401 or (status == 400 and error in TOKEN_ERRORS):
-        raise Unauthorized(f"{what}: the access token was refused")
-    if status == 429:
-        raise RateLimited(f"{what}: rate limited", _retry_after(response.headers))
-    if status >= 500:
-        raise Unavailable(what)
-    raise ProviderError(what)
-
-
-def _retry_after(headers: httpx.Headers) -> float:
-    """Seconds to wait: ``Retry-After`` (seconds or an HTTP date), else ``ratelimit-reset``."""
-    now = clock.time()
-    seconds = retry_after_seconds(headers.get("retry-after"), now)
-    if seconds is not None:
-        return seconds
-    value = headers.get("ratelimit-reset")
-    if value:
-        try:
-            reset = float(value)
-        except ValueError:
-            pass
-        else:  # Bluesky sends epoch seconds; the IETF draft, seconds from now.
-            return max(0.0, reset - now) if reset > 1e9 else max(0.0, reset)
-    return DEFAULT_RETRY_AFTER
+        yield
+    except (KeyError, TypeError, ValueError, AttributeError) as error:
+        raise ProviderError(
+            f"Bluesky: unexpected data in {what} ({type(error).__name__})"
+        ) from None
 
 
 # Parsing ----------------------------------------------------------------------------------
@@ -359,14 +332,6 @@ def _mention(notification: dict, indexed: datetime) -> MentionItem | None:
         external_id=uri,
         author=handle,
         text=text if isinstance(text, str) else "",
-        url=_post_url(handle, uri),
+        url=post_url(handle, uri),
         posted_at=_parse_time(record.get("createdAt")) or indexed,
     )
-
-
-def _post_url(handle: str, uri: str) -> str | None:
-    """``at://<did>/app.bsky.feed.post/<rkey>`` → ``https://bsky.app/profile/<handle>/post/<rkey>``."""
-    parts = uri.removeprefix("at://").split("/")
-    if len(parts) != 3 or parts[1] != "app.bsky.feed.post" or not parts[2]:
-        return None
-    return f"https://bsky.app/profile/{handle or parts[0]}/post/{parts[2]}"

@@ -35,35 +35,38 @@ The cursor (JSON, opaque to the caller)::
 
 and when ``done``: ``{"phase": "done", "mentions_since": "…" | None}``, the cursor
 the next sync starts from (a missing cursor or phase ``done`` starts a sync).
+
+Publishing (``limits``, ``publish``, ``find``, ``post_metrics``) is in
+``workers/providers/mastodon_publish.py``; the HTTP and its errors in ``mastodon_http.py``.
 """
 
 from __future__ import annotations
 
-import math
 import ssl
-from datetime import UTC, date, datetime, timedelta
-from html.parser import HTMLParser
-from typing import Any
+import threading
+import time
+from datetime import date, timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import httpx
 
-from api.domain.outbound import UrlPolicy, url_problems
-from workers.egress import checked_transport, connections_policy
+from api.domain.outbound import UrlPolicy
+from workers.egress import connections_policy
+from workers.providers import mastodon_publish as publishing
 from workers.providers.base import (
     Account,
     DailyMetric,
+    Limits,
     MentionItem,
     Page,
-    ProviderError,
-    RateLimited,
-    Unauthorized,
-    Unavailable,
-    retry_after_seconds,
+    Post,
+    PostMetrics,
+    Published,
 )
+from workers.providers.mastodon_http import Client, expecting, parse_time, plain_text
+from workers.providers.text import split
 
-USER_AGENT = "Clover/0.1 (social media marketing; +mastodon adapter)"
-DEFAULT_RETRY_AFTER = 60.0  # when a 429 says nothing about when to come back
+LIMITS_TTL = 3600.0  # seconds an instance's limits are reused before reading them again
 
 
 class Mastodon:
@@ -76,12 +79,16 @@ class Mastodon:
         window_days: int = 30,
         page_size: int = 40,
         policy: UrlPolicy | None = None,
+        media_wait: publishing.MediaWait | None = None,
     ):
         self.timeout = timeout
         self.policy = policy  # None: the process's settings decide (workers.egress)
         self.window_days = window_days
         self.page_size = page_size  # Mastodon caps statuses at 40, notifications at 80
+        self.media_wait = media_wait or publishing.MediaWait()
         self._tls: ssl.SSLContext | None = None  # built once: loading the CA bundle is slow
+        self._limits: dict[str, tuple[float, Limits]] = {}  # instance URL → (until, limits)
+        self._lock = threading.Lock()
 
     def restart(self, cursor: dict | None) -> dict | None:
         return {"phase": "done", "mentions_since": (cursor or {}).get("mentions_since")}
@@ -91,25 +98,53 @@ class Mastodon:
         phase = cursor.get("phase")
         if phase not in ("statuses", "mentions"):
             phase = "account"  # no cursor, or the last sync's "done" one: a new sync
+        # A body not shaped like Mastodon's, or a cursor from elsewhere.
+        with self._client(account) as client, expecting(f"in the {phase} phase"):
+            if phase == "statuses":
+                return self._statuses(client, cursor)
+            if phase == "mentions":
+                return self._mentions(client, cursor)
+            return self._account(client, cursor, today)
+
+    # -- publishing (workers/providers/mastodon_publish.py) -------------------------------------
+
+    def limits(self, account: Account) -> Limits:
+        instance = (account.base_url or "").rstrip("/")
+        with self._lock:
+            until, limits = self._limits.get(instance, (0.0, None))
+        if limits is not None and time.monotonic() < until:
+            return limits
+        with self._client(account) as client, expecting("in the instance"):
+            limits = publishing.read_limits(client)
+        with self._lock:
+            self._limits[instance] = (time.monotonic() + LIMITS_TTL, limits)
+        return limits
+
+    def publish(self, account: Account, post: Post) -> Published:
+        parts = self._parts(account, post)
+        with self._client(account) as client, expecting("in a status"):
+            return publishing.publish(client, post, parts, self.media_wait)
+
+    def find(self, account: Account, post: Post) -> Published | None:
+        parts = self._parts(account, post)
+        with self._client(account) as client, expecting("in the account's statuses"):
+            return publishing.find(client, post, parts)
+
+    def post_metrics(self, account: Account, external_ids: list[str]) -> list[PostMetrics]:
+        with self._client(account) as client, expecting("in a status"):
+            return publishing.post_metrics(client, external_ids)
+
+    def _parts(self, account: Account, post: Post) -> list[str]:
+        return split(post.text, self.limits(account)) if post.thread else [post.text]
+
+    def _client(self, account: Account) -> Client:
         if self._tls is None:
             self._tls = httpx.create_ssl_context()
-        policy = self.policy or connections_policy()
-        with _Client(account, self.timeout, self._tls, policy) as client:
-            try:
-                if phase == "statuses":
-                    return self._statuses(client, cursor)
-                if phase == "mentions":
-                    return self._mentions(client, cursor)
-                return self._account(client, cursor, today)
-            except (KeyError, TypeError, ValueError, AttributeError) as error:
-                # A body not shaped like Mastodon's, or a cursor from elsewhere.
-                raise ProviderError(
-                    f"Mastodon: unexpected data in the {phase} phase ({type(error).__name__})"
-                ) from None
+        return Client(account, self.timeout, self._tls, self.policy or connections_policy())
 
     # -- phases ---------------------------------------------------------------------------------
 
-    def _account(self, client: _Client, cursor: dict, today: date) -> Page:
+    def _account(self, client: Client, cursor: dict, today: date) -> Page:
         me, _ = client.get("/api/v1/accounts/verify_credentials", {})
         followers = DailyMetric("followers", today, int(me.get("followers_count") or 0))
         start = today - timedelta(days=self.window_days - 1)
@@ -128,7 +163,7 @@ class Mastodon:
             done=False,
         )
 
-    def _statuses(self, client: _Client, cursor: dict) -> Page:
+    def _statuses(self, client: Client, cursor: dict) -> Page:
         start = date.fromisoformat(cursor["window_start"])
         end = date.fromisoformat(cursor["window_end"])
         params = {"limit": self.page_size, "exclude_reblogs": "true"}
@@ -140,7 +175,7 @@ class Mastodon:
         totals = {day: list(sums) for day, sums in cursor["totals"].items()}
         finished = False
         for status in statuses:
-            day = _parse_time(status["created_at"]).date()
+            day = parse_time(status["created_at"]).date()
             if day < start:
                 finished = True  # newest first: everything after this is older still
                 break
@@ -173,7 +208,7 @@ class Mastodon:
             metrics=metrics, cursor={**rest, "phase": "mentions", "max_id": None}, done=False
         )
 
-    def _mentions(self, client: _Client, cursor: dict) -> Page:
+    def _mentions(self, client: Client, cursor: dict) -> Page:
         since = cursor.get("mentions_since")
         params: dict = {"types[]": "mention", "limit": self.page_size}
         if since:
@@ -192,7 +227,7 @@ class Mastodon:
                 break
             if newest is None or _id_key(nid) > _id_key(newest):
                 newest = nid
-            if not since and _parse_time(notification["created_at"]).date() < start:
+            if not since and parse_time(notification["created_at"]).date() < start:
                 finished = True  # the first sync reads back to the window's start only
                 break
             status = notification.get("status")
@@ -204,9 +239,9 @@ class Mastodon:
                     author=(notification.get("account") or status.get("account") or {}).get(
                         "acct", ""
                     ),
-                    text=_plain_text(status.get("content") or ""),
+                    text=plain_text(status.get("content") or ""),
                     url=status.get("url") or status.get("uri"),
-                    posted_at=_parse_time(status["created_at"]),
+                    posted_at=parse_time(status["created_at"]),
                 )
             )
 
@@ -221,90 +256,6 @@ class Mastodon:
         )
 
 
-class _Client:
-    """One httpx client per fetch; turns HTTP failures into the protocol's errors."""
-
-    def __init__(
-        self, account: Account, timeout: float, tls: ssl.SSLContext, policy: UrlPolicy
-    ) -> None:
-        base_url = (account.base_url or "").rstrip("/")
-        if not base_url.startswith(("https://", "http://")):
-            raise ProviderError("Mastodon: the channel has no instance URL")
-        if problems := url_problems(base_url, policy):
-            raise ProviderError(f"Mastodon: the instance URL is not allowed ({problems[0]})")
-        self._token = account.credentials.access_token
-        self._http = httpx.Client(
-            transport=checked_transport(policy, verify=tls),
-            base_url=base_url,
-            timeout=timeout,
-            headers={
-                "Authorization": f"Bearer {self._token}",
-                "Accept": "application/json",
-                "User-Agent": USER_AGENT,
-            },
-        )
-
-    def __enter__(self) -> _Client:
-        return self
-
-    def __exit__(self, *_exc) -> None:
-        self._http.close()
-
-    def get(self, path: str, params: dict) -> tuple[Any, httpx.Response]:
-        where = f"Mastodon GET {path}"
-        try:
-            response = self._http.get(path, params=params)
-        except httpx.TimeoutException:
-            raise Unavailable(f"{where}: timed out") from None
-        except httpx.TransportError as error:
-            raise Unavailable(f"{where}: {type(error).__name__}") from None
-        status = response.status_code
-        if status in (401, 403):
-            raise Unauthorized(f"{where}: HTTP {status}{self._reason(response)}")
-        if status == 429:
-            retry_after = _retry_after(response.headers)
-            raise RateLimited(f"{where}: HTTP 429, retry in {retry_after:.0f}s", retry_after)
-        if status >= 500:
-            raise Unavailable(f"{where}: HTTP {status}")
-        if status >= 400:
-            raise ProviderError(f"{where}: HTTP {status}{self._reason(response)}")
-        try:
-            return response.json(), response
-        except ValueError:
-            raise Unavailable(f"{where}: HTTP {status} with a body that is not JSON") from None
-
-    def _reason(self, response: httpx.Response) -> str:
-        """Mastodon's ``{"error": "…"}``, shortened and never carrying the token."""
-        try:
-            reason = str(response.json().get("error") or "")
-        except (ValueError, AttributeError):
-            return ""
-        if self._token:
-            reason = reason.replace(self._token, "***")
-        return f" ({reason[:200]})" if reason else ""
-
-
-def _retry_after(headers: httpx.Headers) -> float:
-    """Seconds to wait: Retry-After (seconds or an HTTP date), else X-RateLimit-Reset."""
-    now = datetime.now(UTC)
-    seconds = retry_after_seconds(headers.get("retry-after"), now.timestamp())
-    if seconds is not None:
-        return seconds
-    reset = (headers.get("x-ratelimit-reset") or "").strip()
-    if reset:
-        try:
-            return _until(_parse_time(reset), now)
-        except ValueError:
-            pass
-    return DEFAULT_RETRY_AFTER
-
-
-def _until(when: datetime, now: datetime) -> float:
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(math.ceil((when - now).total_seconds()), 1)
-
-
 def _next_max_id(response: httpx.Response) -> str | None:
     url = response.links.get("next", {}).get("url")
     if not url:
@@ -316,33 +267,3 @@ def _next_max_id(response: httpx.Response) -> str | None:
 def _id_key(value: str) -> tuple[int, str]:
     """Order Mastodon ids (digit strings of varying length) numerically."""
     return (len(value), value)
-
-
-def _parse_time(value: str) -> datetime:
-    parsed = datetime.fromisoformat(value)
-    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
-
-
-class _TextExtractor(HTMLParser):
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-
-    def handle_starttag(self, tag, attrs) -> None:
-        if tag == "br":
-            self.parts.append("\n")
-
-    def handle_endtag(self, tag) -> None:
-        if tag == "p":
-            self.parts.append("\n\n")
-
-    def handle_data(self, data) -> None:
-        self.parts.append(data)
-
-
-def _plain_text(html: str) -> str:
-    """A status's HTML content as text: tags dropped, entities unescaped, paragraphs kept."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    return "".join(parser.parts).strip()

@@ -1,4 +1,4 @@
-"""Provider name → adapter: every network Clover syncs or publishes to, listed here."""
+"""Provider name → adapter: every network Clover syncs and publishes to, listed here."""
 
 from __future__ import annotations
 
@@ -8,25 +8,25 @@ from workers.providers.mastodon import Mastodon
 from workers.providers.sandbox import Sandbox
 
 # One adapter per network serves every account: each call is given the account.
-_PROVIDERS: dict[str, Provider] = {
+_ADAPTERS: dict[str, Bluesky | Mastodon | Sandbox] = {
     adapter.name: adapter for adapter in (Bluesky(), Mastodon(), Sandbox())
 }
 
 
 def provider(name: str) -> Provider:
-    try:
-        return _PROVIDERS[name]
-    except KeyError:
-        raise KeyError(f"unknown provider {name!r}") from None
-
-
-def names() -> list[str]:
-    return sorted(_PROVIDERS)
+    return _adapter(name)
 
 
 def publisher(name: str) -> Publisher:
-    """The adapter that publishes to ``name`` (TypeError: that network's adapter cannot)."""
-    adapter = provider(name)
-    if not callable(getattr(adapter, "publish", None)):
-        raise TypeError(f"the {name} adapter does not publish")
-    return adapter  # type: ignore[return-value]
+    return _adapter(name)
+
+
+def names() -> list[str]:
+    return sorted(_ADAPTERS)
+
+
+def _adapter(name: str) -> Bluesky | Mastodon | Sandbox:
+    try:
+        return _ADAPTERS[name]
+    except KeyError:
+        raise KeyError(f"unknown provider {name!r}") from None

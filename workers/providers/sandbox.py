@@ -4,9 +4,11 @@ Followers grow along a gentle S-curve, engagement follows a weekly rhythm
 (quiet weekends) with an occasional campaign spike, and a few mentions arrive
 each week. The same channel and day always give the same numbers.
 
-It publishes too, without leaving the process: a post's id and URL derive from its
-key, so sending the same key again is the same post, and nothing is ever lost to
-look up (``find`` has nothing to reconcile).
+Publishing keeps nothing and needs nothing kept: a post's id is a digest of ``post.key``,
+so publishing the same post again gives the same post, exactly once by construction, and
+``find`` has nothing to reconcile. The limits are real (500 graphemes, 4 media): a post
+over them is refused, as a network would. A post's totals are seeded by its id and grow
+towards a ceiling day after day.
 """
 
 from __future__ import annotations
@@ -14,6 +16,7 @@ from __future__ import annotations
 import hashlib
 import math
 import random
+from collections.abc import Callable
 from datetime import UTC, date, datetime, time, timedelta
 
 from workers.providers.base import (
@@ -24,30 +27,12 @@ from workers.providers.base import (
     Page,
     Post,
     PostMetrics,
+    ProviderError,
     Published,
 )
+from workers.providers.text import length, split
 
 HISTORY_DAYS = 90
-# Like a stock Mastodon instance, so a demo shows the limits at work.
-LIMITS = Limits(
-    max_length=500,
-    counting="characters",
-    url_length=23,
-    max_media=4,
-    max_image_bytes=16 * 1024 * 1024,
-    max_video_bytes=99 * 1024 * 1024,
-    media_types=frozenset(
-        (
-            "image/jpeg",
-            "image/png",
-            "image/gif",
-            "image/webp",
-            "video/mp4",
-            "video/webm",
-            "video/quicktime",
-        )
-    ),
-)
 PAGE_DAYS = 30
 PHRASES = (
     ("Loving the new release from {brand}, setup took five minutes!", 1),
@@ -59,6 +44,18 @@ PHRASES = (
 )
 
 
+LIMITS = Limits(
+    max_length=500,
+    counting="graphemes",
+    url_length=None,
+    max_media=4,
+    max_image_bytes=8_000_000,
+    max_video_bytes=100_000_000,
+    media_types=frozenset({"image/jpeg", "image/png", "image/gif", "image/webp", "video/mp4"}),
+)
+GROWTH_FROM = date(2024, 1, 1)  # posts' totals approach their ceiling from this day on
+
+
 def _rng(*parts: object) -> random.Random:
     seed = hashlib.sha256("|".join(map(str, parts)).encode()).digest()
     return random.Random(int.from_bytes(seed[:8], "big"))
@@ -67,28 +64,11 @@ def _rng(*parts: object) -> random.Random:
 class Sandbox:
     name = "sandbox"
 
+    def __init__(self, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
+        self.now = now
+
     def restart(self, cursor: dict | None) -> dict | None:
         return cursor  # its cursor is always a day it finished
-
-    def limits(self, account: Account) -> Limits:
-        return LIMITS
-
-    def publish(self, account: Account, post: Post) -> Published:
-        post_id = f"sandbox-{post.key[:20]}"
-        return Published(
-            external_id=post_id,
-            url=f"https://sandbox.clover.invalid/{account.account.lstrip('@')}/{post_id}",
-            published_at=datetime.now(UTC),
-        )
-
-    def find(self, account: Account, post: Post) -> Published | None:
-        return None  # publishing the key again is the same post
-
-    def post_metrics(self, account: Account, external_ids: list[str]) -> list[PostMetrics]:
-        return [
-            PostMetrics(post_id, {"likes": _rng(post_id).randint(0, 40)})
-            for post_id in external_ids
-        ]
 
     def fetch(self, account: Account, cursor: dict | None, *, today: date) -> Page:
         last = date.fromisoformat(cursor["last_day"]) if cursor else today - timedelta(HISTORY_DAYS)
@@ -103,6 +83,33 @@ class Sandbox:
             mentions += self._mentions(account, day)
             day += timedelta(days=1)
         return Page(metrics, mentions, {"last_day": end.isoformat()}, done=end >= today)
+
+    def limits(self, account: Account) -> Limits:
+        return LIMITS
+
+    def publish(self, account: Account, post: Post) -> Published:
+        parts = split(post.text, LIMITS) if post.thread else [post.text]
+        if (size := length(parts[0], LIMITS)) > LIMITS.max_length:
+            raise ProviderError(
+                f"Sandbox: the text is {size} characters long, over the {LIMITS.max_length} allowed"
+            )
+        if len(post.media) > LIMITS.max_media:
+            raise ProviderError(f"Sandbox: {len(post.media)} media, over the {LIMITS.max_media}")
+        for media in post.media:
+            if media.mime_type not in LIMITS.media_types:
+                raise ProviderError(f"Sandbox: media of type {media.mime_type} are not accepted")
+        moment = self.now().astimezone(UTC).replace(microsecond=0)
+        return Published(external_id=_post_id(post.key), url=None, published_at=moment)
+
+    def find(self, account: Account, post: Post) -> Published | None:
+        return None  # nothing is kept: publishing again gives the same id
+
+    def post_metrics(self, account: Account, external_ids: list[str]) -> list[PostMetrics]:
+        today = self.now().astimezone(UTC).date()
+        return [
+            PostMetrics(external_id, _post_totals(external_id, today))
+            for external_id in external_ids
+        ]
 
     def _metrics(self, channel_id: str, day: date) -> list[DailyMetric]:
         base = _rng(channel_id)
@@ -140,3 +147,19 @@ class Sandbox:
                 )
             )
         return items
+
+
+def _post_id(key: str) -> str:
+    return "sandbox-post-" + hashlib.sha256(f"post|{key}".encode()).hexdigest()[:20]
+
+
+def _post_totals(external_id: str, day: date) -> dict[str, float]:
+    ceiling = _rng(external_id).randint(20, 600)
+    days = max(0, (day - GROWTH_FROM).days) + 1
+    engagements = round(ceiling * days / (days + 30))
+    return {
+        "impressions": round(engagements / 0.035),
+        "engagements": engagements,
+        "shares": round(engagements * 0.15),
+        "comments": round(engagements * 0.1),
+    }

@@ -13,9 +13,9 @@ from api.domain.campaigns.models import Campaign, CampaignChannel, CampaignObjec
 from api.domain.editing import apply_changes
 from api.domain.errors import Conflict
 from api.domain.inputs import UNSET, Changes, Draft, Unset
-from api.domain.metrics.kpi_values import latest_values
+from api.domain.kpis.models import Kpi
+from api.domain.kpis.values import latest_values
 from api.domain.pagination import Page, PageRequest, paginate
-from api.domain.strategies.models import Kpi
 from api.domain.uow import UnitOfWork
 
 FIELDS = ("what_worked", "what_did_not_work", "actions", "quick_win")

@@ -18,6 +18,7 @@ from api.domain.base import check_version, utcnow
 from api.domain.channels.connections import Connection
 from api.domain.channels.models import SOCIAL_KINDS, Channel
 from api.domain.errors import Conflict, NotFound, RuleViolation
+from api.domain.inputs import UNSET, Draft, Unset
 from api.domain.jobs.models import Job
 from api.domain.jobs.service import create_job
 from api.domain.mentions import service as mentions
@@ -33,6 +34,25 @@ NETWORK_OF = {"mastodon": "mastodon", "bluesky": "bluesky"}  # provider → chan
 def sync_job_id(channel_id: uuid.UUID | str) -> str:
     """One queued sync per channel at a time."""
     return f"sync-{channel_id}"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionCredentials(Draft):
+    """The network's tokens as sent: stored only encrypted."""
+
+    access_token: str
+    refresh_token: str | Unset = UNSET
+    expires_at: datetime | Unset | None = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class ConnectionDraft(Draft):
+    """A channel's connection, as a PUT makes or replaces it."""
+
+    provider: str
+    account: str
+    credentials: ConnectionCredentials
+    base_url: str | Unset | None = UNSET
 
 
 def _channel(uow: UnitOfWork, channel_id: uuid.UUID) -> Channel:
@@ -51,7 +71,7 @@ def connect(
     *,
     uow: UnitOfWork,
     channel_id: uuid.UUID,
-    data: dict,
+    draft: ConnectionDraft,
     cipher,
     policy: UrlPolicy,
     expected_version: int | None = None,
@@ -62,7 +82,7 @@ def connect(
     channel's token there, so the API's own ports or Redis must not be reachable.
     """
     channel = _channel(uow, channel_id)
-    provider = data["provider"]
+    provider, base_url = draft.provider, draft.or_("base_url", None)
     if channel.kind not in SOCIAL_KINDS:
         raise RuleViolation(
             "not a social channel",
@@ -73,22 +93,22 @@ def connect(
             "provider does not fit the channel",
             errors={"provider": [f"A {channel.kind} channel cannot use {provider}."]},
         )
-    if provider != "sandbox" and not data.get("base_url"):
+    if provider != "sandbox" and not base_url:
         raise RuleViolation("base URL needed", errors={"base_url": [f"{provider} needs one."]})
-    if provider != "sandbox" and (problems := url_problems(data["base_url"], policy)):
+    if provider != "sandbox" and (problems := url_problems(base_url, policy)):
         raise RuleViolation("base URL not allowed", errors={"base_url": problems})
-    secret = cipher.encrypt(json.dumps(_plain(data["credentials"])).encode()).decode()
+    secret = cipher.encrypt(json.dumps(_plain(draft.credentials)).encode()).decode()
     connection = uow.session.scalar(select(Connection).where(Connection.channel_id == channel.id))
     if connection is None:
         connection = Connection(channel_id=channel.id)
         uow.session.add(connection)
     else:
         check_version(connection, expected_version)
-        if (connection.provider, connection.account) != (provider, data["account"]):
+        if (connection.provider, connection.account) != (provider, draft.account):
             connection.cursor = None  # another account: start its history afresh
     connection.provider = provider
-    connection.account = data["account"]
-    connection.base_url = data.get("base_url")
+    connection.account = draft.account
+    connection.base_url = base_url
     connection.credentials = secret
     connection.status = "connected"
     connection.last_error = None
@@ -96,9 +116,9 @@ def connect(
     return connection
 
 
-def _plain(credentials: dict) -> dict:
-    expires = credentials.get("expires_at")
-    return {**credentials, "expires_at": expires.isoformat() if expires else None}
+def _plain(credentials: ConnectionCredentials) -> dict:
+    expires = credentials.or_("expires_at", None)
+    return {**credentials.given(), "expires_at": expires.isoformat() if expires else None}
 
 
 def disconnect(*, uow: UnitOfWork, channel_id: uuid.UUID) -> None:
@@ -168,7 +188,7 @@ def write_page(
     uow: UnitOfWork,
     channel_id: uuid.UUID,
     metrics: list[tuple[str, date, float]],
-    mentions_in: list[dict],
+    mentions_in: list[mentions.MentionBatchItem],
 ) -> tuple[int, int]:
     """Upsert a page's metric points and mentions (a page written twice changes nothing)."""
     written = 0
@@ -176,7 +196,9 @@ def write_page(
         result = points.ingest_points(
             uow=uow,
             points=[
-                {"metric_key": k, "day": d, "value": v, "channel_id": channel_id, "source": "sync"}
+                points.PointDraft(
+                    metric_key=k, day=d, value=v, channel_id=channel_id, source="sync"
+                )
                 for k, d, v in metrics
             ],
             atomic=True,
@@ -189,7 +211,9 @@ def write_page(
     return written, noted
 
 
-def store_credentials(*, uow: UnitOfWork, channel_id, credentials: dict, cipher) -> None:
+def store_credentials(
+    *, uow: UnitOfWork, channel_id, credentials: ConnectionCredentials, cipher
+) -> None:
     """Keep credentials the adapter refreshed (encrypted, at once: a refresh token may be
     single-use, so the old one is dead already)."""
     connection = get_connection(uow=uow, channel_id=channel_id)

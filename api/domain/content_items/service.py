@@ -249,7 +249,7 @@ def update_item(
         item.approved_by_user_id = item.approved_by_api_key_id = item.approved_at = None
         _record_step(uow, item, before, "edited after approval")
     elif item.status == "scheduled" and item.scheduled_at != scheduled_at:
-        publishing.schedule(uow, item)  # the job of the old time finds it not due
+        publishing.schedule(uow=uow, item=item)  # the job of the old time finds it not due
     uow.commit()
     return item
 
@@ -269,7 +269,7 @@ def move_item(
     if not rules.may_move(item.status, to):
         raise Conflict(f"a content item cannot move from {item.status} to {to}")
     if to == "published":
-        publishing.refuse_manual_publication(uow, item)
+        publishing.refuse_manual_publication(uow=uow, item=item)
     _check_dating(uow, item.campaign_id, published_at=transition.published_at)
     if to == "approved" and not uow.tenant.grant.allows(APPROVE_SCOPE):
         raise PermissionDenied(
@@ -284,7 +284,7 @@ def move_item(
         f"the item cannot be {to} yet",
     )
     if to == "approved":
-        publishing.check_fits(uow, item)
+        publishing.check_fits(uow=uow, item=item)
     before, item.status = item.status, to
     if to == "approved":
         item.approved_by_user_id = uow.tenant.principal.user_id
@@ -293,7 +293,7 @@ def move_item(
     if before == "publish_failed":
         item.publish_error = item.publish_retryable = None
     if to == "scheduled":
-        publishing.schedule(uow, item)
+        publishing.schedule(uow=uow, item=item)
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     audit.mark(uow.session, item, f"move_to_{to}")
     _record_step(uow, item, before, transition.comment)

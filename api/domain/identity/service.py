@@ -27,6 +27,7 @@ from api.domain.base import utcnow
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation, Unauthenticated
 from api.domain.identity import secrets
 from api.domain.identity.models import ApiKey, User
+from api.domain.inputs import UNSET, Draft, Unset
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
@@ -41,6 +42,15 @@ RecordUse = Callable[[uuid.UUID, uuid.UUID, datetime], bool]
 
 def normalise_email(email: str) -> str:
     return email.strip().lower()
+
+
+@dataclass(frozen=True, kw_only=True)
+class ApiKeyDraft(Draft):
+    name: str
+    kind: str | Unset = UNSET  # default: personal
+    role: str | Unset = UNSET  # default: the creator's
+    scopes: list[str] | Unset = UNSET  # default: every scope of the role
+    expires_at: datetime | Unset | None = UNSET  # None: never
 
 
 @dataclass(frozen=True)
@@ -117,30 +127,23 @@ def _check_kind(tenant: Tenant, kind: str) -> None:
         )
 
 
-def create_api_key(
-    *,
-    uow: UnitOfWork,
-    name: str,
-    kind: str = "personal",
-    role: str | None = None,
-    scopes: list[str] | None = None,
-    expires_at: datetime | None = None,
-) -> IssuedKey:
+def create_api_key(*, uow: UnitOfWork, draft: ApiKeyDraft) -> IssuedKey:
     """A personal key (acting for the calling member) or an organisation key.
 
     The key's role is at most the caller's; its scopes must be ones its role can
     use (422 naming the others) and ones the caller holds (403).
     """
+    kind = draft.or_("kind", "personal")
     _check_kind(uow.tenant, kind)
-    role = role or uow.tenant.role
+    role = draft.role or uow.tenant.role
     if not may_grant_role(uow.tenant.role, role):
         raise PermissionDenied(f"a {uow.tenant.role} cannot create a key with the {role} role")
-    unknown = validate_scopes(scopes or [])
+    unknown = validate_scopes(draft.or_("scopes", []))
     if unknown:
         raise RuleViolation(
             "unknown scopes", errors={"scopes": [f"Unknown: {', '.join(unknown)}."]}
         )
-    requested = set(scopes) if scopes is not None else set(ROLE_SCOPES[role])
+    requested = set(draft.or_("scopes", ROLE_SCOPES[role]))
     unusable = scopes_beyond_role(role, requested)
     if unusable:
         raise RuleViolation(
@@ -150,12 +153,13 @@ def create_api_key(
     beyond = sorted(requested - uow.tenant.grant.effective_scopes)
     if beyond:
         raise PermissionDenied(f"a key cannot have scopes its creator lacks: {', '.join(beyond)}")
+    expires_at = draft.or_("expires_at", None)
     if expires_at is not None and expires_at <= utcnow():
         raise RuleViolation("expiry in the past", errors={"expires_at": ["Must be in the future."]})
     issued = issue_key(
         uow=uow,
         organisation_id=uow.tenant.organisation_id,
-        name=name,
+        name=draft.name,
         kind=kind,
         role=role,
         scopes=sorted(requested),

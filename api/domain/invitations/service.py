@@ -23,6 +23,7 @@ from api.domain.errors import Conflict, Gone, NotFound, PermissionDenied, RuleVi
 from api.domain.identity.models import User
 from api.domain.identity.secrets import hash_api_key
 from api.domain.identity.service import normalise_email
+from api.domain.inputs import UNSET, Draft, Unset
 from api.domain.invitations.models import STATUSES, Invitation
 from api.domain.organisations.models import Membership
 from api.domain.organisations.service import admit_member
@@ -37,6 +38,13 @@ MAX_EXPIRY_DAYS = 30
 MAX_TOKEN_LENGTH = 200
 
 
+@dataclass(frozen=True, kw_only=True)
+class InvitationDraft(Draft):
+    email: str
+    role: str
+    expires_in_days: int | Unset = UNSET  # default: DEFAULT_EXPIRY_DAYS
+
+
 @dataclass(frozen=True)
 class IssuedInvitation:
     invitation: Invitation
@@ -48,14 +56,11 @@ def new_token() -> str:
 
 
 def create_invitation(
-    *,
-    uow: UnitOfWork,
-    email: str,
-    role: str,
-    expires_in_days: int = DEFAULT_EXPIRY_DAYS,
-    accept_url_template: str | None = None,
+    *, uow: UnitOfWork, draft: InvitationDraft, accept_url_template: str | None = None
 ) -> IssuedInvitation:
-    """Invite ``email`` with ``role``; announces ``member.invited`` (without the token)."""
+    """Invite an email with a role; announces ``member.invited`` (without the token)."""
+    role = draft.role
+    expires_in_days = draft.or_("expires_in_days", DEFAULT_EXPIRY_DAYS)
     if role not in ROLES:
         raise RuleViolation("unknown role", errors={"role": [f"One of {', '.join(ROLES)}."]})
     if not may_grant_role(uow.tenant.role, role):
@@ -67,7 +72,7 @@ def create_invitation(
         )
     token = new_token()
     invitation = Invitation(
-        email=normalise_email(email),
+        email=normalise_email(draft.email),
         role=role,
         token_hash=hash_api_key(token),
         expires_at=utcnow() + timedelta(days=expires_in_days),

@@ -22,7 +22,7 @@ from api.domain.channels.sync import SYNC_JOB, sync_job_id
 from api.domain.jobs.models import Job
 from api.domain.jobs.service import tracked_job_id
 from api.domain.metrics.imports import IMPORT_JOB
-from api.domain.metrics.rollups import ROLLUP_JOB
+from api.domain.metrics.rollup_requests import ROLLUP_JOB
 
 # A job whose runs were lost this many times fails instead of being queued again
 # (a job that kills its work horse must not loop for ever).

@@ -20,9 +20,10 @@ from api.domain.base import check_version
 from api.domain.channels.models import Channel
 from api.domain.editing import apply_changes
 from api.domain.errors import RuleViolation
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.mentions import derived, sentiment
 from api.domain.mentions.models import Mention
-from api.domain.metrics.rollups import request_rollup
+from api.domain.metrics.rollup_requests import request_rollup
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
 
@@ -30,6 +31,35 @@ MAX_BATCH = 1000
 # What a correction or a re-sent mention may change; channel and external id name it.
 EDITABLE = ("author", "text", "url", "posted_at", "topic", "sentiment_score")
 _KEPT = object()
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentionChanges(Changes):
+    """A correction: the fields of ``EDITABLE`` sent."""
+
+    author: str | Unset = UNSET
+    text: str | Unset = UNSET
+    url: str | Unset | None = UNSET
+    posted_at: datetime | Unset = UNSET
+    topic: str | Unset = UNSET
+    sentiment_score: float | Unset | None = UNSET  # None: score the text
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentionBatchItem(MentionChanges, Draft):
+    """A mention of a batch: one that names no channel is of the batch's channel."""
+
+    text: str
+    posted_at: datetime
+    channel_id: uuid.UUID | Unset = UNSET
+    external_id: str | Unset | None = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class MentionDraft(MentionBatchItem):
+    """A mention recorded on its own: it names its channel."""
+
+    channel_id: uuid.UUID
 
 
 @dataclass(frozen=True)
@@ -120,11 +150,16 @@ def _in_utc(values: dict) -> dict:
     return {**values, "posted_at": values["posted_at"].astimezone(UTC)}
 
 
-def _new(data: dict) -> Mention:
-    values = {"author": "", "topic": "company", **_in_utc(data)}
+def _new(draft: MentionDraft) -> Mention:
+    values = {"author": "", "topic": "company", **_in_utc(draft.given())}
     score = values.pop("sentiment_score", None)
     value, label = sentiment.assess(values["text"], score)
     return Mention(**values, sentiment_score=value, sentiment_label=label)
+
+
+def _editable(draft: MentionDraft) -> dict:
+    """What a mention sent again changes: the editable fields it carries."""
+    return {name: value for name, value in draft.given().items() if name in EDITABLE}
 
 
 def _change(mention: Mention, changes: dict) -> None:
@@ -161,33 +196,36 @@ def _save(uow: UnitOfWork, slots: Iterable[derived.Slot]) -> None:
     uow.commit()
 
 
-def _key(data: dict) -> tuple[uuid.UUID, str] | None:
-    return (data["channel_id"], data["external_id"]) if data.get("external_id") else None
+def _key(draft: MentionDraft) -> tuple[uuid.UUID, str] | None:
+    return (draft.channel_id, draft.external_id) if draft.external_id else None
 
 
-def create_mention(*, uow: UnitOfWork, data: dict) -> tuple[Mention, bool]:
+def create_mention(*, uow: UnitOfWork, draft: MentionDraft) -> tuple[Mention, bool]:
     """Record a mention, or update the one with the same channel and external id.
 
     Returns the mention and whether it is new.
     """
-    tenancy.get(uow.session, Channel, data["channel_id"], what="channel")
-    key = _key(data)
+    tenancy.get(uow.session, Channel, draft.channel_id, what="channel")
+    key = _key(draft)
     mention = _by_external_id(uow, {key}).get(key) if key else None
     created = mention is None
     slots = set()
     if created:
-        mention = _new(data)
+        mention = _new(draft)
         uow.session.add(mention)
     else:
         slots.add(derived.slot_of(mention))
-        _change(mention, {k: v for k, v in data.items() if k in EDITABLE})
+        _change(mention, _editable(draft))
     slots.add(derived.slot_of(mention))
     _save(uow, slots)
     return mention, created
 
 
 def create_batch(
-    *, uow: UnitOfWork, items: Sequence[dict | InvalidItem], channel_id: uuid.UUID | None = None
+    *,
+    uow: UnitOfWork,
+    items: Sequence[MentionBatchItem | InvalidItem],
+    channel_id: uuid.UUID | None = None,
 ) -> BatchResult:
     """Record up to MAX_BATCH mentions, applied in order; the invalid ones are rejected.
 
@@ -203,43 +241,41 @@ def create_batch(
     if channel_id is not None:
         tenancy.get(uow.session, Channel, channel_id, what="channel")
     rejected: list[Rejected] = []
-    valid: list[tuple[int, dict]] = []
+    valid: list[tuple[int, MentionDraft]] = []
     for index, item in enumerate(items):
         if isinstance(item, InvalidItem):
             rejected.append(Rejected(index, "invalid mention", item.errors))
-        elif item.get("channel_id", channel_id) is None:
+        elif (channel := item.or_("channel_id", channel_id)) is None:
             rejected.append(
                 Rejected(index, "no channel", {"channel_id": ["Name it here or for the batch."]})
             )
         else:
-            valid.append((index, {"channel_id": channel_id, **item}))
-    wanted = {data["channel_id"] for _, data in valid}
+            valid.append((index, MentionDraft(**{**item.given(), "channel_id": channel})))
+    wanted = {draft.channel_id for _, draft in valid}
     known = set(uow.session.scalars(select(Channel.id).where(Channel.id.in_(wanted))))
     existing = _by_external_id(
-        uow, {_key(data) for _, data in valid if _key(data) and data["channel_id"] in known}
+        uow, {_key(draft) for _, draft in valid if _key(draft) and draft.channel_id in known}
     )
     slots: set[derived.Slot] = set()
     written: list[tuple[int, Mention, str]] = []
-    for index, data in valid:
-        if data["channel_id"] not in known:
+    for index, draft in valid:
+        if draft.channel_id not in known:
             rejected.append(
                 Rejected(
-                    index,
-                    f"channel {data['channel_id']} not found",
-                    {"channel_id": ["Not found."]},
+                    index, f"channel {draft.channel_id} not found", {"channel_id": ["Not found."]}
                 )
             )
             continue
-        key = _key(data)
+        key = _key(draft)
         mention = existing.get(key) if key else None
         if mention is None:
-            mention, outcome = _new(data), "inserted"
+            mention, outcome = _new(draft), "inserted"
             uow.session.add(mention)
             if key:
                 existing[key] = mention  # a later item with this external id updates it
         else:
             slots.add(derived.slot_of(mention))
-            _change(mention, {k: v for k, v in data.items() if k in EDITABLE})
+            _change(mention, _editable(draft))
             outcome = "updated"
         slots.add(derived.slot_of(mention))
         written.append((index, mention, outcome))
@@ -252,13 +288,17 @@ def create_batch(
 
 
 def update_mention(
-    *, uow: UnitOfWork, mention_id: uuid.UUID, changes: dict, expected_version: int | None = None
+    *,
+    uow: UnitOfWork,
+    mention_id: uuid.UUID,
+    changes: MentionChanges,
+    expected_version: int | None = None,
 ) -> Mention:
     """Correct a mention (topic, text, score, time…); its derived points follow."""
     mention = get_mention(uow=uow, mention_id=mention_id)
     check_version(mention, expected_version)
     slots = {derived.slot_of(mention)}
-    _change(mention, changes)
+    _change(mention, changes.given())
     slots.add(derived.slot_of(mention))
     _save(uow, slots)
     return mention

@@ -1,4 +1,18 @@
-"""Metric definitions: the built-in catalogue plus the keys an organisation defines."""
+"""Metric definitions: what a metric key means, built in or defined by an organisation.
+
+How a metric behaves over time decides how every report and rollup adds it up:
+
+- a **flow** (impressions, leads) happens on days: a window's figure is the sum
+  of its days;
+- a **level** (followers, active customers) is a state measured on days: a
+  window's figure is its latest value (per channel), never a sum over days;
+- a **ratio** (kind ``ratio``: rates, scores) is neither: its points are
+  averaged, so its ``behaviour`` is ``None``.
+
+``part_of`` names the metric whose count already includes this one's (clicks,
+shares and comments are engagements; each person reached saw an impression):
+where the parent is counted, the part is not added again.
+"""
 
 from __future__ import annotations
 
@@ -9,9 +23,9 @@ from sqlalchemy import func, or_, select
 
 from api.domain import tenancy
 from api.domain.errors import Conflict, NotFound, RuleViolation
-from api.domain.metrics.catalogue import BUILT_IN, BY_KEY
+from api.domain.inputs import Draft
+from api.domain.kpis.models import Kpi
 from api.domain.metrics.models import MetricPoint, OrganisationMetric
-from api.domain.strategies.models import Kpi
 from api.domain.uow import UnitOfWork
 
 KEY_PATTERN = re.compile(r"^[a-z][a-z0-9_]{1,63}$")
@@ -29,14 +43,187 @@ class Definition:
     description: str
     built_in: bool
     behaviour: str | None  # flow or level; None for ratio metrics (averaged)
-    part_of: str | None
+    part_of: str | None  # the key whose count includes this one's
 
 
-def _built_in(key: str) -> Definition:
-    m = BY_KEY[key]
+@dataclass(frozen=True, kw_only=True)
+class MetricDefinitionDraft(Draft):
+    """An organisation's own metric key; the defaults are the request's."""
+
+    key: str
+    name: str
+    unit: str = ""
+    kind: str = "count"
+    funnel_stage: str | None = None
+    description: str = ""
+    behaviour: str | None = None  # flow unless said otherwise; none for ratios
+    part_of: str | None = None
+
+
+def _m(key, name, unit, kind, stage, description, *, behaviour="flow", part_of=None):
+    """A built-in definition, as the table below spells it."""
     return Definition(
-        m.key, m.name, m.unit, m.kind, m.funnel_stage, m.description, True, m.behaviour, m.part_of
+        key,
+        name,
+        unit,
+        kind,
+        stage,
+        description,
+        True,
+        None if kind == "ratio" else behaviour,
+        part_of,
     )
+
+
+BUILT_IN: tuple[Definition, ...] = (
+    _m("impressions", "Impressions", "views", "count", "awareness", "Times content was shown"),
+    _m(
+        "reach",
+        "Reach",
+        "people",
+        "count",
+        "awareness",
+        "Distinct people who saw content: each saw at least one of the impressions",
+        part_of="impressions",
+    ),
+    _m(
+        "followers",
+        "Followers",
+        "people",
+        "count",
+        "awareness",
+        "Audience size on a channel (a level: its latest value counts)",
+        behaviour="level",
+    ),
+    _m("mentions", "Mentions", "mentions", "count", "awareness", "Times the company is mentioned"),
+    _m(
+        "competitor_mentions",
+        "Competitor mentions",
+        "mentions",
+        "count",
+        None,
+        "Times competitors are mentioned (derived from mentions)",
+    ),
+    _m(
+        "industry_mentions",
+        "Industry mentions",
+        "mentions",
+        "count",
+        None,
+        "Mentions of the industry at large (derived from mentions)",
+    ),
+    _m(
+        "sentiment_score_sum",
+        "Sentiment score sum",
+        "score",
+        "count",
+        None,
+        "Sum of the sentiment scores of company mentions (derived): divided by "
+        "mentions, the average sentiment of any period",
+    ),
+    _m("press_mentions", "Press mentions", "articles", "count", "awareness", "Press coverage"),
+    _m("blog_mentions", "Blog mentions", "posts", "count", "awareness", "Coverage on blogs"),
+    _m(
+        "engagements",
+        "Engagements",
+        "interactions",
+        "count",
+        "engagement",
+        "Likes, shares, comments and clicks together",
+    ),
+    _m(
+        "clicks",
+        "Clicks",
+        "clicks",
+        "count",
+        "engagement",
+        "Clicks on links (part of engagements)",
+        part_of="engagements",
+    ),
+    _m(
+        "shares",
+        "Shares",
+        "shares",
+        "count",
+        "engagement",
+        "Shares or reposts (part of engagements)",
+        part_of="engagements",
+    ),
+    _m(
+        "comments",
+        "Comments",
+        "comments",
+        "count",
+        "engagement",
+        "Comments or replies (part of engagements)",
+        part_of="engagements",
+    ),
+    _m("email_sends", "Emails sent", "emails", "count", "awareness", "Emails delivered"),
+    _m("email_opens", "Email opens", "opens", "count", "engagement", "Emails opened"),
+    _m(
+        "email_responses",
+        "Email responses",
+        "responses",
+        "count",
+        "engagement",
+        "Replies to emails",
+    ),
+    _m(
+        "customer_interactions",
+        "Customer interactions",
+        "interactions",
+        "count",
+        "engagement",
+        "Conversations with customers on any channel",
+    ),
+    _m("leads", "Leads", "leads", "count", "lead", "Prospects who identified themselves"),
+    _m(
+        "conversions",
+        "Conversions",
+        "conversions",
+        "count",
+        "customer",
+        "Leads that became customers or completed a goal",
+    ),
+    _m(
+        "pos_sales",
+        "Point-of-sale sales",
+        "sales",
+        "count",
+        "customer",
+        "Sales recorded at points of sale",
+    ),
+    _m("revenue", "Revenue", "currency", "currency", "customer", "Revenue attributed"),
+    _m(
+        "active_customers",
+        "Active customers",
+        "customers",
+        "count",
+        "customer",
+        "Customers active in the period (a level: its latest value counts)",
+        behaviour="level",
+    ),
+    _m(
+        "support_tickets",
+        "Support tickets",
+        "tickets",
+        "count",
+        None,
+        "Customer service requests: service demand, in no funnel stage",
+    ),
+    _m(
+        "churned_customers",
+        "Churned customers",
+        "customers",
+        "count",
+        None,
+        "Customers lost in the period: the funnel's loss figure, never a stage",
+    ),
+)
+
+BY_KEY = {m.key: m for m in BUILT_IN}
+# The funnel reports loss beside its stages: churned customers against active ones.
+CHURN_KEY, CUSTOMER_BASE_KEY = "churned_customers", "active_customers"
 
 
 def _own(m: OrganisationMetric) -> Definition:
@@ -55,7 +242,7 @@ def _own(m: OrganisationMetric) -> Definition:
 
 def catalogue_of(*, uow: UnitOfWork) -> dict[str, Definition]:
     """Every metric the organisation can use, built-in and its own, by key (two lookups at most)."""
-    found = {m.key: _built_in(m.key) for m in BUILT_IN}
+    found = dict(BY_KEY)
     own = uow.session.scalars(select(OrganisationMetric).order_by(OrganisationMetric.key))
     found.update((m.key, _own(m)) for m in own)
     return found
@@ -68,7 +255,7 @@ def known_metric_keys(*, uow: UnitOfWork) -> set[str]:
 
 def list_definitions(*, uow: UnitOfWork) -> list[Definition]:
     own = uow.session.scalars(select(OrganisationMetric).order_by(OrganisationMetric.key))
-    return [_built_in(m.key) for m in BUILT_IN] + [_own(m) for m in own]
+    return [*BUILT_IN, *(_own(m) for m in own)]
 
 
 def _own_definition(uow: UnitOfWork, key: str) -> OrganisationMetric | None:
@@ -77,15 +264,15 @@ def _own_definition(uow: UnitOfWork, key: str) -> OrganisationMetric | None:
 
 def get_definition(*, uow: UnitOfWork, key: str) -> Definition:
     if key in BY_KEY:
-        return _built_in(key)
+        return BY_KEY[key]
     found = _own_definition(uow, key)
     if found is None:
         raise NotFound(f"metric definition {key!r} not found")
     return _own(found)
 
 
-def create_definition(*, uow: UnitOfWork, data: dict) -> Definition:
-    key = data["key"]
+def create_definition(*, uow: UnitOfWork, draft: MetricDefinitionDraft) -> Definition:
+    key = draft.key
     if not KEY_PATTERN.match(key):
         raise RuleViolation(
             "invalid metric key",
@@ -98,53 +285,50 @@ def create_definition(*, uow: UnitOfWork, data: dict) -> Definition:
     count = uow.session.scalar(select(func.count()).select_from(OrganisationMetric))
     if count >= MAX_DEFINITIONS:
         raise RuleViolation(f"an organisation defines at most {MAX_DEFINITIONS} metric keys")
-    data = {**data, "behaviour": _behaviour(data)}
-    _check_part_of(uow, data)
-    metric = OrganisationMetric(**data)
+    behaviour = _behaviour(draft)
+    _check_part_of(uow, draft, behaviour)
+    metric = OrganisationMetric(**{**draft.given(), "behaviour": behaviour})
     uow.session.add(metric)
     uow.commit()
     return _own(metric)
 
 
-def _behaviour(data: dict) -> str | None:
+def _behaviour(draft: MetricDefinitionDraft) -> str | None:
     """Counts and currency amounts are flows unless said otherwise; ratios have no behaviour."""
-    behaviour = data.get("behaviour")
-    if data.get("kind", "count") == "ratio":
-        if behaviour is not None:
+    if draft.kind == "ratio":
+        if draft.behaviour is not None:
             raise RuleViolation(
                 "a ratio metric has no behaviour",
                 errors={"behaviour": ["A ratio is averaged, neither a flow nor a level."]},
             )
         return None
-    return behaviour or "flow"
+    return draft.behaviour or "flow"
 
 
-def _check_part_of(uow: UnitOfWork, data: dict) -> None:
+def _check_part_of(uow: UnitOfWork, draft: MetricDefinitionDraft, behaviour: str | None) -> None:
     """A part counts within a parent of its kind and behaviour that already exists.
 
     The parent exists before its part and definitions are not edited afterwards,
     so parts cannot form a cycle; a key naming itself is the one cycle to refuse.
     """
-    parent_key = data.get("part_of")
+    parent_key = draft.part_of
     if parent_key is None:
         return
 
     def refuse(message: str) -> None:
         raise RuleViolation("part_of does not fit", errors={"part_of": [message]})
 
-    if parent_key == data["key"]:
+    if parent_key == draft.key:
         refuse("A metric cannot be a part of itself.")
-    if data.get("kind", "count") == "ratio":
+    if draft.kind == "ratio":
         refuse("A ratio is not counted within another metric.")
     parent = catalogue_of(uow=uow).get(parent_key)
     if parent is None:
         refuse(f"Unknown metric key {parent_key!r}; see GET /v1/metric-definitions.")
-    if parent.kind != data.get("kind", "count"):
+    if parent.kind != draft.kind:
         refuse(f"{parent_key} is a {parent.kind} metric; a part has its parent's kind.")
-    if parent.behaviour != data["behaviour"]:
-        refuse(
-            f"{parent_key} is a {parent.behaviour}; a {data['behaviour']} cannot be a part of it."
-        )
+    if parent.behaviour != behaviour:
+        refuse(f"{parent_key} is a {parent.behaviour}; a {behaviour} cannot be a part of it.")
 
 
 def delete_definition(*, uow: UnitOfWork, key: str) -> None:

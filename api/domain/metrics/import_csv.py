@@ -13,9 +13,9 @@ import csv
 import math
 import uuid
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, datetime
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import BinaryIO
 
 from api.domain.errors import RuleViolation
@@ -28,50 +28,62 @@ ISO_DAY = "%Y-%m-%d"
 SHOWN_CHARACTERS = 60
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, kw_only=True)
 class ColumnMapping:
-    """Which column holds what; the metric key and dimensions may be constants instead."""
+    """Which column holds what, as an import request names it.
+
+    The metric key is one for every row (``metric_key``) or a column's
+    (``metric_key_column``); so is each dimension (an id, or ``<dimension>_column``).
+    """
 
     day: str
     value: str
     metric_key: str | None = None
     metric_key_column: str | None = None
-    constants: dict[str, uuid.UUID] = field(default_factory=dict)  # dimension → id
-    columns: dict[str, str] = field(default_factory=dict)  # dimension → column
+    channel_id: uuid.UUID | None = None
+    channel_id_column: str | None = None
+    campaign_id: uuid.UUID | None = None
+    campaign_id_column: str | None = None
+    content_item_id: uuid.UUID | None = None
+    content_item_id_column: str | None = None
     day_format: str = ISO_DAY
     delimiter: str = ","
 
-    @classmethod
-    def from_dict(cls, data: dict) -> ColumnMapping:
-        """From the fields of an import request (or a job's params)."""
-        if (data.get("metric_key") is None) == (data.get("metric_key_column") is None):
+    def __post_init__(self) -> None:
+        if (self.metric_key is None) == (self.metric_key_column is None):
             raise RuleViolation(
                 "the mapping needs either metric_key (one key for every row) or "
                 "metric_key_column (the column holding each row's key)",
                 errors={"mapping": {"metric_key": ["Give metric_key or metric_key_column."]}},
             )
-        constants, columns = {}, {}
         for name in DIMENSIONS:
-            constant, column = data.get(name), data.get(f"{name}_column")
-            if constant is not None and column is not None:
+            if getattr(self, name) is not None and getattr(self, f"{name}_column") is not None:
                 raise RuleViolation(
                     f"the mapping gives both {name} and {name}_column",
                     errors={"mapping": {name: [f"Give {name} or {name}_column, not both."]}},
                 )
-            if constant is not None:
-                constants[name] = uuid.UUID(str(constant))
-            if column is not None:
-                columns[name] = column
-        return cls(
-            day=data["day"],
-            value=data["value"],
-            metric_key=data.get("metric_key"),
-            metric_key_column=data.get("metric_key_column"),
-            constants=constants,
-            columns=columns,
-            day_format=data.get("day_format") or ISO_DAY,
-            delimiter=data.get("delimiter") or ",",
-        )
+
+    @cached_property
+    def constants(self) -> dict[str, uuid.UUID]:
+        """Dimension → the id of every row."""
+        return {name: id_ for name in DIMENSIONS if (id_ := getattr(self, name)) is not None}
+
+    @cached_property
+    def columns(self) -> dict[str, str]:
+        """Dimension → the column holding each row's id."""
+        return {
+            name: column
+            for name in DIMENSIONS
+            if (column := getattr(self, f"{name}_column")) is not None
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> ColumnMapping:
+        """From a job's params (``to_dict``), where ids are text."""
+        ids = {
+            name: uuid.UUID(str(data[name])) for name in DIMENSIONS if data.get(name) is not None
+        }
+        return cls(**{**data, **ids})
 
     def to_dict(self) -> dict:
         """JSON-ready, the inverse of ``from_dict``."""

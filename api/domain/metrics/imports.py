@@ -45,7 +45,7 @@ from api.domain.metrics.import_csv import (
     read_header,
     rows,
 )
-from api.domain.metrics.points import ingest_points, invalid_points
+from api.domain.metrics.points import PointDraft, ingest_points, invalid_points
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 
@@ -65,7 +65,7 @@ def start_import(
     uow: UnitOfWork,
     upload: BinaryIO,
     filename: str | None,
-    mapping: dict,
+    mapping: ColumnMapping,
     upload_dir: str | Path,
     on_error: str = "fail",
 ) -> Job:
@@ -80,8 +80,7 @@ def start_import(
             f"on_error must be one of {', '.join(ON_ERROR)}",
             errors={"on_error": [f"Must be one of: {', '.join(ON_ERROR)}."]},
         )
-    columns = ColumnMapping.from_dict(mapping)
-    _check_constants(uow, columns)
+    _check_constants(uow, mapping)
     directory = Path(upload_dir).resolve() / str(uow.tenant.organisation_id)
     directory.mkdir(parents=True, exist_ok=True)
     path = directory / f"{uuid.uuid4().hex}.csv"
@@ -89,7 +88,7 @@ def start_import(
         with path.open("wb") as stored:
             shutil.copyfileobj(upload, stored, COPY_BUFFER)
         with path.open("rb") as raw:
-            read_header(raw, columns)
+            read_header(raw, mapping)
         job = jobs.create_job(
             uow=uow,
             kind="import",
@@ -97,7 +96,7 @@ def start_import(
                 "path": str(path),
                 "size": path.stat().st_size,
                 "filename": _base_name(filename),
-                "mapping": columns.to_dict(),
+                "mapping": mapping.to_dict(),
                 "on_error": on_error,
                 "role": uow.tenant.role,
             },
@@ -264,7 +263,7 @@ class _Chunk:
             self.points.append(row)
 
     def commit(self, uow: UnitOfWork) -> None:
-        points = [row.point for row in self.points]
+        points = [PointDraft(**row.point) for row in self.points]
         if points and self.reading == CHECKING:
             problems = invalid_points(uow=uow, points=points)
             self.refused += [(self.points[i].line, reason) for i, reason in problems]

@@ -1,21 +1,23 @@
-"""Numbers in (metric points), KPI values out."""
+"""Numbers in: metric points, and the metric keys an organisation defines."""
 
 from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of, utcnow
-from api.domain.metrics.catalogue import BEHAVIOURS, KINDS
 from api.domain.tenancy import TenantOwned, tenant_fk
 
+# A metric's kind and behaviour (see ``definitions``), and the funnel stage it counts in.
+KINDS = ("count", "currency", "ratio")
+BEHAVIOURS = ("flow", "level")
+FUNNEL_STAGES = ("awareness", "engagement", "lead", "customer", "advocacy")
 # derived: computed by Clover itself from other data (e.g. mention counts).
 SOURCES = ("sync", "import", "api", "derived")
-KPI_STATUSES = ("on_track", "at_risk", "off_track", "no_data")
 
 
 class OrganisationMetric(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
@@ -80,49 +82,3 @@ def dimensions_of(
     return "|".join(
         str(part) if part else "" for part in (channel_id, campaign_id, content_item_id)
     )
-
-
-class KpiValue(IdMixin, TenantOwned, Base):
-    """A KPI's value for one period, against its (pro-rated) target."""
-
-    __tablename__ = "kpi_values"
-    __table_args__ = (
-        UniqueConstraint("kpi_id", "period_start"),
-        tenant_fk("kpi_id", "kpis", ondelete="CASCADE"),
-        one_of("status", KPI_STATUSES),
-    )
-
-    kpi_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    period_start: Mapped[date]
-    period_end: Mapped[date]
-    actual: Mapped[float | None] = mapped_column(Float)
-    target: Mapped[float] = mapped_column(Float)
-    baseline: Mapped[float | None] = mapped_column(Float)
-    attainment: Mapped[float | None] = mapped_column(Float)
-    status: Mapped[str] = mapped_column(String(10))
-    computed_at: Mapped[datetime] = mapped_column(default=utcnow)
-
-
-class RollupState(TenantOwned, Base):
-    """How far an organisation's KPI values are up to date with its metric points."""
-
-    __tablename__ = "rollup_states"
-
-    organisation_id: Mapped[uuid.UUID] = mapped_column(
-        ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True
-    )
-    # Points changed after this moment are not yet in the KPI values.
-    rolled_up_at: Mapped[datetime]
-
-
-class KpiStatusChange(IdMixin, TenantOwned, Base):
-    """A KPI period moved from one status to another (feeds webhooks later)."""
-
-    __tablename__ = "kpi_status_changes"
-    __table_args__ = (tenant_fk("kpi_id", "kpis", ondelete="CASCADE"),)
-
-    kpi_id: Mapped[uuid.UUID] = mapped_column(index=True)
-    period_start: Mapped[date]
-    from_status: Mapped[str | None] = mapped_column(String(10))
-    to_status: Mapped[str] = mapped_column(String(10))
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)

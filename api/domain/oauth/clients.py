@@ -17,7 +17,9 @@ from sqlalchemy import select, update
 from api.domain import tenancy
 from api.domain.access import Tenant, validate_scopes
 from api.domain.base import check_version, utcnow
+from api.domain.editing import apply_changes
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.oauth.models import (
     CLIENT_TYPES,
     GRANT_TYPES,
@@ -35,6 +37,22 @@ LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1"})
 MAX_URIS = 20
 MAX_URI_LENGTH = 2000
 UPDATABLE = ("name", "redirect_uris", "allowed_scopes", "allowed_origins")
+
+
+@dataclass(frozen=True, kw_only=True)
+class OAuthClientChanges(Changes):
+    name: str | Unset = UNSET
+    redirect_uris: list[str] | Unset = UNSET
+    allowed_scopes: list[str] | Unset = UNSET
+    allowed_origins: list[str] | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class OAuthClientDraft(OAuthClientChanges, Draft):
+    name: str
+    client_type: str
+    allowed_scopes: list[str]
+    grant_types: list[str] | Unset = UNSET  # default: DEFAULT_GRANT_TYPES
 
 
 @dataclass(frozen=True)
@@ -140,35 +158,26 @@ def check_client(
 # Use cases
 
 
-def create_client(
-    *,
-    uow: UnitOfWork,
-    name: str,
-    client_type: str,
-    allowed_scopes: list[str],
-    redirect_uris: list[str] | None = None,
-    grant_types: list[str] | None = None,
-    allowed_origins: list[str] | None = None,
-) -> IssuedClient:
-    redirect_uris = list(redirect_uris or [])
-    grant_types = list(DEFAULT_GRANT_TYPES if grant_types is None else grant_types)
-    allowed_origins = list(allowed_origins or [])
+def create_client(*, uow: UnitOfWork, draft: OAuthClientDraft) -> IssuedClient:
+    redirect_uris = list(draft.or_("redirect_uris", []))
+    grant_types = list(draft.or_("grant_types", DEFAULT_GRANT_TYPES))
+    allowed_origins = list(draft.or_("allowed_origins", []))
     check_client(
         uow.tenant,
-        client_type=client_type,
+        client_type=draft.client_type,
         grant_types=grant_types,
         redirect_uris=redirect_uris,
-        allowed_scopes=allowed_scopes,
+        allowed_scopes=draft.allowed_scopes,
         allowed_origins=allowed_origins,
     )
-    secret = new_secret(CLIENT_SECRET_PREFIX) if client_type == "confidential" else None
+    secret = new_secret(CLIENT_SECRET_PREFIX) if draft.client_type == "confidential" else None
     client = OAuthClient(
         client_id=new_client_id(),
         secret_hash=hash_secret(secret) if secret else None,
-        name=name,
-        client_type=client_type,
+        name=draft.name,
+        client_type=draft.client_type,
         redirect_uris=redirect_uris,
-        allowed_scopes=sorted(set(allowed_scopes)),
+        allowed_scopes=sorted(set(draft.allowed_scopes)),
         grant_types=[g for g in GRANT_TYPES if g in grant_types],
         allowed_origins=allowed_origins,
     )
@@ -186,28 +195,29 @@ def get_client(*, uow: UnitOfWork, id_: uuid.UUID) -> OAuthClient:
 
 
 def update_client(
-    *, uow: UnitOfWork, id_: uuid.UUID, changes: dict[str, object], expected_version: int | None
+    *,
+    uow: UnitOfWork,
+    id_: uuid.UUID,
+    changes: OAuthClientChanges,
+    expected_version: int | None,
 ) -> OAuthClient:
     client = get_client(uow=uow, id_=id_)
     check_version(client, expected_version)
     if client.revoked_at is not None:
         raise Conflict("the OAuth client has been revoked; register a new one")
-    merged = {name: changes.get(name, getattr(client, name)) for name in UPDATABLE}
     check_client(
         uow.tenant,
         client_type=client.client_type,
         grant_types=client.grant_types,
-        redirect_uris=list(merged["redirect_uris"]),
-        allowed_scopes=list(merged["allowed_scopes"]),
-        allowed_origins=list(merged["allowed_origins"]),
-        new_scopes="allowed_scopes" in changes,
+        redirect_uris=list(changes.or_("redirect_uris", client.redirect_uris)),
+        allowed_scopes=list(changes.or_("allowed_scopes", client.allowed_scopes)),
+        allowed_origins=list(changes.or_("allowed_origins", client.allowed_origins)),
+        new_scopes=changes.sent("allowed_scopes"),
     )
-    for name in UPDATABLE:
-        if name in changes:
-            value = changes[name]
-            if name == "allowed_scopes":
-                value = sorted(set(value))
-            setattr(client, name, value)
+    given = changes.given()
+    if "allowed_scopes" in given:
+        given["allowed_scopes"] = sorted(set(given["allowed_scopes"]))
+    apply_changes(client, given, UPDATABLE)
     uow.commit()
     return client
 

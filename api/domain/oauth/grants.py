@@ -22,7 +22,7 @@ from api.domain.identity.models import User
 from api.domain.oauth.models import OAuthClient, OAuthGrant, OAuthToken
 from api.domain.oauth.tokens import find_token
 from api.domain.organisations.models import Organisation
-from api.domain.organisations.service import create_organisation
+from api.domain.organisations.service import OrganisationDraft, create_organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
 
@@ -126,7 +126,7 @@ def revoke_grant(*, uow: UnitOfWork, id_: uuid.UUID) -> None:
 
 
 def create_organisation_for_user(
-    *, uow: UnitOfWork, principal: Principal, access_token: str, name: str, **fields: object
+    *, uow: UnitOfWork, principal: Principal, access_token: str, draft: OrganisationDraft
 ) -> Organisation:
     """A new organisation owned by the user of an OAuth token, reachable by that token.
 
@@ -140,7 +140,7 @@ def create_organisation_for_user(
             "(authorization code flow); an API key or a client-credentials token "
             "belongs to one organisation"
         )
-    organisation = create_organisation(uow=uow, name=name, owner_id=principal.user_id, **fields)
+    organisation = create_organisation(uow=uow, draft=draft, owner_id=principal.user_id)
     client_scopes = uow.session.scalar(
         tenancy.across_organisations(
             select(OAuthClient.allowed_scopes).where(OAuthClient.client_id == principal.client_id)

@@ -6,6 +6,7 @@ import re
 import secrets
 import unicodedata
 import uuid
+from dataclasses import dataclass
 from zoneinfo import available_timezones
 
 from sqlalchemy import func, select, update
@@ -14,9 +15,11 @@ from sqlalchemy.orm import joinedload
 from api.domain import money, tenancy
 from api.domain.access import ROLES, Principal, Tenant, may_grant_role
 from api.domain.base import check_version
+from api.domain.editing import apply_changes
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
 from api.domain.identity.models import User
 from api.domain.identity.service import revoke_personal_keys
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.resources.service import unlink_member
@@ -25,37 +28,47 @@ from api.domain.uow import UnitOfWork
 UPDATABLE = ("name", "timezone", "currency", "fiscal_year_start_month")
 
 
+@dataclass(frozen=True, kw_only=True)
+class OrganisationChanges(Changes):
+    name: str | Unset = UNSET
+    timezone: str | Unset = UNSET
+    currency: str | Unset = UNSET
+    fiscal_year_start_month: int | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class OrganisationDraft(OrganisationChanges, Draft):
+    name: str
+
+
 def slugify(name: str) -> str:
     ascii_name = unicodedata.normalize("NFKD", name).encode("ascii", "ignore").decode()
     slug = re.sub(r"[^a-z0-9]+", "-", ascii_name.lower()).strip("-")
     return slug[:60] or "organisation"
 
 
-def check_organisation_fields(fields: dict[str, object]) -> None:
+def check_organisation_fields(fields: OrganisationChanges) -> None:
     errors: dict[str, list[str]] = {}
-    tz = fields.get("timezone")
-    if tz is not None and tz not in available_timezones():
+    if fields.sent("timezone") and fields.timezone not in available_timezones():
         errors["timezone"] = ["Not an IANA time zone name."]
-    currency = fields.get("currency")
-    if currency is not None and not money.is_currency(currency):
+    if fields.sent("currency") and not money.is_currency(fields.currency):
         errors["currency"] = ["Must be an ISO 4217 code such as EUR."]
-    month = fields.get("fiscal_year_start_month")
-    if month is not None and not 1 <= int(month) <= 12:
+    if fields.sent("fiscal_year_start_month") and not 1 <= fields.fiscal_year_start_month <= 12:
         errors["fiscal_year_start_month"] = ["Must be between 1 and 12."]
     if errors:
         raise RuleViolation("invalid organisation settings", errors=errors)
 
 
 def create_organisation(
-    *, uow: UnitOfWork, name: str, owner_id: uuid.UUID, **fields: object
+    *, uow: UnitOfWork, draft: OrganisationDraft, owner_id: uuid.UUID
 ) -> Organisation:
     """A new organisation with ``owner_id`` as its owner. The caller commits."""
-    check_organisation_fields(fields)
-    slug = slugify(name)
+    check_organisation_fields(draft)
+    slug = slugify(draft.name)
     if uow.session.scalar(select(Organisation.id).where(Organisation.slug == slug)):
         # 48 random bits: many organisations share a name, and a clash would be a 409.
         slug = f"{slug}-{secrets.token_hex(6)}"
-    organisation = Organisation(name=name, slug=slug, member_count=1, **fields)
+    organisation = Organisation(**draft.given(), slug=slug, member_count=1)
     uow.session.add(organisation)
     uow.flush()
     uow.session.add(Membership(organisation_id=organisation.id, user_id=owner_id, role="owner"))
@@ -73,19 +86,22 @@ def get_organisation(*, uow: UnitOfWork) -> Organisation:
 
 
 def update_organisation(
-    *, uow: UnitOfWork, changes: dict[str, object], expected_version: int | None
+    *, uow: UnitOfWork, changes: OrganisationChanges, expected_version: int | None
 ) -> Organisation:
     organisation = get_organisation(uow=uow)
     check_version(organisation, expected_version)
     check_organisation_fields(changes)
-    for name in UPDATABLE:
-        if name in changes:
-            setattr(organisation, name, changes[name])
+    apply_changes(organisation, changes.given(), UPDATABLE)
     uow.commit()
     return organisation
 
 
 # Members
+
+
+@dataclass(frozen=True, kw_only=True)
+class MemberChanges(Changes):
+    role: str
 
 
 def list_members(*, uow: UnitOfWork, page: PageRequest) -> Page[Membership]:
@@ -132,10 +148,15 @@ def _owner_count(uow: UnitOfWork) -> int:
 
 
 def change_role(
-    *, uow: UnitOfWork, membership_id: uuid.UUID, role: str, expected_version: int | None = None
+    *,
+    uow: UnitOfWork,
+    membership_id: uuid.UUID,
+    changes: MemberChanges,
+    expected_version: int | None = None,
 ) -> Membership:
     membership = get_member(uow=uow, membership_id=membership_id)
     check_version(membership, expected_version)
+    role = changes.role
     _check_role(uow.tenant, role)
     if membership.role == "owner" and uow.tenant.role != "owner":
         raise PermissionDenied("only an owner can change an owner's role")

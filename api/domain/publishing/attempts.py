@@ -50,9 +50,7 @@ class Target:
 
     channel_id: uuid.UUID
     provider: str
-    account: str
-    base_url: str | None
-    credentials: dict
+    connection: connections.SyncTarget  # account, base URL, credentials
     limits: limits.ChannelLimits
     posts: int  # how many posts it takes (a thread takes several)
 
@@ -117,7 +115,14 @@ def target(
     )
     if connection is None and item.status == "publishing":
         reason = outcomes.maybe_sent("the channel was disconnected while publishing", True)
-        outcomes.fail(uow, item, _open_attempt(uow, item.id), reason, True, now)
+        outcomes.fail(
+            uow=uow,
+            item=item,
+            attempt=_open_attempt(uow, item.id),
+            reason=reason,
+            retryable=True,
+            now=now,
+        )
         uow.commit()
         return None
     if connection is None:
@@ -127,9 +132,7 @@ def target(
     return Target(
         item.channel_id,
         found.provider,
-        found.account,
-        found.base_url,
-        found.credentials,
+        found,
         channel_limits,
         limits.posts_needed(item.text, channel_limits) if item.as_thread else 1,
     )
@@ -164,7 +167,8 @@ def begin(*, uow: UnitOfWork, item_id: uuid.UUID, now: datetime, grace: timedelt
         return None
     problem = _refusal(uow, item, attempt, resumed)
     if problem is not None:
-        outcomes.fail(uow, item, attempt, *problem)
+        reason, retryable = problem
+        outcomes.fail(uow=uow, item=item, attempt=attempt, reason=reason, retryable=retryable)
         uow.commit()
         return None
     uow.commit()
@@ -212,7 +216,7 @@ def _claim(uow: UnitOfWork, item: ContentItem, now: datetime) -> PublishAttempt 
     )
     uow.session.add(attempt)
     item.publish_error = item.publish_retryable = None
-    outcomes.step(uow, item, "scheduled", f"publishing (attempt {number})")
+    outcomes.step(uow=uow, item=item, before="scheduled", comment=f"publishing (attempt {number})")
     uow.flush()
     return attempt
 
@@ -250,7 +254,7 @@ def _refusal(
     broken = limits.violations(
         text=item.text,
         as_thread=item.as_thread,
-        media=media_facts(uow, item),
+        media=media_facts(uow=uow, item=item),
         limits=limits.limits_of(connection.provider, connection.limits),
         channel=f"{channel.name} ({connection.provider})",
     )

@@ -6,16 +6,21 @@ documented defaults below apply. The domain never asks the network itself.
 
 Text is counted in graphemes (what a reader sees as one character: "é" typed as e
 plus an accent, or a flag, is one), as both Mastodon and Bluesky count. Where the
-network counts a link as a fixed length (Mastodon: 23), every URL counts that much.
+network counts in "characters" (Mastodon's ``StatusLengthValidator``), every URL
+counts as ``url_length`` and a mention of a remote account (``@ana@elsewhere.example``)
+as its local part (``@ana``). The adapters count the same way: this is the one rule
+(``workers/providers/text.py`` builds threads on it).
 """
 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass
+from typing import Protocol
 
+# The third-party `regex` module: its \X follows the Unicode grapheme rules of a current
+# Unicode version, which the standard library has no way to count.
 import regex
 
 MIB = 1024 * 1024
@@ -66,9 +71,21 @@ DEFAULTS: dict[str, ChannelLimits] = {
     "sandbox": ChannelLimits(500, "characters", 23, 4, 16 * MIB, 99 * MIB, _MASTODON_TYPES),
 }
 
-# A link as Mastodon recognises one; trailing punctuation ends the sentence, not the URL.
-URL = re.compile(r"https?://[^\s<>\"']+")
-TRAILING = ".,;:!?)]}'\""
+_GRAPHEME = regex.compile(r"\X")
+# A link; trailing punctuation ends the sentence, not the URL.
+_URL = regex.compile(r"https?://[^\s]+")
+_URL_TRAILING = ".,;:!?'\")"
+# A username, then @ and the domain of its instance (Mastodon's MENTION_RE, roughly).
+_REMOTE_MENTION = regex.compile(
+    r"(?<![=/\w])@([a-z0-9_](?:[a-z0-9_.-]*[a-z0-9_])?)@[\w.-]*\w", regex.IGNORECASE
+)
+
+
+class Counting(Protocol):
+    """How a network counts a post's length (these limits, or an adapter's)."""
+
+    counting: str
+    url_length: int | None
 
 
 @dataclass(frozen=True)
@@ -85,19 +102,27 @@ def limits_of(provider: str, stored: dict | None) -> ChannelLimits:
 
 
 def graphemes(text: str) -> int:
-    return len(regex.findall(r"\X", text))
+    return len(_GRAPHEME.findall(text))
 
 
-def text_length(text: str, limits: ChannelLimits) -> int:
+def local_mentions(text: str) -> str:
+    """Mentions of remote accounts as Mastodon shows and counts them: ``@ana@elsewhere.example``
+    as ``@ana``."""
+    return _REMOTE_MENTION.sub(r"@\1", text)
+
+
+def text_length(text: str, limits: Counting) -> int:
     """The length of ``text`` as the network counts it."""
-    if limits.counting != "characters" or limits.url_length is None:
-        return graphemes(text)
-    length, last = 0, 0
-    for match in URL.finditer(text):
-        url = match.group().rstrip(TRAILING)
-        length += graphemes(text[last : match.start()]) + limits.url_length
-        last = match.start() + len(url)
-    return length + graphemes(text[last:])
+    if limits.counting == "characters":
+        text = local_mentions(text)
+        if limits.url_length is not None:
+            text = _URL.sub(lambda url: _url_placeholder(url[0], limits.url_length), text)
+    return graphemes(text)
+
+
+def _url_placeholder(url: str, url_length: int) -> str:
+    stripped = url.rstrip(_URL_TRAILING)
+    return "x" * url_length + url[len(stripped) :]
 
 
 def posts_needed(text: str, limits: ChannelLimits) -> int:

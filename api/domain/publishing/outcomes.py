@@ -29,7 +29,7 @@ def maybe_sent(reason: str, resumed: bool) -> str:
     )
 
 
-def step(uow: UnitOfWork, item: ContentItem, before: str, comment: str) -> None:
+def step(*, uow: UnitOfWork, item: ContentItem, before: str, comment: str) -> None:
     uow.session.add(
         ContentStatusChange(
             content_item_id=item.id,
@@ -69,7 +69,7 @@ def sent(
     item.status, item.external_id = "published", external_id
     item.published_url, item.published_at = url, published_at
     item.publish_error = item.publish_retryable = None
-    step(uow, item, before, f"published on the network as {external_id}")
+    step(uow=uow, item=item, before=before, comment=f"published on the network as {external_id}")
     payload = {
         "content_item_id": item.id,
         "campaign_id": item.campaign_id,
@@ -101,11 +101,19 @@ def failed(
     attempt = _attempt(uow, attempt_id)
     if attempt.outcome != "unknown":
         return
-    fail(uow, _item(uow, attempt.content_item_id), attempt, reason, retryable, now)
+    fail(
+        uow=uow,
+        item=_item(uow, attempt.content_item_id),
+        attempt=attempt,
+        reason=reason,
+        retryable=retryable,
+        now=now,
+    )
     uow.commit()
 
 
 def fail(
+    *,
     uow: UnitOfWork,
     item: ContentItem,
     attempt: PublishAttempt,
@@ -117,7 +125,7 @@ def fail(
     attempt.finished_at, attempt.next_try_at = now or attempt.last_try_at, None
     before = item.status
     item.status, item.publish_error, item.publish_retryable = "publish_failed", reason, retryable
-    step(uow, item, before, reason)
+    step(uow=uow, item=item, before=before, comment=reason)
     events.emit(
         uow=uow,
         type="content_item.publish_failed",

@@ -27,18 +27,18 @@ from api.domain.uow import UnitOfWork
 PUBLISH_JOB = "workers.publish.publish_item"
 
 
-def connection_of(uow: UnitOfWork, channel_id: uuid.UUID) -> Connection | None:
+def connection_of(*, uow: UnitOfWork, channel_id: uuid.UUID) -> Connection | None:
     return uow.session.scalar(select(Connection).where(Connection.channel_id == channel_id))
 
 
-def media_facts(uow: UnitOfWork, item: ContentItem) -> list[limits.MediaFacts]:
+def media_facts(*, uow: UnitOfWork, item: ContentItem) -> list[limits.MediaFacts]:
     """The item's attachments, as the limits need them (none until media is attached)."""
     return []
 
 
-def check_fits(uow: UnitOfWork, item: ContentItem) -> None:
+def check_fits(*, uow: UnitOfWork, item: ContentItem) -> None:
     """Refuse (422, naming the channel and the limit) an item its connected channel cannot take."""
-    connection = connection_of(uow, item.channel_id)
+    connection = connection_of(uow=uow, channel_id=item.channel_id)
     if connection is None:
         return
     channel = tenancy.get(uow.session, Channel, item.channel_id, what="channel")
@@ -47,7 +47,7 @@ def check_fits(uow: UnitOfWork, item: ContentItem) -> None:
         limits.violations(
             text=item.text,
             as_thread=item.as_thread,
-            media=media_facts(uow, item),
+            media=media_facts(uow=uow, item=item),
             limits=limits.limits_of(connection.provider, connection.limits),
             channel=name,
         ),
@@ -55,22 +55,22 @@ def check_fits(uow: UnitOfWork, item: ContentItem) -> None:
     )
 
 
-def refuse_manual_publication(uow: UnitOfWork, item: ContentItem) -> None:
-    if connection_of(uow, item.channel_id) is not None:
+def refuse_manual_publication(*, uow: UnitOfWork, item: ContentItem) -> None:
+    if connection_of(uow=uow, channel_id=item.channel_id) is not None:
         raise Conflict(
             "the item's channel is connected: Clover publishes it at its scheduled time "
             "(schedule it), so it cannot be marked published by hand"
         )
 
 
-def schedule(uow: UnitOfWork, item: ContentItem) -> None:
+def schedule(*, uow: UnitOfWork, item: ContentItem) -> None:
     """Queue the publish job for the item's time, after commit (its channel is connected).
 
     The job re-reads the item and does nothing unless it is still scheduled and due,
     so an item unscheduled, cancelled or moved to another time is not published by an
     old job; a lost job is made up by the sweep.
     """
-    if item.scheduled_at is None or connection_of(uow, item.channel_id) is None:
+    if item.scheduled_at is None or connection_of(uow=uow, channel_id=item.channel_id) is None:
         return
     uow.after_commit(
         "publish",

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from api.domain import tenancy
 from api.domain.base import utcnow
 from api.domain.editing import refuse
+from api.domain.inputs import UNSET, Draft, Unset
 from api.domain.organisations.models import Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.readiness import rules
@@ -29,14 +30,28 @@ def _today(uow: UnitOfWork) -> date:
     return utcnow().astimezone(ZoneInfo(organisation.timezone)).date()
 
 
-def create_assessment(*, uow: UnitOfWork, data: dict) -> ReadinessAssessment:
+@dataclass(frozen=True, kw_only=True)
+class AssessmentDraft(Draft):
+    culture: int
+    leadership: int
+    governance: int
+    technology: int
+    assessed_on: date | Unset | None = UNSET  # not sent, or None: today
+    culture_notes: str | Unset = UNSET
+    leadership_notes: str | Unset = UNSET
+    governance_notes: str | Unset = UNSET
+    technology_notes: str | Unset = UNSET
+
+
+def create_assessment(*, uow: UnitOfWork, draft: AssessmentDraft) -> ReadinessAssessment:
     today = _today(uow)
-    assessed_on = data.get("assessed_on") or today
+    assessed_on = draft.assessed_on or today
+    values = {**draft.given(), "assessed_on": assessed_on}
     refuse(
-        {**rules.check_scores(data), **rules.check_assessed_on(assessed_on, today=today)},
+        {**rules.check_scores(values), **rules.check_assessed_on(assessed_on, today=today)},
         "the assessment is not valid",
     )
-    assessment = ReadinessAssessment(**{**data, "assessed_on": assessed_on})
+    assessment = ReadinessAssessment(**values)
     uow.session.add(assessment)
     uow.commit()
     return assessment

@@ -19,12 +19,12 @@ from sqlalchemy.orm import selectinload
 
 from api.domain import money, tenancy
 from api.domain.campaigns.models import Campaign, CampaignObjective
+from api.domain.kpis.models import Kpi, KpiValue
+from api.domain.kpis.values import latest_values, organisation_today
 from api.domain.metrics.definitions import known_metric_keys
-from api.domain.metrics.kpi_values import latest_values, organisation_today
-from api.domain.metrics.models import KpiValue
 from api.domain.reports import roi
 from api.domain.reports.window import Window
-from api.domain.strategies.models import Kpi, Objective, Strategy
+from api.domain.strategies.models import Objective, Strategy
 from api.domain.uow import UnitOfWork
 
 SHARED_CAMPAIGNS = (

@@ -41,7 +41,7 @@ PRESS, BLOG, EMAIL_RESPONSES, COMMENTS = (
     "email_responses",
     "comments",
 )
-# The parts of engagements (catalogue.part_of): counted only where a channel has no
+# The parts of engagements (definitions.part_of): counted only where a channel has no
 # engagements points, never added to them.
 ENGAGEMENT_PARTS = ("clicks", "shares", COMMENTS)
 KEYS = (

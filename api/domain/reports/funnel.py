@@ -35,10 +35,9 @@ from sqlalchemy import func, select
 from api.domain import tenancy
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel, family
-from api.domain.metrics.catalogue import CHURN_KEY, CUSTOMER_BASE_KEY, FUNNEL_STAGES
-from api.domain.metrics.definitions import Definition, catalogue_of
+from api.domain.metrics.definitions import CHURN_KEY, CUSTOMER_BASE_KEY, Definition, catalogue_of
 from api.domain.metrics.levels import latest_levels
-from api.domain.metrics.models import MetricPoint
+from api.domain.metrics.models import FUNNEL_STAGES, MetricPoint
 from api.domain.reports import rates
 from api.domain.reports.figures import Figure
 from api.domain.reports.window import window

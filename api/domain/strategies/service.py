@@ -13,15 +13,32 @@ from api.domain.audiences.models import Audience
 from api.domain.base import check_version
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict
+from api.domain.inputs import UNSET, Changes, Draft, Unset
+from api.domain.kpis.models import Kpi
 from api.domain.organisations.models import Organisation
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.resources.models import Resource
 from api.domain.strategies import rules
-from api.domain.strategies.models import Kpi, Objective, Strategy
+from api.domain.strategies.models import Objective, Strategy
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 
 UPDATABLE = ("name", "period_start", "period_end", "business_context")
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrategyChanges(Changes):
+    name: str | Unset = UNSET
+    period_start: date | Unset = UNSET
+    period_end: date | Unset = UNSET
+    business_context: str | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class StrategyDraft(StrategyChanges, Draft):
+    name: str
+    period_start: date
+    period_end: date
 
 
 @dataclass(frozen=True)
@@ -44,9 +61,9 @@ def editable_strategy(*, uow: UnitOfWork, strategy_id: uuid.UUID) -> Strategy:
     return strategy
 
 
-def create_strategy(*, uow: UnitOfWork, data: dict) -> Strategy:
-    refuse(rules.check_period(data["period_start"], data["period_end"]), "invalid period")
-    strategy = Strategy(status="draft", **data)
+def create_strategy(*, uow: UnitOfWork, draft: StrategyDraft) -> Strategy:
+    refuse(rules.check_period(draft.period_start, draft.period_end), "invalid period")
+    strategy = Strategy(status="draft", **draft.given())
     uow.session.add(strategy)
     uow.commit()
     return strategy
@@ -66,16 +83,20 @@ def list_strategies(
 
 
 def update_strategy(
-    *, uow: UnitOfWork, strategy_id: uuid.UUID, changes: dict, expected_version: int | None
+    *,
+    uow: UnitOfWork,
+    strategy_id: uuid.UUID,
+    changes: StrategyChanges,
+    expected_version: int | None,
 ) -> Strategy:
     strategy = editable_strategy(uow=uow, strategy_id=strategy_id)
     check_version(strategy, expected_version)
-    start = changes.get("period_start", strategy.period_start)
-    end = changes.get("period_end", strategy.period_end)
+    start = changes.or_("period_start", strategy.period_start)
+    end = changes.or_("period_end", strategy.period_end)
     refuse(rules.check_period(start, end), "invalid period")
     if strategy.status == "active":
         _refuse_overlap(uow, strategy, start, end)
-    apply_changes(strategy, changes, UPDATABLE)
+    apply_changes(strategy, changes.given(), UPDATABLE)
     uow.commit()
     return strategy
 

@@ -12,6 +12,7 @@ from api.domain import tenancy
 from api.domain.base import check_version, utcnow
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict, NotFound
+from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.outbound import UrlPolicy, url_problems
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
@@ -28,33 +29,44 @@ class IssuedEndpoint:
     secret: str
 
 
-def _problems(data: dict, policy: UrlPolicy) -> dict[str, list[str]]:
+@dataclass(frozen=True, kw_only=True)
+class WebhookEndpointChanges(Changes):
+    url: str | Unset = UNSET
+    description: str | Unset = UNSET
+    events: list[str] | Unset = UNSET
+    enabled: bool | Unset = UNSET
+
+
+@dataclass(frozen=True, kw_only=True)
+class WebhookEndpointDraft(WebhookEndpointChanges, Draft):
+    url: str
+    events: list[str]
+
+
+def _checked(fields: WebhookEndpointChanges, policy: UrlPolicy) -> dict:
+    """The fields sent, checked (422 otherwise) and normalised."""
     errors: dict[str, list[str]] = {}
-    if "url" in data and (problems := url_problems(data["url"], policy)):
+    if fields.sent("url") and (problems := url_problems(fields.url, policy)):
         errors["url"] = problems
-    if "events" in data:
-        unknown = [e for e in data["events"] if e not in EVENT_TYPES]
+    if fields.sent("events"):
+        unknown = [e for e in fields.events if e not in EVENT_TYPES]
         if unknown:
             errors["events"] = [f"Unknown event type {e!r}." for e in unknown]
-        elif not data["events"]:
+        elif not fields.events:
             errors["events"] = ["Subscribe to at least one event type."]
-    return errors
-
-
-def _normalised(data: dict) -> dict:
-    if "events" in data:
-        data = {**data, "events": sorted(set(data["events"]))}
-    return data
+    refuse(errors, "invalid webhook endpoint")
+    given = fields.given()
+    if "events" in given:
+        given["events"] = sorted(set(given["events"]))
+    return given
 
 
 def create_endpoint(
-    *, uow: UnitOfWork, data: dict, policy: UrlPolicy, cipher: MultiFernet
+    *, uow: UnitOfWork, draft: WebhookEndpointDraft, policy: UrlPolicy, cipher: MultiFernet
 ) -> IssuedEndpoint:
-    refuse(_problems(data, policy), "invalid webhook endpoint")
+    values = _checked(draft, policy)
     secret = signing.new_secret()
-    endpoint = WebhookEndpoint(
-        **_normalised(data), secret_encrypted=cipher.encrypt(secret.encode())
-    )
+    endpoint = WebhookEndpoint(**values, secret_encrypted=cipher.encrypt(secret.encode()))
     uow.session.add(endpoint)
     uow.commit()
     return IssuedEndpoint(endpoint, secret)
@@ -72,15 +84,14 @@ def update_endpoint(
     *,
     uow: UnitOfWork,
     endpoint_id: uuid.UUID,
-    changes: dict,
+    changes: WebhookEndpointChanges,
     expected_version: int | None,
     policy: UrlPolicy,
 ) -> WebhookEndpoint:
     endpoint = get_endpoint(uow=uow, endpoint_id=endpoint_id)
     check_version(endpoint, expected_version)
-    refuse(_problems(changes, policy), "invalid webhook endpoint")
-    apply_changes(endpoint, _normalised(changes), FIELDS)
-    if changes.get("enabled"):  # re-enabled by hand: a fresh start
+    apply_changes(endpoint, _checked(changes, policy), FIELDS)
+    if changes.enabled:  # re-enabled by hand: a fresh start
         endpoint.consecutive_failures = 0
         endpoint.disabled_reason = None
     uow.commit()

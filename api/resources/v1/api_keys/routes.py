@@ -41,7 +41,7 @@ class ApiKeys(MethodView):
     @blp.response(201, IssuedApiKeySchema)
     def post(self, data):
         """Create an API key; the response holds its secret, shown once"""
-        result = service.create_api_key(uow=uow(), **data)
+        result = service.create_api_key(uow=uow(), draft=data)
         location = url_for(
             "api-keys.ApiKeyById",
             organisation_id=uow().tenant.organisation_id,

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.access import ALL_SCOPES, KEY_KINDS, ROLES
+from api.domain.identity.service import ApiKeyDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
@@ -34,6 +35,8 @@ class ApiKeySchema(EntitySchema):
 
 
 class ApiKeyCreateSchema(Schema):
+    into = ApiKeyDraft
+
     class Meta:
         name = "ApiKeyCreate"
 

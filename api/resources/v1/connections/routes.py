@@ -5,6 +5,7 @@ from flask.views import MethodView
 from api.crypto import cipher_for
 from api.domain.channels import sync
 from api.domain.channels.connections import PROVIDERS
+from api.domain.channels.sync import ConnectionCredentials, ConnectionDraft
 from api.domain.outbound import UrlPolicy
 from api.domain.publishing.limits import limits_of
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
@@ -25,6 +26,8 @@ blp = Blueprint(
 
 
 class CredentialsSchema(Schema):
+    into = ConnectionCredentials
+
     class Meta:
         name = "ConnectionCredentials"
 
@@ -36,6 +39,8 @@ class CredentialsSchema(Schema):
 
 
 class ConnectionInputSchema(Schema):
+    into = ConnectionDraft
+
     class Meta:
         name = "ConnectionInput"
 
@@ -122,13 +127,13 @@ class ChannelConnection(MethodView):
     @blp.operation("connections_put", scope="channels:write", versioned=True)
     @blp.arguments(ConnectionInputSchema)
     @blp.response(200, ConnectionSchema, headers=ETAG_HEADER)
-    def put(self, data, channel_id):
+    def put(self, draft, channel_id):
         """Connect the channel to its network, or replace its connection"""
         settings = clover().settings
         connection = sync.connect(
             uow=uow(),
             channel_id=channel_id,
-            data=data,
+            draft=draft,
             cipher=cipher_for(settings),
             policy=UrlPolicy.of_environment(
                 settings.environment, allow_private=settings.connections_allow_private

@@ -3,6 +3,7 @@ from datetime import date, datetime
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
+from api.domain.metrics.import_csv import ColumnMapping
 from api.domain.metrics.imports import ON_ERROR
 from api.http.schema import Schema
 from api.http.uploads import JsonNested
@@ -27,6 +28,8 @@ def _names_a_day(day_format: str) -> None:
 
 
 class ImportMappingSchema(Schema):
+    into = ColumnMapping
+
     class Meta:
         name = "ImportMapping"
 

@@ -59,7 +59,9 @@ class Invitations(MethodView):
         not the email has an account or is already a member.
         """
         result = service.create_invitation(
-            uow=uow(), **data, accept_url_template=clover().settings.invitation_accept_url or None
+            uow=uow(),
+            draft=data,
+            accept_url_template=clover().settings.invitation_accept_url or None,
         )
         body = {"token": result.token}
         for name in InvitationSchema._declared_fields:

@@ -1,7 +1,12 @@
 import marshmallow as ma
 
 from api.domain.invitations.models import STATUSES
-from api.domain.invitations.service import DEFAULT_EXPIRY_DAYS, MAX_EXPIRY_DAYS, MAX_TOKEN_LENGTH
+from api.domain.invitations.service import (
+    DEFAULT_EXPIRY_DAYS,
+    MAX_EXPIRY_DAYS,
+    MAX_TOKEN_LENGTH,
+    InvitationDraft,
+)
 from api.http.schema import Schema
 from api.resources.common import EntitySchema
 from api.resources.v1.members.schemas import ROLE, MemberSchema
@@ -45,6 +50,8 @@ class IssuedInvitationSchema(InvitationSchema):
 
 
 class InvitationCreateSchema(Schema):
+    into = InvitationDraft
+
     class Meta:
         name = "InvitationCreate"
 

@@ -1,7 +1,7 @@
 from flask.views import MethodView
 
-from api.domain.metrics import kpi_values
-from api.domain.strategies import objectives as service
+from api.domain.kpis import service
+from api.domain.kpis import values as kpi_values
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
 from api.resources.v1.kpis.schemas import (

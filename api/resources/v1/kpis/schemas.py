@@ -1,6 +1,7 @@
 import marshmallow as ma
 
-from api.domain.strategies.models import AGGREGATIONS, DIRECTIONS, KPI_PERIODS
+from api.domain.kpis.models import AGGREGATIONS, DIRECTIONS, KPI_PERIODS
+from api.domain.kpis.service import KpiChanges, KpiDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
@@ -55,6 +56,8 @@ class KpiFields(Schema):
 
 
 class KpiSchema(EntitySchema, KpiFields):
+    into = KpiDraft
+
     class Meta:
         name = "Kpi"
 
@@ -65,6 +68,8 @@ class KpiSchema(EntitySchema, KpiFields):
 
 
 class KpiUpdateSchema(KpiFields):
+    into = KpiChanges
+
     class Meta:
         name = "KpiUpdate"
 

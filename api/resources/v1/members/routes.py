@@ -39,12 +39,12 @@ class MemberById(MethodView):
     @blp.operation("members_update", scope="admin:write", versioned=True)
     @blp.arguments(MemberUpdateSchema)
     @blp.response(200, MemberSchema, headers=ETAG_HEADER)
-    def patch(self, data, membership_id):
+    def patch(self, changes, membership_id):
         """Change a member's role (the last owner cannot be demoted)"""
         member = service.change_role(
             uow=uow(),
             membership_id=membership_id,
-            role=data["role"],
+            changes=changes,
             expected_version=expected_version(),
         )
         return member, 200, {"ETag": etag(member)}

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.access import ROLES
+from api.domain.organisations.service import MemberChanges
 from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
@@ -30,6 +31,8 @@ class MemberSchema(EntitySchema):
 
 
 class MemberUpdateSchema(Schema):
+    into = MemberChanges
+
     class Meta:
         name = "MemberUpdate"
 

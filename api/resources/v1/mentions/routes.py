@@ -51,13 +51,13 @@ class Mentions(MethodView):
         headers=ETAG_HEADER,
         description="Updated: the channel already had a mention with this external id",
     )
-    def post(self, data):
+    def post(self, draft):
         """Record a mention
 
         Its sentiment is scored from the text unless sentiment_score is sent. Sending
         a channel's external id again updates that mention (200) instead.
         """
-        mention, created = service.create_mention(uow=uow(), data=data)
+        mention, created = service.create_mention(uow=uow(), draft=draft)
         location = url_for(
             "mentions.MentionById",
             organisation_id=uow().tenant.organisation_id,

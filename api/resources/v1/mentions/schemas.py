@@ -1,7 +1,13 @@
 import marshmallow as ma
 
 from api.domain.mentions.models import SENTIMENT_LABELS, TOPICS
-from api.domain.mentions.service import MAX_BATCH, InvalidItem
+from api.domain.mentions.service import (
+    MAX_BATCH,
+    InvalidItem,
+    MentionBatchItem,
+    MentionChanges,
+    MentionDraft,
+)
 from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
@@ -42,6 +48,8 @@ class MentionInputFields(MentionFields):
 
 
 class MentionSchema(EntitySchema, MentionInputFields):
+    into = MentionDraft
+
     class Meta:
         name = "Mention"
 
@@ -57,6 +65,8 @@ class MentionSchema(EntitySchema, MentionInputFields):
 
 
 class MentionUpdateSchema(MentionFields):
+    into = MentionChanges
+
     class Meta:
         name = "MentionUpdate"
 
@@ -72,6 +82,8 @@ class MentionUpdateSchema(MentionFields):
 
 
 class MentionBatchItemSchema(MentionInputFields):
+    into = MentionBatchItem
+
     class Meta:
         name = "MentionBatchItem"
 

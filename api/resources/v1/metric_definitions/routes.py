@@ -1,7 +1,7 @@
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.domain.metrics.catalogue import BUILT_IN
+from api.domain.metrics.definitions import BUILT_IN
 from api.http.blueprint import Blueprint
 from api.http.schema import Schema
 
@@ -76,4 +76,4 @@ class MetricDefinitions(MethodView):
         is in no stage either: a request for help is customer service demand, neither
         advocacy nor loss.
         """
-        return {"items": [{**vars(m), "built_in": True} for m in BUILT_IN]}
+        return {"items": BUILT_IN}

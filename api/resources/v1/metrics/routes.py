@@ -115,7 +115,7 @@ class MetricDefinitions(MethodView):
     @blp.arguments(MetricDefinitionCreateSchema)
     @blp.response(201, MetricDefinitionSchema)
     @blp.alt_response(409, response="CONFLICT")
-    def post(self, data):
+    def post(self, draft):
         """Define a metric key of the organisation's own
 
         The key must not be a built-in key or one the organisation already defines (409).
@@ -125,7 +125,7 @@ class MetricDefinitions(MethodView):
         defined key, of the same kind and behaviour, whose count already includes this
         one's: the funnel then counts the part only where its parent has no data.
         """
-        made = definitions.create_definition(uow=uow(), data=data)
+        made = definitions.create_definition(uow=uow(), draft=draft)
         location = url_for(
             "metrics.MetricDefinitionByKey",
             organisation_id=uow().tenant.organisation_id,

@@ -1,8 +1,8 @@
 import marshmallow as ma
 
-from api.domain.metrics.catalogue import BEHAVIOURS, FUNNEL_STAGES, KINDS
-from api.domain.metrics.definitions import KEY_PATTERN
-from api.domain.metrics.points import CLIENT_SOURCES, MAX_BATCH
+from api.domain.metrics.definitions import KEY_PATTERN, MetricDefinitionDraft
+from api.domain.metrics.models import BEHAVIOURS, FUNNEL_STAGES, KINDS
+from api.domain.metrics.points import CLIENT_SOURCES, MAX_BATCH, PointDraft
 from api.domain.metrics.series import MAX_PERIODS
 from api.domain.periods import GRANULARITIES
 from api.http.schema import Schema
@@ -11,6 +11,8 @@ METRIC_KEY = {"description": "A built-in metric key or one the organisation defi
 
 
 class MetricPointInputSchema(Schema):
+    into = PointDraft
+
     class Meta:
         name = "MetricPointInput"
 
@@ -159,6 +161,8 @@ class MetricSeriesSchema(Schema):
 
 
 class MetricDefinitionCreateSchema(Schema):
+    into = MetricDefinitionDraft
+
     class Meta:
         name = "MetricDefinitionCreate"
 

@@ -44,7 +44,7 @@ class OAuthClients(MethodView):
     @blp.response(201, IssuedOAuthClientSchema, headers=ETAG_HEADER)
     def post(self, data):
         """Register an OAuth client; the response holds its secret, shown once"""
-        result = service.create_client(uow=uow(), **data)
+        result = service.create_client(uow=uow(), draft=data)
         cors.forget_origins()
         location = url_for(
             "oauth-clients.OAuthClientById",

@@ -1,7 +1,12 @@
 import marshmallow as ma
 
 from api.domain.access import ALL_SCOPES
-from api.domain.oauth.clients import MAX_URI_LENGTH, MAX_URIS
+from api.domain.oauth.clients import (
+    MAX_URI_LENGTH,
+    MAX_URIS,
+    OAuthClientChanges,
+    OAuthClientDraft,
+)
 from api.domain.oauth.models import CLIENT_TYPES, GRANT_TYPES
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
@@ -47,6 +52,8 @@ class OAuthClientSchema(EntitySchema):
 
 
 class OAuthClientCreateSchema(Schema):
+    into = OAuthClientDraft
+
     class Meta:
         name = "OAuthClientCreate"
 
@@ -80,6 +87,8 @@ class OAuthClientCreateSchema(Schema):
 
 
 class OAuthClientUpdateSchema(Schema):
+    into = OAuthClientChanges
+
     class Meta:
         name = "OAuthClientUpdate"
 

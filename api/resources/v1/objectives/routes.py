@@ -1,6 +1,7 @@
 from flask import url_for
 from flask.views import MethodView
 
+from api.domain.kpis import service as kpi_service
 from api.domain.strategies import objectives as service
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
@@ -55,7 +56,7 @@ class ObjectiveKpis(MethodView):
     def get(self, args, objective_id):
         """List an objective's KPIs"""
         return paged(
-            service.list_kpis(uow=uow(), objective_id=objective_id, page=page_request(args))
+            kpi_service.list_kpis(uow=uow(), objective_id=objective_id, page=page_request(args))
         )
 
     @blp.operation("kpis_create", scope="strategies:write", idempotent=True)
@@ -72,7 +73,7 @@ class ObjectiveKpis(MethodView):
         a baseline, an `increase` target must lie above it and a `decrease` target
         below it.
         """
-        kpi = service.create_kpi(uow=uow(), objective_id=objective_id, data=data)
+        kpi = kpi_service.create_kpi(uow=uow(), objective_id=objective_id, draft=data)
         location = url_for(
             "kpis.KpiById", organisation_id=uow().tenant.organisation_id, kpi_id=kpi.id
         )

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.strategies.models import BUSINESS_OUTCOMES
+from api.domain.strategies.objectives import ObjectiveChanges, ObjectiveDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
@@ -24,6 +25,8 @@ def description():
 
 
 class ObjectiveSchema(EntitySchema):
+    into = ObjectiveDraft
+
     class Meta:
         name = "Objective"
 
@@ -36,6 +39,8 @@ class ObjectiveSchema(EntitySchema):
 
 
 class ObjectiveUpdateSchema(Schema):
+    into = ObjectiveChanges
+
     class Meta:
         name = "ObjectiveUpdate"
 

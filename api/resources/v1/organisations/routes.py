@@ -43,7 +43,7 @@ class Organisations(MethodView):
         organisation and get 403.
         """
         organisation = create_organisation_for_user(
-            uow=uow(), principal=current_principal(), access_token=bearer_token(), **data
+            uow=uow(), principal=current_principal(), access_token=bearer_token(), draft=data
         )
         location = url_for("organisations.OrganisationById", organisation_id=organisation.id)
         return organisation, 201, {"ETag": etag(organisation), "Location": location}

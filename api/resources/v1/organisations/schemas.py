@@ -1,11 +1,14 @@
 import marshmallow as ma
 
+from api.domain.organisations.service import OrganisationChanges, OrganisationDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 from api.resources.money import currency_code
 
 
 class OrganisationSchema(EntitySchema):
+    into = OrganisationDraft
+
     class Meta:
         name = "Organisation"
 
@@ -21,6 +24,8 @@ class OrganisationSchema(EntitySchema):
 
 
 class OrganisationUpdateSchema(Schema):
+    into = OrganisationChanges
+
     class Meta:
         name = "OrganisationUpdate"
 

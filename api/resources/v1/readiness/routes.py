@@ -1,10 +1,9 @@
-from flask import url_for
 from flask.views import MethodView
 
 from api.domain.readiness import service
 from api.http.blueprint import Blueprint
 from api.http.context import uow
-from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
+from api.http.crud import Crud, register_crud
 from api.resources.v1.readiness.schemas import AssessmentSchema, ReadinessSchema, readiness_body
 
 blp = Blueprint(
@@ -17,39 +16,26 @@ blp = Blueprint(
     ),
 )
 
-
-@blp.route("/readiness-assessments")
-class Assessments(MethodView):
-    @blp.operation("readiness_assessments_list", scope="strategies:read")
-    @blp.arguments(PageArgsSchema, location="query")
-    @blp.response(
-        200, page_schema(AssessmentSchema, "ReadinessAssessmentPage"), headers=LINK_HEADER
-    )
-    def get(self, args):
-        """List readiness assessments, most recently recorded first"""
-        return paged(service.list_assessments(uow=uow(), page=page_request(args)))
-
-    @blp.operation("readiness_assessments_create", scope="strategies:write", idempotent=True)
-    @blp.arguments(AssessmentSchema)
-    @blp.response(201, AssessmentSchema)
-    def post(self, data):
-        """Record a readiness assessment (scores 1 to 5 per leaf)"""
-        assessment = service.create_assessment(uow=uow(), data=data)
-        location = url_for(
-            "readiness.AssessmentById",
-            organisation_id=uow().tenant.organisation_id,
-            assessment_id=assessment.id,
-        )
-        return assessment, 201, {"Location": location}
-
-
-@blp.route("/readiness-assessments/<uuid:assessment_id>")
-class AssessmentById(MethodView):
-    @blp.operation("readiness_assessments_get", scope="strategies:read")
-    @blp.response(200, AssessmentSchema)
-    def get(self, assessment_id):
-        """Get a readiness assessment"""
-        return service.get_assessment(uow=uow(), assessment_id=assessment_id)
+# Assessments are recorded and read; none is updated or deleted.
+register_crud(
+    blp,
+    Crud(
+        noun="readiness assessment",
+        plural="readiness_assessments",
+        scope_area="strategies",
+        schema=AssessmentSchema,
+        create=service.create_assessment,
+        list=service.list_assessments,
+        get=service.get_assessment,
+        path="/readiness-assessments",
+        summaries={
+            "list": "List readiness assessments, most recently recorded first",
+            "create": "Record a readiness assessment (scores 1 to 5 per leaf)",
+        },
+        versioned=False,
+    ),
+    id_name="assessment_id",
+)
 
 
 @blp.route("/readiness")

@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from api.domain.readiness.service import CurrentReadiness
+from api.domain.readiness.service import AssessmentDraft, CurrentReadiness
 from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
@@ -14,6 +14,8 @@ def notes():
 
 
 class AssessmentSchema(EntitySchema):
+    into = AssessmentDraft
+
     class Meta:
         name = "ReadinessAssessment"
 

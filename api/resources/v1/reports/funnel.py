@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from flask.views import MethodView
 
-from api.domain.metrics.catalogue import FUNNEL_STAGES
+from api.domain.metrics.models import FUNNEL_STAGES
 from api.domain.reports.funnel import funnel_report
 from api.http.context import uow
 from api.http.schema import Schema

@@ -1,7 +1,7 @@
 from flask import url_for
 from flask.views import MethodView
 
-from api.domain.metrics import kpi_values
+from api.domain.metrics.rollup_requests import request_full_rollup
 from api.http.blueprint import Blueprint
 from api.http.context import uow
 from api.resources.v1.jobs.schemas import JobSchema
@@ -24,7 +24,7 @@ class Rollups(MethodView):
 
         Answers 202 with the job; follow `Location` for its status and counts.
         """
-        job = kpi_values.request_full_rollup(uow=uow())
+        job = request_full_rollup(uow=uow())
         location = url_for(
             "jobs.JobById", organisation_id=uow().tenant.organisation_id, job_id=job.id
         )

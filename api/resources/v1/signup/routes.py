@@ -4,7 +4,7 @@ from flask.views import MethodView
 
 from api.domain.identity.secrets import MIN_PASSWORD_LENGTH
 from api.domain.invitations.service import MAX_TOKEN_LENGTH
-from api.domain.signup import signup
+from api.domain.signup import SignupDraft, signup
 from api.http.blueprint import Blueprint
 from api.http.context import uow
 from api.http.schema import Schema
@@ -18,6 +18,8 @@ blp = Blueprint("signup", __name__, url_prefix="/v1/signup", description="Creati
 
 
 class SignupSchema(Schema):
+    into = SignupDraft
+
     class Meta:
         name = "Signup"
 
@@ -68,14 +70,7 @@ class Signup(MethodView):
         organisation. An invitation accepted already is a 409, a revoked or expired
         one a 410, an unknown one or one for another email a 422.
         """
-        result = signup(
-            uow=uow(),
-            email=data["email"],
-            name=data["name"],
-            password=data["password"],
-            organisation_name=data.get("organisation_name"),
-            invitation_token=data.get("invitation_token"),
-        )
+        result = signup(uow=uow(), draft=data)
         location = url_for("organisations.OrganisationById", organisation_id=result.organisation.id)
         body = {
             "user": result.user,

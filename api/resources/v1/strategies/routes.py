@@ -1,7 +1,7 @@
 from flask import url_for
 from flask.views import MethodView
 
-from api.domain.metrics import kpi_values
+from api.domain.kpis import values as kpi_values
 from api.domain.strategies import objectives as objective_service
 from api.domain.strategies import service
 from api.domain.strategies.service import StrategyFilter
@@ -55,7 +55,7 @@ class Strategies(MethodView):
     @blp.response(201, StrategySchema, headers=ETAG_HEADER)
     def post(self, data):
         """Create a draft strategy"""
-        return _created(service.create_strategy(uow=uow(), data=data))
+        return _created(service.create_strategy(uow=uow(), draft=data))
 
 
 @blp.route("/<uuid:strategy_id>")
@@ -177,7 +177,7 @@ class StrategyObjectives(MethodView):
     def post(self, data, strategy_id):
         """Add an objective to a strategy"""
         objective = objective_service.create_objective(
-            uow=uow(), strategy_id=strategy_id, data=data
+            uow=uow(), strategy_id=strategy_id, draft=data
         )
         location = url_for(
             "objectives.ObjectiveById",

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.strategies.models import STRATEGY_STATUSES
+from api.domain.strategies.service import StrategyChanges, StrategyDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
 
@@ -11,6 +12,8 @@ CONTEXT = ma.fields.String(
 
 
 class StrategySchema(EntitySchema):
+    into = StrategyDraft
+
     class Meta:
         name = "Strategy"
 
@@ -23,6 +26,8 @@ class StrategySchema(EntitySchema):
 
 
 class StrategyUpdateSchema(Schema):
+    into = StrategyChanges
+
     class Meta:
         name = "StrategyUpdate"
 

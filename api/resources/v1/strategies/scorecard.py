@@ -2,7 +2,7 @@
 
 import marshmallow as ma
 
-from api.domain.metrics.kpi_values import LATEST_RULE, Scorecard
+from api.domain.kpis.values import LATEST_RULE, Scorecard
 from api.http.schema import Schema
 from api.resources.v1.kpis.schemas import KpiSchema, KpiValueSchema
 

@@ -1,11 +1,17 @@
+import uuid
+
 from flask import url_for
 from flask.views import MethodView
 
 from api.crypto import cipher_for
 from api.domain.outbound import UrlPolicy
+from api.domain.uow import UnitOfWork
 from api.domain.webhooks import service
-from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
+from api.domain.webhooks.models import WebhookEndpoint
+from api.domain.webhooks.service import WebhookEndpointChanges, WebhookEndpointDraft
+from api.http.blueprint import Blueprint
 from api.http.context import clover, uow
+from api.http.crud import Crud, register_crud
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
 from api.resources.v1.webhook_endpoints.schemas import (
     IssuedWebhookEndpointSchema,
@@ -33,66 +39,63 @@ def policy() -> UrlPolicy:
     )
 
 
-def issued(result) -> dict:
+def issued(result: service.IssuedEndpoint) -> tuple[WebhookEndpoint, dict]:
     endpoint = result.endpoint
     fields = WebhookEndpointSchema._declared_fields
-    return {**{name: getattr(endpoint, name) for name in fields}, "secret": result.secret}
+    return endpoint, {**{name: getattr(endpoint, name) for name in fields}, "secret": result.secret}
 
 
-@blp.route("")
-class WebhookEndpoints(MethodView):
-    @blp.operation("webhook_endpoints_list", scope="webhooks:read")
-    @blp.arguments(PageArgsSchema, location="query")
-    @blp.response(
-        200, page_schema(WebhookEndpointSchema, "WebhookEndpointPage"), headers=LINK_HEADER
+# The use cases, given what they need from the deployment: its URL policy and cipher.
+
+
+def create(*, uow: UnitOfWork, draft: WebhookEndpointDraft) -> service.IssuedEndpoint:
+    cipher = cipher_for(clover().settings)
+    return service.create_endpoint(uow=uow, draft=draft, policy=policy(), cipher=cipher)
+
+
+def update(
+    *,
+    uow: UnitOfWork,
+    endpoint_id: uuid.UUID,
+    changes: WebhookEndpointChanges,
+    expected_version: int | None,
+) -> WebhookEndpoint:
+    return service.update_endpoint(
+        uow=uow,
+        endpoint_id=endpoint_id,
+        changes=changes,
+        expected_version=expected_version,
+        policy=policy(),
     )
-    def get(self, args):
-        """List webhook endpoints (never their secrets)"""
-        return paged(service.list_endpoints(uow=uow(), page=page_request(args)))
-
-    @blp.operation("webhook_endpoints_create", scope="webhooks:write", idempotent=True)
-    @blp.arguments(WebhookEndpointSchema)
-    @blp.response(201, IssuedWebhookEndpointSchema, headers=ETAG_HEADER)
-    def post(self, data):
-        """Create a webhook endpoint; the response holds its signing secret, shown once"""
-        result = service.create_endpoint(
-            uow=uow(), data=data, policy=policy(), cipher=cipher_for(clover().settings)
-        )
-        location = url_for(
-            "webhook-endpoints.WebhookEndpointById",
-            organisation_id=uow().tenant.organisation_id,
-            endpoint_id=result.endpoint.id,
-        )
-        return issued(result), 201, {"Location": location, "ETag": f'"{result.endpoint.version}"'}
 
 
-@blp.route("/<uuid:endpoint_id>")
-class WebhookEndpointById(MethodView):
-    @blp.operation("webhook_endpoints_get", scope="webhooks:read")
-    @blp.response(200, WebhookEndpointSchema, headers=ETAG_HEADER)
-    def get(self, endpoint_id):
-        """Get a webhook endpoint (without its secret)"""
-        return saved(service.get_endpoint(uow=uow(), endpoint_id=endpoint_id))
-
-    @blp.operation("webhook_endpoints_update", scope="webhooks:write", versioned=True)
-    @blp.arguments(WebhookEndpointUpdateSchema)
-    @blp.response(200, WebhookEndpointSchema, headers=ETAG_HEADER)
-    def patch(self, changes, endpoint_id):
-        """Update a webhook endpoint's URL, events or enabled flag"""
-        endpoint = service.update_endpoint(
-            uow=uow(),
-            endpoint_id=endpoint_id,
-            changes=changes,
-            expected_version=expected_version(),
-            policy=policy(),
-        )
-        return saved(endpoint)
-
-    @blp.operation("webhook_endpoints_delete", scope="webhooks:write")
-    @blp.response(204)
-    def delete(self, endpoint_id):
-        """Delete a webhook endpoint and its delivery log"""
-        service.delete_endpoint(uow=uow(), endpoint_id=endpoint_id)
+register_crud(
+    blp,
+    Crud(
+        noun="webhook endpoint",
+        plural="webhook_endpoints",
+        scope_area="webhooks",
+        schema=WebhookEndpointSchema,
+        update_schema=WebhookEndpointUpdateSchema,
+        create=create,
+        list=service.list_endpoints,
+        get=service.get_endpoint,
+        update=update,
+        delete=service.delete_endpoint,
+        summaries={
+            "list": "List webhook endpoints (never their secrets)",
+            "create": (
+                "Create a webhook endpoint; the response holds its signing secret, shown once"
+            ),
+            "get": "Get a webhook endpoint (without its secret)",
+            "update": "Update a webhook endpoint's URL, events or enabled flag",
+            "delete": "Delete a webhook endpoint and its delivery log",
+        },
+        issued_schema=IssuedWebhookEndpointSchema,
+        issued=issued,
+    ),
+    id_name="endpoint_id",
+)
 
 
 @blp.route("/<uuid:endpoint_id>/deliveries")

@@ -1,6 +1,7 @@
 import marshmallow as ma
 
 from api.domain.webhooks.models import DELIVERY_STATUSES, EVENT_TYPES
+from api.domain.webhooks.service import WebhookEndpointChanges, WebhookEndpointDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema
 
@@ -19,6 +20,8 @@ def events_field(**kwargs) -> ma.fields.List:
 
 
 class WebhookEndpointSchema(EntitySchema):
+    into = WebhookEndpointDraft
+
     class Meta:
         name = "WebhookEndpoint"
         unknown = ma.RAISE
@@ -44,6 +47,8 @@ class WebhookEndpointSchema(EntitySchema):
 
 
 class WebhookEndpointUpdateSchema(Schema):
+    into = WebhookEndpointChanges
+
     class Meta:
         name = "WebhookEndpointUpdate"
         unknown = ma.RAISE

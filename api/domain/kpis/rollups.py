@@ -3,16 +3,16 @@
 For each KPI, one grouped query computes the actual of every period asked for
 (the KPI's aggregation, channel and campaign filters, ratio) and one upsert
 writes the KPI values; a Python loop runs over KPIs and periods, never over
-metric points. Ingestion calls ``request_rollup`` after writing points; the job
-it queues (coalesced per organisation) recomputes only the periods holding
-points changed since the previous run. A full rollup recomputes every period.
+metric points. Ingestion asks for a rollup after writing points
+(``api.domain.metrics.rollup_requests``); the job it queues (coalesced per
+organisation) recomputes only the periods holding points changed since the
+previous run. A full rollup recomputes every period.
 """
 
 from __future__ import annotations
 
 import logging
 import math
-import time
 import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
@@ -25,40 +25,21 @@ from sqlalchemy.exc import DataError
 
 from api.domain import periods, tenancy
 from api.domain.base import new_id, utcnow
-from api.domain.metrics import kpi_rules
+from api.domain.kpis import rules
+from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
 from api.domain.metrics.levels import latest_levels
-from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, RollupState
+from api.domain.metrics.models import MetricPoint
 from api.domain.organisations.models import Organisation
-from api.domain.strategies.models import Kpi, Objective, Strategy
+from api.domain.strategies.models import Objective, Strategy
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
 
 log = logging.getLogger("clover.rollups")
 
-ROLLUP_JOB = "workers.jobs.rollup_kpis"
-# Batches within this many seconds share one queued rollup.
-COALESCE_SECONDS = 10
 # Points committed by a transaction that began before a rollup started can carry an
 # earlier updated_at than its start; looking this far back catches them (a rollup
 # twice over the same period is harmless).
 LOOKBACK = timedelta(minutes=5)
-
-
-def request_rollup(*, uow: UnitOfWork) -> None:
-    """Queue an incremental rollup for the organisation once this unit of work commits.
-
-    Many batches in a short time give one job: the job id names the organisation
-    and a time window, and the job itself finds every point changed since the
-    previous run.
-    """
-    window = int(time.time() // COALESCE_SECONDS)
-    organisation_id = uow.tenant.organisation_id
-    uow.after_commit(
-        "rollups",
-        ROLLUP_JOB,
-        str(organisation_id),
-        job_id=f"rollup-{organisation_id}-{window}",
-    )
 
 
 # Actuals
@@ -195,7 +176,7 @@ def rollup_kpi(
     for start in starts:
         end = periods.period_end(start, kpi.period)
         actual = found.get(start)
-        evaluation = kpi_rules.evaluate(
+        evaluation = rules.evaluate(
             actual=actual,
             target=float(kpi.target),
             direction=kpi.direction,

@@ -11,9 +11,14 @@ from sqlalchemy import select
 from api.domain import periods
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
 from api.domain.channels.models import Channel
-from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, dimensions_of
-from api.domain.metrics.rollups import run_rollup
+from api.domain.kpis import service as kpis
+from api.domain.kpis.models import KpiStatusChange, KpiValue
+from api.domain.kpis.rollups import run_rollup
+from api.domain.kpis.service import KpiDraft
+from api.domain.metrics.models import MetricPoint, dimensions_of
 from api.domain.strategies import objectives, service
+from api.domain.strategies.objectives import ObjectiveDraft
+from api.domain.strategies.service import StrategyDraft
 
 YEAR_END = date(2027, 12, 31)
 
@@ -33,11 +38,15 @@ class World:
         with self.uow() as uow:
             strategy = service.create_strategy(
                 uow=uow,
-                data={"name": "2027", "period_start": date(2027, 1, 1), "period_end": YEAR_END},
+                draft=StrategyDraft(
+                    name="2027", period_start=date(2027, 1, 1), period_end=YEAR_END
+                ),
             )
         with self.uow() as uow:
             self.objective_id = objectives.create_objective(
-                uow=uow, strategy_id=strategy.id, data={"title": "O", "business_outcome": "sales"}
+                uow=uow,
+                strategy_id=strategy.id,
+                draft=ObjectiveDraft(title="O", business_outcome="sales"),
             ).id
         with self.uow() as uow:
             channel = Channel(
@@ -55,7 +64,9 @@ class World:
     def kpi(self, **fields):
         values = {"name": "K", "target": 100.0, "period": "month", **fields}
         with self.uow() as uow:
-            return objectives.create_kpi(uow=uow, objective_id=self.objective_id, data=values).id
+            return kpis.create_kpi(
+                uow=uow, objective_id=self.objective_id, draft=KpiDraft(**values)
+            ).id
 
     def points(self, rows):
         """rows: (metric_key, day, value, channel?)"""

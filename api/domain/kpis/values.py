@@ -12,12 +12,9 @@ from sqlalchemy.orm import selectinload
 
 from api.domain import tenancy
 from api.domain.errors import RuleViolation
-from api.domain.jobs.models import Job
-from api.domain.jobs.service import create_job, tracked_job_id
-from api.domain.metrics.models import KpiValue
-from api.domain.metrics.rollups import ROLLUP_JOB
+from api.domain.kpis.models import Kpi, KpiValue
 from api.domain.organisations.models import Organisation
-from api.domain.strategies.models import Kpi, Objective, Strategy
+from api.domain.strategies.models import Objective, Strategy
 from api.domain.uow import UnitOfWork
 
 MAX_VALUES = 1000
@@ -149,18 +146,3 @@ def organisation_today(*, uow: UnitOfWork) -> date:
     """The rollups' today: the organisation's time zone decides which periods have ended."""
     organisation = uow.session.get(Organisation, uow.tenant.organisation_id)
     return datetime.now(ZoneInfo(organisation.timezone)).date()
-
-
-def request_full_rollup(*, uow: UnitOfWork) -> Job:
-    """A tracked full rollup of the organisation (202 + Job for the API)."""
-    job = create_job(uow=uow, kind="rollup", params={"full": True})
-    uow.after_commit(
-        "rollups",
-        ROLLUP_JOB,
-        str(uow.tenant.organisation_id),
-        True,
-        str(job.id),
-        job_id=tracked_job_id(job.id),
-    )
-    uow.commit()
-    return job
