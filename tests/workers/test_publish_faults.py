@@ -1,0 +1,337 @@
+"""Publishing faults end to end: real `clover worker` processes, real Redis, and the fake
+Mastodon of tests/fakes on loopback, counting the statuses it made.
+
+Keeping it fast: the item's job is queued here with RQ's backoff shortened (one or two
+retries after 1 s) instead of the production 10 s, 60 s, 300 s; it is still retried by
+RQ, only sooner. Items are due a few seconds ago, not a minute: the sweep a burst worker
+arms at start leaves them to their own job.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from rq import Queue, Retry
+from sqlalchemy import select
+
+from api import create_app
+from api.config import Settings
+from api.db import database_for
+from api.domain.publishing.service import PUBLISH_JOB
+from api.domain.webhooks.models import WebhookEvent
+from tests.api import builders
+from tests.fakes.mastodon import TOKEN, FakeMastodon
+from tests.helpers import empty_rq
+from tests.workers.conftest import ROOT, run_worker, worker_env
+from workers import runtime
+from workers.publish import sweep_publishing
+
+STATUSES = "/api/v1/statuses"
+
+
+@pytest.fixture(scope="module")
+def database_url(fresh_database) -> str:
+    return fresh_database()
+
+
+@pytest.fixture(scope="module")
+def settings(database_url, redis_url) -> Settings:
+    return Settings.build(
+        database_url=database_url,
+        redis_url=redis_url,
+        environment="test",
+        connections_allow_private=True,  # the fake Mastodon is on loopback
+    )
+
+
+@pytest.fixture(scope="module")
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def database(settings):
+    database = database_for(settings)
+    yield database
+    database.dispose()
+
+
+@pytest.fixture(autouse=True)
+def queues(empty_queues):
+    yield empty_queues
+    empty_rq(empty_queues)
+
+
+@pytest.fixture
+def mastodon():
+    server = FakeMastodon()
+    yield server
+    server.close()
+
+
+def due_item(client, org, mastodon, *, text="Spring is here, resellers!", token=TOKEN) -> dict:
+    """An approved item on a channel connected to the fake Mastodon, due a moment ago."""
+    strategy = builders.strategy(client, org)
+    channel = builders.channel(client, org, kind="mastodon", name="Fediverse")
+    campaign = builders.campaign(client, org, strategy["id"], channel_ids=[channel["id"]])
+    connected = client.put(
+        org.url(f"/channels/{channel['id']}/connection"),
+        headers=org.headers,
+        json={
+            "provider": "mastodon",
+            "account": "@clover@mastodon.example",
+            "base_url": mastodon.url,
+            "credentials": {"access_token": token},
+        },
+    )
+    assert connected.status_code == 200, connected.get_data(as_text=True)
+    item = builders.content_item(client, org, campaign["id"], channel["id"], text=text)
+    for step in ("drafting", "in_review", "approved"):
+        assert move(client, org, item, step).status_code == 200
+    at = datetime.now(UTC) - timedelta(seconds=5)
+    assert move(client, org, item, "scheduled", scheduled_at=at.isoformat()).status_code == 200
+    return {**item, "channel_id": channel["id"]}
+
+
+def move(client, org, item, to, **extra):
+    return client.post(
+        org.url(f"/content-items/{item['id']}/transition"),
+        headers=org.headers,
+        json={"to": to, **extra},
+    )
+
+
+def queue_job(queues, org, item, retries: int = 1) -> None:
+    """The item's job as scheduling queues it, with RQ's backoff shortened to 1 s."""
+    empty_rq(queues)  # the job scheduling queued, with the production backoff
+    Queue("publish", connection=queues).enqueue(
+        PUBLISH_JOB, str(org.id), item["id"], retry=Retry(max=retries, interval=[1])
+    )
+
+
+def item_of(client, org, item) -> dict:
+    return client.get(org.url(f"/content-items/{item['id']}"), headers=org.headers).get_json()
+
+
+def attempts_of(client, org, item) -> list[dict]:
+    url = org.url(f"/content-items/{item['id']}/publish-attempts")
+    return client.get(url, headers=org.headers).get_json()["items"]
+
+
+def events_of(database, org) -> list[WebhookEvent]:
+    with database.session() as session:
+        return list(
+            session.scalars(
+                select(WebhookEvent)
+                .where(WebhookEvent.organisation_id == org.id)
+                .order_by(WebhookEvent.id)
+            )
+        )
+
+
+def test_on_time_the_post_is_made_once_with_the_attempts_key(
+    client, factory, queues, mastodon, database_url, redis_url
+):
+    org = factory.organisation()
+    item = due_item(client, org, mastodon)
+    queue_job(queues, org, item)
+
+    run_worker(database_url, redis_url, "publish")
+
+    published = item_of(client, org, item)
+    [made] = mastodon.made
+    assert published["status"] == "published"
+    assert (published["external_id"], published["published_url"]) == (made["id"], made["url"])
+    [attempt] = attempts_of(client, org, item)
+    [(_, headers, _)] = [w for w in mastodon.writes if w[0] == STATUSES]
+    assert headers["Idempotency-Key"] == attempt["key"]
+    connection = client.get(
+        org.url(f"/channels/{item['channel_id']}/connection"), headers=org.headers
+    ).get_json()
+    assert connection["limits_refreshed_at"] is not None  # from the instance's /api/v2/instance
+
+
+def test_a_429_waits_for_retry_after_then_publishes_once(
+    client, factory, queues, mastodon, database_url, redis_url
+):
+    org = factory.organisation()
+    item = due_item(client, org, mastodon)
+    queue_job(queues, org, item)
+    mastodon.fail(STATUSES, 429, headers={"Retry-After": "1"}, body={"error": "Too many requests"})
+
+    run_worker(database_url, redis_url, "publish")
+    waiting = item_of(client, org, item)
+    [deferred] = attempts_of(client, org, item)
+    time.sleep(1.5)
+    run_worker(database_url, redis_url, "publish")
+
+    assert waiting["status"] == "publishing"
+    assert deferred["next_try_at"] is not None and "rate limited" in deferred["reason"]
+    assert item_of(client, org, item)["status"] == "published"
+    assert len(mastodon.made) == 1
+    [attempt] = attempts_of(client, org, item)
+    assert (attempt["outcome"], attempt["tries"]) == ("sent", 2)
+
+
+def test_a_5xx_is_retried_with_backoff_then_publishes_once(
+    client, factory, queues, mastodon, database_url, redis_url
+):
+    org = factory.organisation()
+    item = due_item(client, org, mastodon)
+    queue_job(queues, org, item)
+    mastodon.fail(STATUSES, 503)
+
+    run_worker(database_url, redis_url, "publish")
+    time.sleep(1.5)
+    run_worker(database_url, redis_url, "publish")
+
+    assert item_of(client, org, item)["status"] == "published"
+    assert len(mastodon.made) == 1
+    assert [a["tries"] for a in attempts_of(client, org, item)] == [2]
+
+
+def test_a_5xx_for_good_fails_loudly_with_a_reason(
+    client, factory, queues, mastodon, database, database_url, redis_url
+):
+    org = factory.organisation()
+    item = due_item(client, org, mastodon)
+    queue_job(queues, org, item)
+    for _ in range(10):
+        mastodon.fail(STATUSES, 503)
+
+    run_worker(database_url, redis_url, "publish")
+    time.sleep(1.5)
+    run_worker(database_url, redis_url, "publish")
+
+    failed = item_of(client, org, item)
+    assert failed["status"] == "publish_failed"
+    assert failed["publish_error"].startswith("the network kept failing")
+    assert failed["publish_retryable"] is True
+    assert mastodon.made == []
+    [event] = [e for e in events_of(database, org) if e.type == "content_item.publish_failed"]
+    assert event.payload["content_item_id"] == item["id"]
+    assert event.payload["reason"] == failed["publish_error"]
+
+
+def test_a_401_marks_the_connection_needs_reauth_and_fails_the_item(
+    client, factory, queues, mastodon, database_url, redis_url
+):
+    org = factory.organisation()
+    item = due_item(client, org, mastodon, token="revoked-token")
+    queue_job(queues, org, item)
+
+    run_worker(database_url, redis_url, "publish")
+
+    failed = item_of(client, org, item)
+    connection = client.get(
+        org.url(f"/channels/{item['channel_id']}/connection"), headers=org.headers
+    ).get_json()
+    assert connection["status"] == "needs_reauth"
+    assert failed["status"] == "publish_failed"
+    assert "reconnect the channel" in failed["publish_error"]
+    assert mastodon.made == []
+
+
+def test_a_timeout_after_the_instance_made_the_post_is_reconciled_into_one_post(
+    client, factory, queues, mastodon, database_url, redis_url
+):
+    org = factory.organisation()
+    item = due_item(client, org, mastodon)
+    queue_job(queues, org, item)
+    mastodon.hang(STATUSES)  # makes the status, then never answers
+
+    run_worker(database_url, redis_url, "publish")
+    unknown = attempts_of(client, org, item)
+    time.sleep(1.5)
+    run_worker(database_url, redis_url, "publish")
+
+    assert [a["outcome"] for a in unknown] == ["unknown"]
+    assert item_of(client, org, item)["status"] == "published"
+    assert len(mastodon.made) == 1
+    assert item_of(client, org, item)["external_id"] == mastodon.made[0]["id"]
+
+
+def test_a_worker_killed_mid_publish_leaves_one_post_after_the_rerun(
+    client, factory, queues, mastodon, settings, database_url, redis_url
+):
+    org = factory.organisation()
+    item = due_item(client, org, mastodon)
+    queue_job(queues, org, item)
+    mastodon.hang(STATUSES)
+    worker = subprocess.Popen(
+        [sys.executable, "-m", "workers.cli", "worker", "--burst", "--queue", "publish"],
+        cwd=ROOT,
+        env=worker_env(database_url, redis_url),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,  # its work horse is in its process group
+    )
+    deadline = time.monotonic() + 60
+    while not mastodon.made and time.monotonic() < deadline:
+        time.sleep(0.05)
+    os.killpg(worker.pid, signal.SIGKILL)  # the worker and its work horse, mid-request
+    worker.wait(timeout=10)
+    stuck = item_of(client, org, item)
+
+    with runtime.using(settings):
+        assert sweep_publishing(reschedule=False, older_than_seconds=0) == 1
+    run_worker(database_url, redis_url, "publish")
+
+    assert len(mastodon.made) == 1  # made before the kill
+    assert stuck["status"] == "publishing"
+    assert item_of(client, org, item)["status"] == "published"
+    [attempt] = attempts_of(client, org, item)
+    assert (attempt["outcome"], attempt["tries"]) == ("sent", 2)
+    assert len([w for w in mastodon.writes if w[0] == STATUSES]) == 1  # found, not sent again
+
+
+def test_a_text_over_the_limit_is_refused_at_approval_and_nothing_is_sent(
+    client, factory, mastodon
+):
+    org = factory.organisation()
+    strategy = builders.strategy(client, org)
+    channel = builders.channel(client, org, kind="mastodon", name="Fediverse")
+    campaign = builders.campaign(client, org, strategy["id"], channel_ids=[channel["id"]])
+    client.put(
+        org.url(f"/channels/{channel['id']}/connection"),
+        headers=org.headers,
+        json={
+            "provider": "mastodon",
+            "account": "@clover@mastodon.example",
+            "base_url": mastodon.url,
+            "credentials": {"access_token": TOKEN},
+        },
+    )
+    item = builders.content_item(client, org, campaign["id"], channel["id"], text="x" * 501)
+    move(client, org, item, "drafting")
+    move(client, org, item, "in_review")
+
+    refused = move(client, org, item, "approved")
+
+    assert refused.status_code == 422
+    assert "Fediverse (mastodon)" in refused.get_json()["detail"]
+    assert item_of(client, org, item)["status"] == "in_review"
+    assert mastodon.writes == []
+
+
+def test_limits_the_instance_reports_are_checked_again_before_sending(
+    client, factory, queues, mastodon, database_url, redis_url
+):
+    org = factory.organisation()
+    item = due_item(client, org, mastodon, text="x" * 200)  # fits the default 500
+    mastodon.instance["configuration"]["statuses"]["max_characters"] = 100
+    queue_job(queues, org, item)
+
+    run_worker(database_url, redis_url, "publish")
+
+    failed = item_of(client, org, item)
+    assert failed["status"] == "publish_failed"
+    assert "100 characters" in failed["publish_error"]
+    assert failed["publish_retryable"] is False
+    assert [w for w in mastodon.writes if w[0] == STATUSES] == []
