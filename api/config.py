@@ -245,6 +245,9 @@ class Settings(BaseSettings):
     encryption_keys: FernetKeys = Field((), repr=False)
     # How often every connected channel is synced.
     sync_interval_minutes: int = Field(60, ge=1)
+    # A sync reads the metrics of the posts Clover published on the channel this many
+    # days back (today included); older posts keep the points already written.
+    post_metrics_days: int = Field(30, ge=1, le=366)
     # Job recovery: a running job beats its heartbeat this often; one whose heartbeat
     # is older than the stale bound is interrupted and queued again; the reconciler
     # (which also re-queues work Redis lost) runs this often.

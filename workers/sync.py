@@ -4,6 +4,13 @@ Each page is written (upserts) and committed before the cursor moves on, so a
 crash loses nothing and a rerun duplicates nothing. Faults: 429 waits for
 Retry-After, 5xx and timeouts are retried by RQ with backoff and then fail the
 job with a readable error, 401 marks the connection ``needs_reauth``.
+
+Then, the channel's own data committed, a step of its own reads the metrics of the
+posts Clover published on the channel (``api.domain.results.posts``), a batch of the
+network's page size at a time, each batch committed. Its failure keeps what the
+pages wrote and the batches before it, and is reported like the sync's (the
+connection ``failing`` or ``needs_reauth``, the job's error); it is not retried: the
+next sync reads the posts again.
 """
 
 from __future__ import annotations
@@ -11,7 +18,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import uuid
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 
 from rq import get_current_job
 from rq.exceptions import DuplicateJobError
@@ -20,12 +27,14 @@ from api.crypto import cipher_for
 from api.domain.channels import sync as channels
 from api.domain.jobs import service as jobs
 from api.domain.mentions.service import MentionBatchItem
+from api.domain.results import posts
 from api.jobs import RETRY, RQDispatcher, dispatcher
 from workers import runtime
 from workers.accounts import account_for
 from workers.heartbeat import heartbeat
 from workers.providers import registry
 from workers.providers.base import (
+    Account,
     Page,
     ProviderError,
     RateLimited,
@@ -136,9 +145,44 @@ def _sync(organisation, channel, tracked, cipher, today) -> dict:
             )
         _finish(organisation, tracked, counts=counts, error=str(error))
         return counts
+    try:
+        _read_posts(organisation, channel, target.provider, account, day, counts)
+    except Unauthorized as error:
+        _mark(organisation, channel, "needs_reauth", str(error))
+        _finish(organisation, tracked, counts=counts, error=f"needs reauthorisation: {error}")
+        return counts
+    except ProviderError as error:  # rate limited or unavailable too: the next sync reads them
+        message = f"the posts' metrics were not read: {error}"
+        _mark(organisation, channel, "failing", message)
+        _finish(organisation, tracked, counts=counts, error=message)
+        return counts
     _mark(organisation, channel, "connected", None)
     _finish(organisation, tracked, counts=counts)
     return counts
+
+
+def _read_posts(organisation, channel, provider: str, account: Account, day: date, counts) -> None:
+    """Write what the channel's recent posts did; ``counts`` grows batch by batch."""
+    days = runtime.settings().post_metrics_days
+    since = datetime.combine(day - timedelta(days=days - 1), time.min, UTC)
+    with runtime.unit_of_work(organisation) as uow:
+        external_ids = posts.published_posts(uow=uow, channel_id=channel, since=since)
+    if not external_ids:
+        return
+    publisher = registry.publisher(provider)
+    counts["posts"] = 0
+    for start in range(0, len(external_ids), publisher.post_metrics_batch):
+        read = publisher.post_metrics(
+            account, external_ids[start : start + publisher.post_metrics_batch]
+        )
+        with runtime.unit_of_work(organisation) as uow:
+            counts["metric_points"] += posts.write_post_metrics(
+                uow=uow,
+                channel_id=channel,
+                day=day,
+                totals=[posts.PostTotals(m.external_id, m.values) for m in read],
+            )
+        counts["posts"] += len(read)
 
 
 def _later(organisation_id, channel_id, job_id, error: RateLimited, counts) -> dict:

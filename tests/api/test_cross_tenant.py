@@ -233,6 +233,7 @@ OPERATIONS = [
     ("POST", "/content-items/{item_id}/transition", {"to": "drafting"}),
     ("GET", "/content-items/{item_id}/history", None),
     ("GET", "/content-items/{item_id}/publish-attempts", None),
+    ("GET", "/content-items/{item_id}/results", None),
     ("GET", "/plan", None),
     (
         "POST",

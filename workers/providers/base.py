@@ -174,6 +174,8 @@ class OutcomeUnknown(Unavailable):
 
 class Publisher(Protocol):
     name: str
+    # External ids per ``post_metrics`` call: the network's page size.
+    post_metrics_batch: int
 
     def limits(self, account: Account) -> Limits:
         """The channel's limits (an instance's own, cached by the adapter)."""

@@ -81,6 +81,7 @@ NOTIFICATIONS = "app.bsky.notification.listNotifications"
 
 class Bluesky:
     name = "bluesky"
+    post_metrics_batch = publishing.GET_POSTS_MAX
 
     def __init__(
         self,

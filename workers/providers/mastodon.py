@@ -90,6 +90,10 @@ class Mastodon:
         self._limits: dict[str, tuple[float, Limits]] = {}  # instance URL → (until, limits)
         self._lock = threading.Lock()
 
+    @property
+    def post_metrics_batch(self) -> int:
+        return self.page_size  # a status per request, a page's worth per batch
+
     def restart(self, cursor: dict | None) -> dict | None:
         return {"phase": "done", "mentions_since": (cursor or {}).get("mentions_since")}
 

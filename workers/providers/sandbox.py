@@ -63,6 +63,7 @@ def _rng(*parts: object) -> random.Random:
 
 class Sandbox:
     name = "sandbox"
+    post_metrics_batch = 100
 
     def __init__(self, *, now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> None:
         self.now = now

@@ -3,7 +3,9 @@
 For each KPI, one grouped query computes the actual of every period asked for
 (the KPI's aggregation, channel and campaign filters, ratio) and one upsert
 writes the KPI values; a Python loop runs over KPIs and periods, never over
-metric points. Ingestion asks for a rollup after writing points
+metric points. A KPI without a campaign filter leaves the posts' synced points to
+their channel's totals (``metrics.overlap``): a post is not counted twice.
+Ingestion asks for a rollup after writing points
 (``api.domain.metrics.rollup_requests``); the job it queues (coalesced per
 organisation) recomputes only the periods holding points changed since the
 previous run. A full rollup recomputes every period.
@@ -27,6 +29,7 @@ from api.domain import periods, tenancy
 from api.domain.base import new_id, utcnow
 from api.domain.kpis import rules
 from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
+from api.domain.metrics import overlap
 from api.domain.metrics.levels import latest_levels
 from api.domain.metrics.models import MetricPoint
 from api.domain.organisations.models import Organisation
@@ -59,6 +62,7 @@ def actuals(*, uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month
         MetricPoint.metric_key.in_(keys),
         MetricPoint.day >= first,
         MetricPoint.day <= last,
+        *overlap.counted(campaign_id=kpi.campaign_id),
     ]
     if kpi.channel_id:
         where.append(MetricPoint.channel_id == kpi.channel_id)

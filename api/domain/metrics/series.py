@@ -4,8 +4,9 @@ Flows (counts and currency amounts) add up over a period; levels (followers)
 take their latest value in the period on each channel, summed across channels;
 ratios (rates, scores) are averaged over the period's points. Every point of the metric counts (all
 sources, channels, campaigns and content items) unless a channel or campaign
-filter narrows it. The first and last periods hold only the days from ``from``
-to ``to``.
+filter narrows it, except that without a campaign filter the posts' synced points
+are left to their channel's totals (``overlap``). The first and last periods hold
+only the days from ``from`` to ``to``.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from sqlalchemy import func, select
 
 from api.domain import periods
 from api.domain.errors import NotFound, RuleViolation
+from api.domain.metrics import overlap
 from api.domain.metrics.definitions import get_definition
 from api.domain.metrics.levels import latest_levels
 from api.domain.metrics.models import MetricPoint
@@ -82,6 +84,7 @@ def metric_series(
         MetricPoint.metric_key == metric_key,
         MetricPoint.day >= day_from,
         MetricPoint.day <= day_to,
+        *overlap.counted(campaign_id=campaign_id),
     ]
     if channel_id is not None:
         where.append(MetricPoint.channel_id == channel_id)

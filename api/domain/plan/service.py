@@ -1,8 +1,9 @@
 """The rolling content plan: months of content items, counts and the team's wiggle room.
 
 One bounded set of queries, whatever the number of items: the items of the
-window, counts per month by channel and by status, effort per month by owner,
-and the resources.
+window (each with its headline result, its engagements so far, in the same query),
+counts per month by channel and by status, effort per month by owner, and the
+resources.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from api.domain.content_items.models import ContentItem
 from api.domain.errors import RuleViolation
 from api.domain.periods import add_months, month_start
 from api.domain.resources.models import Resource
+from api.domain.results import service as results
 from api.domain.uow import UnitOfWork
 
 MAX_MONTHS = 24
@@ -115,6 +117,7 @@ def build_plan(*, uow: UnitOfWork, start: date, months: int, filters: PlanFilter
                 Channel.kind.label("channel_kind"),
                 Resource.id.label("owner_id"),
                 Resource.name.label("owner_name"),
+                results.headline(ContentItem.id).label("engagements"),
             )
             .join(Campaign, Campaign.id == ContentItem.campaign_id)
             .join(Channel, Channel.id == ContentItem.channel_id)

@@ -3,8 +3,9 @@
 Per channel, then by mode (push vs conversational) and by family (social vs
 traditional), from one grouped query of metric points (channel × metric key) and
 one query of the campaign budgets on the channels. Metric points of any source
-count; points without a channel are shown apart (``unattributed``) and are not in
-the channel rows or their totals.
+count, but not the posts' synced points, which the channel's own totals already hold
+(``metrics.overlap``); points without a channel are shown apart (``unattributed``)
+and are not in the channel rows or their totals.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from sqlalchemy import func, select
 from api.domain import money
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import MODES, Channel, family
+from api.domain.metrics import overlap
 from api.domain.metrics.models import MetricPoint
 from api.domain.organisations.models import Organisation
 from api.domain.reports import shares
@@ -201,6 +203,7 @@ def _metric_sums(uow: UnitOfWork, start: date, end: date) -> dict:
             MetricPoint.metric_key.in_(KEYS),
             MetricPoint.day >= start,
             MetricPoint.day <= end,
+            *overlap.counted(campaign_id=None),
         )
         .group_by(MetricPoint.channel_id, MetricPoint.metric_key)
     )

@@ -35,6 +35,7 @@ from sqlalchemy import func, select
 from api.domain import tenancy
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel, family
+from api.domain.metrics import overlap
 from api.domain.metrics.definitions import CHURN_KEY, CUSTOMER_BASE_KEY, Definition, catalogue_of
 from api.domain.metrics.levels import latest_levels
 from api.domain.metrics.models import FUNNEL_STAGES, MetricPoint
@@ -213,7 +214,7 @@ def funnel_report(
     stage_metrics = stage_metrics_of(catalogue.values())
     keys = {key for s in stage_metrics for key in s.metric_keys} | {CHURN_KEY}
     levels = {key for key in keys if catalogue[key].behaviour == "level"}
-    where = [MetricPoint.day.between(w.start, w.end)]
+    where = [MetricPoint.day.between(w.start, w.end), *overlap.counted(campaign_id=campaign_id)]
     if campaign_id is not None:
         where.append(MetricPoint.campaign_id == campaign_id)
     if channel_id is not None:

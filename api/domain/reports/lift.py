@@ -22,6 +22,7 @@ from api.domain import tenancy
 from api.domain.campaigns.models import Campaign
 from api.domain.channels.models import Channel
 from api.domain.errors import NotFound, RuleViolation
+from api.domain.metrics import overlap
 from api.domain.metrics.definitions import Definition, get_definition
 from api.domain.metrics.models import MetricPoint
 from api.domain.reports import rates
@@ -165,6 +166,7 @@ def _figures(
         MetricPoint.metric_key == definition.key,
         MetricPoint.day.between(current.start, current.end)
         | MetricPoint.day.between(baseline.start, baseline.end),
+        *overlap.counted(campaign_id=campaign_id),
     ]
     if campaign_id is not None:
         where.append(MetricPoint.campaign_id == campaign_id)

@@ -7,6 +7,8 @@ otherwise its budget charged to the window by the days it shares with the campai
 effort hours of the campaign's content items (cancelled ones excepted) times
 their owner's hourly cost. Value: revenue points + conversions × value per
 conversion + leads × value per lead, from the campaign's points in the window.
+The campaign's points include its posts' own (the sync writes them with the item's
+campaign): its engagements are what its published posts gained in the window.
 """
 
 from __future__ import annotations

@@ -4,11 +4,13 @@ from flask.views import MethodView
 from api.domain.content_items import service
 from api.domain.content_items.service import ContentFilter
 from api.domain.publishing import service as publishing
+from api.domain.results import service as results
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
 from api.resources.v1.content_items.schemas import (
     ContentFilterSchema,
+    ContentItemResultsSchema,
     ContentItemSchema,
     ContentItemUpdateSchema,
     PublishAttemptSchema,
@@ -143,3 +145,18 @@ class PublishAttempts(MethodView):
     def get(self, args, item_id):
         """A content item's publish attempts, oldest first"""
         return paged(publishing.list_attempts(uow=uow(), item_id=item_id, page=page_request(args)))
+
+
+@blp.route("/content-items/<uuid:item_id>/results")
+class Results(MethodView):
+    @blp.operation("content_items_results", scope="content:read")
+    @blp.response(200, ContentItemResultsSchema)
+    def get(self, item_id):
+        """What a content item did
+
+        Its latest totals per metric key and the series by day, from its metric points
+        (for a post Clover published, the sync reads the network's counts of it:
+        engagements, shares, comments, impressions where the network exposes them),
+        beside its publication and its campaign.
+        """
+        return results.item_results(uow=uow(), item_id=item_id)

@@ -183,3 +183,68 @@ class ContentFilterSchema(Schema):
     status = ma.fields.String(validate=ma.validate.OneOf(CONTENT_STATUSES))
     due_from = ma.fields.Date()
     due_to = ma.fields.Date()
+
+
+class CampaignRefSchema(Schema):
+    class Meta:
+        name = "CampaignRef"
+
+    id = ma.fields.UUID()
+    name = ma.fields.String()
+
+
+class PublicationSchema(Schema):
+    class Meta:
+        name = "Publication"
+
+    network = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "The network Clover published on (sandbox, mastodon, bluesky); "
+            "null for an item marked published by hand"
+        },
+    )
+    external_id = ma.fields.String(allow_none=True)
+    url = ma.fields.String(allow_none=True)
+    published_at = ma.fields.DateTime()
+
+
+class ResultDaySchema(Schema):
+    class Meta:
+        name = "ResultDay"
+
+    day = ma.fields.Date()
+    values = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Float(),
+        metadata={"description": "Metric key → the day's figure (for a count: what it gained)"},
+    )
+
+
+class ContentItemResultsSchema(Schema):
+    class Meta:
+        name = "ContentItemResults"
+
+    content_item_id = ma.fields.UUID(attribute="item.id")
+    title = ma.fields.String(attribute="item.title")
+    status = ma.fields.String(attribute="item.status")
+    channel_id = ma.fields.UUID(attribute="item.channel_id")
+    campaign = ma.fields.Nested(CampaignRefSchema)
+    publication = ma.fields.Nested(
+        PublicationSchema,
+        allow_none=True,
+        metadata={"description": "Where and when it went out; null until it is published"},
+    )
+    totals = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Float(),
+        metadata={
+            "description": "Metric key → the latest total: a count (engagements, shares, "
+            "comments, impressions where the network exposes them) summed over its days, a "
+            "level its latest value, a ratio its mean"
+        },
+    )
+    series = ma.fields.List(
+        ma.fields.Nested(ResultDaySchema), metadata={"description": "By day, oldest first"}
+    )
+    as_of = ma.fields.Date(allow_none=True, metadata={"description": "The last day with a figure"})

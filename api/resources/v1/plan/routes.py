@@ -47,6 +47,14 @@ class PlanItemSchema(Schema):
     channel_kind = ma.fields.String()
     owner_id = ma.fields.UUID(allow_none=True)
     owner_name = ma.fields.String(allow_none=True)
+    engagements = ma.fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "The item's headline result: its engagements so far (likes, "
+            "reposts, replies of the published post, see `GET …/content-items/{id}/results`); "
+            "null while it has none"
+        },
+    )
 
 
 class ResourceLoadSchema(Schema):
@@ -114,6 +122,10 @@ def _iso(value) -> str | None:
     return value.isoformat() if value is not None else None
 
 
+def _float(value) -> float | None:
+    return float(value) if value is not None else None
+
+
 def _str(value) -> str | None:
     return str(value) if value is not None else None
 
@@ -144,6 +156,7 @@ def plan_body(plan: Plan) -> dict:
                         "channel_kind": row["channel_kind"],
                         "owner_id": _str(row["owner_id"]),
                         "owner_name": row["owner_name"],
+                        "engagements": _float(row["engagements"]),
                     }
                     for row in month.items
                 ],
