@@ -17,6 +17,7 @@ from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
 from api.domain.invitations.models import Invitation
 from api.domain.jobs.models import Job, JobError
+from api.domain.media.models import Media
 from api.domain.mentions.models import Mention
 from api.domain.metrics.models import KpiStatusChange, KpiValue, MetricPoint, OrganisationMetric
 from api.domain.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant, OAuthToken
@@ -47,6 +48,7 @@ __all__ = [
     "Kpi",
     "KpiStatusChange",
     "KpiValue",
+    "Media",
     "Membership",
     "Mention",
     "MetricPoint",
