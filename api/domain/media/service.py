@@ -1,9 +1,10 @@
 """Media: the images and videos a content item can carry, checked as they are uploaded.
 
-A medium is a row and a file in media storage, never one without the other: the
-file is stored before the row is committed and removed when the commit fails; a
-deleted medium's file is removed once its row is gone (a file left behind then is
-unreachable, and logged).
+A medium is a row and a file in media storage. The file is stored before the row
+is committed and removed when the commit fails, so a failed upload leaves neither;
+a deleted medium's file is removed once its row is gone. A file left behind (a
+process that died between the two, a removal that failed and was logged) is named
+by no row and never served.
 """
 
 from __future__ import annotations
@@ -56,7 +57,8 @@ def create_media(
     content = draft.file.content
     mime = rules.sniff(content)
     kind = MIME_TYPES[mime]
-    rules.check_size(kind, content.seek(0, os.SEEK_END), limits)
+    size = content.seek(0, os.SEEK_END)
+    rules.check_size(kind, size, limits)
     alt_text = rules.checked_alt_text(kind, draft.or_("alt_text", ""))
     width = height = None
     if kind == "image":
@@ -67,7 +69,7 @@ def create_media(
         id=media_id,
         kind=kind,
         mime_type=mime,
-        size_bytes=content.seek(0, os.SEEK_END),
+        size_bytes=size,
         width=width,
         height=height,
         alt_text=alt_text,
@@ -82,7 +84,7 @@ def create_media(
         uow.session.add(media)
         uow.commit()
     except BaseException:
-        storage.delete(media.storage_key)
+        _remove(storage, media.storage_key)
         raise
     return media
 
@@ -118,10 +120,7 @@ def delete_media(*, uow: UnitOfWork, media_id: uuid.UUID, storage: MediaStorage)
     key = media.storage_key
     uow.session.delete(media)
     uow.commit()
-    try:
-        storage.delete(key)
-    except OSError:
-        log.warning("the file of deleted media %s was not removed", media_id, exc_info=True)
+    _remove(storage, key)
 
 
 def open_media_content(
@@ -130,6 +129,14 @@ def open_media_content(
     """A medium and its bytes, to read (the caller closes the stream)."""
     media = get_media(uow=uow, media_id=media_id)
     return media, storage.open(media.storage_key)
+
+
+def _remove(storage: MediaStorage, key: str) -> None:
+    # Logged, not raised: the caller hears of what failed before, or that the delete succeeded.
+    try:
+        storage.delete(key)
+    except OSError:
+        log.warning("media file %s was not removed", key, exc_info=True)
 
 
 def _sha256(content: BinaryIO) -> str:
