@@ -423,3 +423,15 @@ def test_the_embedded_default_keeps_media_too(tmp_path):
     assert (media["mime_type"], content.data) == ("image/webp", data)
     assert deleted.status_code == 204
     assert files_of(tmp_path / "media", org) == []
+
+
+def test_a_medium_whose_file_is_missing_answers_gone(client, factory, media_dir):
+    org = factory.organisation("Media Lost File")
+    media = uploaded(upload(client, org, image("png", (2, 2)), name="a.png", alt_text=ALT))
+    (media_dir / str(org.id) / media["id"]).unlink()
+
+    response = client.get(org.url(f"/media/{media['id']}/content"), headers=org.headers)
+
+    assert response.status_code == 410
+    assert response.content_type == "application/problem+json"
+    assert "upload it again" in response.get_json()["detail"]

@@ -20,6 +20,7 @@ from sqlalchemy import select
 
 from api.domain import tenancy
 from api.domain.base import check_version, new_id
+from api.domain.errors import Gone
 from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.media import rules
 from api.domain.media.models import MIME_TYPES, Media
@@ -126,9 +127,16 @@ def delete_media(*, uow: UnitOfWork, media_id: uuid.UUID, storage: MediaStorage)
 def open_media_content(
     *, uow: UnitOfWork, media_id: uuid.UUID, storage: MediaStorage
 ) -> tuple[Media, BinaryIO]:
-    """A medium and its bytes, to read (the caller closes the stream)."""
+    """A medium and its bytes, to read (the caller closes the stream).
+
+    Bytes can be missing beside their row (a commit whose answer was lost after the file
+    was removed again): that is a 410 saying what to do, never a 500.
+    """
     media = get_media(uow=uow, media_id=media_id)
-    return media, storage.open(media.storage_key)
+    try:
+        return media, storage.open(media.storage_key)
+    except FileNotFoundError:
+        raise Gone(f"the file of medium {media_id} is missing; upload it again") from None
 
 
 def _remove(storage: MediaStorage, key: str) -> None:

@@ -118,6 +118,7 @@ class MediaById(MethodView):
 class MediaContent(MethodView):
     @blp.operation("media_get_content", scope="content:read")
     @blp.doc(responses={200: CONTENT_RESPONSE})
+    @blp.alt_response(410, response="GONE")
     def get(self, media_id):
         """Download a medium's bytes
 
