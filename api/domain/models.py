@@ -18,6 +18,7 @@ from api.domain.identity.models import ApiKey, User
 from api.domain.invitations.models import Invitation
 from api.domain.jobs.models import Job, JobError
 from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
+from api.domain.media.models import Media
 from api.domain.mentions.models import Mention
 from api.domain.metrics.models import MetricPoint, OrganisationMetric
 from api.domain.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant, OAuthToken
@@ -49,6 +50,7 @@ __all__ = [
     "Kpi",
     "KpiStatusChange",
     "KpiValue",
+    "Media",
     "Membership",
     "Mention",
     "MetricPoint",

@@ -5,8 +5,8 @@ Clover's publisher moves them through publishing to published or publish_failed,
 recording each attempt (with the key the network dedupes on) and its steps in the
 history as "publisher". Connections keep the limits their network reported.
 
-Revision ID: 0016_publishing
-Revises: 0015_money_numeric
+Revision ID: 0017_publishing
+Revises: 0016_media
 Create Date: 2026-12-09 09:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import api.domain.base
 
-revision: str = "0016_publishing"
-down_revision: str | None = "0015_money_numeric"
+revision: str = "0017_publishing"
+down_revision: str | None = "0016_media"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
