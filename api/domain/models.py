@@ -12,7 +12,7 @@ from api.domain.campaigns.models import (
 )
 from api.domain.channels.connections import Connection
 from api.domain.channels.models import Channel
-from api.domain.content_items.models import ContentItem, ContentStatusChange
+from api.domain.content_items.models import ContentItem, ContentItemMedia, ContentStatusChange
 from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
 from api.domain.invitations.models import Invitation
@@ -42,6 +42,7 @@ __all__ = [
     "Channel",
     "Connection",
     "ContentItem",
+    "ContentItemMedia",
     "ContentStatusChange",
     "IdempotencyRecord",
     "Invitation",

@@ -41,12 +41,13 @@ def database_url(fresh_database) -> str:
 
 
 @pytest.fixture(scope="module")
-def settings(database_url, redis_url) -> Settings:
+def settings(database_url, redis_url, media_dir) -> Settings:
     return Settings.build(
         database_url=database_url,
         redis_url=redis_url,
         environment="test",
         connections_allow_private=True,  # the fake Mastodon is on loopback
+        media_dir=str(media_dir),
     )
 
 
@@ -75,7 +76,9 @@ def mastodon():
     server.close()
 
 
-def due_item(client, org, mastodon, *, text="Spring is here, resellers!", token=TOKEN) -> dict:
+def due_item(
+    client, org, mastodon, *, text="Spring is here, resellers!", token=TOKEN, **fields
+) -> dict:
     """An approved item on a channel connected to the fake Mastodon, due a moment ago."""
     strategy = builders.strategy(client, org)
     channel = builders.channel(client, org, kind="mastodon", name="Fediverse")
@@ -91,7 +94,7 @@ def due_item(client, org, mastodon, *, text="Spring is here, resellers!", token=
         },
     )
     assert connected.status_code == 200, connected.get_data(as_text=True)
-    item = builders.content_item(client, org, campaign["id"], channel["id"], text=text)
+    item = builders.content_item(client, org, campaign["id"], channel["id"], text=text, **fields)
     for step in ("drafting", "in_review", "approved"):
         assert move(client, org, item, step).status_code == 200
     at = datetime.now(UTC) - timedelta(seconds=5)
@@ -155,6 +158,23 @@ def test_on_time_the_post_is_made_once_with_the_attempts_key(
         org.url(f"/channels/{item['channel_id']}/connection"), headers=org.headers
     ).get_json()
     assert connection["limits_refreshed_at"] is not None  # from the instance's /api/v2/instance
+
+
+def test_an_items_media_go_out_with_their_alt_text(
+    client, factory, queues, mastodon, settings, database_url, redis_url
+):
+    org = factory.organisation()
+    medium = builders.medium(client, org, alt_text="Our newest reseller, Van Dijk Tools")
+    item = due_item(client, org, mastodon, media_ids=[medium["id"]])
+    mastodon.media_polls = 1  # processed asynchronously: 206 once, then ready
+    queue_job(queues, org, item)
+
+    run_worker(database_url, redis_url, "publish", media_dir=settings.media_dir)
+
+    assert item_of(client, org, item)["status"] == "published"
+    [made] = mastodon.made
+    [attachment] = made["media_attachments"]
+    assert attachment["description"] == "Our newest reseller, Van Dijk Tools"
 
 
 def test_a_429_waits_for_retry_after_then_publishes_once(

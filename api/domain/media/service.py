@@ -20,7 +20,8 @@ from sqlalchemy import select
 
 from api.domain import tenancy
 from api.domain.base import check_version, new_id
-from api.domain.errors import Gone
+from api.domain.content_items.models import ContentItemMedia
+from api.domain.errors import Conflict, Gone
 from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.media import rules
 from api.domain.media.models import MIME_TYPES, Media
@@ -118,6 +119,11 @@ def update_media(
 
 def delete_media(*, uow: UnitOfWork, media_id: uuid.UUID, storage: MediaStorage) -> None:
     media = get_media(uow=uow, media_id=media_id)
+    # What an item carries (perhaps approved, or published) does not vanish under it.
+    if tenancy.any_row(
+        uow.session, select(ContentItemMedia).where(ContentItemMedia.media_id == media.id)
+    ):
+        raise Conflict("the medium is attached to content items; remove it from them first")
     key = media.storage_key
     uow.session.delete(media)
     uow.commit()

@@ -27,7 +27,7 @@ from api.domain.channels.models import Channel
 from api.domain.content_items.models import ContentItem
 from api.domain.publishing import limits, outcomes
 from api.domain.publishing.models import PublishAttempt
-from api.domain.publishing.service import media_facts
+from api.domain.publishing.service import attachments, media_facts
 from api.domain.uow import UnitOfWork
 
 # A try silent this long lost its worker: the sweep lets another try look the post up.
@@ -56,6 +56,16 @@ class Target:
 
 
 @dataclass(frozen=True)
+class Attachment:
+    """A medium to send with the post: where media storage keeps it, and what it is."""
+
+    storage_key: str
+    mime_type: str
+    alt_text: str
+    size_bytes: int
+
+
+@dataclass(frozen=True)
 class Begun:
     """A try that has begun: send (or, when ``resumed``, look up first) this post."""
 
@@ -66,6 +76,7 @@ class Begun:
     as_thread: bool
     resumed: bool
     tries: int
+    media: tuple[Attachment, ...]
 
 
 def _item(uow: UnitOfWork, item_id: uuid.UUID) -> ContentItem:
@@ -172,8 +183,12 @@ def begin(*, uow: UnitOfWork, item_id: uuid.UUID, now: datetime, grace: timedelt
         uow.commit()
         return None
     uow.commit()
+    media = tuple(
+        Attachment(m.storage_key, m.mime_type, m.alt_text, m.size_bytes)
+        for m in attachments(uow=uow, item=item)
+    )
     return Begun(
-        item.id, attempt.id, attempt.key, item.text, item.as_thread, resumed, attempt.tries
+        item.id, attempt.id, attempt.key, item.text, item.as_thread, resumed, attempt.tries, media
     )
 
 

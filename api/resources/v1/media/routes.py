@@ -109,6 +109,7 @@ class MediaById(MethodView):
 
     @blp.operation("media_delete", scope="content:write")
     @blp.response(204)
+    @blp.alt_response(409, response="CONFLICT")
     def delete(self, media_id):
         """Delete a medium and its file"""
         service.delete_media(uow=uow(), media_id=media_id, storage=clover().media)
