@@ -1,5 +1,5 @@
 """Publishing faults end to end: real `clover worker` processes, real Redis, and the fake
-Mastodon of tests/fakes on loopback, counting the statuses it made.
+Mastodon (and Bluesky) of tests/fakes on loopback, counting the posts they made.
 
 Keeping it fast: the item's job is queued here with RQ's backoff shortened (one or two
 retries after 1 s) instead of the production 10 s, 60 s, 300 s; it is still retried by
@@ -22,10 +22,13 @@ from sqlalchemy import select
 
 from api import create_app
 from api.config import Settings
+from api.crypto import cipher_for
 from api.db import database_for
+from api.domain.channels.connections import Connection
 from api.domain.publishing.service import PUBLISH_JOB
 from api.domain.webhooks.models import WebhookEvent
 from tests.api import builders
+from tests.fakes import bluesky
 from tests.fakes.mastodon import TOKEN, FakeMastodon
 from tests.helpers import empty_rq
 from tests.workers.conftest import ROOT, run_worker, worker_env
@@ -355,3 +358,51 @@ def test_limits_the_instance_reports_are_checked_again_before_sending(
     assert "100 characters" in failed["publish_error"]
     assert failed["publish_retryable"] is False
     assert [w for w in mastodon.writes if w[0] == STATUSES] == []
+
+
+def test_bluesky_gets_one_record_and_its_refreshed_session_is_stored_encrypted(
+    client, factory, queues, settings, database, database_url, redis_url
+):
+    pds = bluesky.serve()
+    try:
+        org = factory.organisation()
+        strategy = builders.strategy(client, org)
+        channel = builders.channel(client, org, kind="bluesky", name="Bluesky")
+        campaign = builders.campaign(client, org, strategy["id"], channel_ids=[channel["id"]])
+        connected = client.put(
+            org.url(f"/channels/{channel['id']}/connection"),
+            headers=org.headers,
+            json={
+                "provider": "bluesky",
+                "account": bluesky.HANDLE,
+                "base_url": f"http://127.0.0.1:{pds.server_address[1]}",
+                "credentials": {"access_token": bluesky.APP_PASSWORD},
+            },
+        )
+        assert connected.status_code == 200, connected.get_data(as_text=True)
+        item = builders.content_item(
+            client, org, campaign["id"], channel["id"], text="Hello from Clover"
+        )
+        for step in ("drafting", "in_review", "approved"):
+            move(client, org, item, step)
+        at = datetime.now(UTC) - timedelta(seconds=5)
+        move(client, org, item, "scheduled", scheduled_at=at.isoformat())
+        queue_job(queues, org, item)
+
+        run_worker(database_url, redis_url, "publish")
+
+        published = item_of(client, org, item)
+        [record] = pds.fake.post_records()
+        assert published["status"] == "published"
+        assert published["external_id"] == record["uri"]
+        with database.session() as session:
+            stored = session.scalars(
+                select(Connection.credentials).where(Connection.channel_id == channel["id"])
+            ).one()
+        assert bluesky.APP_PASSWORD not in stored  # encrypted, and no longer the app password
+        credentials = cipher_for(settings).decrypt(stored.encode()).decode()
+        assert bluesky.APP_PASSWORD not in credentials
+        assert any(token in credentials for token in pds.fake.access)
+    finally:
+        pds.shutdown()
+        pds.server_close()

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -50,7 +50,8 @@ class Target:
 
     channel_id: uuid.UUID
     provider: str
-    connection: connections.SyncTarget  # account, base URL, credentials
+    # Account, base URL and credentials: kept out of repr, so no log line shows a token.
+    connection: connections.SyncTarget = field(repr=False)
     limits: limits.ChannelLimits
     posts: int  # how many posts it takes (a thread takes several)
 
