@@ -33,6 +33,7 @@ import psycopg
 from sqlalchemy import insert
 
 from api.db import Database
+from api.domain import tenancy
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
 from api.domain.base import new_id, utcnow
 from api.domain.content_items.models import CONTENT_STATUSES, FORMATS, ContentItem
@@ -187,7 +188,7 @@ def seed(client, factory: Factory, database: Database) -> Seeded:
     rows = content_rows(org, campaigns, owners)
     with UnitOfWork(database.session()) as uow:
         uow.open_for(system_tenant(org.id))
-        uow.session.execute(insert(ContentItem), rows)
+        uow.session.execute(tenancy.statement(insert(ContentItem), organisation_id=org.id), rows)
         uow.commit()
     return Seeded(org, len(campaigns), len(channels), len(owners), len(rows))
 
