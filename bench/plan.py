@@ -73,7 +73,9 @@ STATUS_MIX = (
     ("in_review", 10),
     ("approved", 15),
     ("scheduled", 25),
+    ("publishing", 1),
     ("published", 20),
+    ("publish_failed", 2),
     ("cancelled", 5),
 )
 EFFORT_HOURS = (0.5, 1, 1.5, 2, 3, 4, 6, 8)
@@ -209,7 +211,7 @@ def content_rows(org: Org, campaigns: list[tuple], owners: list[str]) -> list[di
         status = rng.choices(statuses, weights)[0]
         kind = rng.choice(FORMATS)
         scheduled_at = due_date = published_at = None
-        if status in ("scheduled", "published"):
+        if status in ("scheduled", "publishing", "published", "publish_failed"):
             hour = clock_time(rng.randrange(6, 21), rng.choice((0, 15, 30, 45)), tzinfo=UTC)
             scheduled_at = datetime.combine(day, hour)
             if rng.random() < 0.5:
