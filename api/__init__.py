@@ -13,6 +13,7 @@ from api import logs, oauth
 from api.config import Settings
 from api.db import Database, database_for
 from api.domain import models  # noqa: F401  (every model mapped before the first query)
+from api.domain.media.storage import DiskStorage, MediaStorage
 from api.errors import CloverApi
 from api.http import access_log, context, cors, limits
 from api.jobs import dispatcher
@@ -61,6 +62,7 @@ class Clover:
     settings: Settings
     database: Database
     jobs: object
+    media: MediaStorage
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -97,7 +99,9 @@ def create_app(settings: Settings | None = None) -> Flask:
             },
         },
     )
-    app.extensions["clover"] = Clover(settings, database_for(settings), dispatcher(settings))
+    app.extensions["clover"] = Clover(
+        settings, database_for(settings), dispatcher(settings), DiskStorage(settings.media_dir)
+    )
     app.json.sort_keys = False
 
     context.init_app(app)

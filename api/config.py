@@ -240,6 +240,11 @@ class Settings(BaseSettings):
     upload_dir: str = "var/uploads"
     # One view (CSV imports) accepts bodies up to this size; all others max_body_bytes.
     max_import_bytes: int = Field(209_715_200, ge=1024)
+    # Where uploaded media (images, videos) are kept, a folder per organisation, and the
+    # largest of each kind: the upload view reads a body up to the larger one.
+    media_dir: str = "var/media"
+    max_image_bytes: int = Field(8_388_608, ge=1024)
+    max_video_bytes: int = Field(104_857_600, ge=1024)
     # Fernet keys for channel credentials, newest first (the newest encrypts, any decrypts).
     # Empty outside production: one key is derived from SECRET_KEY.
     encryption_keys: FernetKeys = Field((), repr=False)

@@ -25,6 +25,7 @@ STATUS = {
     domain.Gone: 410,
     domain.IdempotencyConflict: 409,
     domain.StaleVersion: 412,
+    domain.TooLarge: 413,
     domain.RuleViolation: 422,
     domain.IdempotencyMismatch: 422,
 }

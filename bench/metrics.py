@@ -153,15 +153,9 @@ KPIS = (
     ("Lead conversion", "ratio", ("conversions", "leads"), "month", None, 0.2, "increase"),
     ("Click-through", "ratio", ("clicks", "impressions"), "month", None, 0.03, "increase"),
     ("Open rate", "ratio", ("email_opens", "email_sends"), "month", None, 0.3, "increase"),
-    (
-        "Churn",
-        "ratio",
-        ("churned_customers", "active_customers"),
-        "quarter",
-        None,
-        0.05,
-        "decrease",
-    ),
+    # A ratio of two flows: one over a level (churned / active customers) is refused, as
+    # the product refuses it; the churn rate is the funnel report's, over a level base.
+    ("Tickets per lead", "ratio", ("support_tickets", "leads"), "quarter", None, 0.05, "decrease"),
     (
         "Reply rate per week",
         "ratio",

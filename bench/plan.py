@@ -33,6 +33,7 @@ import psycopg
 from sqlalchemy import insert
 
 from api.db import Database
+from api.domain import tenancy
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant, system_tenant
 from api.domain.base import new_id, utcnow
 from api.domain.content_items.models import CONTENT_STATUSES, FORMATS, ContentItem
@@ -72,7 +73,9 @@ STATUS_MIX = (
     ("in_review", 10),
     ("approved", 15),
     ("scheduled", 25),
+    ("publishing", 1),
     ("published", 20),
+    ("publish_failed", 2),
     ("cancelled", 5),
 )
 EFFORT_HOURS = (0.5, 1, 1.5, 2, 3, 4, 6, 8)
@@ -187,7 +190,7 @@ def seed(client, factory: Factory, database: Database) -> Seeded:
     rows = content_rows(org, campaigns, owners)
     with UnitOfWork(database.session()) as uow:
         uow.open_for(system_tenant(org.id))
-        uow.session.execute(insert(ContentItem), rows)
+        uow.session.execute(tenancy.statement(insert(ContentItem), organisation_id=org.id), rows)
         uow.commit()
     return Seeded(org, len(campaigns), len(channels), len(owners), len(rows))
 
@@ -208,7 +211,7 @@ def content_rows(org: Org, campaigns: list[tuple], owners: list[str]) -> list[di
         status = rng.choices(statuses, weights)[0]
         kind = rng.choice(FORMATS)
         scheduled_at = due_date = published_at = None
-        if status in ("scheduled", "published"):
+        if status in ("scheduled", "publishing", "published", "publish_failed"):
             hour = clock_time(rng.randrange(6, 21), rng.choice((0, 15, 30, 45)), tzinfo=UTC)
             scheduled_at = datetime.combine(day, hour)
             if rng.random() < 0.5:

@@ -50,6 +50,7 @@ import psycopg
 from flask import Flask
 from sqlalchemy import insert, select, update
 
+from api.domain import tenancy
 from api.domain.audiences.models import CHANNEL_KINDS
 from api.domain.base import new_id, utcnow
 from api.domain.campaigns.service import CampaignDraft, create_campaign
@@ -265,7 +266,9 @@ def seed(factory: Factory, raw: psycopg.Connection, days: int, scale: float) -> 
 
     items = content_rows(ws.org.id, campaigns, links, owners)
     with ws.uow() as uow:
-        uow.session.execute(insert(ContentItem), items)
+        uow.session.execute(
+            tenancy.statement(insert(ContentItem), organisation_id=ws.org.id), items
+        )
         uow.commit()
 
     campaign_points, derived_points = copy_extra_points(raw, history, campaigns, links)

@@ -95,13 +95,20 @@ def database_url(fresh_database) -> str:
 
 
 @pytest.fixture(scope="session")
-def settings(database_url, redis_url) -> Settings:
+def media_dir(tmp_path_factory):
+    """Where the test app keeps uploaded media (never the working directory's var/)."""
+    return tmp_path_factory.mktemp("media")
+
+
+@pytest.fixture(scope="session")
+def settings(database_url, redis_url, media_dir) -> Settings:
     # Rate-limit counters of this session only: they outlive it in Redis.
     return Settings.build(
         database_url=database_url,
         redis_url=redis_url,
         environment="test",
         rate_limit_prefix=f"clover-test-{uuid.uuid4().hex[:12]}:ratelimit",
+        media_dir=str(media_dir),
         # The fake networks of the sync tests listen on loopback.
         connections_allow_private=True,
     )

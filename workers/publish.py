@@ -28,6 +28,7 @@ from rq.exceptions import DuplicateJobError
 
 from api.counters import Entry, budget, counters_for
 from api.crypto import cipher_for
+from api.domain.media.storage import DiskStorage
 from api.domain.publishing import attempts, outcomes
 from api.domain.publishing.limits import ChannelLimits
 from api.domain.publishing.service import PUBLISH_JOB
@@ -37,6 +38,7 @@ from workers.accounts import account_for
 from workers.providers import registry
 from workers.providers.base import (
     Limits,
+    MediaFile,
     Post,
     ProviderError,
     Publisher,
@@ -90,7 +92,12 @@ def publish_item(
         begun = attempts.begin(uow=uow, item_id=item, now=when, grace=grace)
     if begun is None:
         return "nothing to do"
-    post = Post(key=begun.key, text=begun.text, thread=begun.as_thread)
+    storage = DiskStorage(runtime.settings().media_dir)
+    media = tuple(
+        MediaFile(storage.location(m.storage_key), m.mime_type, m.alt_text, m.size_bytes)
+        for m in begun.media
+    )
+    post = Post(key=begun.key, text=begun.text, media=media, thread=begun.as_thread)
     return _send(organisation, target, publisher, account, post, begun, when)
 
 

@@ -39,6 +39,13 @@ class RuleViolation(DomainError):
     kind = "rule-violation"
 
 
+class TooLarge(DomainError):
+    """Content over a size limit that depends on what it turns out to be (an image, a video)."""
+
+    title = "Content too large"
+    kind = "too-large"
+
+
 class PermissionDenied(DomainError):
     title = "Forbidden"
     kind = "forbidden"

@@ -12,12 +12,13 @@ from api.domain.campaigns.models import (
 )
 from api.domain.channels.connections import Connection
 from api.domain.channels.models import Channel
-from api.domain.content_items.models import ContentItem, ContentStatusChange
+from api.domain.content_items.models import ContentItem, ContentItemMedia, ContentStatusChange
 from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
 from api.domain.invitations.models import Invitation
 from api.domain.jobs.models import Job, JobError
 from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
+from api.domain.media.models import Media
 from api.domain.mentions.models import Mention
 from api.domain.metrics.models import MetricPoint, OrganisationMetric
 from api.domain.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant, OAuthToken
@@ -41,6 +42,7 @@ __all__ = [
     "Channel",
     "Connection",
     "ContentItem",
+    "ContentItemMedia",
     "ContentStatusChange",
     "IdempotencyRecord",
     "Invitation",
@@ -49,6 +51,7 @@ __all__ = [
     "Kpi",
     "KpiStatusChange",
     "KpiValue",
+    "Media",
     "Membership",
     "Mention",
     "MetricPoint",

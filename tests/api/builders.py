@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+
+from tests import media_files
 from tests.factories import unique_email
 
 PASSWORD = "a long enough password"
@@ -102,6 +105,16 @@ def content_item(client, org, campaign_id, channel_id, **fields) -> dict:
     return created(
         client.post(
             org.url(f"/campaigns/{campaign_id}/content-items"), headers=org.headers, json=body
+        )
+    )
+
+
+def medium(client, org, alt_text: str = "A teal square") -> dict:
+    """An uploaded image (a tiny PNG) with its alt text."""
+    form = {"file": (io.BytesIO(media_files.image("png")), "teal.png"), "alt_text": alt_text}
+    return created(
+        client.post(
+            org.url("/media"), headers=org.headers, data=form, content_type="multipart/form-data"
         )
     )
 

@@ -30,13 +30,14 @@ pytestmark = pytest.mark.contract
 
 
 @pytest.fixture(scope="module")
-def contract_app(database_url, redis_url):
+def contract_app(database_url, redis_url, media_dir):
     # Thousands of requests from one key: limits are tested in test_rate_limits.py.
     return create_app(
         Settings.build(
             database_url=database_url,
             redis_url=redis_url,
             environment="test",
+            media_dir=str(media_dir),
             rate_limits="off",
             rate_limit_prefix=f"clover-contract-{uuid.uuid4().hex[:12]}:ratelimit",
         )
@@ -72,6 +73,7 @@ def real_objects(client, org) -> dict[str, str]:
         "channel_id": channel["id"],
         "campaign_id": campaign["id"],
         "item_id": item["id"],
+        "media_id": builders.medium(client, org)["id"],
     }
 
 

@@ -95,6 +95,7 @@ def first_org(app, settings):
         "metric_key": definition["key"],
         "job_id": job_id,
         "mention_id": mention["id"],
+        "media_id": builders.medium(client, org)["id"],
         **_webhook_ids(client, factory, org),
     }
     return org, ids
@@ -183,6 +184,12 @@ OPERATIONS = [
     ("GET", "/resources/{resource_id}", None),
     ("PATCH", "/resources/{resource_id}", {"name": "Taken"}),
     ("DELETE", "/resources/{resource_id}", None),
+    ("GET", "/media", None),
+    ("POST", "/media", None),
+    ("GET", "/media/{media_id}", None),
+    ("PATCH", "/media/{media_id}", {"alt_text": "Taken"}),
+    ("DELETE", "/media/{media_id}", None),
+    ("GET", "/media/{media_id}/content", None),
     ("GET", "/readiness-assessments", None),
     (
         "POST",
@@ -354,6 +361,9 @@ def test_nothing_changed_after_every_attempt(client, factory, first_org):
     assert (key["prefix"], key["revoked_at"]) == (ids["api_key_prefix"], None)  # not rotated
     hook = client.get(org.url(f"/webhook-endpoints/{ids['endpoint_id']}"), headers=org.headers)
     assert hook.get_json()["enabled"] is True
+    medium = client.get(org.url(f"/media/{ids['media_id']}"), headers=org.headers)
+    assert medium.get_json()["alt_text"] == "A teal square"
+    assert len(client.get(org.url("/media"), headers=org.headers).get_json()["items"]) == 1
     other_key = client.get("/v1/me", headers=other.headers).get_json()["api_key"]["id"]
     trail = client.get(org.url("/audit-events?limit=200"), headers=org.headers).get_json()["items"]
     assert trail and all(e["actor_api_key_id"] != other_key for e in trail)

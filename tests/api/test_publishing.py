@@ -215,3 +215,99 @@ def test_an_item_has_no_publish_attempts_before_its_time(client, factory):
 
     assert response.status_code == 200
     assert response.get_json()["items"] == []
+
+
+def test_an_item_carries_the_organisations_media_in_order(client, factory):
+    org = factory.organisation()
+    first, second = builders.medium(client, org), builders.medium(client, org, "A teal circle")
+    campaign, channel = builders.running_campaign(client, org)
+
+    item = builders.content_item(
+        client, org, campaign["id"], channel["id"], media_ids=[second["id"], first["id"]]
+    )
+    changed = client.patch(
+        org.url(f"/content-items/{item['id']}"),
+        headers=org.headers,
+        json={"media_ids": [first["id"]]},
+    ).get_json()
+
+    assert item["media_ids"] == [second["id"], first["id"]]
+    assert changed["media_ids"] == [first["id"]]
+    shown = client.get(org.url(f"/content-items/{item['id']}"), headers=org.headers).get_json()
+    assert shown["media_ids"] == [first["id"]]
+
+
+def test_another_organisations_medium_is_not_found(client, factory):
+    org, other = factory.organisation(), factory.organisation("Other Co")
+    theirs = builders.medium(client, other)
+    campaign, channel = builders.running_campaign(client, org)
+    item = builders.content_item(client, org, campaign["id"], channel["id"])
+
+    created = client.post(
+        org.url(f"/campaigns/{campaign['id']}/content-items"),
+        headers=org.headers,
+        json={"channel_id": channel["id"], "title": "Theirs", "media_ids": [theirs["id"]]},
+    )
+    updated = client.patch(
+        org.url(f"/content-items/{item['id']}"),
+        headers=org.headers,
+        json={"media_ids": [theirs["id"]]},
+    )
+
+    assert created.status_code == updated.status_code == 404
+    assert theirs["id"] in updated.get_json()["detail"]
+
+
+def test_a_medium_is_attached_once(client, factory):
+    org = factory.organisation()
+    medium = builders.medium(client, org)
+    campaign, channel = builders.running_campaign(client, org)
+
+    response = client.post(
+        org.url(f"/campaigns/{campaign['id']}/content-items"),
+        headers=org.headers,
+        json={"channel_id": channel["id"], "title": "Twice", "media_ids": [medium["id"]] * 2},
+    )
+
+    assert response.status_code == 422
+    assert "media_ids" in response.get_json()["errors"]
+
+
+def test_changing_the_media_after_approval_needs_a_new_approval(client, factory):
+    org = factory.organisation()
+    item, _ = connected_item(client, org, text="Hi")
+    walk(client, org, item, "drafting", "in_review", "approved")
+
+    changed = client.patch(
+        org.url(f"/content-items/{item['id']}"),
+        headers=org.headers,
+        json={"media_ids": [builders.medium(client, org)["id"]]},
+    ).get_json()
+
+    assert changed["status"] == "in_review"
+
+
+def test_approval_refuses_more_media_than_the_channel_takes(client, factory):
+    org = factory.organisation()
+    media = [builders.medium(client, org)["id"] for _ in range(5)]
+    item, _ = connected_item(client, org, text="Hi", media_ids=media)
+    walk(client, org, item, "drafting", "in_review")
+
+    response = move(client, org, item, "approved")
+
+    assert response.status_code == 422
+    assert response.get_json()["errors"]["media_ids"] == [
+        "Company page (sandbox) allows 4 attachments; this item has 5."
+    ]
+
+
+def test_a_medium_an_item_carries_is_not_deleted(client, factory):
+    org = factory.organisation()
+    medium = builders.medium(client, org)
+    campaign, channel = builders.running_campaign(client, org)
+    builders.content_item(client, org, campaign["id"], channel["id"], media_ids=[medium["id"]])
+
+    response = client.delete(org.url(f"/media/{medium['id']}"), headers=org.headers)
+
+    assert response.status_code == 409
+    assert client.get(org.url(f"/media/{medium['id']}"), headers=org.headers).status_code == 200

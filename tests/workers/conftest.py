@@ -8,9 +8,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def worker_env(database_url: str, redis_url: str) -> dict[str, str]:
-    """Only the settings a worker process needs."""
-    return {
+def worker_env(database_url: str, redis_url: str, media_dir: str | None = None) -> dict[str, str]:
+    """Only the settings a worker process needs (and the API's media folder, when it reads
+    uploaded media)."""
+    env = {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
         "REDIS_URL": redis_url,
@@ -18,13 +19,18 @@ def worker_env(database_url: str, redis_url: str) -> dict[str, str]:
         # The fake networks listen on loopback.
         "CLOVER_CONNECTIONS_ALLOW_PRIVATE": "true",
     }
+    if media_dir is not None:
+        env["CLOVER_MEDIA_DIR"] = media_dir
+    return env
 
 
-def run_worker(database_url: str, redis_url: str, *queues: str) -> str:
+def run_worker(
+    database_url: str, redis_url: str, *queues: str, media_dir: str | None = None
+) -> str:
     """`clover worker --burst` in its own process, with only the settings it needs.
 
     Returns what it wrote on stderr (its log lines)."""
-    env = worker_env(database_url, redis_url)
+    env = worker_env(database_url, redis_url, media_dir)
     args = [sys.executable, "-m", "workers.cli", "worker", "--burst"]
     for queue in queues:
         args += ["--queue", queue]

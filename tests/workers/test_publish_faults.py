@@ -1,5 +1,5 @@
 """Publishing faults end to end: real `clover worker` processes, real Redis, and the fake
-Mastodon of tests/fakes on loopback, counting the statuses it made.
+Mastodon (and Bluesky) of tests/fakes on loopback, counting the posts they made.
 
 Keeping it fast: the item's job is queued here with RQ's backoff shortened (one or two
 retries after 1 s) instead of the production 10 s, 60 s, 300 s; it is still retried by
@@ -22,10 +22,13 @@ from sqlalchemy import select
 
 from api import create_app
 from api.config import Settings
+from api.crypto import cipher_for
 from api.db import database_for
+from api.domain.channels.connections import Connection
 from api.domain.publishing.service import PUBLISH_JOB
 from api.domain.webhooks.models import WebhookEvent
 from tests.api import builders
+from tests.fakes import bluesky
 from tests.fakes.mastodon import TOKEN, FakeMastodon
 from tests.helpers import empty_rq
 from tests.workers.conftest import ROOT, run_worker, worker_env
@@ -41,12 +44,13 @@ def database_url(fresh_database) -> str:
 
 
 @pytest.fixture(scope="module")
-def settings(database_url, redis_url) -> Settings:
+def settings(database_url, redis_url, media_dir) -> Settings:
     return Settings.build(
         database_url=database_url,
         redis_url=redis_url,
         environment="test",
         connections_allow_private=True,  # the fake Mastodon is on loopback
+        media_dir=str(media_dir),
     )
 
 
@@ -75,7 +79,9 @@ def mastodon():
     server.close()
 
 
-def due_item(client, org, mastodon, *, text="Spring is here, resellers!", token=TOKEN) -> dict:
+def due_item(
+    client, org, mastodon, *, text="Spring is here, resellers!", token=TOKEN, **fields
+) -> dict:
     """An approved item on a channel connected to the fake Mastodon, due a moment ago."""
     strategy = builders.strategy(client, org)
     channel = builders.channel(client, org, kind="mastodon", name="Fediverse")
@@ -91,7 +97,7 @@ def due_item(client, org, mastodon, *, text="Spring is here, resellers!", token=
         },
     )
     assert connected.status_code == 200, connected.get_data(as_text=True)
-    item = builders.content_item(client, org, campaign["id"], channel["id"], text=text)
+    item = builders.content_item(client, org, campaign["id"], channel["id"], text=text, **fields)
     for step in ("drafting", "in_review", "approved"):
         assert move(client, org, item, step).status_code == 200
     at = datetime.now(UTC) - timedelta(seconds=5)
@@ -155,6 +161,23 @@ def test_on_time_the_post_is_made_once_with_the_attempts_key(
         org.url(f"/channels/{item['channel_id']}/connection"), headers=org.headers
     ).get_json()
     assert connection["limits_refreshed_at"] is not None  # from the instance's /api/v2/instance
+
+
+def test_an_items_media_go_out_with_their_alt_text(
+    client, factory, queues, mastodon, settings, database_url, redis_url
+):
+    org = factory.organisation()
+    medium = builders.medium(client, org, alt_text="Our newest reseller, Van Dijk Tools")
+    item = due_item(client, org, mastodon, media_ids=[medium["id"]])
+    mastodon.media_polls = 1  # processed asynchronously: 206 once, then ready
+    queue_job(queues, org, item)
+
+    run_worker(database_url, redis_url, "publish", media_dir=settings.media_dir)
+
+    assert item_of(client, org, item)["status"] == "published"
+    [made] = mastodon.made
+    [attachment] = made["media_attachments"]
+    assert attachment["description"] == "Our newest reseller, Van Dijk Tools"
 
 
 def test_a_429_waits_for_retry_after_then_publishes_once(
@@ -335,3 +358,51 @@ def test_limits_the_instance_reports_are_checked_again_before_sending(
     assert "100 characters" in failed["publish_error"]
     assert failed["publish_retryable"] is False
     assert [w for w in mastodon.writes if w[0] == STATUSES] == []
+
+
+def test_bluesky_gets_one_record_and_its_refreshed_session_is_stored_encrypted(
+    client, factory, queues, settings, database, database_url, redis_url
+):
+    pds = bluesky.serve()
+    try:
+        org = factory.organisation()
+        strategy = builders.strategy(client, org)
+        channel = builders.channel(client, org, kind="bluesky", name="Bluesky")
+        campaign = builders.campaign(client, org, strategy["id"], channel_ids=[channel["id"]])
+        connected = client.put(
+            org.url(f"/channels/{channel['id']}/connection"),
+            headers=org.headers,
+            json={
+                "provider": "bluesky",
+                "account": bluesky.HANDLE,
+                "base_url": f"http://127.0.0.1:{pds.server_address[1]}",
+                "credentials": {"access_token": bluesky.APP_PASSWORD},
+            },
+        )
+        assert connected.status_code == 200, connected.get_data(as_text=True)
+        item = builders.content_item(
+            client, org, campaign["id"], channel["id"], text="Hello from Clover"
+        )
+        for step in ("drafting", "in_review", "approved"):
+            move(client, org, item, step)
+        at = datetime.now(UTC) - timedelta(seconds=5)
+        move(client, org, item, "scheduled", scheduled_at=at.isoformat())
+        queue_job(queues, org, item)
+
+        run_worker(database_url, redis_url, "publish")
+
+        published = item_of(client, org, item)
+        [record] = pds.fake.post_records()
+        assert published["status"] == "published"
+        assert published["external_id"] == record["uri"]
+        with database.session() as session:
+            stored = session.scalars(
+                select(Connection.credentials).where(Connection.channel_id == channel["id"])
+            ).one()
+        assert bluesky.APP_PASSWORD not in stored  # encrypted, and no longer the app password
+        credentials = cipher_for(settings).decrypt(stored.encode()).decode()
+        assert bluesky.APP_PASSWORD not in credentials
+        assert any(token in credentials for token in pds.fake.access)
+    finally:
+        pds.shutdown()
+        pds.server_close()

@@ -13,7 +13,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of, utcnow
@@ -82,6 +82,32 @@ class ContentItem(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     approved_at: Mapped[datetime | None]
     # The day the item sits on in the plan: its scheduled day (UTC), else its due date.
     plan_date: Mapped[date | None]
+    # Its media, in order, live in a link table with composite foreign keys, so the
+    # database refuses another organisation's medium. Read-only here: the use cases
+    # write the link rows.
+    media_links: Mapped[list[ContentItemMedia]] = relationship(
+        lazy="selectin", viewonly=True, order_by="ContentItemMedia.position"
+    )
+
+    @property
+    def media_ids(self) -> list[uuid.UUID]:
+        return [link.media_id for link in self.media_links]
+
+
+class ContentItemMedia(TenantOwned, Base):
+    """One medium a content item carries, at its place in the item's order."""
+
+    __tablename__ = "content_item_media"
+    __table_args__ = (
+        tenant_fk("content_item_id", "content_items", ondelete="CASCADE"),
+        # A medium in use is not deleted (409): what an approved item carries stays put.
+        tenant_fk("media_id", "media"),
+        UniqueConstraint("content_item_id", "position"),
+    )
+
+    content_item_id: Mapped[uuid.UUID] = mapped_column(primary_key=True)
+    media_id: Mapped[uuid.UUID] = mapped_column(primary_key=True, index=True)
+    position: Mapped[int]
 
 
 class ContentStatusChange(IdMixin, TenantOwned, Base):

@@ -22,7 +22,7 @@ FLOW = {
 # A client's clock may run a little ahead of ours: a publication this far ahead is "now".
 CLOCK_SKEW = timedelta(minutes=5)
 # Changing these after approval needs a new approval: what goes out is what was approved.
-REVIEWED_FIELDS = ("title", "brief", "text", "as_thread")
+REVIEWED_FIELDS = ("title", "brief", "text", "as_thread", "media_ids")
 
 
 def may_move(current: str, target: str) -> bool:

@@ -6,17 +6,23 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 
 from api.domain import audit, tenancy
 from api.domain.base import check_version, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
 from api.domain.content_items import rules
-from api.domain.content_items.models import PUBLISHER_STATUSES, ContentItem, ContentStatusChange
+from api.domain.content_items.models import (
+    PUBLISHER_STATUSES,
+    ContentItem,
+    ContentItemMedia,
+    ContentStatusChange,
+)
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
 from api.domain.inputs import UNSET, Changes, Draft, Unset
+from api.domain.media.models import Media
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.publishing import service as publishing
 from api.domain.resources.models import Resource
@@ -65,6 +71,7 @@ class ContentItemChanges(Changes):
     distribution_actions: list[DistributionAction] | Unset = UNSET
     text: str | Unset = UNSET
     as_thread: bool | Unset = UNSET
+    media_ids: list[uuid.UUID] | Unset = UNSET
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -121,8 +128,10 @@ def _check_references(uow: UnitOfWork, campaign_id: uuid.UUID, fields: ContentIt
 
 
 def _stored(fields: ContentItemChanges) -> dict:
-    """The fields sent, as columns: distribution actions are JSON, their channel ids strings."""
+    """The fields sent, as columns: distribution actions are JSON, their channel ids strings
+    (media are links, written by ``_attach``)."""
     values = fields.given()
+    values.pop("media_ids", None)
     if "distribution_actions" in values:
         values["distribution_actions"] = [
             {
@@ -133,6 +142,25 @@ def _stored(fields: ContentItemChanges) -> dict:
             for a in values["distribution_actions"]
         ]
     return values
+
+
+def _attach(uow: UnitOfWork, item: ContentItem, media_ids: list[uuid.UUID]) -> None:
+    """Make ``media_ids`` (the organisation's media, another's is a 404) the item's, in order."""
+    if len(set(media_ids)) != len(media_ids):
+        raise RuleViolation(
+            "a medium twice", errors={"media_ids": ["Each medium may be attached once."]}
+        )
+    for media_id in media_ids:
+        tenancy.get(uow.session, Media, media_id, what="media")
+    before = item.media_ids
+    uow.session.execute(delete(ContentItemMedia).where(ContentItemMedia.content_item_id == item.id))
+    uow.session.add_all(
+        ContentItemMedia(content_item_id=item.id, media_id=media_id, position=n)
+        for n, media_id in enumerate(media_ids)
+    )
+    audit.note(uow.session, item, {"media_ids": {"before": before, "after": list(media_ids)}})
+    uow.flush()
+    uow.session.expire(item, ["media_links"])
 
 
 def _check_dating(
@@ -190,6 +218,8 @@ def create_item(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ContentItemDr
     )
     uow.session.add(item)
     uow.flush()
+    if draft.media_ids:
+        _attach(uow, item, draft.media_ids)
     _record_step(uow, item, None, "created")
     uow.commit()
     return item
@@ -243,6 +273,8 @@ def update_item(
     back_to_review = rules.needs_approval_again(item.status, changes.given(), current)
     scheduled_at = item.scheduled_at
     apply_changes(item, _stored(changes), FIELDS)
+    if changes.sent("media_ids") and changes.media_ids != item.media_ids:
+        _attach(uow, item, changes.media_ids)
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     if back_to_review:
         before, item.status = item.status, "in_review"

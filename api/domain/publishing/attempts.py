@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from sqlalchemy import and_, or_, select, update
@@ -27,7 +27,7 @@ from api.domain.channels.models import Channel
 from api.domain.content_items.models import ContentItem
 from api.domain.publishing import limits, outcomes
 from api.domain.publishing.models import PublishAttempt
-from api.domain.publishing.service import media_facts
+from api.domain.publishing.service import attachments, media_facts
 from api.domain.uow import UnitOfWork
 
 # A try silent this long lost its worker: the sweep lets another try look the post up.
@@ -50,9 +50,20 @@ class Target:
 
     channel_id: uuid.UUID
     provider: str
-    connection: connections.SyncTarget  # account, base URL, credentials
+    # Account, base URL and credentials: kept out of repr, so no log line shows a token.
+    connection: connections.SyncTarget = field(repr=False)
     limits: limits.ChannelLimits
     posts: int  # how many posts it takes (a thread takes several)
+
+
+@dataclass(frozen=True)
+class Attachment:
+    """A medium to send with the post: where media storage keeps it, and what it is."""
+
+    storage_key: str
+    mime_type: str
+    alt_text: str
+    size_bytes: int
 
 
 @dataclass(frozen=True)
@@ -66,6 +77,7 @@ class Begun:
     as_thread: bool
     resumed: bool
     tries: int
+    media: tuple[Attachment, ...]
 
 
 def _item(uow: UnitOfWork, item_id: uuid.UUID) -> ContentItem:
@@ -172,8 +184,12 @@ def begin(*, uow: UnitOfWork, item_id: uuid.UUID, now: datetime, grace: timedelt
         uow.commit()
         return None
     uow.commit()
+    media = tuple(
+        Attachment(m.storage_key, m.mime_type, m.alt_text, m.size_bytes)
+        for m in attachments(uow=uow, item=item)
+    )
     return Begun(
-        item.id, attempt.id, attempt.key, item.text, item.as_thread, resumed, attempt.tries
+        item.id, attempt.id, attempt.key, item.text, item.as_thread, resumed, attempt.tries, media
     )
 
 

@@ -16,9 +16,10 @@ from sqlalchemy import select
 from api.domain import tenancy
 from api.domain.channels.connections import Connection
 from api.domain.channels.models import Channel
-from api.domain.content_items.models import ContentItem
+from api.domain.content_items.models import ContentItem, ContentItemMedia
 from api.domain.editing import refuse
 from api.domain.errors import Conflict
+from api.domain.media.models import Media
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.publishing import limits
 from api.domain.publishing.models import PublishAttempt
@@ -31,9 +32,24 @@ def connection_of(*, uow: UnitOfWork, channel_id: uuid.UUID) -> Connection | Non
     return uow.session.scalar(select(Connection).where(Connection.channel_id == channel_id))
 
 
+def attachments(*, uow: UnitOfWork, item: ContentItem) -> list[Media]:
+    """The item's media, in its order."""
+    return list(
+        uow.session.scalars(
+            select(Media)
+            .join(ContentItemMedia, ContentItemMedia.media_id == Media.id)
+            .where(ContentItemMedia.content_item_id == item.id)
+            .order_by(ContentItemMedia.position)
+        )
+    )
+
+
 def media_facts(*, uow: UnitOfWork, item: ContentItem) -> list[limits.MediaFacts]:
-    """The item's attachments, as the limits need them (none until media is attached)."""
-    return []
+    """The item's media, as the limits need them."""
+    return [
+        limits.MediaFacts(media.mime_type, media.size_bytes)
+        for media in attachments(uow=uow, item=item)
+    ]
 
 
 def check_fits(*, uow: UnitOfWork, item: ContentItem) -> None:

@@ -52,6 +52,15 @@ class ContentItemFields(Schema):
             "is approved and again before it is sent"
         },
     )
+    media_ids = ma.fields.List(
+        ma.fields.UUID(),
+        validate=ma.validate.Length(max=20),
+        metadata={
+            "description": "The organisation's media the item carries, in order (uploaded "
+            "with POST …/media); the channel's limits on their number, type and size are "
+            "checked with the text"
+        },
+    )
     as_thread = ma.fields.Boolean(
         metadata={
             "description": "Post a text over the channel's limit as a thread (otherwise "

@@ -1,12 +1,13 @@
-"""Publishing: content items' text and publication states, publish attempts, channel limits
+"""Publishing: content items' text, media and publication states, publish attempts, limits
 
-Content items carry the text that goes out and whether a long one becomes a thread;
+Content items carry the text that goes out, whether a long one becomes a thread, and
+their media in order (a link table with composite keys: only the organisation's own);
 Clover's publisher moves them through publishing to published or publish_failed,
 recording each attempt (with the key the network dedupes on) and its steps in the
 history as "publisher". Connections keep the limits their network reported.
 
-Revision ID: 0016_publishing
-Revises: 0015_money_numeric
+Revision ID: 0017_publishing
+Revises: 0016_media
 Create Date: 2026-12-09 09:00:00
 """
 
@@ -17,8 +18,8 @@ from alembic import op
 
 import api.domain.base
 
-revision: str = "0016_publishing"
-down_revision: str | None = "0015_money_numeric"
+revision: str = "0017_publishing"
+down_revision: str | None = "0016_media"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
@@ -61,6 +62,45 @@ def upgrade() -> None:
                 "limits_refreshed_at", api.domain.base.UTCDateTime(timezone=True), nullable=True
             )
         )
+    op.create_table(
+        "content_item_media",
+        sa.Column("content_item_id", sa.Uuid(), nullable=False),
+        sa.Column("media_id", sa.Uuid(), nullable=False),
+        sa.Column("position", sa.Integer(), nullable=False),
+        sa.Column("organisation_id", sa.Uuid(), nullable=False),
+        sa.ForeignKeyConstraint(
+            ["organisation_id", "content_item_id"],
+            ["content_items.organisation_id", "content_items.id"],
+            name=op.f("fk_content_item_media_organisation_id_content_item_id_content_items"),
+            ondelete="CASCADE",
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id", "media_id"],
+            ["media.organisation_id", "media.id"],
+            name=op.f("fk_content_item_media_organisation_id_media_id_media"),
+        ),
+        sa.ForeignKeyConstraint(
+            ["organisation_id"],
+            ["organisations.id"],
+            name=op.f("fk_content_item_media_organisation_id_organisations"),
+            ondelete="CASCADE",
+        ),
+        sa.PrimaryKeyConstraint("content_item_id", "media_id", name=op.f("pk_content_item_media")),
+        sa.UniqueConstraint(
+            "content_item_id",
+            "position",
+            name=op.f("uq_content_item_media_content_item_id_position"),
+        ),
+    )
+    op.create_index(
+        op.f("ix_content_item_media_media_id"), "content_item_media", ["media_id"], unique=False
+    )
+    op.create_index(
+        op.f("ix_content_item_media_organisation_id"),
+        "content_item_media",
+        ["organisation_id"],
+        unique=False,
+    )
     op.create_table(
         "publish_attempts",
         sa.Column("content_item_id", sa.Uuid(), nullable=False),
@@ -122,6 +162,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     op.drop_table("publish_attempts")
+    op.drop_table("content_item_media")
     with op.batch_alter_table("connections") as batch:
         batch.drop_column("limits_refreshed_at")
         batch.drop_column("limits")

@@ -1,0 +1,3 @@
+from api.resources.v1.media.routes import blp
+
+__all__ = ["blp"]
