@@ -8,7 +8,7 @@ history as "publisher". Connections keep the limits their network reported.
 
 Revision ID: 0017_publishing
 Revises: 0016_media
-Create Date: 2026-12-09 09:00:00
+Create Date: 2026-12-02 09:00:00
 """
 
 from collections.abc import Sequence
