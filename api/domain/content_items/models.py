@@ -93,6 +93,16 @@ class ContentItem(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     def media_ids(self) -> list[uuid.UUID]:
         return [link.media_id for link in self.media_links]
 
+    def status_changed(self, before: str | None, to: str) -> dict:
+        """The payload of a ``content_item.status_changed`` event, whoever moved the item."""
+        return {
+            "content_item_id": self.id,
+            "campaign_id": self.campaign_id,
+            "title": self.title,
+            "from": before,
+            "to": to,
+        }
+
 
 class ContentItemMedia(TenantOwned, Base):
     """One medium a content item carries, at its place in the item's order."""

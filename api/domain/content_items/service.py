@@ -331,15 +331,7 @@ def move_item(
     _record_step(uow, item, before, transition.comment)
     if to in ("approved", "published"):
         events.emit(
-            uow=uow,
-            type="content_item.status_changed",
-            payload={
-                "content_item_id": item.id,
-                "campaign_id": item.campaign_id,
-                "title": item.title,
-                "from": before,
-                "to": to,
-            },
+            uow=uow, type="content_item.status_changed", payload=item.status_changed(before, to)
         )
     uow.commit()
     return item

@@ -80,17 +80,8 @@ def sent(
         "published_at": published_at,
     }
     events.emit(uow=uow, type="content_item.published", payload=payload)
-    events.emit(
-        uow=uow,
-        type="content_item.status_changed",
-        payload={
-            "content_item_id": item.id,
-            "campaign_id": item.campaign_id,
-            "title": item.title,
-            "from": before,
-            "to": "published",
-        },
-    )
+    moved = item.status_changed(before, "published")
+    events.emit(uow=uow, type="content_item.status_changed", payload=moved)
     uow.commit()
 
 
