@@ -289,3 +289,32 @@ def test_kpi_filters_reference_this_organisations_channels_and_campaigns(client,
 
     assert (kpi["channel_id"], kpi["campaign_id"]) == (channel["id"], made["id"])
     assert foreign.status_code == 404
+
+
+def test_list_finds_a_campaign_by_its_exact_utm_code(client, factory):
+    org = factory.organisation()
+    strategy = builders.strategy(client, org)
+    builders.campaign(client, org, strategy["id"], name="Spring", utm_campaign="spring_push")
+    builders.campaign(client, org, strategy["id"], name="Autumn", utm_campaign="autumn_push")
+
+    def names(code):
+        response = client.get(
+            org.url("/campaigns"), headers=org.headers, query_string={"utm_campaign": code}
+        )
+        assert response.status_code == 200
+        return [c["name"] for c in response.get_json()["items"]]
+
+    assert names("spring_push") == ["Spring"]
+    assert names("SPRING_PUSH") == []
+    assert names("winter_push") == []
+
+
+def test_list_by_utm_code_never_finds_another_organisations_campaign(client, factory):
+    org, other = factory.organisation(), factory.organisation()
+    builders.campaign(client, other, builders.strategy(client, other)["id"], utm_campaign="theirs")
+
+    response = client.get(
+        org.url("/campaigns"), headers=org.headers, query_string={"utm_campaign": "theirs"}
+    )
+
+    assert response.status_code == 200 and response.get_json()["items"] == []

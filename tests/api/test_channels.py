@@ -95,3 +95,46 @@ def test_analyst_cannot_create_channels(client, factory):
     )
 
     assert response.status_code == 403
+
+
+def test_list_finds_a_channel_by_its_handle_ignoring_case_and_a_leading_at(client, factory):
+    org = factory.organisation()
+    builders.channel(client, org, name="Company page", handle="@AcmeTools")
+    builders.channel(client, org, name="Blog", kind="blog", handle="acme-blog")
+
+    def names(handle):
+        response = client.get(
+            org.url("/channels"), headers=org.headers, query_string={"handle": handle}
+        )
+        return [c["name"] for c in response.get_json()["items"]]
+
+    assert names("@AcmeTools") == ["Company page"]
+    assert names("acmetools") == ["Company page"]
+    assert names("@ACME-BLOG") == ["Blog"]
+    assert names("acme") == []
+
+
+def test_list_finds_a_channel_by_its_exact_name(client, factory):
+    org = factory.organisation()
+    builders.channel(client, org, name="Company page")
+    builders.channel(client, org, name="Company page (NL)")
+
+    def names(name):
+        response = client.get(
+            org.url("/channels"), headers=org.headers, query_string={"name": name}
+        )
+        return [c["name"] for c in response.get_json()["items"]]
+
+    assert names("Company page") == ["Company page"]
+    assert names("company page") == []
+
+
+def test_list_by_handle_never_finds_another_organisations_channel(client, factory):
+    org, other = factory.organisation(), factory.organisation()
+    builders.channel(client, other, handle="@theirs")
+
+    response = client.get(
+        org.url("/channels"), headers=org.headers, query_string={"handle": "@theirs"}
+    )
+
+    assert response.status_code == 200 and response.get_json()["items"] == []

@@ -793,3 +793,121 @@ def test_the_mapping_may_come_as_a_json_file_part(api, factory, queues):
     )
 
     accepted(response)
+
+
+# Channels named by handle and campaigns by UTM code instead of ids.
+
+BY_NAME = {
+    "day": "Date",
+    "value": "Sales",
+    "metric_key": "pos_sales",
+    "channel_handle_column": "Channel",
+    "campaign_utm_column": "Campaign",
+}
+
+
+def dimensions_of(factory, org) -> list[tuple]:
+    with factory.database.session() as session:
+        return [
+            (p.day.isoformat(), str(p.channel_id), str(p.campaign_id))
+            for p in session.scalars(
+                select(MetricPoint)
+                .where(MetricPoint.organisation_id == org.id)
+                .order_by(MetricPoint.day)
+            )
+        ]
+
+
+def test_rows_may_name_their_channel_by_handle_and_campaign_by_utm_code(
+    api, factory, queues, database_url, redis_url, upload_dir
+):
+    org = factory.organisation("Named Rows Ltd")
+    campaign, channel = builders.running_campaign(api, org, utm_campaign="spring_push")
+    content = (
+        "Date,Sales,Channel,Campaign\n"
+        "2027-03-01,10,@acme,spring_push\n"
+        "2027-03-02,11,ACME,spring_push\n"
+    )
+    job_id = accepted(upload(api, org, content, BY_NAME))["id"]
+
+    run_worker(database_url, redis_url)
+
+    assert job_of(api, org, job_id)["counts"] == counts(rows=2, inserted=2)
+    assert dimensions_of(factory, org) == [
+        ("2027-03-01", channel["id"], campaign["id"]),
+        ("2027-03-02", channel["id"], campaign["id"]),
+    ]
+
+
+def test_a_name_that_matches_nothing_or_more_than_one_thing_is_a_row_error(
+    api, factory, queues, database_url, redis_url, upload_dir
+):
+    org = factory.organisation("Ambiguous Names Ltd")
+    builders.running_campaign(api, org, utm_campaign="spring_push")
+    builders.channel(api, org, kind="x", name="Twin one", handle="@twin")
+    builders.channel(api, org, kind="x", name="Twin two", handle="twin")
+    content = (
+        "Date,Sales,Channel,Campaign\n"
+        "2027-03-01,10,@acme,spring_push\n"
+        "2027-03-02,11,@nobody,spring_push\n"
+        "2027-03-03,12,@twin,\n"
+        "2027-03-04,13,,autumn_push\n"
+    )
+    job_id = accepted(upload(api, org, content, BY_NAME, on_error="skip"))["id"]
+
+    run_worker(database_url, redis_url)
+
+    assert job_of(api, org, job_id)["counts"] == counts(rows=4, inserted=1, rejected=3, skipped=3)
+    assert errors_of(api, org, job_id) == [
+        (3, "Channel: '@nobody' matches no channel"),
+        (4, "Channel: '@twin' matches 2 channels"),
+        (5, "Campaign: 'autumn_push' matches no campaign"),
+    ]
+
+
+def test_by_default_an_unmatched_name_writes_nothing(
+    api, factory, queues, database_url, redis_url, upload_dir
+):
+    org = factory.organisation("Strict Names Ltd")
+    builders.running_campaign(api, org, utm_campaign="spring_push")
+    content = "Date,Sales,Channel,Campaign\n2027-03-01,10,@acme,spring_push\n2027-03-02,11,@x,\n"
+    job_id = accepted(upload(api, org, content, BY_NAME))["id"]
+
+    run_worker(database_url, redis_url)
+
+    assert job_of(api, org, job_id)["status"] == "failed"
+    assert errors_of(api, org, job_id) == [(3, "Channel: '@x' matches no channel")]
+    assert point_count(factory, org) == 0
+
+
+def test_another_organisations_handle_or_utm_code_matches_nothing(
+    api, factory, queues, database_url, redis_url, upload_dir
+):
+    org, other = factory.organisation("Own Names"), factory.organisation("Other Names")
+    builders.running_campaign(api, other, utm_campaign="their_push")
+    content = "Date,Sales,Channel,Campaign\n2027-03-01,10,@acme,\n2027-03-02,11,,their_push\n"
+    job_id = accepted(upload(api, org, content, BY_NAME, on_error="skip"))["id"]
+
+    run_worker(database_url, redis_url)
+
+    assert errors_of(api, org, job_id) == [
+        (2, "Channel: '@acme' matches no channel"),
+        (3, "Campaign: 'their_push' matches no campaign"),
+    ]
+    assert point_count(factory, org) == 0 and point_count(factory, other) == 0
+
+
+def test_a_channel_named_both_by_id_and_by_handle_is_422(api, factory, queues):
+    org = factory.organisation("Both Ways Ltd")
+    channel = builders.channel(api, org)
+
+    response = upload(
+        api,
+        org,
+        GOOD,
+        {**SALES, "channel_id": channel["id"], **{"channel_handle_column": "Channel"}},
+    )
+
+    assert response.status_code == 422
+    assert "channel_handle_column" in response.get_json()["errors"]["mapping"]
+    assert queues["default"].get_jobs() == []

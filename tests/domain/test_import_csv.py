@@ -176,3 +176,32 @@ def test_iso_days_are_read_exactly_as_strptime_reads_them(text, day):
     row = read(f"Date,Sales\n{text},1\n")[0]
 
     assert (row.point or {}).get("day") == day
+
+
+def test_a_row_keeps_the_names_its_channel_and_campaign_are_to_be_found_by():
+    mapping = ColumnMapping(
+        day="Date",
+        value="Sales",
+        metric_key="pos_sales",
+        channel_handle_column="Channel",
+        campaign_utm_column="Campaign",
+    )
+
+    named, unnamed = read(
+        "Date,Sales,Channel,Campaign\n2027-03-01,1,@acme,spring\n2027-03-02,1,,\n", mapping
+    )
+
+    assert named.names == {"channel_id": "@acme", "campaign_id": "spring"}
+    assert (named.point["channel_id"], named.point["campaign_id"]) == (None, None)
+    assert unnamed.names is None
+    assert ColumnMapping.from_dict(mapping.to_dict()) == mapping
+
+
+@pytest.mark.parametrize("other", [{"channel_id": uuid.uuid4()}, {"channel_id_column": "Id"}])
+def test_a_channel_is_named_by_id_or_by_handle_not_both(other):
+    with pytest.raises(RuleViolation) as refused:
+        ColumnMapping(
+            day="Date", value="Sales", metric_key="k", channel_handle_column="Channel", **other
+        )
+
+    assert "channel_handle_column" in refused.value.errors["mapping"]

@@ -74,6 +74,7 @@ class CampaignDraft(CampaignChanges, Draft):
 class CampaignFilter:
     strategy_id: uuid.UUID | None = None
     status: str | None = None
+    utm_campaign: str | None = None
 
 
 def get_campaign(*, uow: UnitOfWork, campaign_id: uuid.UUID, fresh: bool = False) -> Campaign:
@@ -90,6 +91,8 @@ def list_campaigns(
         stmt = stmt.where(Campaign.strategy_id == filters.strategy_id)
     if filters.status:
         stmt = stmt.where(Campaign.status == filters.status)
+    if filters.utm_campaign is not None:
+        stmt = stmt.where(Campaign.utm_campaign == filters.utm_campaign)
     return paginate(uow.session, stmt, Campaign.id, page)
 
 

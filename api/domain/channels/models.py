@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from sqlalchemy import JSON, String, UniqueConstraint
+from sqlalchemy import JSON, String, UniqueConstraint, func
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.domain.audiences.models import CHANNEL_KINDS
@@ -58,3 +58,12 @@ class Channel(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     @property
     def family(self) -> str:
         return family(self.kind)
+
+
+def handle_key(handle: str) -> str:
+    """How handles compare: people write ``@Acme`` and ``acme`` for the same account."""
+    return handle.strip().lstrip("@").lower()
+
+
+# ``handle_key`` in SQL, to compare stored handles with one.
+HANDLE_KEY = func.lower(func.ltrim(Channel.handle, "@"))

@@ -10,7 +10,7 @@ from sqlalchemy import select
 from api.domain import tenancy
 from api.domain.base import check_version
 from api.domain.campaigns.models import CampaignChannel
-from api.domain.channels.models import Channel, default_mode
+from api.domain.channels.models import HANDLE_KEY, Channel, default_mode, handle_key
 from api.domain.content_items.models import ContentItem
 from api.domain.editing import apply_changes
 from api.domain.errors import Conflict
@@ -54,13 +54,23 @@ def create_channel(*, uow: UnitOfWork, draft: ChannelDraft) -> Channel:
 
 
 def list_channels(
-    *, uow: UnitOfWork, page: PageRequest, status: str | None = None, kind: str | None = None
+    *,
+    uow: UnitOfWork,
+    page: PageRequest,
+    status: str | None = None,
+    kind: str | None = None,
+    handle: str | None = None,
+    name: str | None = None,
 ) -> Page[Channel]:
     stmt = select(Channel)
     if status:
         stmt = stmt.where(Channel.status == status)
     if kind:
         stmt = stmt.where(Channel.kind == kind)
+    if handle is not None:
+        stmt = stmt.where(handle_key(handle) == HANDLE_KEY)
+    if name is not None:
+        stmt = stmt.where(Channel.name == name)
     return paginate(uow.session, stmt, Channel.id, page)
 
 

@@ -23,6 +23,8 @@ from api.domain.errors import RuleViolation
 LINE_LIMIT = 65_536  # characters in one record (a line, or the lines of a quoted field)
 LINE_BYTES = 4 * LINE_LIMIT  # a UTF-8 character is at most 4 bytes
 DIMENSIONS = ("channel_id", "campaign_id", "content_item_id")
+# Dimension → the mapping field naming the column that holds each row's name for it.
+NAMED_BY = {"channel_id": "channel_handle_column", "campaign_id": "campaign_utm_column"}
 ISO_DAY = "%Y-%m-%d"
 # Shown in messages, so that one absurd cell cannot make an absurd message.
 SHOWN_CHARACTERS = 60
@@ -34,6 +36,8 @@ class ColumnMapping:
 
     The metric key is one for every row (``metric_key``) or a column's
     (``metric_key_column``); so is each dimension (an id, or ``<dimension>_column``).
+    Channels may be named by handle and campaigns by UTM code instead (``NAMED_BY``),
+    resolved to ids when the rows are checked and written.
     """
 
     day: str
@@ -46,6 +50,8 @@ class ColumnMapping:
     campaign_id_column: str | None = None
     content_item_id: uuid.UUID | None = None
     content_item_id_column: str | None = None
+    channel_handle_column: str | None = None
+    campaign_utm_column: str | None = None
     day_format: str = ISO_DAY
     delimiter: str = ","
 
@@ -62,6 +68,13 @@ class ColumnMapping:
                     f"the mapping gives both {name} and {name}_column",
                     errors={"mapping": {name: [f"Give {name} or {name}_column, not both."]}},
                 )
+        for name, field in NAMED_BY.items():
+            given = [other for other in (name, f"{name}_column") if getattr(self, other)]
+            if getattr(self, field) is not None and given:
+                raise RuleViolation(
+                    f"the mapping gives both {field} and {given[0]}",
+                    errors={"mapping": {field: [f"Give {field} or {given[0]}, not both."]}},
+                )
 
     @cached_property
     def constants(self) -> dict[str, uuid.UUID]:
@@ -75,6 +88,15 @@ class ColumnMapping:
             name: column
             for name in DIMENSIONS
             if (column := getattr(self, f"{name}_column")) is not None
+        }
+
+    @cached_property
+    def name_columns(self) -> dict[str, str]:
+        """Dimension → the column holding each row's name for it (a handle, a UTM code)."""
+        return {
+            name: column
+            for name, field in NAMED_BY.items()
+            if (column := getattr(self, field)) is not None
         }
 
     @classmethod
@@ -94,6 +116,7 @@ class ColumnMapping:
             data["metric_key_column"] = self.metric_key_column
         data.update({name: str(value) for name, value in self.constants.items()})
         data.update({f"{name}_column": column for name, column in self.columns.items()})
+        data.update({NAMED_BY[name]: column for name, column in self.name_columns.items()})
         data.update(day_format=self.day_format, delimiter=self.delimiter)
         return data
 
@@ -103,6 +126,7 @@ class ColumnMapping:
         if self.metric_key_column is not None:
             named["metric_key_column"] = self.metric_key_column
         named.update({f"{name}_column": column for name, column in self.columns.items()})
+        named.update({NAMED_BY[name]: column for name, column in self.name_columns.items()})
         return named
 
 
@@ -242,6 +266,8 @@ class Row:
     line: int
     point: dict | None = None
     problem: str | None = None
+    # Dimension → the name its id is still to be found by (a handle, a UTM code).
+    names: dict[str, str] | None = None
 
 
 def rows(lines: Lines, mapping: ColumnMapping, header: Header) -> Iterator[Row]:
@@ -285,7 +311,7 @@ def _plain_iso_day(text: str) -> bool:
     return len(text) == 10 and text[4] == text[7] == "-" and digits.isascii() and digits.isdigit()
 
 
-def _shown(text: str) -> str:
+def shown(text: str) -> str:
     if len(text) > SHOWN_CHARACTERS:
         text = text[:SHOWN_CHARACTERS] + "…"
     return repr(text)
@@ -309,21 +335,21 @@ def parse_row(line: int, cells: list[str], mapping: ColumnMapping, columns: dict
     day = _day(raw_day, mapping.day_format)
     if day is None:
         problems.append(
-            f"{mapping.day}: {_shown(raw_day)} is not a day in the format {mapping.day_format}"
+            f"{mapping.day}: {shown(raw_day)} is not a day in the format {mapping.day_format}"
         )
     value = None
     try:
         value = float(raw_value)
     except ValueError:
-        problems.append(f"{mapping.value}: {_shown(raw_value)} is not a number")
+        problems.append(f"{mapping.value}: {shown(raw_value)} is not a number")
     else:
         if not math.isfinite(value):
-            problems.append(f"{mapping.value}: {_shown(raw_value)} is not a finite number")
+            problems.append(f"{mapping.value}: {shown(raw_value)} is not a finite number")
     metric_key = mapping.metric_key
     if mapping.metric_key_column is not None:
         metric_key = cell(mapping.metric_key_column)
         if len(metric_key) > 64:
-            problems.append(f"{mapping.metric_key_column}: {_shown(metric_key)} is too long")
+            problems.append(f"{mapping.metric_key_column}: {shown(metric_key)} is too long")
     point = {
         "metric_key": metric_key,
         "day": day,
@@ -336,7 +362,10 @@ def parse_row(line: int, cells: list[str], mapping: ColumnMapping, columns: dict
         try:
             point[name] = uuid.UUID(raw) if raw else None
         except ValueError:
-            problems.append(f"{column}: {_shown(raw)} is not an id")
+            problems.append(f"{column}: {shown(raw)} is not an id")
     if problems:
         return Row(line, problem="; ".join(problems))
-    return Row(line, point=point)
+    names = {name: raw for name, column in mapping.name_columns.items() if (raw := cell(column))}
+    for name in mapping.name_columns:
+        point[name] = None  # until the name is resolved
+    return Row(line, point=point, names=names or None)

@@ -45,6 +45,7 @@ from api.domain.metrics.import_csv import (
     read_header,
     rows,
 )
+from api.domain.metrics.import_names import resolve_names
 from api.domain.metrics.points import PointDraft, ingest_points, invalid_points
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
@@ -230,7 +231,7 @@ def _read(uow: UnitOfWork, job: Job, raw: BinaryIO, mapping: ColumnMapping, head
         "listed": 0,
     }
     lines = Lines(raw, offset=start["offset"], line=start["line"])
-    chunk = _Chunk(job, lines, listed=start["listed"], reading=reading)
+    chunk = _Chunk(job, lines, mapping, listed=start["listed"], reading=reading)
     for row in rows(lines, mapping, header):
         chunk.add(row)
         if chunk.full:
@@ -241,8 +242,11 @@ def _read(uow: UnitOfWork, job: Job, raw: BinaryIO, mapping: ColumnMapping, head
 class _Chunk:
     """Rows read since the last checkpoint, checked or written (and checkpointed) together."""
 
-    def __init__(self, job: Job, lines: Lines, *, listed: int, reading: str) -> None:
+    def __init__(
+        self, job: Job, lines: Lines, mapping: ColumnMapping, *, listed: int, reading: str
+    ) -> None:
         self.job, self.lines, self.listed, self.reading = job, lines, listed, reading
+        self.mapping = mapping
         self.failing = _on_error(job) == "fail"
         # With on_error=fail the checking pass counts the rows; the writing pass reads them again.
         self.counting_rows = not (self.failing and reading == WRITING)
@@ -263,6 +267,8 @@ class _Chunk:
             self.points.append(row)
 
     def commit(self, uow: UnitOfWork) -> None:
+        self.points, unmatched = resolve_names(uow=uow, mapping=self.mapping, rows=self.points)
+        self.refused += unmatched
         points = [PointDraft(**row.point) for row in self.points]
         if points and self.reading == CHECKING:
             problems = invalid_points(uow=uow, points=points)

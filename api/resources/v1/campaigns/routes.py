@@ -42,7 +42,7 @@ class Campaigns(MethodView):
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(CampaignSchema, "CampaignPage"), headers=LINK_HEADER)
     def get(self, args, **filters):
-        """List campaigns, filtered by strategy and status"""
+        """List campaigns, filtered by strategy, status and UTM code"""
         page = service.list_campaigns(
             uow=uow(), filters=CampaignFilter(**filters), page=page_request(args)
         )

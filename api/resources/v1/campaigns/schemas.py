@@ -67,6 +67,10 @@ class CampaignUpdateSchema(CampaignFields):
 class CampaignFilterSchema(Schema):
     strategy_id = ma.fields.UUID()
     status = ma.fields.String(validate=ma.validate.OneOf(CAMPAIGN_STATUSES))
+    utm_campaign = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=100),
+        metadata={"description": "The campaign with exactly this UTM code"},
+    )
 
 
 class ReviewFields(Schema):

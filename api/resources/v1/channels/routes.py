@@ -31,6 +31,7 @@ register_crud(
         update=service.update_channel,
         delete=service.delete_channel,
         filter_schema=ChannelFilterSchema,
+        summaries={"list": "List channels, filtered by status, kind, handle and name"},
     ),
     id_name="channel_id",
 )

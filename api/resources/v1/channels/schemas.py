@@ -53,3 +53,14 @@ class ChannelUpdateSchema(ChannelFields):
 class ChannelFilterSchema(Schema):
     status = ma.fields.String(validate=ma.validate.OneOf(CHANNEL_STATUSES))
     kind = ma.fields.String(validate=ma.validate.OneOf(CHANNEL_KINDS))
+    handle = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=200),
+        metadata={
+            "description": "Channels with this handle, ignoring case and a leading `@` "
+            "(`@Acme` finds `acme`)"
+        },
+    )
+    name = ma.fields.String(
+        validate=ma.validate.Length(min=1, max=200),
+        metadata={"description": "Channels with exactly this name"},
+    )

@@ -3,7 +3,7 @@ from datetime import date, datetime
 import marshmallow as ma
 from flask_smorest.fields import Upload
 
-from api.domain.metrics.import_csv import ColumnMapping
+from api.domain.metrics.import_csv import NAMED_BY, ColumnMapping
 from api.domain.metrics.imports import ON_ERROR
 from api.http.schema import Schema
 from api.http.uploads import JsonNested
@@ -48,6 +48,14 @@ class ImportMappingSchema(Schema):
     campaign_id_column = _column("The column holding each row's campaign id (may be empty)")
     content_item_id = ma.fields.UUID(metadata={"description": "One content item for every row"})
     content_item_id_column = _column("The column holding each row's content item id (may be empty)")
+    channel_handle_column = _column(
+        "The column holding each row's channel by its handle, ignoring case and a leading `@` "
+        "(may be empty; instead of channel_id or channel_id_column)"
+    )
+    campaign_utm_column = _column(
+        "The column holding each row's campaign by its UTM code, exactly "
+        "(may be empty; instead of campaign_id or campaign_id_column)"
+    )
     day_format = ma.fields.String(
         load_default="%Y-%m-%d",
         validate=[ma.validate.Length(min=2, max=40), _names_a_day],
@@ -68,6 +76,10 @@ class ImportMappingSchema(Schema):
         for name in ("channel_id", "campaign_id", "content_item_id"):
             if name in data and f"{name}_column" in data:
                 raise ma.ValidationError(f"Give {name} or {name}_column, not both.", name)
+        for name, field in NAMED_BY.items():
+            given = [other for other in (name, f"{name}_column") if other in data]
+            if field in data and given:
+                raise ma.ValidationError(f"Give {field} or {given[0]}, not both.", field)
 
 
 class CsvUpload(Upload):
