@@ -32,6 +32,7 @@ from api.domain.content_items.service import (
     stored,
 )
 from api.domain.errors import Conflict, DomainError, NotFound, RuleViolation
+from api.domain.inputs import Draft
 from api.domain.media.models import Media
 from api.domain.resources.models import Resource
 from api.domain.uow import UnitOfWork
@@ -41,7 +42,7 @@ NOT_FOUND = ["Not found."]
 
 
 @dataclass(frozen=True, kw_only=True)
-class ContentItemBatchDraft:
+class ContentItemBatchDraft(Draft):
     items: list[ContentItemDraft]
 
 
@@ -170,7 +171,7 @@ def create_items(
         for n, media_id in enumerate(draft.or_("media_ids", []))
     )
     for item in items:
-        record_step(uow, item, None, "created")
+        record_step(uow=uow, item=item, before=None, comment="created")
     uow.commit()
     # Read back together, so that their media links load in one query rather than one each.
     read = _load(uow, [item.id for item in items], fresh=True)

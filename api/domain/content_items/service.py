@@ -186,7 +186,7 @@ def _check_dating(
     )
 
 
-def record_step(uow, item: ContentItem, before: str | None, comment: str) -> None:
+def record_step(*, uow: UnitOfWork, item: ContentItem, before: str | None, comment: str) -> None:
     uow.session.add(
         ContentStatusChange(
             content_item_id=item.id,
@@ -220,7 +220,7 @@ def create_item(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ContentItemDr
     uow.flush()
     if draft.media_ids:
         _attach(uow, item, draft.media_ids)
-    record_step(uow, item, None, "created")
+    record_step(uow=uow, item=item, before=None, comment="created")
     uow.commit()
     return item
 
@@ -279,7 +279,7 @@ def update_item(
     if back_to_review:
         before, item.status = item.status, "in_review"
         item.approved_by_user_id = item.approved_by_api_key_id = item.approved_at = None
-        record_step(uow, item, before, "edited after approval")
+        record_step(uow=uow, item=item, before=before, comment="edited after approval")
     elif item.status == "scheduled" and item.scheduled_at != scheduled_at:
         publishing.schedule(uow=uow, item=item)  # the job of the old time finds it not due
     uow.commit()
@@ -340,7 +340,7 @@ def step(*, uow: UnitOfWork, item: ContentItem, transition: ContentTransition) -
         publishing.schedule(uow=uow, item=item)
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     audit.mark(uow.session, item, f"move_to_{to}")
-    record_step(uow, item, before, transition.comment)
+    record_step(uow=uow, item=item, before=before, comment=transition.comment)
     if to in ("approved", "published"):
         events.emit(
             uow=uow,
