@@ -114,6 +114,13 @@ def test_a_due_date_outside_the_campaign_is_named_by_index(client, factory):
     assert list(response.get_json()["errors"]) == ["items.0.due_date"]
 
 
+def test_500_items_are_one_batch(client, factory):
+    org = factory.organisation()
+    campaign, channel = builders.running_campaign(client, org)
+
+    assert len(made(client, org, campaign, channel, 500)) == 500
+
+
 def test_more_than_500_items_is_422(client, factory):
     org = factory.organisation()
     campaign, channel = builders.running_campaign(client, org)
