@@ -233,6 +233,12 @@ OPERATIONS = [
         "/campaigns/{campaign_id}/content-items",
         {"channel_id": "{channel_id}", "title": "X"},
     ),
+    (
+        "POST",
+        "/campaigns/{campaign_id}/content-items/batch",
+        {"items": [{"channel_id": "{channel_id}", "title": "X"}]},
+    ),
+    ("POST", "/content-items/transitions", {"to": "drafting", "items": [{"id": "{item_id}"}]}),
     ("GET", "/content-items", None),
     ("GET", "/content-items/{item_id}", None),
     ("PATCH", "/content-items/{item_id}", {"title": "Taken"}),
@@ -314,9 +320,13 @@ OPERATIONS = [
 
 def filled(body, ids):
     """A body with the placeholders of another organisation's ids filled in."""
-    if body is None:
-        return None
-    return {k: v.format(**ids) if isinstance(v, str) else v for k, v in body.items()}
+    if isinstance(body, str):
+        return body.format(**ids)
+    if isinstance(body, list):
+        return [filled(v, ids) for v in body]
+    if isinstance(body, dict):
+        return {k: filled(v, ids) for k, v in body.items()}
+    return body
 
 
 @pytest.mark.parametrize(("method", "path", "body"), OPERATIONS)

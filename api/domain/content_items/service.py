@@ -127,7 +127,7 @@ def _check_references(uow: UnitOfWork, campaign_id: uuid.UUID, fields: ContentIt
             )
 
 
-def _stored(fields: ContentItemChanges) -> dict:
+def stored(fields: ContentItemChanges) -> dict:
     """The fields sent, as columns: distribution actions are JSON, their channel ids strings
     (media are links, written by ``_attach``)."""
     values = fields.given()
@@ -186,7 +186,7 @@ def _check_dating(
     )
 
 
-def _record_step(uow, item: ContentItem, before: str | None, comment: str) -> None:
+def record_step(*, uow: UnitOfWork, item: ContentItem, before: str | None, comment: str) -> None:
     uow.session.add(
         ContentStatusChange(
             content_item_id=item.id,
@@ -214,13 +214,13 @@ def create_item(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ContentItemDr
         campaign_id=campaign.id,
         status="idea",
         plan_date=rules.plan_date(draft.or_("scheduled_at", None), draft.or_("due_date", None)),
-        **_stored(draft),
+        **stored(draft),
     )
     uow.session.add(item)
     uow.flush()
     if draft.media_ids:
         _attach(uow, item, draft.media_ids)
-    _record_step(uow, item, None, "created")
+    record_step(uow=uow, item=item, before=None, comment="created")
     uow.commit()
     return item
 
@@ -272,18 +272,27 @@ def update_item(
     current = {field: getattr(item, field) for field in rules.REVIEWED_FIELDS}
     back_to_review = rules.needs_approval_again(item.status, changes.given(), current)
     scheduled_at = item.scheduled_at
-    apply_changes(item, _stored(changes), FIELDS)
+    apply_changes(item, stored(changes), FIELDS)
     if changes.sent("media_ids") and changes.media_ids != item.media_ids:
         _attach(uow, item, changes.media_ids)
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     if back_to_review:
         before, item.status = item.status, "in_review"
         item.approved_by_user_id = item.approved_by_api_key_id = item.approved_at = None
-        _record_step(uow, item, before, "edited after approval")
+        record_step(uow=uow, item=item, before=before, comment="edited after approval")
     elif item.status == "scheduled" and item.scheduled_at != scheduled_at:
         publishing.schedule(uow=uow, item=item)  # the job of the old time finds it not due
     uow.commit()
     return item
+
+
+def check_role(*, uow: UnitOfWork, to: str) -> None:
+    """Approving is governance: refuse it (403) to a grant without content:approve."""
+    if to == "approved" and not uow.tenant.grant.allows(APPROVE_SCOPE):
+        raise PermissionDenied(
+            "approving content is governance: it needs the content:approve scope "
+            "(owners, admins and strategists)"
+        )
 
 
 def move_item(
@@ -295,6 +304,13 @@ def move_item(
 ) -> ContentItem:
     item = get_item(uow=uow, item_id=item_id)
     check_version(item, expected_version)
+    step(uow=uow, item=item, transition=transition)
+    uow.commit()
+    return item
+
+
+def step(*, uow: UnitOfWork, item: ContentItem, transition: ContentTransition) -> None:
+    """Move ``item`` as ``transition`` says, with every rule of the flow; the caller commits."""
     to = transition.to
     if to in PUBLISHER_STATUSES:
         raise Conflict(f"only Clover's publisher moves a content item to {to}")
@@ -303,11 +319,7 @@ def move_item(
     if to == "published":
         publishing.refuse_manual_publication(uow=uow, item=item)
     _check_dating(uow, item.campaign_id, published_at=transition.published_at)
-    if to == "approved" and not uow.tenant.grant.allows(APPROVE_SCOPE):
-        raise PermissionDenied(
-            "approving content is governance: it needs the content:approve scope "
-            "(owners, admins and strategists)"
-        )
+    check_role(uow=uow, to=to)
     item.scheduled_at = transition.scheduled_at or item.scheduled_at
     item.published_at = transition.published_at or item.published_at
     item.published_url = transition.published_url or item.published_url
@@ -328,13 +340,11 @@ def move_item(
         publishing.schedule(uow=uow, item=item)
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     audit.mark(uow.session, item, f"move_to_{to}")
-    _record_step(uow, item, before, transition.comment)
+    record_step(uow=uow, item=item, before=before, comment=transition.comment)
     if to in ("approved", "published"):
         events.emit(
             uow=uow, type="content_item.status_changed", payload=item.status_changed(before, to)
         )
-    uow.commit()
-    return item
 
 
 def history(*, uow: UnitOfWork, item_id: uuid.UUID, page: PageRequest) -> Page[ContentStatusChange]:

@@ -1,7 +1,7 @@
 from flask import url_for
 from flask.views import MethodView
 
-from api.domain.content_items import service
+from api.domain.content_items import batches, service
 from api.domain.content_items.service import ContentFilter
 from api.domain.publishing import service as publishing
 from api.domain.results import service as results
@@ -9,7 +9,10 @@ from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
 from api.http.pages import LINK_HEADER, PageArgsSchema, page_request, page_schema, paged
 from api.resources.v1.content_items.schemas import (
+    ContentBatchTransitionSchema,
     ContentFilterSchema,
+    ContentItemBatchResultSchema,
+    ContentItemBatchSchema,
     ContentItemResultsSchema,
     ContentItemSchema,
     ContentItemUpdateSchema,
@@ -54,6 +57,41 @@ class CampaignContent(MethodView):
             item_id=item.id,
         )
         return saved(item, 201, location)
+
+
+@blp.route("/campaigns/<uuid:campaign_id>/content-items/batch")
+class CampaignContentBatch(MethodView):
+    @blp.operation("content_items_create_batch", scope="content:write", idempotent=True)
+    @blp.arguments(ContentItemBatchSchema)
+    @blp.response(201, ContentItemBatchResultSchema)
+    @blp.alt_response(409, response="CONFLICT")
+    def post(self, batch, campaign_id):
+        """Add up to 500 content items (ideas) to a campaign at once
+
+        All or nothing: if any item breaks a rule, none is created and the problem
+        names each failing item by its index (`items.17.channel_id`). A channel, owner
+        or medium the organisation does not hold (another organisation's, or none) is
+        such an item's error, "Not found.".
+        """
+        return {"items": batches.create_items(uow=uow(), campaign_id=campaign_id, batch=batch)}
+
+
+@blp.route("/content-items/transitions")
+class BatchTransition(MethodView):
+    @blp.operation("content_items_transition_batch", scope="content:write")
+    @blp.arguments(ContentBatchTransitionSchema)
+    @blp.response(200, ContentItemBatchResultSchema)
+    def post(self, batch):
+        """Move up to 500 content items to another status at once
+
+        Each item moves by the rules of one at a time (see the single transition):
+        approving needs content:approve (403 for the whole batch otherwise), on a
+        connected channel approval checks its limits and scheduling queues the
+        publication. All or nothing: if any item cannot make the step, none moves and
+        the problem names each failing item by its index (`items.3`, `items.3.text`);
+        an item the organisation does not hold is `items.3.id`, "Not found.".
+        """
+        return {"items": batches.move_items(uow=uow(), batch=batch)}
 
 
 @blp.route("/content-items")

@@ -1,5 +1,11 @@
 import marshmallow as ma
 
+from api.domain.content_items.batches import (
+    MAX_ITEMS,
+    BatchStep,
+    ContentBatchTransition,
+    ContentItemBatchDraft,
+)
 from api.domain.content_items.models import CONTENT_STATUSES, FORMATS, MANUAL_STATUSES
 from api.domain.content_items.service import (
     ContentItemChanges,
@@ -143,6 +149,83 @@ class TransitionSchema(Schema):
         load_default=None, metadata={"description": "Sets the published time when publishing"}
     )
     published_url = ma.fields.URL(load_default=None, validate=ma.validate.Length(max=2000))
+
+
+def _flat(messages, prefix: str = "") -> dict:
+    """Nested messages as dotted paths: ``{"items": {17: {"channel_id": [...]}}}`` becomes
+    ``{"items.17.channel_id": [...]}``, as the domain names a batch's items."""
+    if not isinstance(messages, dict):
+        return {prefix: messages}
+    flat: dict = {}
+    for key, value in messages.items():
+        flat.update(_flat(value, f"{prefix}.{key}" if prefix else str(key)))
+    return flat
+
+
+class BatchSchema(Schema):
+    """A batch request: its errors name each item by its index."""
+
+    def handle_error(self, error, data, **kwargs):
+        raise ma.ValidationError(_flat(error.normalized_messages())) from error
+
+
+class ContentItemBatchSchema(BatchSchema):
+    into = ContentItemBatchDraft
+
+    class Meta:
+        name = "ContentItemBatch"
+
+    items = ma.fields.List(
+        ma.fields.Nested(ContentItemSchema),
+        required=True,
+        validate=ma.validate.Length(min=1, max=MAX_ITEMS),
+        metadata={"description": f"The items to create, 1 to {MAX_ITEMS}"},
+    )
+
+
+class ContentItemBatchResultSchema(Schema):
+    class Meta:
+        name = "ContentItemBatchResult"
+
+    items = ma.fields.List(
+        ma.fields.Nested(ContentItemSchema), metadata={"description": "In the request's order"}
+    )
+
+
+class ContentBatchStepSchema(Schema):
+    into = BatchStep
+
+    class Meta:
+        name = "ContentBatchStep"
+
+    id = ma.fields.UUID(required=True, metadata={"description": "The content item's id"})
+    scheduled_at = ma.fields.AwareDateTime(
+        load_default=None, metadata={"description": "Sets the scheduled time when scheduling"}
+    )
+    published_at = ma.fields.AwareDateTime(
+        load_default=None, metadata={"description": "Sets the published time when publishing"}
+    )
+    published_url = ma.fields.URL(load_default=None, validate=ma.validate.Length(max=2000))
+
+
+class ContentBatchTransitionSchema(BatchSchema):
+    into = ContentBatchTransition
+
+    class Meta:
+        name = "ContentBatchTransition"
+
+    to = ma.fields.String(
+        required=True,
+        validate=ma.validate.OneOf(MANUAL_STATUSES),
+        metadata={"description": "The status every item moves to, as one at a time"},
+    )
+    comment = ma.fields.String(load_default="", validate=ma.validate.Length(max=5000))
+    items = ma.fields.List(
+        ma.fields.Nested(ContentBatchStepSchema),
+        required=True,
+        validate=ma.validate.Length(min=1, max=MAX_ITEMS),
+        metadata={"description": f"The items to move, 1 to {MAX_ITEMS}, each at most once"},
+    )
 
 
 class StatusChangeSchema(Schema):
