@@ -11,69 +11,27 @@ from __future__ import annotations
 import uuid
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from rq import Queue, Retry
 from sqlalchemy import select
 
-from api import create_app
-from api.config import Settings
-from api.db import database_for
 from api.domain.metrics.models import MetricPoint
-from api.domain.publishing.service import PUBLISH_JOB
 from tests.api import builders
 from tests.fakes import bluesky
-from tests.fakes.mastodon import TOKEN, FakeMastodon
-from tests.helpers import empty_rq
 from tests.workers.conftest import run_worker
+from tests.workers.publishing import (  # noqa: F401  (the module's fixtures)
+    app,
+    database,
+    database_url,
+    due_item,
+    item_of,
+    mastodon,
+    mastodon_connection,
+    move,
+    pds,
+    queue_job,
+    queues,
+    settings,
+)
 from workers.providers.sandbox import Sandbox
-
-
-@pytest.fixture(scope="module")
-def database_url(fresh_database) -> str:
-    return fresh_database()
-
-
-@pytest.fixture(scope="module")
-def settings(database_url, redis_url) -> Settings:
-    return Settings.build(
-        database_url=database_url,
-        redis_url=redis_url,
-        environment="test",
-        connections_allow_private=True,  # the fake networks are on loopback
-    )
-
-
-@pytest.fixture(scope="module")
-def app(settings):
-    return create_app(settings)
-
-
-@pytest.fixture(scope="module")
-def database(settings):
-    database = database_for(settings)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture(autouse=True)
-def queues(empty_queues):
-    yield empty_queues
-    empty_rq(empty_queues)
-
-
-@pytest.fixture
-def mastodon():
-    server = FakeMastodon()
-    yield server
-    server.close()
-
-
-@pytest.fixture
-def pds():
-    server = bluesky.serve()
-    yield server
-    server.shutdown()
-    server.server_close()
 
 
 def uuid_of(body: dict) -> uuid.UUID:
@@ -85,15 +43,6 @@ def today() -> str:
 
 
 # -- publishing an item through the worker --------------------------------------------------------
-
-
-def mastodon_connection(server) -> dict:
-    return {
-        "provider": "mastodon",
-        "account": "@clover@mastodon.example",
-        "base_url": server.url,
-        "credentials": {"access_token": TOKEN},
-    }
 
 
 def bluesky_connection(server) -> dict:
@@ -112,40 +61,12 @@ SANDBOX = {"provider": "sandbox", "account": "@clover", "credentials": {"access_
 def published(client, org, queues, database_url, redis_url, *, kind: str, connection: dict):
     """A content item a real worker published on a newly connected channel:
     (item, channel, campaign), as the API shows them."""
-    strategy = builders.strategy(client, org)
-    channel = builders.channel(client, org, kind=kind, name=f"Our {kind}")
-    campaign = builders.campaign(client, org, strategy["id"], channel_ids=[channel["id"]])
-    connected = client.put(
-        org.url(f"/channels/{channel['id']}/connection"), headers=org.headers, json=connection
-    )
-    assert connected.status_code == 200, connected.get_data(as_text=True)
-    item = builders.content_item(
-        client, org, campaign["id"], channel["id"], text="Spring is here, resellers!"
-    )
-    for step in ("drafting", "in_review", "approved"):
-        assert move(client, org, item, step).status_code == 200
-    at = (datetime.now(UTC) - timedelta(seconds=5)).isoformat()
-    assert move(client, org, item, "scheduled", scheduled_at=at).status_code == 200
-    empty_rq(queues)  # the job scheduling queued, with the production backoff
-    Queue("publish", connection=queues).enqueue(
-        PUBLISH_JOB, str(org.id), item["id"], retry=Retry(max=1, interval=[1])
-    )
+    item, channel, campaign = due_item(client, org, kind=kind, connection=connection)
+    queue_job(queues, org, item)
     run_worker(database_url, redis_url, "publish")
     shown = item_of(client, org, item)
     assert shown["status"] == "published", shown
     return shown, channel, campaign
-
-
-def move(client, org, item, to, **extra):
-    return client.post(
-        org.url(f"/content-items/{item['id']}/transition"),
-        headers=org.headers,
-        json={"to": to, **extra},
-    )
-
-
-def item_of(client, org, item) -> dict:
-    return client.get(org.url(f"/content-items/{item['id']}"), headers=org.headers).get_json()
 
 
 def sync(client, org, channel, database_url, redis_url) -> dict:

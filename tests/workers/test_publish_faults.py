@@ -16,113 +16,45 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 
-import pytest
-from rq import Queue, Retry
 from sqlalchemy import select
 
-from api import create_app
-from api.config import Settings
 from api.crypto import cipher_for
-from api.db import database_for
 from api.domain.channels.connections import Connection
-from api.domain.publishing.service import PUBLISH_JOB
 from api.domain.webhooks.models import WebhookEvent
 from tests.api import builders
 from tests.fakes import bluesky
-from tests.fakes.mastodon import TOKEN, FakeMastodon
-from tests.helpers import empty_rq
+from tests.fakes.mastodon import TOKEN
+from tests.workers import publishing
 from tests.workers.conftest import ROOT, run_worker, worker_env
+from tests.workers.publishing import (  # noqa: F401  (the module's fixtures)
+    app,
+    database,
+    database_url,
+    due_item,
+    item_of,
+    mastodon,
+    mastodon_connection,
+    move,
+    pds,
+    queue_job,
+    queues,
+    settings,
+)
 from workers import runtime
 from workers.publish import sweep_publishing
 
 STATUSES = "/api/v1/statuses"
 
 
-@pytest.fixture(scope="module")
-def database_url(fresh_database) -> str:
-    return fresh_database()
-
-
-@pytest.fixture(scope="module")
-def settings(database_url, redis_url, media_dir) -> Settings:
-    return Settings.build(
-        database_url=database_url,
-        redis_url=redis_url,
-        environment="test",
-        connections_allow_private=True,  # the fake Mastodon is on loopback
-        media_dir=str(media_dir),
-    )
-
-
-@pytest.fixture(scope="module")
-def app(settings):
-    return create_app(settings)
-
-
-@pytest.fixture(scope="module")
-def database(settings):
-    database = database_for(settings)
-    yield database
-    database.dispose()
-
-
-@pytest.fixture(autouse=True)
-def queues(empty_queues):
-    yield empty_queues
-    empty_rq(empty_queues)
-
-
-@pytest.fixture
-def mastodon():
-    server = FakeMastodon()
-    yield server
-    server.close()
-
-
 def due_item(
     client, org, mastodon, *, text="Spring is here, resellers!", token=TOKEN, **fields
 ) -> dict:
     """An approved item on a channel connected to the fake Mastodon, due a moment ago."""
-    strategy = builders.strategy(client, org)
-    channel = builders.channel(client, org, kind="mastodon", name="Fediverse")
-    campaign = builders.campaign(client, org, strategy["id"], channel_ids=[channel["id"]])
-    connected = client.put(
-        org.url(f"/channels/{channel['id']}/connection"),
-        headers=org.headers,
-        json={
-            "provider": "mastodon",
-            "account": "@clover@mastodon.example",
-            "base_url": mastodon.url,
-            "credentials": {"access_token": token},
-        },
+    connection = mastodon_connection(mastodon, token)
+    item, channel, _ = publishing.due_item(
+        client, org, kind="mastodon", connection=connection, text=text, **fields
     )
-    assert connected.status_code == 200, connected.get_data(as_text=True)
-    item = builders.content_item(client, org, campaign["id"], channel["id"], text=text, **fields)
-    for step in ("drafting", "in_review", "approved"):
-        assert move(client, org, item, step).status_code == 200
-    at = datetime.now(UTC) - timedelta(seconds=5)
-    assert move(client, org, item, "scheduled", scheduled_at=at.isoformat()).status_code == 200
     return {**item, "channel_id": channel["id"]}
-
-
-def move(client, org, item, to, **extra):
-    return client.post(
-        org.url(f"/content-items/{item['id']}/transition"),
-        headers=org.headers,
-        json={"to": to, **extra},
-    )
-
-
-def queue_job(queues, org, item, retries: int = 1) -> None:
-    """The item's job as scheduling queues it, with RQ's backoff shortened to 1 s."""
-    empty_rq(queues)  # the job scheduling queued, with the production backoff
-    Queue("publish", connection=queues).enqueue(
-        PUBLISH_JOB, str(org.id), item["id"], retry=Retry(max=retries, interval=[1])
-    )
-
-
-def item_of(client, org, item) -> dict:
-    return client.get(org.url(f"/content-items/{item['id']}"), headers=org.headers).get_json()
 
 
 def attempts_of(client, org, item) -> list[dict]:
