@@ -148,9 +148,11 @@ def due_connections(*, uow: UnitOfWork) -> list[tuple[uuid.UUID, uuid.UUID]]:
     """(organisation, channel) of every connection that syncs on its own (all tenants)."""
     return list(
         uow.session.execute(
-            select(Connection.organisation_id, Connection.channel_id)
-            .where(Connection.status != "needs_reauth")
-            .order_by(Connection.channel_id)
+            tenancy.across_organisations(
+                select(Connection.organisation_id, Connection.channel_id)
+                .where(Connection.status != "needs_reauth")
+                .order_by(Connection.channel_id)
+            )
         ).all()
     )
 

@@ -299,5 +299,7 @@ def due_work(
             and_(PublishAttempt.next_try_at.is_(None), PublishAttempt.last_try_at <= now - grace),
         ),
     )
-    rows = {*session.execute(scheduled).all(), *session.execute(stuck).all()}
+    # Read across organisations on purpose, and said so: the sweep is Clover's own work.
+    everyone = tenancy.across_organisations
+    rows = {*session.execute(everyone(scheduled)).all(), *session.execute(everyone(stuck)).all()}
     return sorted((organisation, item) for organisation, item in rows)
