@@ -308,6 +308,11 @@ OPERATIONS = [
     ("GET", "/reports/roi?from=2027-01-01&to=2027-12-31", None),
     ("GET", "/reports/roi?campaign_id={campaign_id}&from=2027-01-01&to=2027-12-31", None),
     ("GET", "/reports/alignment?strategy_id={strategy_id}", None),
+    (
+        "GET",
+        "/reports/audience-channel-fit?strategy_id={strategy_id}&from=2027-01-01&to=2027-12-31",
+        None,
+    ),
     ("GET", "/webhook-endpoints", None),
     ("POST", "/webhook-endpoints", {"url": "https://93.184.215.14/x", "events": ["sync.failed"]}),
     ("GET", "/webhook-endpoints/{endpoint_id}", None),
