@@ -12,7 +12,8 @@ with 3 objectives and 30 KPIs), its channels given a mix of kinds, plus
 
 - a ``cost`` metric key of the organisation's own, resources (some with an hourly
   cost) and campaigns with budgets (through the domain services), each linked to
-  3 channels and one objective; content items with owners and effort (in bulk);
+  3 channels, one objective and 2 of 5 audiences (value tiers and channel
+  preferences of their own); content items with owners and effort (in bulk);
 - per campaign, channel and day of the campaign: ``revenue``, ``conversions``,
   ``leads``, ``engagements`` points (and ``cost`` for every other campaign);
 - derived mention points (source ``derived``: ``mentions``,
@@ -51,7 +52,8 @@ from flask import Flask
 from sqlalchemy import insert, select, update
 
 from api.domain import tenancy
-from api.domain.audiences.models import CHANNEL_KINDS
+from api.domain.audiences.models import CHANNEL_KINDS, VALUE_TIERS
+from api.domain.audiences.service import AudienceDraft, create_audience
 from api.domain.base import new_id, utcnow
 from api.domain.campaigns.service import CampaignDraft, create_campaign
 from api.domain.channels.models import SOCIAL_KINDS, Channel, default_mode
@@ -84,6 +86,8 @@ TIMED = 5  # timed calls per operation and window, in interleaved rounds
 CAMPAIGNS = 48  # at --scale 1: one starting every ~68 days, each running CAMPAIGN_DAYS
 CAMPAIGN_DAYS = 90
 CAMPAIGN_CHANNELS = 3
+AUDIENCES = 5  # each campaign targets CAMPAIGN_AUDIENCES of them
+CAMPAIGN_AUDIENCES = 2
 ITEMS_PER_CAMPAIGN = 30
 RESOURCES = 12  # every fourth without an hourly cost
 CAMPAIGN_KEYS = ("revenue", "conversions", "leads", "engagements")
@@ -147,6 +151,23 @@ WHERE organisation_id = %(org)s AND source = 'derived' AND metric_key = ANY(%(ke
   AND day >= %(first)s AND day <= %(last)s
 GROUP BY 1, 2
 """
+# The audience × channel fit's grouped query (api/domain/reports/audience_fit.py):
+# the running campaigns' points per campaign × channel × key, shared over their audiences.
+RAW_AUDIENCE_FIT = """
+SELECT ca.audience_id, p.channel_id, p.metric_key, SUM(p.total / n.audiences)
+FROM campaign_audiences AS ca
+JOIN (SELECT campaign_id, channel_id, metric_key, SUM(value) AS total FROM metric_points
+      WHERE organisation_id = %(org)s AND campaign_id = ANY(%(campaigns)s)
+        AND channel_id IS NOT NULL AND metric_key = ANY(%(keys)s)
+        AND day >= %(first)s AND day <= %(last)s
+      GROUP BY 1, 2, 3) AS p ON p.campaign_id = ca.campaign_id
+JOIN (SELECT campaign_id, count(*) AS audiences FROM campaign_audiences
+      WHERE organisation_id = %(org)s AND campaign_id = ANY(%(campaigns)s)
+      GROUP BY 1) AS n ON n.campaign_id = ca.campaign_id
+WHERE ca.organisation_id = %(org)s
+GROUP BY 1, 2, 3
+"""
+FIT_KEYS = ("reach", "engagements", "leads")
 # A common reference, the same in every row of a window: every point of the window.
 RAW_ALL = """
 SELECT metric_key, channel_id, SUM(value) FROM metric_points
@@ -238,6 +259,22 @@ def seed(factory: Factory, raw: psycopg.Connection, days: int, scale: float) -> 
                 ),
             )
             owners.append(resource.id)
+    audiences = []
+    for n in range(AUDIENCES):
+        with ws.uow() as uow:
+            audience = create_audience(
+                uow=uow,
+                draft=AudienceDraft(
+                    name=f"Audience {n + 1}",
+                    value_tier=VALUE_TIERS[n % len(VALUE_TIERS)],
+                    channel_preferences={
+                        kind: round(0.1 + (n * 3 + k * 5) % 10 / 10, 1)
+                        for k, kind in enumerate(CHANNEL_KINDS)
+                        if (n + k) % 3
+                    },
+                ),
+            )
+            audiences.append(audience.id)
 
     count = max(4, round(CAMPAIGNS * scale))
     first = history.first
@@ -259,6 +296,9 @@ def seed(factory: Factory, raw: psycopg.Connection, days: int, scale: float) -> 
                     budget_amount=Decimal(5_000 + n * 997 % 45_000),
                     channel_ids=channels,
                     objective_ids=[objective_ids[n % len(objective_ids)]],
+                    audience_ids=[
+                        audiences[(n + k) % AUDIENCES] for k in range(CAMPAIGN_AUDIENCES)
+                    ],
                 ),
             )
             campaigns.append((campaign.id, start, end))
@@ -367,6 +407,9 @@ def reports_of(seeded: Seeded) -> list[Report]:
         running = [c for c, start, end in seeded.campaigns if start <= last and end >= first]
         return span(first, last) | {"campaigns": running, "keys": [*CAMPAIGN_KEYS, COST_KEY]}
 
+    def fit(first: date, last: date) -> dict:
+        return roi(first, last) | {"keys": list(FIT_KEYS)}
+
     def lift(first: date, last: date) -> dict:
         days = (last - first).days + 1
         before_last = first - timedelta(days=1)
@@ -416,6 +459,15 @@ def reports_of(seeded: Seeded) -> list[Report]:
             (RAW_SHARE_OF_VOICE,),
             lambda first, last: span(first, last) | {"keys": list(DERIVED_KEYS)},
             "month × key sums of the derived mention points",
+        ),
+        Report(
+            "audience-fit",
+            "/reports/audience-channel-fit",
+            lambda first, last: {"strategy_id": str(seeded.strategy_id)} | window(first, last),
+            (RAW_AUDIENCE_FIT,),
+            fit,
+            "audience × channel × key sums of the running campaigns' points, shared over"
+            " their audiences",
         ),
         Report(
             "alignment",

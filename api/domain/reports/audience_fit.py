@@ -142,12 +142,11 @@ def audience_channel_fit(
     span = window(day_from, day_to)
     strategy = tenancy.get(uow.session, Strategy, strategy_id, what="strategy")
     currency = roi.currency_of(uow=uow)
-    audiences = list(
-        uow.session.execute(
-            select(Audience.id, Audience.name, Audience.value_tier, Audience.channel_preferences)
-            .order_by(Audience.name, Audience.id)
-        )
-    )  # fmt: skip
+    audiences = uow.session.execute(
+        select(
+            Audience.id, Audience.name, Audience.value_tier, Audience.channel_preferences
+        ).order_by(Audience.name, Audience.id)
+    ).all()
     channels = [
         ChannelRow(*row)
         for row in uow.session.execute(
