@@ -5,18 +5,10 @@ run in the window: the audience's stated preference for the channel's kind, its 
 tier, what goes there for it (budget and content hours) and what came back (reach,
 engagements, leads), then the fit score (``fit_scores``) and the largest mismatches.
 
-Attribution, one rule for money, time and results alike: a campaign's part goes to
-each audience it targets in equal shares, and
-
-- its **budget** in the window (``budgets.budget_in_window``, the rule of every report)
-  is split evenly over its audiences × its channels;
-- a content item's **hours** (cancelled items excepted) go to the item's channel,
-  split evenly over the campaign's audiences, and count for the days the campaign
-  shares with the window, as its budget does (hours × campaign days in the window /
-  campaign days);
-- its **metric points** on a channel in the window (``reach``, ``engagements``,
-  ``leads``; the campaign's posts' own synced points included, as for any figure of a
-  campaign) are split evenly over its audiences.
+Attribution (``attribution``), one rule for money, time and results alike: a
+campaign's budget in the window, its content items' hours and its metric points go
+to each audience it targets in equal shares (the budget also split evenly over its
+channels; hours and points stay on their own channel).
 
 A campaign without audiences counts for none (it is listed in ``inputs``); budgets in
 another currency than the organisation's are left out of the spend (listed too). The
@@ -26,30 +18,27 @@ number of queries does not grow with the audiences, channels or campaigns.
 from __future__ import annotations
 
 import uuid
-from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
 
-from sqlalchemy import func, select
+from sqlalchemy import select
 
 from api.domain import tenancy
 from api.domain.audiences.models import Audience
-from api.domain.campaigns.models import Campaign, CampaignAudience, CampaignChannel
 from api.domain.channels.models import Channel
-from api.domain.content_items.models import ContentItem
-from api.domain.metrics.models import MetricPoint
-from api.domain.reports import budgets, fit_scores, roi, shares
+from api.domain.errors import RuleViolation
+from api.domain.reports import attribution, budgets, fit_scores, roi, shares
 from api.domain.reports.figures import Figure
-from api.domain.reports.window import Window, window
+from api.domain.reports.window import window
 from api.domain.strategies.models import Strategy
 from api.domain.uow import UnitOfWork
 
-REACH, ENGAGEMENTS, LEADS = "reach", "engagements", "leads"
-RESULT_KEYS = (REACH, ENGAGEMENTS, LEADS)
 NO_RESULTS = (
     "no metric points of the strategy's campaigns for the audience on this channel in the window"
 )
+# A report is read by a person: past these it is a dump, not an answer (and a slow one).
+MAX_CELLS = 10_000
 NO_SPEND = "no budget attributed to the audience on this channel in the window"
 RULES = (
     "a campaign's budget in the window is split evenly over its audiences × its channels "
@@ -125,17 +114,6 @@ class AudienceFitReport:
     mismatches: list[Mismatch]
 
 
-@dataclass(frozen=True)
-class Running:
-    """The strategy's campaigns in the window and what goes to each audience × channel."""
-
-    ids: list[uuid.UUID]
-    without_audience: list[uuid.UUID]
-    other_currencies: list[uuid.UUID]
-    spend: dict  # (audience id, channel id) → Decimal
-    hours: dict  # (audience id, channel id) → float
-
-
 def audience_channel_fit(
     *, uow: UnitOfWork, strategy_id: uuid.UUID, day_from: date, day_to: date
 ) -> AudienceFitReport:
@@ -155,8 +133,13 @@ def audience_channel_fit(
             )
         )
     ]
-    running = _running(uow, strategy.id, span, currency)
-    results = _results(uow, running.ids, span)
+    if len(audiences) * len(channels) > MAX_CELLS:
+        raise RuleViolation(
+            f"more than {MAX_CELLS} audience × channel cells",
+            errors={"strategy_id": [f"At most {MAX_CELLS} audiences × channels in one report."]},
+        )
+    running = attribution.running(uow, strategy.id, span, currency)
+    results = attribution.results(uow, running.ids, span)
     rows = [
         AudienceRow(
             audience_id=id_,
@@ -186,139 +169,9 @@ def audience_channel_fit(
     return AudienceFitReport(inputs, rows, cells, _mismatches(rows, cells))
 
 
-def _running(uow: UnitOfWork, strategy_id: uuid.UUID, span: Window, currency: str) -> Running:
-    campaigns = list(
-        uow.session.execute(
-            select(
-                Campaign.id,
-                Campaign.budget_amount,
-                Campaign.budget_currency,
-                Campaign.start_date,
-                Campaign.end_date,
-            )
-            .where(
-                Campaign.strategy_id == strategy_id,
-                Campaign.start_date <= span.end,
-                Campaign.end_date >= span.start,
-            )
-            .order_by(Campaign.start_date, Campaign.id)
-        )
-    )
-    ids = [c.id for c in campaigns]
-    audiences_of = _links(uow, CampaignAudience, CampaignAudience.audience_id, ids)
-    channels_of = _links(uow, CampaignChannel, CampaignChannel.channel_id, ids)
-    hours_of = _hours(uow, ids)
-    spend: dict = defaultdict(Decimal)
-    hours: dict = defaultdict(float)
-    other_currencies = []
-    for c in campaigns:
-        targets = audiences_of.get(c.id, [])
-        if not targets:
-            continue
-        in_window = budgets.budget_in_window(
-            budget=Decimal(1), start=c.start_date, end=c.end_date, window=span
-        ).value
-        for channel_id, worked in hours_of.get(c.id, {}).items():
-            for audience_id in targets:
-                hours[audience_id, channel_id] += worked * float(in_window) / len(targets)
-        if not c.budget_amount:
-            continue
-        if c.budget_currency != currency:
-            other_currencies.append(c.id)
-            continue
-        on = channels_of.get(c.id, [])
-        charged = budgets.budget_in_window(
-            budget=c.budget_amount, start=c.start_date, end=c.end_date, window=span
-        ).value
-        for channel_id in on:
-            for audience_id in targets:
-                spend[audience_id, channel_id] += charged / (len(targets) * len(on))
-    return Running(
-        ids=ids,
-        without_audience=[c.id for c in campaigns if not audiences_of.get(c.id)],
-        other_currencies=other_currencies,
-        spend=spend,
-        hours=hours,
-    )
-
-
-def _links(uow: UnitOfWork, link, column, ids: list[uuid.UUID]) -> dict[uuid.UUID, list]:
-    """campaign id → the ids it links to (its audiences or its channels)."""
-    if not ids:
-        return {}
-    linked: dict[uuid.UUID, list] = defaultdict(list)
-    stmt = select(link.campaign_id, column).where(link.campaign_id.in_(ids)).order_by(column)
-    for campaign_id, other in uow.session.execute(stmt):
-        linked[campaign_id].append(other)
-    return linked
-
-
-def _hours(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.UUID, float]]:
-    """campaign id → channel id → the effort hours of its content items (not cancelled)."""
-    if not ids:
-        return {}
-    stmt = (
-        select(ContentItem.campaign_id, ContentItem.channel_id, func.sum(ContentItem.effort_hours))
-        .where(ContentItem.campaign_id.in_(ids), ContentItem.status != "cancelled")
-        .group_by(ContentItem.campaign_id, ContentItem.channel_id)
-    )
-    found: dict = defaultdict(dict)
-    for campaign_id, channel_id, worked in uow.session.execute(stmt):
-        found[campaign_id][channel_id] = float(worked)
-    return found
-
-
-def _results(uow: UnitOfWork, ids: list[uuid.UUID], span: Window) -> dict:
-    """(audience id, channel id) → metric key → its attributed sum, in one grouped query.
-
-    The points are summed per campaign × channel × key first, then shared out over the
-    campaign's audiences: the join multiplies those sums, never the points.
-    """
-    if not ids:
-        return {}
-    per_campaign = (
-        select(
-            MetricPoint.campaign_id,
-            MetricPoint.channel_id,
-            MetricPoint.metric_key,
-            func.sum(MetricPoint.value).label("total"),
-        )
-        .where(
-            MetricPoint.campaign_id.in_(ids),
-            MetricPoint.channel_id.is_not(None),
-            MetricPoint.metric_key.in_(RESULT_KEYS),
-            MetricPoint.day >= span.start,
-            MetricPoint.day <= span.end,
-        )
-        .group_by(MetricPoint.campaign_id, MetricPoint.channel_id, MetricPoint.metric_key)
-        .subquery()
-    )
-    audiences = (
-        select(CampaignAudience.campaign_id, func.count().label("audiences"))
-        .where(CampaignAudience.campaign_id.in_(ids))
-        .group_by(CampaignAudience.campaign_id)
-        .subquery()
-    )
-    stmt = (
-        select(
-            CampaignAudience.audience_id,
-            per_campaign.c.channel_id,
-            per_campaign.c.metric_key,
-            func.sum(per_campaign.c.total / audiences.c.audiences),
-        )
-        .join(per_campaign, per_campaign.c.campaign_id == CampaignAudience.campaign_id)
-        .join(audiences, audiences.c.campaign_id == CampaignAudience.campaign_id)
-        .group_by(
-            CampaignAudience.audience_id, per_campaign.c.channel_id, per_campaign.c.metric_key
-        )
-    )
-    found: dict = defaultdict(dict)
-    for audience_id, channel_id, key, total in uow.session.execute(stmt):
-        found[audience_id, channel_id][key] = float(total)
-    return found
-
-
-def _cells(row: AudienceRow, channels: list[ChannelRow], running: Running, results: dict):
+def _cells(
+    row: AudienceRow, channels: list[ChannelRow], running: attribution.Running, results: dict
+):
     pairs = [(row.audience_id, c.channel_id) for c in channels]
     preferences = {
         c.channel_id: row.channel_preferences.get(c.kind) for c in channels
@@ -360,7 +213,7 @@ def _returns(came_back: dict | None, spend: Decimal) -> dict[str, Figure]:
         return dict.fromkeys(
             ("reach", "engagements", "leads", "engagement_rate", "cost_per_lead"), missing
         )
-    reach, engagements, leads = (came_back.get(key, 0.0) for key in RESULT_KEYS)
+    reach, engagements, leads = (came_back.get(key, 0.0) for key in attribution.RESULT_KEYS)
     return {
         "reach": Figure(reach),
         "engagements": Figure(engagements),

@@ -207,6 +207,8 @@ class AudienceChannelFit(MethodView):
           plain words with the audience's and channel's names.
 
         A campaign without audiences counts for none (listed in `inputs`). The CSV
-        variant has one row per cell.
+        variant has one row per cell. 422 when the window holds more than 1,000 of
+        the strategy's campaigns or the organisation has more than 10,000 audiences ×
+        channels.
         """
         return audience_channel_fit(uow=uow(), **args)
