@@ -366,3 +366,38 @@ def test_the_query_count_does_not_grow_with_audiences_channels_or_campaigns(
 
     assert len(body["cells"]) == 5 * 6
     assert many.count == few.count
+
+
+def test_campaigns_without_audience_or_in_another_currency_are_listed_not_counted(client, world):
+    org, strategy, channels, partners, _ = world
+    alone = builders.campaign(
+        client,
+        org,
+        strategy["id"],
+        name="For nobody",
+        start_date="2027-03-01",
+        end_date="2027-03-31",
+        budget_amount=5000,
+        channel_ids=[channels["x"]["id"]],
+    )
+    dollars = builders.campaign(
+        client,
+        org,
+        strategy["id"],
+        name="In dollars",
+        start_date="2027-03-01",
+        end_date="2027-03-31",
+        budget_amount=1000,
+        budget_currency="USD",
+        audience_ids=[partners["id"]],
+        channel_ids=[channels["x"]["id"]],
+    )
+    builders.content_item(client, org, dollars["id"], channels["x"]["id"], effort_hours=2)
+
+    body = report(client, org, strategy["id"])
+
+    assert body["inputs"]["campaigns_without_audience"] == [alone["id"]]
+    assert body["inputs"]["campaigns_in_other_currencies"] == [dollars["id"]]
+    cell = cells_of(body)[("Partners", "x")]
+    assert (cell["spend"], cell["hours"]) == ("0.00", 2)  # its hours count, not its dollars
+    assert cells_of(body)[("Shoppers", "x")]["spend"] == "1500.00"
