@@ -116,3 +116,9 @@ def test_the_sentence_gives_the_tier_of_an_audience_that_is_not_the_most_valuabl
     said = fit_scores.sentence(gap(highest_value=False, tier="low", audience="Students"))
 
     assert said.startswith("Students, a low-value audience, prefer")
+
+
+def test_the_sentence_names_only_preferences_above_zero():
+    said = fit_scores.sentence(gap(preferences={"linkedin": 0.9, "x": 0.0}))
+
+    assert "prefer linkedin (0.9); " in said

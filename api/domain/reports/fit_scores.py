@@ -125,7 +125,8 @@ def sentence(gap: Gap) -> str:
     (0.9) and email (0.7); 8 % of your effort for them goes to Company page (linkedin),
     where their preferences ask for 56 %."."""
     who = "your highest-value audience" if gap.highest_value else f"a {gap.tier}-value audience"
-    top = sorted(gap.preferences.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_PREFERENCES]
+    stated = [(kind, weight) for kind, weight in gap.preferences.items() if weight > 0]
+    top = sorted(stated, key=lambda kv: (-kv[1], kv[0]))[:TOP_PREFERENCES]
     liked = " and ".join(f"{kind} ({weight:g})" for kind, weight in top)
     where = f"{gap.channel} ({gap.kind})"
     return (
