@@ -25,12 +25,14 @@ ORDER = ("request_id", "organisation_id", "caller", "job", "rq_job_id", "job_id"
 # A calendar feed's address holds its token (calendar apps send no header): whatever
 # follows /v1/plan-feeds/ is a credential, and no log line keeps it.
 SECRET_IN_PATH = re.compile(r"(/v1/plan-feeds/)[^/\s?#\"']+")
+# A feed token anywhere else (a query string, a header quoted in a message).
+FEED_TOKEN = re.compile(r"clvfeed_[\w%-]+")
 REDACTED = "[redacted]"
 
 
 def redact(text: str) -> str:
-    """``text`` with any calendar feed token in a path replaced by ``[redacted]``."""
-    return SECRET_IN_PATH.sub(rf"\1{REDACTED}", text)
+    """``text`` with any calendar feed token replaced by ``[redacted]``."""
+    return FEED_TOKEN.sub(REDACTED, SECRET_IN_PATH.sub(rf"\1{REDACTED}", text))
 
 
 class Redacting(logging.Filter):

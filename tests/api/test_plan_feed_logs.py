@@ -12,6 +12,7 @@ from urllib.parse import urlsplit
 import pytest
 from werkzeug.serving import make_server
 
+from api.logs import redact
 from tests.api.test_logs_hold_no_secrets import Captured
 
 
@@ -85,3 +86,9 @@ def test_werkzeugs_request_line_keeps_no_feed_token(app, client, factory, logged
     werkzeug_lines = [r.getMessage() for r in logged.records if r.name == "werkzeug"]
     assert any("GET /v1/plan-feeds/[redacted]/plan.ics" in line for line in werkzeug_lines)
     assert secret not in all_text(logged, capfd)
+
+
+def test_a_token_outside_the_feeds_path_is_redacted_too():
+    line = "GET /v1/plan%2Dfeeds/clvfeed_0123456789ab_s3cr-et_x/plan.ics?t=clvfeed_ab_cd HTTP/1.1"
+
+    assert redact(line) == "GET /v1/plan%2Dfeeds/[redacted]/plan.ics?t=[redacted] HTTP/1.1"

@@ -271,6 +271,24 @@ def test_an_unchanged_plan_answers_304_to_its_etag(client, factory):
     assert changed.status_code == 200
 
 
+def test_a_feed_runs_as_many_queries_for_many_items_as_for_one(client, factory, count_queries):
+    org = factory.organisation()
+    campaign, channel = dated_campaign(client, org)
+    builders.content_item(client, org, campaign["id"], channel["id"], due_date=due_in(1))
+    feed = new_feed(client, org)
+    client.get(path_of(feed))  # its last use recorded: not part of what is counted
+
+    with count_queries() as one:
+        client.get(path_of(feed))
+    for n in range(4):
+        builders.content_item(client, org, campaign["id"], channel["id"], due_date=due_in(n + 2))
+    with count_queries() as five:
+        body = client.get(path_of(feed)).get_data()
+
+    assert len(Calendar.from_ical(body).walk("VEVENT")) == 5
+    assert one.count == five.count
+
+
 def test_a_replayed_create_does_not_show_the_token_again(client, factory):
     org = factory.organisation()
     headers = {**org.headers, "Idempotency-Key": "feed-1"}
