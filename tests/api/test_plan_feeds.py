@@ -231,6 +231,8 @@ def test_a_feed_stops_when_the_member_who_made_it_leaves(client, factory):
 
     assert left.status_code == 204
     assert client.get(path_of(feed)).status_code == 404
+    listed = client.get(org.url(f"/plan-feeds/{feed['id']}"), headers=org.headers).get_json()
+    assert listed["revoked_at"] is not None
 
 
 def test_reading_needs_content_read_and_making_needs_content_write(client, factory):

@@ -105,6 +105,23 @@ def revoke_plan_feed(*, uow: UnitOfWork, feed_id: uuid.UUID) -> None:
     uow.commit()
 
 
+def revoke_member_feeds(*, uow: UnitOfWork, user_id: uuid.UUID) -> None:
+    """Revoke the feeds a member made, as they leave; the caller commits.
+
+    Reading already refuses them once the membership is gone; revoking them too
+    keeps the list honest and leaves one audit event per feed.
+    """
+    made = uow.session.scalars(
+        select(PlanFeed).where(
+            PlanFeed.created_by_user_id == user_id, PlanFeed.revoked_at.is_(None)
+        )
+    ).all()
+    now = utcnow()
+    for feed in made:
+        feed.revoked_at = now
+        audit.mark(uow.session, feed, "revoke")
+
+
 def authenticate_plan_feed(
     session: Session, token: str, *, record_use: RecordUse | None = None
 ) -> tuple[PlanFeed, Principal]:
@@ -128,13 +145,9 @@ def authenticate_plan_feed(
             )
             .where(PlanFeed.prefix == prefix)
         ).first()
-    if row is None or not secrets.same_hash(row[0].secret_hash, secrets.hash_api_key(token)):
+    if row is None or not _opens(row[0], row[1], token):
         raise NotFound("no calendar feed at this address")
-    feed, membership_id = row
-    if feed.revoked_at is not None:
-        raise NotFound("no calendar feed at this address")
-    if feed.created_by_user_id is not None and membership_id is None:
-        raise NotFound("no calendar feed at this address")  # its maker has left
+    feed = row[0]
     now = utcnow()
     due = feed.last_used_at is None or now - feed.last_used_at > LAST_USED_RESOLUTION
     if due and record_use is not None and record_use(feed.id, feed.organisation_id, now):
@@ -144,6 +157,16 @@ def authenticate_plan_feed(
         kind="plan_feed", grants={feed.organisation_id: grant}, plan_feed_id=feed.id
     )
     return feed, principal
+
+
+def _opens(feed: PlanFeed, membership_id: uuid.UUID | None, token: str) -> bool:
+    """Whether the token is this feed's, and the feed still works (not revoked; its
+    maker, if a member made it, still a member)."""
+    if not secrets.same_hash(feed.secret_hash, secrets.hash_api_key(token)):
+        return False
+    if feed.revoked_at is not None:
+        return False
+    return feed.created_by_user_id is None or membership_id is not None
 
 
 def record_plan_feed_use(*, uow: UnitOfWork, feed_id: uuid.UUID, at: datetime) -> None:
