@@ -13,6 +13,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.domain import errors as domain
+from api.logs import redact
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("clover.errors")
@@ -131,13 +132,13 @@ class CloverApi(Api):
                 log.error(
                     "unhandled error on %s %s",
                     request.method,
-                    request.path,
+                    redact(request.path),
                     exc_info=original,
                     extra={
                         "fields": {
                             "request_id": g.get("request_id"),
                             "method": request.method,
-                            "path": request.path,
+                            "path": redact(request.path),
                             "status": 500,
                         }
                     },

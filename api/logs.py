@@ -11,6 +11,7 @@ RQ's, or any stdlib logger of a library.
 from __future__ import annotations
 
 import logging
+import re
 import sys
 import time
 
@@ -21,6 +22,32 @@ from structlog.contextvars import bind_contextvars, get_contextvars
 CARRIED = ("request_id", "organisation_id")
 # The context's fields in the order a reader looks for them.
 ORDER = ("request_id", "organisation_id", "caller", "job", "rq_job_id", "job_id")
+# A calendar feed's address holds its token (calendar apps send no header): whatever
+# follows /v1/plan-feeds/ is a credential, and no log line keeps it.
+SECRET_IN_PATH = re.compile(r"(/v1/plan-feeds/)[^/\s?#\"']+")
+# A feed token anywhere else (a query string, a header quoted in a message).
+FEED_TOKEN = re.compile(r"clvfeed_[\w%-]+")
+REDACTED = "[redacted]"
+
+
+def redact(text: str) -> str:
+    """``text`` with any calendar feed token replaced by ``[redacted]``."""
+    return FEED_TOKEN.sub(REDACTED, SECRET_IN_PATH.sub(rf"\1{REDACTED}", text))
+
+
+class Redacting(logging.Filter):
+    """Rewrites a record's message without the feed tokens it holds.
+
+    For werkzeug's request lines (``clover serve``), which log the raw request line
+    with their own handler, outside our formatter.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        cleaned = redact(message)
+        if cleaned != message:
+            record.msg, record.args = cleaned, ()
+        return True
 
 
 def bind(**fields: object) -> None:
@@ -64,7 +91,7 @@ def _entry(_logger, _method: str, event_dict: dict) -> dict:
 
 
 class JsonFormatter(structlog.stdlib.ProcessorFormatter):
-    """One JSON object per record, for stdlib and structlog loggers alike."""
+    """One JSON object per record, for stdlib and structlog loggers alike (tokens redacted)."""
 
     def __init__(self) -> None:
         super().__init__(
@@ -74,6 +101,9 @@ class JsonFormatter(structlog.stdlib.ProcessorFormatter):
                 structlog.processors.JSONRenderer(default=str),
             ],
         )
+
+    def format(self, record: logging.LogRecord) -> str:
+        return redact(super().format(record))
 
 
 def _handler() -> logging.Handler:
@@ -87,6 +117,9 @@ def _has_json_handler(logger: logging.Logger) -> bool:
 
 
 def configure(level: str) -> None:
+    werkzeug = logging.getLogger("werkzeug")
+    if not any(isinstance(f, Redacting) for f in werkzeug.filters):
+        werkzeug.addFilter(Redacting())
     root = logging.getLogger("clover")
     if not _has_json_handler(root):
         root.addHandler(_handler())

@@ -91,17 +91,22 @@ class Grant:
 class Principal:
     """A caller resolved once per request from its bearer token."""
 
-    kind: str  # "api_key", "user" (an OAuth user token), "client" (client credentials), "system"
+    # "api_key", "user" (an OAuth user token), "client" (client credentials), "system",
+    # "plan_feed" (a calendar feed's token: reads its organisation's plan, nothing else)
+    kind: str
     grants: dict[uuid.UUID, Grant] = field(default_factory=dict)
     user_id: uuid.UUID | None = None
     api_key_id: uuid.UUID | None = None
     client_id: str | None = None
+    plan_feed_id: uuid.UUID | None = None
 
     @property
     def identity(self) -> str:
         """A stable key for per-caller state (idempotency keys)."""
         if self.api_key_id is not None:
             return f"api_key:{self.api_key_id}"
+        if self.plan_feed_id is not None:
+            return f"plan_feed:{self.plan_feed_id}"
         if self.user_id is None:
             return f"client:{self.client_id}"
         return f"user:{self.user_id}:{self.client_id or ''}"

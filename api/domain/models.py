@@ -23,6 +23,7 @@ from api.domain.mentions.models import Mention
 from api.domain.metrics.models import MetricPoint, OrganisationMetric
 from api.domain.oauth.models import AuthorizationCode, OAuthClient, OAuthGrant, OAuthToken
 from api.domain.organisations.models import Membership, Organisation
+from api.domain.plan.models import PlanFeed
 from api.domain.publishing.models import PublishAttempt
 from api.domain.readiness.models import ReadinessAssessment
 from api.domain.resources.models import Resource
@@ -61,6 +62,7 @@ __all__ = [
     "Objective",
     "Organisation",
     "OrganisationMetric",
+    "PlanFeed",
     "PublishAttempt",
     "ReadinessAssessment",
     "Resource",

@@ -8,6 +8,8 @@ import time
 from flask import Flask, g, request
 from structlog.contextvars import clear_contextvars
 
+from api.logs import redact
+
 
 def init_app(app: Flask) -> None:
     log = logging.getLogger("clover.request")
@@ -21,16 +23,17 @@ def init_app(app: Flask) -> None:
         started = g.get("started")
         principal = g.get("principal")
         organisation_id = (request.view_args or {}).get("organisation_id")
+        path = redact(request.path)  # a calendar feed's address holds its token
         log.info(
             "%s %s %s",
             request.method,
-            request.path,
+            path,
             response.status_code,
             extra={
                 "fields": {
                     "request_id": g.get("request_id"),
                     "method": request.method,
-                    "path": request.path,
+                    "path": path,
                     "status": response.status_code,
                     "latency_ms": round((time.perf_counter() - started) * 1000, 2)
                     if started

@@ -11,11 +11,13 @@ from flask import Flask, current_app, g, request
 from structlog.contextvars import clear_contextvars
 
 from api import logs
-from api.domain.access import Principal, system_tenant
-from api.domain.errors import Unauthenticated
+from api.domain.access import Principal, Tenant, system_tenant
+from api.domain.audit import Actor
+from api.domain.errors import NotFound, Unauthenticated
 from api.domain.identity.secrets import KEY_PREFIX
 from api.domain.identity.service import authenticate_api_key, record_api_key_use
 from api.domain.oauth.tokens import authenticate_oauth_token
+from api.domain.plan.feeds import authenticate_plan_feed, record_plan_feed_use
 from api.domain.uow import UnitOfWork
 from api.errors import problem
 from api.http.schema import bad_text
@@ -68,6 +70,38 @@ def _record_key_use(key_id: uuid.UUID, organisation_id: uuid.UUID, at: datetime)
             record_api_key_use(uow=work, key_id=key_id, at=at)
     except Exception:
         log.warning("last_used_at of API key %s was not recorded", key_id, exc_info=True)
+        return False
+    return True
+
+
+def open_plan_feed(token: str) -> uuid.UUID:
+    """Open the request's unit of work for the calendar feed a URL's token opens.
+
+    Calendar apps send no bearer header: the token in the path is the credential,
+    and it reads only its organisation's plan. Any token that opens nothing is
+    the same 404. Returns the feed's id.
+    """
+    if bad_text(token) or len(token) > 200:
+        raise NotFound("no calendar feed at this address")
+    feed, principal = authenticate_plan_feed(uow().session, token, record_use=_record_feed_use)
+    g.principal = principal
+    logs.bind(caller=principal.identity)
+    organisation_id = feed.organisation_id
+    uow().open_for(
+        Tenant(organisation_id, principal, principal.grants[organisation_id]),
+        Actor(request_id=g.get("request_id")),
+    )
+    return feed.id
+
+
+def _record_feed_use(feed_id: uuid.UUID, organisation_id: uuid.UUID, at: datetime) -> bool:
+    """Write a feed's last_used_at on a connection of its own (as for API keys)."""
+    try:
+        with UnitOfWork(clover().database.session()) as work:
+            work.open_for(system_tenant(organisation_id))
+            record_plan_feed_use(uow=work, feed_id=feed_id, at=at)
+    except Exception:
+        log.warning("last_used_at of plan feed %s was not recorded", feed_id, exc_info=True)
         return False
     return True
 

@@ -18,7 +18,7 @@ HEADER = "Idempotency-Key"
 REPLAYED_HEADERS = ("Location", "ETag", "Content-Type")
 # Secrets are shown once: the stored copy of a response never keeps them, so a
 # replay answers the same object with these fields null.
-SECRET_FIELDS = frozenset({"token", "client_secret", "secret"})
+SECRET_FIELDS = frozenset({"token", "client_secret", "secret", "feed_url"})
 
 
 def without_secrets(body: str) -> str:

@@ -74,6 +74,9 @@ def real_objects(client, org) -> dict[str, str]:
         "campaign_id": campaign["id"],
         "item_id": item["id"],
         "media_id": builders.medium(client, org)["id"],
+        "feed_id": builders.created(
+            client.post(org.url("/plan-feeds"), headers=org.headers, json={"name": "Contract"})
+        )["id"],
     }
 
 

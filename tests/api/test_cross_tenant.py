@@ -55,6 +55,9 @@ def first_org(app, settings):
         client.post(org.url(f"/campaigns/{reviewed['id']}/reviews"), headers=org.headers, json={})
     )
     item = builders.content_item(client, org, campaign["id"], channel["id"])
+    feed = builders.created(
+        client.post(org.url("/plan-feeds"), headers=org.headers, json={"name": "Team calendar"})
+    )
     with factory.uow() as work:  # a job, without leaving an upload or a queued RQ job behind
         work.open_for(system_tenant(org.id))
         job_id = str(create_job(uow=work, kind="import").id)
@@ -82,6 +85,7 @@ def first_org(app, settings):
         "campaign_id": campaign["id"],
         "review_id": review["id"],
         "item_id": item["id"],
+        "feed_id": feed["id"],
         "membership_id": membership_id,
         "invitation_id": invitation["id"],
         "api_key_id": key["id"],
@@ -190,6 +194,13 @@ OPERATIONS = [
     ("PATCH", "/media/{media_id}", {"alt_text": "Taken"}),
     ("DELETE", "/media/{media_id}", None),
     ("GET", "/media/{media_id}/content", None),
+    ("GET", "/plan-feeds", None),
+    ("POST", "/plan-feeds", {"name": "Planted"}),
+    ("POST", "/plan-feeds", {"name": "Planted", "campaign_id": "{campaign_id}"}),
+    ("POST", "/plan-feeds", {"name": "Planted", "channel_id": "{channel_id}"}),
+    ("POST", "/plan-feeds", {"name": "Planted", "owner_id": "{resource_id}"}),
+    ("GET", "/plan-feeds/{feed_id}", None),
+    ("DELETE", "/plan-feeds/{feed_id}", None),
     ("GET", "/readiness-assessments", None),
     (
         "POST",
@@ -376,6 +387,8 @@ def test_nothing_changed_after_every_attempt(client, factory, first_org):
     assert (key["prefix"], key["revoked_at"]) == (ids["api_key_prefix"], None)  # not rotated
     hook = client.get(org.url(f"/webhook-endpoints/{ids['endpoint_id']}"), headers=org.headers)
     assert hook.get_json()["enabled"] is True
+    feeds = client.get(org.url("/plan-feeds"), headers=org.headers).get_json()["items"]
+    assert [(f["id"], f["revoked_at"]) for f in feeds] == [(ids["feed_id"], None)]
     medium = client.get(org.url(f"/media/{ids['media_id']}"), headers=org.headers)
     assert medium.get_json()["alt_text"] == "A teal square"
     assert len(client.get(org.url("/media"), headers=org.headers).get_json()["items"]) == 1

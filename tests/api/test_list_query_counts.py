@@ -26,6 +26,7 @@ def seeded(app, settings):
         builders.resource(client, org, name=f"R{n}")
         builders.channel(client, org, name=f"C{n}")
         client.post(org.url("/api-keys"), headers=org.headers, json={"name": f"k{n}"})
+        client.post(org.url("/plan-feeds"), headers=org.headers, json={"name": f"f{n}"})
         client.post(
             org.url("/readiness-assessments"),
             headers=org.headers,
@@ -70,6 +71,7 @@ LISTS = [
     "/resources",
     "/readiness-assessments",
     "/api-keys",
+    "/plan-feeds",
     "/channels",
     "/campaigns",
     "/learnings",

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 import uuid
+from urllib.parse import urlsplit
 
 import pytest
 from redis import Redis
@@ -69,6 +70,20 @@ def test_headers_count_down_and_the_fourth_request_is_refused(make_client, facto
     assert_rate_limited(refused, "per-caller limit of 3 requests per 60 seconds")
     assert refused.headers["RateLimit-Policy"] == "3;w=60, 100;w=60"
     assert refused.get_json()["request_id"] == refused.headers["X-Request-ID"]
+
+
+def test_a_calendar_feed_is_limited_per_client_address(make_client, factory):
+    client = make_client(rate_limits="caller=2/60")
+    org = factory.organisation()
+    made = client.post(org.url("/plan-feeds"), headers=org.headers, json={"name": "Mine"})
+    path = urlsplit(made.get_json()["feed_url"]).path
+
+    read = client.get(path)
+    guessed = client.get("/v1/plan-feeds/clvfeed_0123456789ab_guessed/plan.ics")
+    refused = client.get(path)
+
+    assert (read.status_code, guessed.status_code) == (200, 404)
+    assert_rate_limited(refused, "per-caller limit of 2 requests per 60 seconds")
 
 
 def test_errors_carry_the_headers_too(make_client, factory):

@@ -22,6 +22,7 @@ from api.domain.identity.service import revoke_personal_keys
 from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.organisations.models import Membership, Organisation
 from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.plan.feeds import revoke_member_feeds
 from api.domain.resources.service import unlink_member
 from api.domain.uow import UnitOfWork
 
@@ -168,7 +169,8 @@ def change_role(
 
 
 def remove_member(*, uow: UnitOfWork, membership_id: uuid.UUID) -> None:
-    """Remove a member and, in the same transaction, revoke their personal keys.
+    """Remove a member and, in the same transaction, revoke their personal keys and
+    the calendar feeds they made.
 
     Their organisation keys stay: those belong to the organisation.
     """
@@ -180,6 +182,7 @@ def remove_member(*, uow: UnitOfWork, membership_id: uuid.UUID) -> None:
             raise Conflict("the last owner cannot be removed")
     unlink_member(uow=uow, membership_id=membership.id)
     revoke_personal_keys(uow=uow, user_id=membership.user_id)
+    revoke_member_feeds(uow=uow, user_id=membership.user_id)
     uow.session.delete(membership)
     _after_members_changed(uow)
     uow.commit()

@@ -110,6 +110,8 @@ def build_plan(*, uow: UnitOfWork, start: date, months: int, filters: PlanFilter
                 ContentItem.scheduled_at,
                 ContentItem.plan_date,
                 ContentItem.effort_hours,
+                ContentItem.version,
+                ContentItem.updated_at,
                 Campaign.id.label("campaign_id"),
                 Campaign.name.label("campaign_name"),
                 Channel.id.label("channel_id"),
