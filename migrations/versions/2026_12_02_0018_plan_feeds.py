@@ -1,6 +1,6 @@
 """Plan feeds: calendar feeds of the plan, read with a secret token (stored as a hash)
 
-Revision ID: 0020_plan_feeds
+Revision ID: 0018_plan_feeds
 Revises: 0017_publishing
 Create Date: 2026-12-02 15:30:00
 """
@@ -12,7 +12,7 @@ from alembic import op
 
 import api.domain.base
 
-revision: str = "0020_plan_feeds"
+revision: str = "0018_plan_feeds"
 down_revision: str | None = "0017_publishing"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
