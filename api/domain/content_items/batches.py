@@ -81,7 +81,7 @@ def _item_errors(
     now: datetime,
 ) -> dict[str, list[str]]:
     """What keeps ``draft`` from being created in ``campaign``: the single create's rules."""
-    errors: dict[str, list[str]] = {}
+    errors = rules.initial_status_errors(draft.status)
     if draft.channel_id not in channels:
         errors["channel_id"] = NOT_FOUND
     elif draft.channel_id not in linked:
@@ -123,7 +123,8 @@ def _refuse(errors: dict[int, dict[str, list[str]]], detail: str) -> None:
 def create_items(
     *, uow: UnitOfWork, campaign_id: uuid.UUID, batch: ContentItemBatchDraft
 ) -> list[ContentItem]:
-    """Create every item of ``batch`` in the campaign, as ideas, or none of them."""
+    """Create every item of ``batch`` in the campaign, each in its initial status (an idea
+    unless it says otherwise), or none of them."""
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     if campaign.status in ("completed", "cancelled"):
         raise Conflict(f"the campaign is {campaign.status}; it takes no new content")
@@ -154,7 +155,7 @@ def create_items(
     items = [
         ContentItem(
             campaign_id=campaign.id,
-            status="idea",
+            status=d.status,
             plan_date=rules.plan_date(d.or_("scheduled_at", None), d.or_("due_date", None)),
             **stored(d),
         )

@@ -78,6 +78,7 @@ class ContentItemChanges(Changes):
 class ContentItemDraft(ContentItemChanges, Draft):
     channel_id: uuid.UUID
     title: str
+    status: str = "idea"  # one of rules.INITIAL_STATUSES
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,6 +133,7 @@ def stored(fields: ContentItemChanges) -> dict:
     (media are links, written by ``_attach``)."""
     values = fields.given()
     values.pop("media_ids", None)
+    values.pop("status", None)  # a draft's initial status is set by the create
     if "distribution_actions" in values:
         values["distribution_actions"] = [
             {
@@ -203,6 +205,7 @@ def create_item(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ContentItemDr
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     if campaign.status in ("completed", "cancelled"):
         raise Conflict(f"the campaign is {campaign.status}; it takes no new content")
+    refuse(rules.initial_status_errors(draft.status), "a content item cannot start there")
     _check_references(uow, campaign.id, draft)
     _check_dating(
         uow,
@@ -212,7 +215,7 @@ def create_item(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ContentItemDr
     )
     item = ContentItem(
         campaign_id=campaign.id,
-        status="idea",
+        status=draft.status,
         plan_date=rules.plan_date(draft.or_("scheduled_at", None), draft.or_("due_date", None)),
         **stored(draft),
     )
