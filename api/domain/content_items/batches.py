@@ -21,7 +21,7 @@ from api.domain import audit, tenancy
 from api.domain.base import utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
-from api.domain.content_items import rules
+from api.domain.content_items import rules, steps
 from api.domain.content_items.models import ContentItem, ContentItemMedia
 from api.domain.content_items.service import (
     ContentItemDraft,
@@ -198,6 +198,12 @@ def move_items(*, uow: UnitOfWork, batch: ContentBatchTransition) -> list[Conten
             "an item twice in the batch", errors={"items": ["Each item may be moved once."]}
         )
     found = _load(uow, ids)
+    context = steps.context_for(
+        uow=uow,
+        to=batch.to,
+        items=list(found.values()),
+        dated=[found[s.id] for s in batch.items if s.published_at and s.id in found],
+    )
     errors: dict[int, dict[str, list[str]]] = {}
     for n, item_step in enumerate(batch.items):
         item = found.get(item_step.id)
@@ -212,7 +218,7 @@ def move_items(*, uow: UnitOfWork, batch: ContentBatchTransition) -> list[Conten
             published_url=item_step.published_url,
         )
         try:
-            step(uow=uow, item=item, transition=transition)
+            step(uow=uow, item=item, transition=transition, context=context)
         except (Conflict, RuleViolation, NotFound) as error:
             errors[n] = _messages(error)
     # Leaving without commit rolls back the items already moved; their jobs are not queued.
