@@ -15,7 +15,9 @@ Afterwards it runs the plan benchmark (``bench/plan.py``, its own throwaway
 database; ``--no-plan`` skips it), then the metrics benchmark (``bench/metrics.py``,
 ingestion and KPI rollups on ~2 million points, a few minutes; ``--no-metrics``
 skips it), then the reports benchmark (``bench/reports.py``, the report endpoints
-over the same ~2 million points; ``--no-reports`` skips it).
+over the same ~2 million points; ``--no-reports`` skips it), then the batch benchmark
+(``bench/batches.py``, 500 content items in one request against 500 single creates;
+``--no-batches`` skips it).
 """
 
 from __future__ import annotations
@@ -33,7 +35,7 @@ import psycopg
 from flask import Flask
 
 from api.domain.access import ROLES
-from bench import metrics, plan, reports
+from bench import batches, metrics, plan, reports
 from bench.common import (
     counting,
     environment,
@@ -235,7 +237,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-reports",
         action="store_true",
-        help="skip the reports benchmark (python -m bench.reports) that otherwise runs last",
+        help="skip the reports benchmark (python -m bench.reports) that otherwise runs next",
+    )
+    parser.add_argument(
+        "--no-batches",
+        action="store_true",
+        help="skip the batch benchmark (python -m bench.batches) that otherwise runs last",
     )
     args = parser.parse_args(argv)
     status = requests(args.scale)
@@ -248,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     if status == 0 and not args.no_reports:
         print(flush=True)
         status = reports.main([])
+    if status == 0 and not args.no_batches:
+        print(flush=True)
+        status = batches.main([])
     return status
 
 

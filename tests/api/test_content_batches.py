@@ -316,3 +316,89 @@ def test_a_batch_create_honours_the_idempotency_key(client, factory):
     assert first.status_code == again.status_code == 201
     assert again.get_json() == first.get_json()
     assert len(campaign_items(client, org, campaign)) == 2
+
+
+def test_a_single_create_may_start_in_drafting_or_in_review(client, factory):
+    org = factory.organisation()
+    campaign, channel = builders.running_campaign(client, org)
+
+    for status in ("drafting", "in_review"):
+        item = builders.content_item(client, org, campaign["id"], channel["id"], status=status)
+
+        assert item["status"] == status
+        [first] = history(client, org, item)
+        assert (first["from_status"], first["to_status"]) == (None, status)
+
+
+def test_a_single_create_without_a_status_is_an_idea(client, factory):
+    org = factory.organisation()
+    campaign, channel = builders.running_campaign(client, org)
+
+    item = builders.content_item(client, org, campaign["id"], channel["id"])
+
+    assert item["status"] == "idea"
+
+
+def test_a_single_create_in_a_later_status_is_422_naming_it(client, factory):
+    org = factory.organisation()
+    campaign, channel = builders.running_campaign(client, org)
+
+    for status in ("approved", "scheduled", "published", "publishing", "nonsense"):
+        response = client.post(
+            org.url(f"/campaigns/{campaign['id']}/content-items"),
+            headers=org.headers,
+            json={"channel_id": channel["id"], "title": "Too soon", "status": status},
+        )
+
+        assert response.status_code == 422, status
+        assert list(response.get_json()["errors"]) == ["status"]
+    assert campaign_items(client, org, campaign) == []
+
+
+def test_a_batch_creates_each_item_in_its_initial_status_with_one_step_and_event(client, factory):
+    org = factory.organisation()
+    campaign, channel = builders.running_campaign(client, org)
+    items = posts(channel, 3)
+    items[1]["status"] = "drafting"
+    items[2]["status"] = "in_review"
+
+    response = create_batch(client, org, campaign, items)
+
+    assert response.status_code == 201, response.get_data(as_text=True)
+    created = response.get_json()["items"]
+    assert [i["status"] for i in created] == ["idea", "drafting", "in_review"]
+    for item in created:
+        steps = [(h["from_status"], h["to_status"]) for h in history(client, org, item)]
+        assert steps == [(None, item["status"])]
+        events = client.get(
+            org.url(f"/audit-events?resource_id={item['id']}"), headers=org.headers
+        ).get_json()["items"]
+        assert [e["action"] for e in events] == ["create"]
+
+
+def test_a_batch_item_in_a_later_status_is_refused_by_index(client, factory):
+    org = factory.organisation()
+    campaign, channel = builders.running_campaign(client, org)
+    items = posts(channel, 3)
+    items[0]["status"] = "in_review"
+    items[2]["status"] = "approved"
+
+    response = create_batch(client, org, campaign, items)
+
+    assert response.status_code == 422
+    assert list(response.get_json()["errors"]) == ["items.2.status"]
+    assert campaign_items(client, org, campaign) == []
+
+
+def test_an_item_created_in_review_is_approved_without_the_earlier_steps(client, factory):
+    org = factory.organisation()
+    campaign, channel = builders.running_campaign(client, org)
+    ready = [{**post, "status": "in_review"} for post in posts(channel, 2)]
+    items = create_batch(client, org, campaign, ready).get_json()["items"]
+
+    response = move_batch(client, org, "approved", items)
+
+    assert response.status_code == 200, response.get_data(as_text=True)
+    for item in items:
+        steps = [h["to_status"] for h in history(client, org, item)]
+        assert steps == ["in_review", "approved"]

@@ -9,6 +9,21 @@ from contextlib import contextmanager
 from werkzeug.serving import make_server
 
 
+class Counted:
+    """A WSGI app that notes each request it answers (method, path) before ``app`` does:
+    what a client really sent, counted at the server."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.calls: list[tuple[str, str]] = []
+        self._lock = threading.Lock()
+
+    def __call__(self, environ, start_response):
+        with self._lock:
+            self.calls.append((environ["REQUEST_METHOD"], environ["PATH_INFO"]))
+        return self.app(environ, start_response)
+
+
 @contextmanager
 def serving(app) -> Iterator[str]:
     """Yields the base URL (http://127.0.0.1:PORT) while ``app`` answers there."""

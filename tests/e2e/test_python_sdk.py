@@ -12,33 +12,14 @@ ROI and lift reports, and a typed problem document.
 from __future__ import annotations
 
 import datetime
-import importlib
-import sys
 import uuid
 
-import pytest
 from rq import Queue
 
 from api.redis import redis_connection
-from sdk import generate
 from tests.e2e.live_server import serving
 from tests.factories import unique_email
 from tests.workers.conftest import run_worker
-
-
-@pytest.fixture(scope="module")
-def sdk():
-    """The generated package, imported from build/sdk/python."""
-    try:
-        folder = generate.python_client()
-    except generate.SdkError as error:
-        pytest.fail(str(error), pytrace=False)
-    sys.path.insert(0, str(folder))
-    importlib.invalidate_caches()
-    try:
-        yield importlib.import_module(generate.PYTHON_PACKAGE)
-    finally:
-        sys.path.remove(str(folder))
 
 
 def ok(response, status: int = 200):

@@ -21,7 +21,7 @@ from api.domain import audit, tenancy
 from api.domain.base import utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
-from api.domain.content_items import rules
+from api.domain.content_items import rules, steps
 from api.domain.content_items.models import ContentItem, ContentItemMedia
 from api.domain.content_items.service import (
     ContentItemDraft,
@@ -81,7 +81,7 @@ def _item_errors(
     now: datetime,
 ) -> dict[str, list[str]]:
     """What keeps ``draft`` from being created in ``campaign``: the single create's rules."""
-    errors: dict[str, list[str]] = {}
+    errors = rules.initial_status_errors(draft.status)
     if draft.channel_id not in channels:
         errors["channel_id"] = NOT_FOUND
     elif draft.channel_id not in linked:
@@ -123,7 +123,8 @@ def _refuse(errors: dict[int, dict[str, list[str]]], detail: str) -> None:
 def create_items(
     *, uow: UnitOfWork, campaign_id: uuid.UUID, batch: ContentItemBatchDraft
 ) -> list[ContentItem]:
-    """Create every item of ``batch`` in the campaign, as ideas, or none of them."""
+    """Create every item of ``batch`` in the campaign, each in its initial status (an idea
+    unless it says otherwise), or none of them."""
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     if campaign.status in ("completed", "cancelled"):
         raise Conflict(f"the campaign is {campaign.status}; it takes no new content")
@@ -154,7 +155,7 @@ def create_items(
     items = [
         ContentItem(
             campaign_id=campaign.id,
-            status="idea",
+            status=d.status,
             plan_date=rules.plan_date(d.or_("scheduled_at", None), d.or_("due_date", None)),
             **stored(d),
         )
@@ -197,6 +198,12 @@ def move_items(*, uow: UnitOfWork, batch: ContentBatchTransition) -> list[Conten
             "an item twice in the batch", errors={"items": ["Each item may be moved once."]}
         )
     found = _load(uow, ids)
+    context = steps.context_for(
+        uow=uow,
+        to=batch.to,
+        items=list(found.values()),
+        dated=[found[s.id] for s in batch.items if s.published_at and s.id in found],
+    )
     errors: dict[int, dict[str, list[str]]] = {}
     for n, item_step in enumerate(batch.items):
         item = found.get(item_step.id)
@@ -211,7 +218,7 @@ def move_items(*, uow: UnitOfWork, batch: ContentBatchTransition) -> list[Conten
             published_url=item_step.published_url,
         )
         try:
-            step(uow=uow, item=item, transition=transition)
+            step(uow=uow, item=item, transition=transition, context=context)
         except (Conflict, RuleViolation, NotFound) as error:
             errors[n] = _messages(error)
     # Leaving without commit rolls back the items already moved; their jobs are not queued.

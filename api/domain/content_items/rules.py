@@ -19,6 +19,10 @@ FLOW = {
     "publish_failed": ("scheduled", "approved", "cancelled"),
     "cancelled": ("idea",),
 }
+# The statuses an item may be created in: work planned ahead may start as drafts or
+# ready for review; approval and later steps always go through their transition's rules.
+INITIAL_STATUSES = ("idea", "drafting", "in_review")
+INITIAL_STATUS_MESSAGE = "Must be one of: idea, drafting, in_review."
 # A client's clock may run a little ahead of ours: a publication this far ahead is "now".
 CLOCK_SKEW = timedelta(minutes=5)
 # Changing these after approval needs a new approval: what goes out is what was approved.
@@ -27,6 +31,10 @@ REVIEWED_FIELDS = ("title", "brief", "text", "as_thread", "media_ids")
 
 def may_move(current: str, target: str) -> bool:
     return target in FLOW[current]
+
+
+def initial_status_errors(status: str) -> dict[str, list[str]]:
+    return {} if status in INITIAL_STATUSES else {"status": [INITIAL_STATUS_MESSAGE]}
 
 
 def needs_approval_again(

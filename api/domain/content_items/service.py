@@ -12,7 +12,7 @@ from api.domain import audit, tenancy
 from api.domain.base import check_version, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
-from api.domain.content_items import rules
+from api.domain.content_items import rules, steps
 from api.domain.content_items.models import (
     PUBLISHER_STATUSES,
     ContentItem,
@@ -78,6 +78,7 @@ class ContentItemChanges(Changes):
 class ContentItemDraft(ContentItemChanges, Draft):
     channel_id: uuid.UUID
     title: str
+    status: str = "idea"  # one of rules.INITIAL_STATUSES
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -132,6 +133,7 @@ def stored(fields: ContentItemChanges) -> dict:
     (media are links, written by ``_attach``)."""
     values = fields.given()
     values.pop("media_ids", None)
+    values.pop("status", None)  # a draft's initial status is set by the create
     if "distribution_actions" in values:
         values["distribution_actions"] = [
             {
@@ -174,6 +176,12 @@ def _check_dating(
     if due_date is None and published_at is None:
         return
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
+    _refuse_dates(campaign, due_date=due_date, published_at=published_at)
+
+
+def _refuse_dates(
+    campaign: Campaign, *, due_date: date | None = None, published_at: datetime | None = None
+) -> None:
     refuse(
         rules.dating_errors(
             due_date=due_date,
@@ -203,6 +211,7 @@ def create_item(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ContentItemDr
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     if campaign.status in ("completed", "cancelled"):
         raise Conflict(f"the campaign is {campaign.status}; it takes no new content")
+    refuse(rules.initial_status_errors(draft.status), "a content item cannot start there")
     _check_references(uow, campaign.id, draft)
     _check_dating(
         uow,
@@ -212,7 +221,7 @@ def create_item(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ContentItemDr
     )
     item = ContentItem(
         campaign_id=campaign.id,
-        status="idea",
+        status=draft.status,
         plan_date=rules.plan_date(draft.or_("scheduled_at", None), draft.or_("due_date", None)),
         **stored(draft),
     )
@@ -281,7 +290,9 @@ def update_item(
         item.approved_by_user_id = item.approved_by_api_key_id = item.approved_at = None
         record_step(uow=uow, item=item, before=before, comment="edited after approval")
     elif item.status == "scheduled" and item.scheduled_at != scheduled_at:
-        publishing.schedule(uow=uow, item=item)  # the job of the old time finds it not due
+        connection = publishing.connection_of(uow=uow, channel_id=item.channel_id)
+        # The job of the old time finds it not due.
+        publishing.schedule(uow=uow, item=item, connection=connection)
     uow.commit()
     return item
 
@@ -304,21 +315,33 @@ def move_item(
 ) -> ContentItem:
     item = get_item(uow=uow, item_id=item_id)
     check_version(item, expected_version)
-    step(uow=uow, item=item, transition=transition)
+    dated = [item] if transition.published_at else []
+    context = steps.context_for(uow=uow, to=transition.to, items=[item], dated=dated)
+    step(uow=uow, item=item, transition=transition, context=context)
     uow.commit()
     return item
 
 
-def step(*, uow: UnitOfWork, item: ContentItem, transition: ContentTransition) -> None:
-    """Move ``item`` as ``transition`` says, with every rule of the flow; the caller commits."""
+def step(
+    *,
+    uow: UnitOfWork,
+    item: ContentItem,
+    transition: ContentTransition,
+    context: steps.StepContext,
+) -> None:
+    """Move ``item`` as ``transition`` says, with every rule of the flow; the caller commits.
+
+    The rules read what they need besides the item from ``context`` (``steps.context_for``),
+    so moving many items reads it once for all."""
     to = transition.to
     if to in PUBLISHER_STATUSES:
         raise Conflict(f"only Clover's publisher moves a content item to {to}")
     if not rules.may_move(item.status, to):
         raise Conflict(f"a content item cannot move from {item.status} to {to}")
     if to == "published":
-        publishing.refuse_manual_publication(uow=uow, item=item)
-    _check_dating(uow, item.campaign_id, published_at=transition.published_at)
+        publishing.refuse_manual_publication(connection=context.connection(item))
+    if transition.published_at is not None:
+        _refuse_dates(context.campaign(item), published_at=transition.published_at)
     check_role(uow=uow, to=to)
     item.scheduled_at = transition.scheduled_at or item.scheduled_at
     item.published_at = transition.published_at or item.published_at
@@ -328,7 +351,12 @@ def step(*, uow: UnitOfWork, item: ContentItem, transition: ContentTransition) -
         f"the item cannot be {to} yet",
     )
     if to == "approved":
-        publishing.check_fits(uow=uow, item=item)
+        publishing.check_fits(
+            item=item,
+            connection=context.connection(item),
+            channel=context.channel(item),
+            media=context.media_of(item),
+        )
     before, item.status = item.status, to
     if to == "approved":
         item.approved_by_user_id = uow.tenant.principal.user_id
@@ -337,7 +365,7 @@ def step(*, uow: UnitOfWork, item: ContentItem, transition: ContentTransition) -
     if before == "publish_failed":
         item.publish_error = item.publish_retryable = None
     if to == "scheduled":
-        publishing.schedule(uow=uow, item=item)
+        publishing.schedule(uow=uow, item=item, connection=context.connection(item))
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     audit.mark(uow.session, item, f"move_to_{to}")
     record_step(uow=uow, item=item, before=before, comment=transition.comment)

@@ -10,6 +10,7 @@ The job's own steps are in ``attempts``.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterable
 
 from sqlalchemy import select
 
@@ -32,6 +33,17 @@ def connection_of(*, uow: UnitOfWork, channel_id: uuid.UUID) -> Connection | Non
     return uow.session.scalar(select(Connection).where(Connection.channel_id == channel_id))
 
 
+def connections_of(
+    *, uow: UnitOfWork, channel_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, Connection]:
+    """The connections of those of ``channel_ids`` that have one, by channel, in one query."""
+    ids = set(channel_ids)
+    if not ids:
+        return {}
+    found = uow.session.scalars(select(Connection).where(Connection.channel_id.in_(ids)))
+    return {connection.channel_id: connection for connection in found}
+
+
 def attachments(*, uow: UnitOfWork, item: ContentItem) -> list[Media]:
     """The item's media, in its order."""
     return list(
@@ -52,18 +64,43 @@ def media_facts(*, uow: UnitOfWork, item: ContentItem) -> list[limits.MediaFacts
     ]
 
 
-def check_fits(*, uow: UnitOfWork, item: ContentItem) -> None:
-    """Refuse (422, naming the channel and the limit) an item its connected channel cannot take."""
-    connection = connection_of(uow=uow, channel_id=item.channel_id)
-    if connection is None:
+def media_facts_of(
+    *, uow: UnitOfWork, item_ids: Iterable[uuid.UUID]
+) -> dict[uuid.UUID, list[limits.MediaFacts]]:
+    """The media of each of ``item_ids`` that has any, in its order, in one query."""
+    ids = set(item_ids)
+    facts: dict[uuid.UUID, list[limits.MediaFacts]] = {}
+    if not ids:
+        return facts
+    rows = uow.session.execute(
+        select(ContentItemMedia.content_item_id, Media.mime_type, Media.size_bytes)
+        .join(Media, ContentItemMedia.media_id == Media.id)
+        .where(ContentItemMedia.content_item_id.in_(ids))
+        .order_by(ContentItemMedia.content_item_id, ContentItemMedia.position)
+    )
+    for item_id, mime_type, size_bytes in rows:
+        facts.setdefault(item_id, []).append(limits.MediaFacts(mime_type, size_bytes))
+    return facts
+
+
+def check_fits(
+    *,
+    item: ContentItem,
+    connection: Connection | None,
+    channel: Channel | None,
+    media: list[limits.MediaFacts],
+) -> None:
+    """Refuse (422, naming the channel and the limit) an item its connected channel cannot
+    take; ``channel`` and ``media`` are the item's, read by the caller (for many items at
+    once)."""
+    if connection is None or channel is None:
         return
-    channel = tenancy.get(uow.session, Channel, item.channel_id, what="channel")
     name = f"{channel.name} ({connection.provider})"
     refuse(
         limits.violations(
             text=item.text,
             as_thread=item.as_thread,
-            media=media_facts(uow=uow, item=item),
+            media=media,
             limits=limits.limits_of(connection.provider, connection.limits),
             channel=name,
         ),
@@ -71,22 +108,24 @@ def check_fits(*, uow: UnitOfWork, item: ContentItem) -> None:
     )
 
 
-def refuse_manual_publication(*, uow: UnitOfWork, item: ContentItem) -> None:
-    if connection_of(uow=uow, channel_id=item.channel_id) is not None:
+def refuse_manual_publication(*, connection: Connection | None) -> None:
+    """``connection`` is the item's channel's, if it has one."""
+    if connection is not None:
         raise Conflict(
             "the item's channel is connected: Clover publishes it at its scheduled time "
             "(schedule it), so it cannot be marked published by hand"
         )
 
 
-def schedule(*, uow: UnitOfWork, item: ContentItem) -> None:
-    """Queue the publish job for the item's time, after commit (its channel is connected).
+def schedule(*, uow: UnitOfWork, item: ContentItem, connection: Connection | None) -> None:
+    """Queue the publish job for the item's time, after commit, if its channel is connected
+    (``connection``, the channel's, if it has one).
 
     The job re-reads the item and does nothing unless it is still scheduled and due,
     so an item unscheduled, cancelled or moved to another time is not published by an
     old job; a lost job is made up by the sweep.
     """
-    if item.scheduled_at is None or connection_of(uow=uow, channel_id=item.channel_id) is None:
+    if item.scheduled_at is None or connection is None:
         return
     uow.after_commit(
         "publish",

@@ -49,7 +49,11 @@ class CampaignContent(MethodView):
     @blp.response(201, ContentItemSchema, headers=ETAG_HEADER)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, draft, campaign_id):
-        """Add a content item (an idea) to a campaign"""
+        """Add a content item to a campaign
+
+        It starts as an idea, or in the `status` sent: drafting or in_review (any other
+        is a 422 naming `status`). Its history starts with that status.
+        """
         item = service.create_item(uow=uow(), campaign_id=campaign_id, draft=draft)
         location = url_for(
             "content-items.ContentItemById",
@@ -66,7 +70,10 @@ class CampaignContentBatch(MethodView):
     @blp.response(201, ContentItemBatchResultSchema)
     @blp.alt_response(409, response="CONFLICT")
     def post(self, batch, campaign_id):
-        """Add up to 500 content items (ideas) to a campaign at once
+        """Add up to 500 content items to a campaign at once
+
+        Each starts as an idea, or in its own `status`: drafting or in_review (any
+        other is that item's error, `items.4.status`).
 
         All or nothing: if any item breaks a rule, none is created and the problem
         names each failing item by its index (`items.17.channel_id`). A channel, owner

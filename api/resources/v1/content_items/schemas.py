@@ -86,12 +86,15 @@ class ContentItemSchema(EntitySchema, ContentItemFields):
         required=True, metadata={"description": "One of the campaign's channels"}
     )
     title = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=300))
+    # Not an enum in the document: an item read back may be in any status, while a
+    # create accepts only the initial ones (the domain's rule, a 422 naming the field).
     status = ma.fields.String(
-        dump_only=True,
         metadata={
             "description": "idea → drafting → in_review → approved → scheduled → published, "
             "or cancelled. On a connected channel Clover publishes a scheduled item at its "
-            "time: scheduled → publishing → published, or publish_failed (see publish_error)"
+            "time: scheduled → publishing → published, or publish_failed (see publish_error). "
+            "On create: idea (the default), drafting or in_review; any later status is "
+            "reached through the transitions and their rules"
         },
     )
     external_id = ma.fields.String(
