@@ -1,7 +1,9 @@
-"""Competitors: CRUD, the competitor a mention names (given or matched), re-matching."""
+"""Competitors: CRUD, the competitor a mention names (given or matched), re-matching, reports."""
 
 from __future__ import annotations
 
+import csv
+import io
 import uuid
 
 import pytest
@@ -315,6 +317,115 @@ def test_a_deleted_competitor_leaves_its_mentions_unnamed_and_unambiguous_ones_m
     jobs.rematch_competitor_mentions(str(org.id))
 
     assert named(fetched(client, org, both["id"])) == (globex["id"], "matched")
+
+
+# Share of voice, competitor by competitor
+
+WINDOW = "from=2027-01-01&to=2027-02-28"
+
+
+def report(client, org, headers=None):
+    response = client.get(
+        org.url(f"/reports/share-of-voice?{WINDOW}"), headers={**org.headers, **(headers or {})}
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+    return response
+
+
+@pytest.fixture
+def voices(client, org, channel, globex, initech):
+    """January: 2 company, Globex 2 (0.5, -0.1), Initech 1 (0.4), 1 unnamed (0.0), 1 industry.
+    February: 1 company, Globex 1 (-0.6)."""
+
+    def said(text, day, score, topic="competitor"):
+        mention(
+            client,
+            org,
+            channel,
+            text,
+            posted_at=f"{day}T10:00:00Z",
+            sentiment_score=score,
+            topic=topic,
+        )
+
+    said("Acme is fine", "2027-01-03", 0.2, "company")
+    said("Acme again", "2027-01-09", 0.2, "company")
+    said("Globex drills", "2027-01-04", 0.5)
+    said("Globex prices", "2027-01-20", -0.1)
+    said("Initech news", "2027-01-05", 0.4)
+    said("Someone else", "2027-01-06", 0.0)
+    said("Drills in general", "2027-01-07", 0.9, "industry")
+    said("Acme in February", "2027-02-03", 0.1, "company")
+    said("Globex in February", "2027-02-04", -0.6)
+    return globex, initech
+
+
+def by_name(entry) -> dict:
+    return {c["name"]: c for c in entry["competitors"]}
+
+
+def test_each_period_lists_every_competitors_mentions_share_and_sentiment(client, org, voices):
+    january, february = report(client, org).get_json()["periods"]
+
+    globex, initech = by_name(january)["Globex"], by_name(january)["Initech"]
+    assert [c["name"] for c in january["competitors"]] == ["Globex", "Initech"]
+    assert (globex["mentions"], globex["share"]) == (2, pytest.approx(2 / 6))
+    assert globex["average_sentiment"] == pytest.approx(0.2)
+    assert (initech["mentions"], initech["share"]) == (1, pytest.approx(1 / 6))
+    unnamed = january["unnamed_competitors"]
+    assert (unnamed["competitor_id"], unnamed["mentions"]) == (None, 1)
+    assert unnamed["share"] == pytest.approx(1 / 6)
+    shares = [january["company_share"], *(c["share"] for c in january["competitors"])]
+    assert sum(shares) + unnamed["share"] == pytest.approx(1)
+    assert globex["share_change_reason"] == "no previous period"
+    feb_initech = by_name(february)["Initech"]
+    assert (feb_initech["mentions"], feb_initech["share"]) == (0, 0)
+    assert feb_initech["average_sentiment"] is None
+    assert feb_initech["share_change"] == pytest.approx(-1 / 6)
+    assert by_name(february)["Globex"]["share_change"] == pytest.approx(1 / 2 - 2 / 6)
+
+
+def test_overall_adds_up_the_counts_and_gives_the_trend_of_each_share(client, org, voices):
+    overall = report(client, org).get_json()["overall"]
+
+    globex = by_name(overall)["Globex"]
+    assert (globex["mentions"], globex["share"]) == (3, pytest.approx(3 / 8))
+    assert globex["average_sentiment"] == pytest.approx(-0.2 / 3)
+    assert globex["share_change"] is None
+    assert globex["share_trend"]["change"] == pytest.approx(1 / 2 - 2 / 6)
+    assert globex["share_trend"]["periods_used"] == 2
+    assert overall["competitor_mentions"] == 5  # the existing total still counts them all
+
+
+def test_the_csv_has_a_row_per_competitor_after_each_period(client, org, voices):
+    response = report(client, org, headers={"Accept": "text/csv"})
+
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert [(r["level"], r["period_start"], r["name"]) for r in rows] == [
+        ("period", "2027-01-01", ""),
+        ("period competitor", "2027-01-01", "Globex"),
+        ("period competitor", "2027-01-01", "Initech"),
+        ("period unnamed_competitors", "2027-01-01", ""),
+        ("period", "2027-02-01", ""),
+        ("period competitor", "2027-02-01", "Globex"),
+        ("period competitor", "2027-02-01", "Initech"),
+        ("period unnamed_competitors", "2027-02-01", ""),
+        ("overall", "2027-01-01", ""),
+        ("overall competitor", "2027-01-01", "Globex"),
+        ("overall competitor", "2027-01-01", "Initech"),
+        ("overall unnamed_competitors", "2027-01-01", ""),
+    ]
+    assert float(rows[1]["share"]) == pytest.approx(2 / 6)
+    assert float(rows[9]["share_trend_change"]) == pytest.approx(1 / 2 - 2 / 6)
+
+
+def test_a_competitor_name_cannot_run_as_a_formula_in_the_csv(client, org, channel):
+    competitor(client, org, name="=HYPERLINK(1)")
+
+    response = report(client, org, headers={"Accept": "text/csv"})
+
+    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    assert rows[1]["name"] == "'=HYPERLINK(1)"
 
 
 # Another organisation
