@@ -9,6 +9,8 @@ import uuid
 import pytest
 
 from tests.api import builders
+from tests.factories import Factory
+from tests.helpers import embedded_app
 from workers import jobs
 
 AT = "2027-03-01T10:00:00Z"
@@ -460,6 +462,14 @@ def test_a_mention_cannot_name_another_organisations_competitor(client, factory,
     assert batch.get_json()["rejected"][0]["errors"] == {"competitor_id": ["Not found."]}
     listed = client.get(other.url("/mentions"), headers=other.headers).get_json()["items"]
     assert listed == []
+    own = mention(client, other, other_channel, "Globex")
+    corrected = client.patch(
+        other.url(f"/mentions/{own['id']}"),
+        headers=other.headers,
+        json={"competitor_id": globex["id"]},
+    )
+    assert corrected.status_code == 404
+    assert fetched(client, other, own["id"]) == own
 
 
 def test_another_organisations_keywords_never_match(client, factory, globex):
@@ -469,3 +479,38 @@ def test_another_organisations_keywords_never_match(client, factory, globex):
     body = mention(client, other, other_channel, "Globex everywhere")
 
     assert named(body) == (None, None)
+
+
+# The embedded default
+
+
+@pytest.fixture(scope="module")
+def sqlite_app(tmp_path_factory):
+    with embedded_app(tmp_path_factory.mktemp("competitors")) as app:
+        yield app
+
+
+def test_matching_the_rematch_and_the_report_on_sqlite(sqlite_app):
+    client = sqlite_app.test_client()
+    org = Factory(sqlite_app.extensions["clover"].database).organisation()
+    channel = builders.channel(client, org)
+    globex = competitor(client, org, **GLOBEX)
+    matched = mention(client, org, channel, "Globex drills", posted_at="2027-01-04T23:30:00Z")
+    older = mention(client, org, channel, "Acme widgets", posted_at="2027-01-05T10:00:00Z")
+    mention(client, org, channel, "Acme itself", posted_at="2027-01-06T10:00:00Z", topic="company")
+
+    client.patch(
+        org.url(f"/competitors/{globex['id']}"),
+        headers=org.headers,
+        json={"keywords": ["Globex", "acme widget"]},
+    )  # the embedded default runs the re-match in-process, after the commit
+
+    assert named(matched) == (globex["id"], "matched")
+    assert named(fetched(client, org, older["id"])) == (globex["id"], "matched")
+    body = client.get(
+        org.url("/reports/share-of-voice?from=2027-01-01&to=2027-01-31"), headers=org.headers
+    ).get_json()
+    [january] = body["periods"]
+    assert january["competitors"][0]["mentions"] == 2
+    assert january["competitors"][0]["share"] == pytest.approx(2 / 3)
+    assert january["unnamed_competitors"]["mentions"] == 0
