@@ -11,6 +11,7 @@ import uuid
 
 from rq import get_current_job
 
+from api.domain.competitors import service as competitors
 from api.domain.jobs import service as jobs
 from api.domain.kpis import rollups
 from api.domain.metrics import imports
@@ -22,6 +23,13 @@ from workers.heartbeat import heartbeat
 def refresh_member_count(organisation_id: str) -> int:
     with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
         return organisations.refresh_member_count(uow=uow)
+
+
+def rematch_competitor_mentions(organisation_id: str) -> int:
+    """Match the organisation's competitor mentions to its competitors' current handles and
+    keywords (a competitor given by the caller stays); returns how many changed."""
+    with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
+        return competitors.rematch_mentions(uow=uow)
 
 
 def _retrying() -> bool:

@@ -12,6 +12,7 @@ from api.domain.campaigns.models import (
 )
 from api.domain.channels.connections import Connection
 from api.domain.channels.models import Channel
+from api.domain.competitors.models import Competitor
 from api.domain.content_items.models import ContentItem, ContentItemMedia, ContentStatusChange
 from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
@@ -41,6 +42,7 @@ __all__ = [
     "CampaignChannel",
     "CampaignObjective",
     "Channel",
+    "Competitor",
     "Connection",
     "ContentItem",
     "ContentItemMedia",

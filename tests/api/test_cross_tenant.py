@@ -100,6 +100,13 @@ def first_org(app, settings):
         "job_id": job_id,
         "mention_id": mention["id"],
         "media_id": builders.medium(client, org)["id"],
+        "competitor_id": builders.created(
+            client.post(
+                org.url("/competitors"),
+                headers=org.headers,
+                json={"name": "Globex", "keywords": ["Globex"]},
+            )
+        )["id"],
         **_webhook_ids(client, factory, org),
     }
     return org, ids
@@ -296,6 +303,11 @@ OPERATIONS = [
         },
     ),
     ("GET", "/mentions/{mention_id}", None),
+    ("GET", "/competitors", None),
+    ("POST", "/competitors", {"name": "Planted"}),
+    ("GET", "/competitors/{competitor_id}", None),
+    ("PATCH", "/competitors/{competitor_id}", {"name": "Taken", "keywords": ["taken"]}),
+    ("DELETE", "/competitors/{competitor_id}", None),
     ("PATCH", "/mentions/{mention_id}", {"topic": "competitor"}),
     ("GET", "/reports/lift?metric=reach&from=2027-01-01&to=2027-12-31", None),
     (
@@ -392,6 +404,10 @@ def test_nothing_changed_after_every_attempt(client, factory, first_org):
     medium = client.get(org.url(f"/media/{ids['media_id']}"), headers=org.headers)
     assert medium.get_json()["alt_text"] == "A teal square"
     assert len(client.get(org.url("/media"), headers=org.headers).get_json()["items"]) == 1
+    competitors = client.get(org.url("/competitors"), headers=org.headers).get_json()["items"]
+    assert [(c["id"], c["name"], c["keywords"]) for c in competitors] == [
+        (ids["competitor_id"], "Globex", ["Globex"])
+    ]
     other_key = client.get("/v1/me", headers=other.headers).get_json()["api_key"]["id"]
     trail = client.get(org.url("/audit-events?limit=200"), headers=org.headers).get_json()["items"]
     assert trail and all(e["actor_api_key_id"] != other_key for e in trail)

@@ -175,13 +175,16 @@ def test_csv_has_a_row_per_period_and_the_overall_figures(client, org_with_menti
     )
 
     assert response.status_code == 200 and response.mimetype == "text/csv"
-    rows = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    every_row = list(csv.DictReader(io.StringIO(response.get_data(as_text=True))))
+    rows = [r for r in every_row if r["level"] in ("period", "overall")]
     assert [(r["level"], r["period_start"]) for r in rows] == [
         ("period", "2027-01-01"),
         ("period", "2027-02-01"),
         ("period", "2027-03-01"),
         ("overall", "2027-01-01"),
     ]
+    # No competitors defined: each totals row is followed by the unnamed competitors' row.
+    assert [r["level"] for r in every_row[:2]] == ["period", "period unnamed_competitors"]
     assert rows[1]["company_mentions"] == "" and rows[1]["company_share_reason"] == "no mentions"
     assert float(rows[3]["company_share"]) == pytest.approx(0.6)
 

@@ -63,7 +63,7 @@ def slot_of(mention: Mention) -> Slot:
     return mention.posted_at.astimezone(UTC).date(), mention.channel_id
 
 
-def _utc_day(column, dialect: str):
+def utc_day(column, dialect: str):
     if dialect == "postgresql":
         # Inline 'UTC' (not a parameter): the same expression is selected and grouped by.
         return cast(func.timezone(literal_column("'UTC'"), column), Date)
@@ -82,7 +82,7 @@ def refresh(session: Session, organisation_id: uuid.UUID, slots: Iterable[Slot])
     if not slots:
         return
     dialect = session.get_bind().dialect.name
-    day = _utc_day(Mention.posted_at, dialect)
+    day = utc_day(Mention.posted_at, dialect)
     first = datetime.combine(min(d for d, _ in slots), time(), UTC)
     after = datetime.combine(max(d for d, _ in slots) + timedelta(days=1), time(), UTC)
     channels = {channel for _, channel in slots}

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import datetime
 
-from sqlalchemy import Float, Index, String, Text, UniqueConstraint
+from sqlalchemy import CheckConstraint, Float, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.domain.audit import Audited
@@ -14,6 +14,8 @@ from api.domain.tenancy import TenantOwned, tenant_fk
 
 TOPICS = ("company", "competitor", "industry")
 SENTIMENT_LABELS = ("positive", "neutral", "negative")
+# How a mention came to name its competitor: the caller said so, or Clover matched it.
+COMPETITOR_SOURCES = ("given", "matched")
 
 
 class Mention(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
@@ -22,6 +24,12 @@ class Mention(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     __table_args__ = (
         UniqueConstraint("organisation_id", "channel_id", "external_id"),
         tenant_fk("channel_id", "channels"),
+        tenant_fk("competitor_id", "competitors"),
+        one_of("competitor_source", COMPETITOR_SOURCES),
+        CheckConstraint(
+            "(competitor_id IS NULL) = (competitor_source IS NULL)", name="competitor_source_set"
+        ),
+        Index("ix_mentions_competitor", "organisation_id", "competitor_id"),
         one_of("topic", TOPICS),
         one_of("sentiment_label", SENTIMENT_LABELS),
         Index("ix_mentions_posted", "organisation_id", "posted_at"),
@@ -36,3 +44,5 @@ class Mention(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     topic: Mapped[str] = mapped_column(String(12), default="company")
     sentiment_score: Mapped[float] = mapped_column(Float)
     sentiment_label: Mapped[str] = mapped_column(String(10))
+    competitor_id: Mapped[uuid.UUID | None]
+    competitor_source: Mapped[str | None] = mapped_column(String(8))

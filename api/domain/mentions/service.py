@@ -3,7 +3,8 @@
 A mention's (channel, external id) names it: sending it again updates the fields
 it carries. Its sentiment is scored from its text unless a score is supplied.
 Every write recomputes the derived metric points of the (day, channel) slots it
-touched (``derived.refresh``) and asks for a KPI rollup.
+touched (``derived.refresh``) and asks for a KPI rollup. A competitor mention names
+the competitor its caller gave, or the one Clover matches (``competitors.matching``).
 """
 
 from __future__ import annotations
@@ -18,7 +19,9 @@ from sqlalchemy import select
 from api.domain import tenancy
 from api.domain.base import check_version
 from api.domain.channels.models import Channel
-from api.domain.editing import apply_changes
+from api.domain.competitors import matching
+from api.domain.competitors.models import Competitor
+from api.domain.editing import apply_changes, refuse
 from api.domain.errors import RuleViolation
 from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.mentions import derived, sentiment
@@ -43,6 +46,7 @@ class MentionChanges(Changes):
     posted_at: datetime | Unset = UNSET
     topic: str | Unset = UNSET
     sentiment_score: float | Unset | None = UNSET  # None: score the text
+    competitor_id: uuid.UUID | Unset | None = UNSET  # None: let Clover match it
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -70,6 +74,7 @@ class MentionFilter:
     posted_from: datetime | None = None
     posted_to: datetime | None = None
     q: str | None = None
+    competitor_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +132,7 @@ def list_mentions(*, uow: UnitOfWork, filters: MentionFilter, page: PageRequest)
         (Mention.channel_id, filters.channel_id),
         (Mention.topic, filters.topic),
         (Mention.sentiment_label, filters.sentiment_label),
+        (Mention.competitor_id, filters.competitor_id),
     ):
         if value is not None:
             stmt = stmt.where(column == value)
@@ -150,21 +156,53 @@ def _in_utc(values: dict) -> dict:
     return {**values, "posted_at": values["posted_at"].astimezone(UTC)}
 
 
+def _topic_errors(fields: MentionChanges) -> dict:
+    """A mention that names its competitor is about it: its topic is competitor."""
+    if fields.or_("competitor_id", None) is None:
+        return {}
+    if fields.or_("topic", matching.COMPETITOR_TOPIC) != matching.COMPETITOR_TOPIC:
+        return {"competitor_id": ["A mention naming a competitor has the topic competitor."]}
+    return {}
+
+
+def _with_topic(values: dict) -> dict:
+    """A mention naming its competitor is of the competitor topic unless it says otherwise."""
+    if values.get("competitor_id") is not None:
+        return {"topic": matching.COMPETITOR_TOPIC, **values}
+    return values
+
+
+def _name_competitor(mention: Mention, values: dict) -> None:
+    """The competitor the caller gave (``given``); null leaves it to matching."""
+    if "competitor_id" in values:
+        given = values.pop("competitor_id")
+        mention.competitor_id = given
+        mention.competitor_source = matching.GIVEN if given else None
+
+
 def _new(draft: MentionDraft) -> Mention:
-    values = {"author": "", "topic": "company", **_in_utc(draft.given())}
+    values = {"author": "", "topic": "company", **_with_topic(_in_utc(draft.given()))}
     score = values.pop("sentiment_score", None)
     value, label = sentiment.assess(values["text"], score)
-    return Mention(**values, sentiment_score=value, sentiment_label=label)
+    competitor = {"competitor_id": values.pop("competitor_id", None)}
+    mention = Mention(**values, sentiment_score=value, sentiment_label=label)
+    _name_competitor(mention, competitor)
+    return mention
 
 
 def _editable(draft: MentionDraft) -> dict:
     """What a mention sent again changes: the editable fields it carries."""
-    return {name: value for name, value in draft.given().items() if name in EDITABLE}
+    return {
+        name: value
+        for name, value in _with_topic(draft.given()).items()
+        if name in EDITABLE or name == "competitor_id"
+    }
 
 
 def _change(mention: Mention, changes: dict) -> None:
     """Apply ``changes``; the score is kept, given, or (null, or a new text) re-scored."""
     changes = _in_utc(changes)
+    _name_competitor(mention, changes)
     given = changes.pop("sentiment_score", _KEPT)
     new_text = "text" in changes and changes["text"] != mention.text
     apply_changes(mention, changes, EDITABLE)
@@ -188,8 +226,9 @@ def _by_external_id(uow: UnitOfWork, keys: set[tuple[uuid.UUID, str]]) -> dict:
     return {key: mention for key, mention in by_key.items() if key in keys}
 
 
-def _save(uow: UnitOfWork, slots: Iterable[derived.Slot]) -> None:
-    """Flush, bring the derived metric points in step, queue a rollup and commit."""
+def _save(uow: UnitOfWork, slots: Iterable[derived.Slot], mentions: Sequence[Mention]) -> None:
+    """Match competitors, flush, bring the derived points in step, queue a rollup, commit."""
+    matching.assign(uow.session, mentions)
     uow.flush()
     derived.refresh(uow.session, uow.tenant.organisation_id, slots)
     request_rollup(uow=uow)
@@ -206,6 +245,9 @@ def create_mention(*, uow: UnitOfWork, draft: MentionDraft) -> tuple[Mention, bo
     Returns the mention and whether it is new.
     """
     tenancy.get(uow.session, Channel, draft.channel_id, what="channel")
+    refuse(_topic_errors(draft), "invalid mention")
+    if draft.or_("competitor_id", None) is not None:
+        tenancy.get(uow.session, Competitor, draft.competitor_id, what="competitor")
     key = _key(draft)
     mention = _by_external_id(uow, {key}).get(key) if key else None
     created = mention is None
@@ -217,7 +259,7 @@ def create_mention(*, uow: UnitOfWork, draft: MentionDraft) -> tuple[Mention, bo
         slots.add(derived.slot_of(mention))
         _change(mention, _editable(draft))
     slots.add(derived.slot_of(mention))
-    _save(uow, slots)
+    _save(uow, slots, [mention])
     return mention, created
 
 
@@ -253,6 +295,12 @@ def create_batch(
             valid.append((index, MentionDraft(**{**item.given(), "channel_id": channel})))
     wanted = {draft.channel_id for _, draft in valid}
     known = set(uow.session.scalars(select(Channel.id).where(Channel.id.in_(wanted))))
+    named = {d.competitor_id for _, d in valid if d.or_("competitor_id", None) is not None}
+    competitors = (
+        set(uow.session.scalars(select(Competitor.id).where(Competitor.id.in_(named))))
+        if named
+        else set()
+    )
     existing = _by_external_id(
         uow, {_key(draft) for _, draft in valid if _key(draft) and draft.channel_id in known}
     )
@@ -263,6 +311,16 @@ def create_batch(
             rejected.append(
                 Rejected(
                     index, f"channel {draft.channel_id} not found", {"channel_id": ["Not found."]}
+                )
+            )
+            continue
+        if errors := _topic_errors(draft):
+            rejected.append(Rejected(index, "invalid mention", errors))
+            continue
+        if (competitor := draft.or_("competitor_id", None)) and competitor not in competitors:
+            rejected.append(
+                Rejected(
+                    index, f"competitor {competitor} not found", {"competitor_id": ["Not found."]}
                 )
             )
             continue
@@ -280,7 +338,7 @@ def create_batch(
         slots.add(derived.slot_of(mention))
         written.append((index, mention, outcome))
     if written:
-        _save(uow, slots)
+        _save(uow, slots, [mention for _, mention, _ in written])
     return BatchResult(
         accepted=[Accepted(index, mention.id, outcome) for index, mention, outcome in written],
         rejected=sorted(rejected, key=lambda r: r.index),
@@ -297,8 +355,11 @@ def update_mention(
     """Correct a mention (topic, text, score, time…); its derived points follow."""
     mention = get_mention(uow=uow, mention_id=mention_id)
     check_version(mention, expected_version)
+    refuse(_topic_errors(changes), "invalid mention")
+    if changes.or_("competitor_id", None) is not None:
+        tenancy.get(uow.session, Competitor, changes.competitor_id, what="competitor")
     slots = {derived.slot_of(mention)}
-    _change(mention, changes.given())
+    _change(mention, _with_topic(changes.given()))
     slots.add(derived.slot_of(mention))
-    _save(uow, slots)
+    _save(uow, slots, [mention])
     return mention

@@ -5,14 +5,16 @@ with the mentions, per channel and UTC day: ``mentions`` (company topic),
 ``competitor_mentions``, ``industry_mentions`` and ``sentiment_score_sum``. One
 grouped query (period × metric key) adds them up; the mentions table itself is not
 scanned. Points of the same keys sent by clients (other sources) are not counted,
-so nothing is counted twice.
+so nothing is counted twice. Each period also lists every competitor's figures and
+those of competitor mentions naming none (``competitor_voice``, from the mentions).
 """
 
 from __future__ import annotations
 
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
 from sqlalchemy import func, select
 
@@ -20,11 +22,14 @@ from api.domain import periods
 from api.domain.errors import RuleViolation
 from api.domain.mentions import derived
 from api.domain.metrics.models import MetricPoint
-from api.domain.reports import shares
+from api.domain.reports import competitor_voice, shares
 from api.domain.reports.figures import Figure
 from api.domain.reports.shares import Trend
 from api.domain.reports.window import window
 from api.domain.uow import UnitOfWork
+
+if TYPE_CHECKING:
+    from api.domain.reports.competitor_voice import CompetitorVoice
 
 GRANULARITIES = ("week", "month")
 COMPANY, COMPETITOR, INDUSTRY, SCORE_SUM = (
@@ -52,6 +57,8 @@ class VoicePeriod:
     period_start: date
     period_end: date
     voice: Voice
+    competitors: list[CompetitorVoice] = field(default_factory=list)  # by name
+    unnamed_competitors: CompetitorVoice | None = None  # competitor mentions naming none
 
 
 @dataclass(frozen=True)
@@ -94,12 +101,16 @@ def share_of_voice(
     found: dict[date, dict[str, float]] = defaultdict(dict)
     for start, key, total in uow.session.execute(stmt):
         found[start][key] = float(total)
-    return summarise(
+    report = summarise(
         day_from=span.start,
         day_to=span.end,
         granularity=granularity,
         sums=found,
     )
+    counts = competitor_voice.count_mentions(
+        uow.session, day_from=span.start, day_to=span.end, granularity=granularity
+    )
+    return competitor_voice.attach(report, counts, competitor_voice.competitors_of(uow.session))
 
 
 def summarise(

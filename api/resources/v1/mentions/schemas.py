@@ -1,6 +1,6 @@
 import marshmallow as ma
 
-from api.domain.mentions.models import SENTIMENT_LABELS, TOPICS
+from api.domain.mentions.models import COMPETITOR_SOURCES, SENTIMENT_LABELS, TOPICS
 from api.domain.mentions.service import (
     MAX_BATCH,
     InvalidItem,
@@ -18,8 +18,16 @@ SCORE = {
 }
 
 
+COMPETITOR = {
+    "description": "The competitor the mention is about (its topic is then competitor). "
+    "Omit it (or send null) and Clover matches a competitor mention to the one competitor "
+    "whose handle wrote it or whose keyword it holds"
+}
+
+
 class MentionFields(Schema):
     author = ma.fields.String(validate=ma.validate.Length(max=200))
+    competitor_id = ma.fields.UUID(allow_none=True, metadata=COMPETITOR)
     text = ma.fields.String(validate=ma.validate.Length(min=1, max=20_000))
     url = ma.fields.URL(allow_none=True, validate=ma.validate.Length(max=2000))
     posted_at = ma.fields.AwareDateTime(metadata={"description": "When it was posted"})
@@ -59,6 +67,14 @@ class MentionSchema(EntitySchema, MentionInputFields):
         validate=ma.validate.OneOf(SENTIMENT_LABELS),
         metadata={
             "description": "positive (score ≥ 0.05), negative (≤ -0.05) or neutral, from the score"
+        },
+    )
+    competitor_source = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        validate=ma.validate.OneOf(COMPETITOR_SOURCES),
+        metadata={
+            "description": "given (by its caller), matched (by Clover), or null: no competitor"
         },
     )
     version = ma.fields.Integer(dump_only=True)
@@ -170,6 +186,7 @@ class MentionBatchResultSchema(Schema):
 
 class MentionFilterSchema(Schema):
     channel_id = ma.fields.UUID()
+    competitor_id = ma.fields.UUID(metadata={"description": "Mentions naming this competitor"})
     topic = ma.fields.String(validate=ma.validate.OneOf(TOPICS))
     sentiment_label = ma.fields.String(validate=ma.validate.OneOf(SENTIMENT_LABELS))
     posted_from = ma.fields.AwareDateTime(metadata={"description": "Posted at or after this time"})

@@ -57,14 +57,6 @@ class VoiceSchema(Schema):
     average_sentiment_reason = reason("voice.average_sentiment")
 
 
-class VoicePeriodSchema(VoiceSchema):
-    class Meta:
-        name = "VoicePeriod"
-
-    period_start = ma.fields.Date(required=True)
-    period_end = ma.fields.Date(required=True)
-
-
 class VoiceTrendSchema(Schema):
     class Meta:
         name = "VoiceTrend"
@@ -78,6 +70,74 @@ class VoiceTrendSchema(Schema):
     change_reason = reason("change")
     periods_used = ma.fields.Integer(
         required=True, metadata={"description": "Periods with a value"}
+    )
+
+
+class CompetitorVoiceSchema(Schema):
+    """One competitor's mentions and sentiment in a period."""
+
+    class Meta:
+        name = "CompetitorVoice"
+
+    competitor_id = ma.fields.UUID(
+        required=True, allow_none=True, metadata={"description": "null for unnamed_competitors"}
+    )
+    name = ma.fields.String(required=True, allow_none=True)
+    mentions = ma.fields.Float(required=True, metadata={"description": "Its competitor mentions"})
+    sentiment_score_sum = ma.fields.Float(required=True)
+    share = figure("share", "mentions / (company + all competitor mentions)")
+    share_reason = reason("share")
+    average_sentiment = figure("average_sentiment", "sentiment_score_sum / mentions, -1 to 1")
+    average_sentiment_reason = reason("average_sentiment")
+    share_change = figure("share_change", "This period's share minus the previous period's")
+    share_change_reason = reason("share_change")
+
+
+class CompetitorVoiceOverallSchema(CompetitorVoiceSchema):
+    """One competitor's mentions and sentiment in the whole window, and its trend."""
+
+    class Meta:
+        name = "CompetitorVoiceOverall"
+
+    share_change = figure("share_change", "Always null: the window has no previous period")
+    share_trend = ma.fields.Nested(
+        VoiceTrendSchema,
+        required=True,
+        metadata={"description": "Of its share over the periods"},
+    )
+
+
+class VoicePeriodSchema(VoiceSchema):
+    class Meta:
+        name = "VoicePeriod"
+
+    period_start = ma.fields.Date(required=True)
+    period_end = ma.fields.Date(required=True)
+    competitors = ma.fields.List(
+        ma.fields.Nested(CompetitorVoiceSchema),
+        required=True,
+        metadata={"description": "Every competitor, by name, mentioned or not"},
+    )
+    unnamed_competitors = ma.fields.Nested(
+        CompetitorVoiceSchema,
+        required=True,
+        metadata={"description": "Competitor mentions that name no competitor"},
+    )
+
+
+class VoiceOverallSchema(VoicePeriodSchema):
+    class Meta:
+        name = "VoiceOverall"
+
+    competitors = ma.fields.List(
+        ma.fields.Nested(CompetitorVoiceOverallSchema),
+        required=True,
+        metadata={"description": "Every competitor, by name, mentioned or not"},
+    )
+    unnamed_competitors = ma.fields.Nested(
+        CompetitorVoiceOverallSchema,
+        required=True,
+        metadata={"description": "Competitor mentions that name no competitor"},
     )
 
 
@@ -100,7 +160,7 @@ class ShareOfVoiceSchema(Schema):
     granularity = ma.fields.String(required=True)
     periods = ma.fields.List(ma.fields.Nested(VoicePeriodSchema), required=True)
     overall = ma.fields.Nested(
-        VoicePeriodSchema, required=True, metadata={"description": "The whole window"}
+        VoiceOverallSchema, required=True, metadata={"description": "The whole window"}
     )
     sentiment_trend = ma.fields.Nested(VoiceTrendSchema, required=True)
     share_trend = ma.fields.Nested(VoiceTrendSchema, required=True)
@@ -108,10 +168,18 @@ class ShareOfVoiceSchema(Schema):
 
 
 def voice_rows(report) -> list[dict]:
-    """One CSV row per period, then the overall figures."""
+    """Per period, then overall: a row of the totals, one per competitor, one of the unnamed."""
     body = ShareOfVoiceSchema().dump(report)
-    rows = [{"level": "period", **row} for row in body["periods"]]
-    return [*rows, {"level": "overall", **body["overall"]}]
+    rows = []
+    for level, period in [*(("period", p) for p in body["periods"]), ("overall", body["overall"])]:
+        named, unnamed = period.pop("competitors"), period.pop("unnamed_competitors")
+        rows.append({"level": level, **period})
+        span = {"period_start": period["period_start"], "period_end": period["period_end"]}
+        for kind, voice in [*(("competitor", v) for v in named), ("unnamed_competitors", unnamed)]:
+            trend = voice.pop("share_trend", None)
+            trend_cells = {f"share_trend_{k}": v for k, v in (trend or {}).items()}
+            rows.append({"level": f"{level} {kind}", **span, **voice, **trend_cells})
+    return rows
 
 
 class ShareOfVoice(MethodView):
@@ -140,7 +208,15 @@ class ShareOfVoice(MethodView):
           periods: `slope`, of the least-squares line through the periods that have
           a value (x = the period's position), per period; `change`, the last such
           period's value minus the first's.
+        - **competitors**: every competitor, in every period and overall, with its
+          competitor mentions (counted from the mentions, by the competitor they
+          name), its share = its mentions / (company + all competitor mentions),
+          its average sentiment, and the change of its share since the previous
+          period (overall: the trend of its share over the periods);
+          `unnamed_competitors` is the same for competitor mentions naming none.
+          The company share, the competitors' and the unnamed share add up to 1.
         - A period without mentions has `null` counts; a figure that would divide
-          by 0 is `null` with a reason.
+          by 0 is `null` with a reason. The CSV has, after each period's row and the
+          overall row, a row per competitor and one for the unnamed competitors.
         """
         return share_of_voice(uow=uow(), **args)
