@@ -13,6 +13,7 @@ from api.domain.campaigns.models import (
 from api.domain.channels.connections import Connection
 from api.domain.channels.models import Channel
 from api.domain.content_items.models import ContentItem, ContentItemMedia, ContentStatusChange
+from api.domain.content_series.models import ContentSeries
 from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
 from api.domain.invitations.models import Invitation
@@ -43,6 +44,7 @@ __all__ = [
     "Connection",
     "ContentItem",
     "ContentItemMedia",
+    "ContentSeries",
     "ContentStatusChange",
     "IdempotencyRecord",
     "Invitation",
