@@ -349,3 +349,43 @@ def test_a_series_cannot_name_another_organisations_campaign_channel_or_owner(cl
     mine = a_series(client, other, own_campaign, own_channel, rule="FREQ=DAILY;COUNT=2")
     for changes in ({"channel_id": channel["id"]}, {"owner_id": owner["id"]}):
         assert patch_series(client, other, mine, **changes).status_code == 404, changes
+
+
+def test_an_item_of_a_series_is_cancelled_not_deleted(client, factory):
+    org = factory.organisation()
+    campaign, channel = planned(client, org)
+    series = a_series(client, org, campaign, channel, rule="FREQ=DAILY;COUNT=2")
+    first, _ = items_of(client, org, series)
+
+    response = client.delete(org.url(f"/content-items/{first['id']}"), headers=org.headers)
+
+    assert response.status_code == 409
+    assert len(items_of(client, org, series)) == 2
+
+
+def test_a_series_of_a_cancelled_campaign_adds_no_items(client, factory):
+    org = factory.organisation()
+    campaign, channel = planned(client, org)
+    series = a_series(client, org, campaign, channel, rule="FREQ=DAILY;COUNT=2")
+    cancel = client.post(org.url(f"/campaigns/{campaign['id']}/cancel"), headers=org.headers)
+    assert cancel.status_code == 200, cancel.get_data(as_text=True)
+
+    response = patch_series(client, org, series, rule="FREQ=DAILY;COUNT=3")
+
+    assert response.status_code == 409
+    assert len(items_of(client, org, series)) == 2
+
+
+def test_deleting_a_planned_campaign_deletes_its_series_and_items(client, factory):
+    org = factory.organisation()
+    campaign, channel = planned(client, org)
+    series = a_series(client, org, campaign, channel, rule="FREQ=DAILY;COUNT=2")
+
+    response = client.delete(org.url(f"/campaigns/{campaign['id']}"), headers=org.headers)
+
+    assert response.status_code == 204, response.get_data(as_text=True)
+    assert (
+        client.get(org.url(f"/content-series/{series['id']}"), headers=org.headers).status_code
+        == 404
+    )
+    assert client.get(org.url("/content-items"), headers=org.headers).get_json()["items"] == []

@@ -363,5 +363,7 @@ def delete_item(*, uow: UnitOfWork, item_id: uuid.UUID) -> None:
         raise Conflict("a published content item is kept; it cannot be deleted")
     if item.status == "publishing":
         raise Conflict("the content item is being published; it can be deleted once that ends")
+    if item.series_id is not None:  # its series would plan the occurrence again
+        raise Conflict("an item of a content series is cancelled, not deleted")
     uow.session.delete(item)
     uow.commit()

@@ -205,7 +205,12 @@ def update_series(
             _cancel(uow, item, "no longer an occurrence of its series")
     # An occurrence that has an item, whatever became of it, is not made again.
     held = {item.occurrence_at for item in items}
-    _generate(uow, series, [o for o in wanted if o > now and o not in held])
+    new = [o for o in wanted if o > now and o not in held]
+    if new:
+        campaign = tenancy.get(uow.session, Campaign, series.campaign_id, what="campaign")
+        if campaign.status in ("completed", "cancelled"):
+            raise Conflict(f"the campaign is {campaign.status}; it takes no new content")
+    _generate(uow, series, new)
     uow.commit()
     return series
 
