@@ -389,3 +389,18 @@ def test_deleting_a_planned_campaign_deletes_its_series_and_items(client, factor
         == 404
     )
     assert client.get(org.url("/content-items"), headers=org.headers).get_json()["items"] == []
+
+
+def test_creating_a_series_runs_as_many_queries_for_40_items_as_for_2(
+    client, factory, count_queries
+):
+    org = factory.organisation()
+    campaign, channel = planned(client, org)
+    post_series(client, org, campaign, channel, rule="FREQ=DAILY;COUNT=2")  # warm caches
+
+    with count_queries() as few:
+        builders.created(post_series(client, org, campaign, channel, rule="FREQ=DAILY;COUNT=2"))
+    with count_queries() as many:
+        builders.created(post_series(client, org, campaign, channel, rule="FREQ=DAILY;COUNT=40"))
+
+    assert many.count == few.count

@@ -150,3 +150,21 @@ def test_an_item_is_untouched_until_edited_or_moved_on():
     assert rules.untouched(detached=False, status="idea", initial_status="idea")
     assert not rules.untouched(detached=True, status="idea", initial_status="idea")
     assert not rules.untouched(detached=False, status="drafting", initial_status="idea")
+
+
+def test_a_time_the_spring_change_skips_is_read_before_the_change():
+    # 02:30 does not exist in Berlin on 28 March 2027: it is read with the winter offset.
+    found = expand("FREQ=DAILY;COUNT=3", datetime(2027, 3, 27, 2, 30))
+
+    assert found == [
+        datetime(2027, 3, 27, 1, 30, tzinfo=UTC),
+        datetime(2027, 3, 28, 1, 30, tzinfo=UTC),
+        datetime(2027, 3, 29, 0, 30, tzinfo=UTC),
+    ]
+
+
+def test_a_time_the_autumn_change_repeats_is_its_first_one():
+    # 02:30 happens twice in Berlin on 31 October 2027: the summer-time one counts.
+    found = expand("FREQ=DAILY;COUNT=1", datetime(2027, 10, 31, 2, 30))
+
+    assert found == [datetime(2027, 10, 31, 0, 30, tzinfo=UTC)]
