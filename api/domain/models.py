@@ -14,6 +14,7 @@ from api.domain.channels.connections import Connection
 from api.domain.channels.models import Channel
 from api.domain.competitors.models import Competitor
 from api.domain.content_items.models import ContentItem, ContentItemMedia, ContentStatusChange
+from api.domain.content_series.models import ContentSeries
 from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
 from api.domain.invitations.models import Invitation
@@ -46,6 +47,7 @@ __all__ = [
     "Connection",
     "ContentItem",
     "ContentItemMedia",
+    "ContentSeries",
     "ContentStatusChange",
     "IdempotencyRecord",
     "Invitation",

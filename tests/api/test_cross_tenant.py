@@ -58,6 +58,19 @@ def first_org(app, settings):
     feed = builders.created(
         client.post(org.url("/plan-feeds"), headers=org.headers, json={"name": "Team calendar"})
     )
+    series = builders.created(
+        client.post(
+            org.url("/content-series"),
+            headers=org.headers,
+            json={
+                "campaign_id": campaign["id"],
+                "channel_id": channel["id"],
+                "title": "Daily",
+                "rule": "FREQ=DAILY;COUNT=2",
+                "starts_at": "2027-03-02T10:00:00",
+            },
+        )
+    )
     with factory.uow() as work:  # a job, without leaving an upload or a queued RQ job behind
         work.open_for(system_tenant(org.id))
         job_id = str(create_job(uow=work, kind="import").id)
@@ -86,6 +99,7 @@ def first_org(app, settings):
         "review_id": review["id"],
         "item_id": item["id"],
         "feed_id": feed["id"],
+        "series_id": series["id"],
         "membership_id": membership_id,
         "invitation_id": invitation["id"],
         "api_key_id": key["id"],
@@ -140,6 +154,14 @@ def _webhook_ids(client, factory, org) -> dict:
 
 STRATEGY = {"name": "Taken", "period_start": "2027-01-01", "period_end": "2027-12-31"}
 OBJECTIVE = {"title": "Planted", "business_outcome": "sales"}
+SERIES = {
+    "campaign_id": "{campaign_id}",
+    "channel_id": "{channel_id}",
+    "owner_id": "{resource_id}",
+    "title": "Planted",
+    "rule": "FREQ=DAILY;COUNT=2",
+    "starts_at": "2027-03-02T10:00:00",
+}
 MENTION = {"channel_id": "{channel_id}", "text": "Planted", "posted_at": "2027-03-01T09:00:00Z"}
 
 # Every operation on a tenant path, with a body that would be valid for the owner.
@@ -265,6 +287,11 @@ OPERATIONS = [
     ("GET", "/content-items/{item_id}/history", None),
     ("GET", "/content-items/{item_id}/publish-attempts", None),
     ("GET", "/content-items/{item_id}/results", None),
+    ("GET", "/content-series", None),
+    ("POST", "/content-series", SERIES),
+    ("GET", "/content-series/{series_id}", None),
+    ("PATCH", "/content-series/{series_id}", {"title": "Taken"}),
+    ("DELETE", "/content-series/{series_id}", None),
     ("GET", "/plan", None),
     (
         "POST",

@@ -85,6 +85,35 @@ def test_capacity_shows_the_wiggle_room(client, factory):
     assert (loads["Idle"]["planned_hours"], loads["Idle"]["over_capacity"]) == (0, False)
 
 
+def test_a_cancelled_item_frees_its_owners_time(client, factory):
+    org = factory.organisation()
+    campaign, channel = builders.running_campaign(client, org, start_date="2027-02-01")
+    writer = builders.resource(client, org, name="Writer", weekly_capacity_hours=7)
+    _, dropped = (
+        builders.content_item(
+            client,
+            org,
+            campaign["id"],
+            channel["id"],
+            due_date=day,
+            owner_id=writer["id"],
+            effort_hours=hours,
+        )
+        for day, hours in (("2027-02-10", 20), ("2027-02-11", 15))
+    )
+    response = client.post(
+        org.url(f"/content-items/{dropped['id']}/transition"),
+        headers=org.headers,
+        json={"to": "cancelled"},
+    )
+    assert response.status_code == 200, response.get_data(as_text=True)
+
+    [february] = plan(client, org, "start=2027-02&months=1")["months"]
+
+    [load] = [load for load in february["capacity"] if load["name"] == "Writer"]
+    assert (load["planned_hours"], load["over_capacity"]) == (20, False)
+
+
 def test_filters_by_campaign_channel_and_owner(client, factory):
     org = factory.organisation()
     first, linkedin = builders.running_campaign(client, org)

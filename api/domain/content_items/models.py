@@ -46,6 +46,9 @@ class ContentItem(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
         tenant_fk("campaign_id", "campaigns", ondelete="CASCADE"),
         tenant_fk("channel_id", "channels"),
         tenant_fk("owner_id", "resources"),
+        tenant_fk("series_id", "content_series"),
+        # One item per occurrence of a series.
+        UniqueConstraint("organisation_id", "series_id", "occurrence_at"),
         one_of("format", FORMATS),
         one_of("status", CONTENT_STATUSES),
         CheckConstraint("effort_hours >= 0", name="effort_hours"),
@@ -80,6 +83,11 @@ class ContentItem(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     approved_by_user_id: Mapped[uuid.UUID | None]
     approved_by_api_key_id: Mapped[uuid.UUID | None]
     approved_at: Mapped[datetime | None]
+    # The series that generated the item, at which of its occurrences (a UTC instant);
+    # ``detached`` once someone edited the item itself, so the series leaves it alone.
+    series_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    occurrence_at: Mapped[datetime | None]
+    detached: Mapped[bool] = mapped_column(Boolean, default=False)
     # The day the item sits on in the plan: its scheduled day (UTC), else its due date.
     plan_date: Mapped[date | None]
     # Its media, in order, live in a link table with composite foreign keys, so the

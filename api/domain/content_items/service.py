@@ -97,6 +97,7 @@ class ContentFilter:
     campaign_id: uuid.UUID | None = None
     channel_id: uuid.UUID | None = None
     owner_id: uuid.UUID | None = None
+    series_id: uuid.UUID | None = None
     status: str | None = None
     due_from: date | None = None
     due_to: date | None = None
@@ -240,6 +241,7 @@ def list_items(*, uow: UnitOfWork, filters: ContentFilter, page: PageRequest) ->
         (ContentItem.campaign_id, filters.campaign_id),
         (ContentItem.channel_id, filters.channel_id),
         (ContentItem.owner_id, filters.owner_id),
+        (ContentItem.series_id, filters.series_id),
         (ContentItem.status, filters.status),
     ):
         if value is not None:
@@ -285,6 +287,8 @@ def update_item(
     if changes.sent("media_ids") and changes.media_ids != item.media_ids:
         _attach(uow, item, changes.media_ids)
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
+    if item.series_id is not None:
+        item.detached = True  # edited by hand: its series no longer changes it
     if back_to_review:
         before, item.status = item.status, "in_review"
         item.approved_by_user_id = item.approved_by_api_key_id = item.approved_at = None
@@ -387,5 +391,7 @@ def delete_item(*, uow: UnitOfWork, item_id: uuid.UUID) -> None:
         raise Conflict("a published content item is kept; it cannot be deleted")
     if item.status == "publishing":
         raise Conflict("the content item is being published; it can be deleted once that ends")
+    if item.series_id is not None:  # its series would plan the occurrence again
+        raise Conflict("an item of a content series is cancelled, not deleted")
     uow.session.delete(item)
     uow.commit()

@@ -152,7 +152,8 @@ def build_plan(*, uow: UnitOfWork, start: date, months: int, filters: PlanFilter
             start,
             end,
         )
-        .where(ContentItem.owner_id.is_not(None))
+        # A cancelled item is work nobody will do: it frees its owner's time.
+        .where(ContentItem.owner_id.is_not(None), ContentItem.status != "cancelled")
         .group_by(month, ContentItem.owner_id)
     )
     for month_day, owner_id, hours in rows:

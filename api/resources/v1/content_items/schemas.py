@@ -120,6 +120,20 @@ class ContentItemSchema(EntitySchema, ContentItemFields):
         allow_none=True,
         metadata={"description": "Day in the plan: the scheduled day (UTC), else the due date"},
     )
+    series_id = ma.fields.UUID(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The content series that generated the item, if any"},
+    )
+    occurrence_at = ma.fields.DateTime(
+        dump_only=True,
+        allow_none=True,
+        metadata={"description": "The series' occurrence the item is (UTC)"},
+    )
+    detached = ma.fields.Boolean(
+        dump_only=True,
+        metadata={"description": "Edited by hand, so its series no longer changes it"},
+    )
     version = ma.fields.Integer(dump_only=True)
 
 
@@ -275,6 +289,7 @@ class ContentFilterSchema(Schema):
     campaign_id = ma.fields.UUID()
     channel_id = ma.fields.UUID()
     owner_id = ma.fields.UUID()
+    series_id = ma.fields.UUID(metadata={"description": "The items of one content series"})
     status = ma.fields.String(validate=ma.validate.OneOf(CONTENT_STATUSES))
     due_from = ma.fields.Date()
     due_to = ma.fields.Date()
