@@ -26,10 +26,12 @@ def wants_csv() -> bool:
     )
 
 
-def as_csv(rows: Iterable[dict]) -> Response:
+def as_csv(rows: Iterable[dict], columns: list[str] | None = None) -> Response:
+    """The rows as CSV; ``columns`` fixes the header (else the rows' keys, in order)."""
     rows = list(rows)
     out = io.StringIO()
-    columns = list(dict.fromkeys(key for row in rows for key in row))
+    if columns is None:
+        columns = list(dict.fromkeys(key for row in rows for key in row))
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
