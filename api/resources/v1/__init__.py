@@ -51,6 +51,7 @@ BLUEPRINTS = (
     channels.blp,
     campaigns.blp,
     content_items.blp,
+    content_items.imports_blp,
     media.blp,
     plan.blp,
     audit_events.blp,

@@ -44,6 +44,16 @@ class JobSchema(Schema):
         allow_none=True,
         metadata={"description": "The uploaded file's name, for imports"},
     )
+    imports = ma.fields.Function(
+        lambda job: job.params.get("of", "metric_points") if job.kind == "import" else None,
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "For imports, what the file's rows become: metric_points "
+            "(`POST …/imports`) or content_items (`POST …/content-items/imports`)",
+            "type": "string",
+        },
+    )
     on_error = ma.fields.Function(
         lambda job: job.params.get("on_error"),
         dump_only=True,

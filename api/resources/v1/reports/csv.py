@@ -11,12 +11,12 @@ from functools import wraps
 from flask import Response, request
 
 from api.domain import money
+from api.domain.imports.csv_file import FORMULA_STARTS
 
 CSV = "text/csv"
 
-# OWASP's rule for CSV injection: a spreadsheet runs a cell that starts with one of
-# these as a formula, so such a cell is prefixed with a quote and read as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell that starts with one of FORMULA_STARTS (OWASP's rule for CSV injection) would
+# run as a formula in a spreadsheet, so it is prefixed with a quote and read as text.
 
 
 def wants_csv() -> bool:
