@@ -17,7 +17,8 @@ from api.jobs import QUEUES
 from api.resources.v1.plan.routes import EXPORT_COLUMNS
 from tests.api import builders
 from tests.api.test_imports import accepted, counts, errors_of, job_of, run_worker
-from tests.helpers import empty_rq
+from tests.factories import Factory
+from tests.helpers import embedded_app, empty_rq
 
 HEADER = (
     "title,channel,campaign,owner,due_date,scheduled_at,text,status,format,effort_hours,brief\n"
@@ -350,3 +351,33 @@ def test_an_exported_plan_imported_again_gives_the_same_items(api, planned, queu
     assert without_ids(exported(api, org)) == without_ids(before)
     titles = {item["title"] for item in items_of(api, org)}
     assert '=HYPERLINK("http://evil.example")' in titles  # read back without the quote
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory):
+    directory = tmp_path_factory.mktemp("embedded-content-imports")
+    with embedded_app(directory, upload_dir=str(directory / "uploads")) as app:
+        yield app
+
+
+def test_embedded_imports_of_posts_run_before_the_answer(embedded):
+    """The embedded default (SQLite, jobs in-process) resolves and creates the same way."""
+    api = embedded.test_client()
+    org = Factory(embedded.extensions["clover"].database).organisation("Embedded Posts")
+    campaign, channel = builders.running_campaign(api, org, utm_campaign="spring_push")
+    builders.resource(api, org, name="Ann Smith")
+    content = HEADER + (
+        "One,@ACME,spring_push,ANN SMITH,2027-03-04,,,in_review,,,\n"
+        f"Two,Company page,{campaign['id']},,,,,,,,\n"
+    )
+
+    job = accepted(upload(api, org, content))
+    assert (job["status"], job["counts"]) == ("succeeded", counts(rows=2, inserted=2))
+    assert {(i["title"], i["channel_id"]) for i in items_of(api, org)} == {
+        ("One", channel["id"]),
+        ("Two", channel["id"]),
+    }
+
+    failed = accepted(upload(api, org, content + "Three,@acme,spring_push,,,,,approved,,,\n"))
+    assert failed["status"] == "failed"
+    assert len(items_of(api, org)) == 2  # nothing of the failed file
