@@ -13,6 +13,10 @@ from redis import Redis
 from rq import Queue
 
 from api import create_app
+from api.domain.access import system_tenant
+from api.domain.content_items import import_rows
+from api.domain.content_items.imports import ContentItemRows
+from api.domain.imports.csv_file import Lines
 from api.jobs import QUEUES
 from api.resources.v1.plan.routes import EXPORT_COLUMNS
 from tests.api import builders
@@ -381,3 +385,43 @@ def test_embedded_imports_of_posts_run_before_the_answer(embedded):
     failed = accepted(upload(api, org, content + "Three,@acme,spring_push,,,,,approved,,,\n"))
     assert failed["status"] == "failed"
     assert len(items_of(api, org)) == 2  # nothing of the failed file
+
+
+def test_a_chunks_rows_are_checked_in_the_same_number_of_queries_however_many(
+    api, factory, planned, count_queries
+):
+    """Names resolve with one query per kind for the whole chunk, never one per row."""
+    org, campaign, channel, owner = planned
+    other_campaign = builders.campaign(
+        api, org, campaign["strategy_id"], channel_ids=[channel["id"]], utm_campaign="other"
+    )
+    header = import_rows.read_header(io.BytesIO(HEADER.encode()))
+
+    def checked(lines: str) -> tuple[int, list]:
+        rows = list(
+            import_rows.rows(
+                Lines(
+                    io.BytesIO((HEADER + lines).encode()), offset=header.offset, line=header.line
+                ),
+                header,
+            )
+        )
+        with factory.uow() as uow:
+            uow.open_for(system_tenant(org.id))
+            with count_queries() as counter:
+                refused = ContentItemRows(actor_user_id=None, actor_api_key_id=None).check(
+                    uow, rows
+                )
+        return counter.count, refused
+
+    few, refused = checked("A,@acme,spring_push,Ann Smith,,,,,,,\n")
+    assert refused == []
+    many_rows = "".join(
+        f"R{n},{'@acme' if n % 2 else channel['id']},"
+        f"{'spring_push' if n % 3 else other_campaign['id']},"
+        f"{'ann smith' if n % 2 else owner['id']},2027-03-{n % 28 + 1:02d},,,,,,\n"
+        for n in range(60)
+    )
+    many, refused = checked(many_rows)
+    assert refused == []
+    assert many == few

@@ -30,9 +30,10 @@ class JobSchema(Schema):
         values=ma.fields.Integer(),
         dump_only=True,
         metadata={
-            "description": "What the job did so far; an import counts rows, inserted, "
-            "updated, rejected (invalid rows) and skipped (invalid rows left out with "
-            "`on_error=skip`)"
+            "description": "What the job did so far; an import counts rows, inserted "
+            "(points written, or content items created), updated, rejected (invalid rows) "
+            "and skipped (invalid rows left out with `on_error=skip`). A content import "
+            "creates its items in one transaction at its end: until then, inserted is 0"
         },
     )
     error = ma.fields.String(
