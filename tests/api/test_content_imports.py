@@ -60,8 +60,9 @@ def worker(database_url, redis_url):
     return lambda: run_worker(database_url, redis_url)
 
 
-def upload(api, org, content: str, *, headers=None, on_error=None, filename="posts.csv"):
-    form = {"file": (io.BytesIO(content.encode()), filename)}
+def upload(api, org, content: str | bytes, *, headers=None, on_error=None, filename="posts.csv"):
+    data = content.encode() if isinstance(content, str) else content
+    form = {"file": (io.BytesIO(data), filename)}
     if on_error is not None:
         form["on_error"] = on_error
     return api.post(
@@ -425,3 +426,40 @@ def test_a_chunks_rows_are_checked_in_the_same_number_of_queries_however_many(
     many, refused = checked(many_rows)
     assert refused == []
     assert many == few
+
+
+def test_a_body_without_a_file_or_with_an_unknown_on_error_is_422(api, planned, queues):
+    org = planned[0]
+    url = org.url("/content-items/imports")
+    no_file = api.post(
+        url, headers=org.headers, data={"on_error": "fail"}, content_type="multipart/form-data"
+    )
+    as_text = api.post(
+        url, headers=org.headers, data={"file": "title"}, content_type="multipart/form-data"
+    )
+    bad_choice = upload(api, org, HEADER, on_error="ignore")
+
+    assert no_file.status_code == as_text.status_code == bad_choice.status_code == 422
+    assert "file" in no_file.get_json()["errors"] and "file" in as_text.get_json()["errors"]
+    assert "on_error" in bad_choice.get_json()["errors"]
+    assert queues["default"].get_jobs() == []
+
+
+def test_a_bad_plan_query_asking_for_csv_is_a_problem_document(api, planned):
+    org = planned[0]
+    response = api.get(org.url("/plan?months=0"), headers={**org.headers, "Accept": "text/csv"})
+    assert response.status_code == 422
+    assert response.mimetype == "application/problem+json"
+
+
+def test_a_file_that_is_not_utf8_fails_its_job_with_nothing_created(api, planned, queues, worker):
+    org = planned[0]
+    content = (HEADER + "Caf\u00e9 launch,@acme,spring_push,,,,,,,,\n").encode("latin-1")
+    job_id = accepted(upload(api, org, content))["id"]
+
+    worker()
+
+    job = job_of(api, org, job_id)
+    assert job["status"] == "failed"
+    assert job["error"].startswith("line 2 is not UTF-8 text")
+    assert items_of(api, org) == []
