@@ -12,6 +12,7 @@ import uuid
 from rq import get_current_job
 
 from api.domain.competitors import service as competitors
+from api.domain.content_items import imports as content_imports
 from api.domain.jobs import service as jobs
 from api.domain.kpis import rollups
 from api.domain.metrics import imports
@@ -93,6 +94,17 @@ def import_metric_points(organisation_id: str, job_id: str) -> dict:
     An unexpected error leaves the job interrupted for RQ's retry, which resumes at
     the last checkpoint; on the last attempt (or in-process) the job is marked failed.
     """
+    return _run_import(imports, organisation_id, job_id)
+
+
+def import_content_items(organisation_id: str, job_id: str) -> dict:
+    """Read an uploaded CSV of planned posts into content items, as ``import_metric_points``
+    does (its writing pass is one transaction: a retry writes the file from the start)."""
+    return _run_import(content_imports, organisation_id, job_id)
+
+
+def _run_import(kind, organisation_id: str, job_id: str) -> dict:
+    """One run of an import job of ``kind`` (a module with run_import and fail_import)."""
     organisation, job = uuid.UUID(organisation_id), uuid.UUID(job_id)
     try:
         begun = _begin(organisation, job)
@@ -101,13 +113,13 @@ def import_metric_points(organisation_id: str, job_id: str) -> dict:
             heartbeat(organisation, job if begun else None),
             runtime.unit_of_work(organisation) as uow,
         ):
-            return imports.run_import(uow=uow, job_id=job).counts
+            return kind.run_import(uow=uow, job_id=job).counts
     except Exception as error:
         if _retrying():
             _interrupt(organisation, job)
             raise
         with runtime.unit_of_work(organisation) as uow:
-            imports.fail_import(
+            kind.fail_import(
                 uow=uow,
                 job_id=job,
                 error=f"the import stopped unexpectedly ({type(error).__name__}); it was logged",

@@ -319,6 +319,7 @@ OPERATIONS = [
     ("GET", "/jobs/{job_id}", None),
     ("GET", "/jobs/{job_id}/errors", None),
     ("POST", "/imports", None),
+    ("POST", "/content-items/imports", None),
     ("GET", "/mentions", None),
     ("POST", "/mentions", MENTION),
     (

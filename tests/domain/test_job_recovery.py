@@ -148,3 +148,12 @@ def test_the_stale_bound_must_leave_room_for_two_heartbeats():
         Settings.from_env({"CLOVER_JOB_HEARTBEAT_SECONDS": "30", "CLOVER_JOB_STALE_SECONDS": "45"})
     settings = Settings.from_env({"CLOVER_JOB_STALE_SECONDS": "20"})
     assert (settings.job_heartbeat_seconds, settings.job_stale_seconds) == (10, 20)
+
+
+def test_each_kind_of_import_is_queued_again_to_its_own_job(factory, database):
+    org = factory.organisation()
+    points, posts = new_job(factory, org), new_job(factory, org, of="content_items")
+
+    assert recovery.requeue_of(points).function == "workers.jobs.import_metric_points"
+    assert recovery.requeue_of(posts).function == "workers.jobs.import_content_items"
+    assert recovery.requeue_of(posts).queue_id == f"job-{posts.id}"

@@ -193,12 +193,12 @@ def workers(settings, fresh_redis, tmp_path):
         log.close()
 
 
-def burst(settings, *queues: str) -> str:
+def burst(settings, *queues: str, timeout: float = TIMEOUT) -> str:
     args = [sys.executable, "-m", "workers.cli", "worker", "--burst"]
     for queue in queues:
         args += ["--queue", queue]
     done = subprocess.run(
-        args, cwd=ROOT, env=_env(settings), capture_output=True, text=True, timeout=TIMEOUT
+        args, cwd=ROOT, env=_env(settings), capture_output=True, text=True, timeout=timeout
     )
     assert done.returncode == 0, (done.stdout + done.stderr)[-3000:]
     return done.stdout + done.stderr

@@ -70,7 +70,7 @@ def _visible(uow: UnitOfWork, model, ids: set[uuid.UUID]) -> set[uuid.UUID]:
     return set(uow.session.scalars(select(model.id).where(model.id.in_(ids))))
 
 
-def _item_errors(
+def item_errors(
     draft: ContentItemDraft,
     *,
     campaign: Campaign,
@@ -149,7 +149,7 @@ def create_items(
     errors = {
         n: found
         for n, draft in enumerate(drafts)
-        if (found := _item_errors(draft, campaign=campaign, linked=linked, now=now, **known))
+        if (found := item_errors(draft, campaign=campaign, linked=linked, now=now, **known))
     }
     _refuse(errors, "some content items of the batch break a rule; nothing was created")
     items = [

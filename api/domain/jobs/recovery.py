@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from api.domain.base import utcnow
 from api.domain.channels.sync import SYNC_JOB, sync_job_id
+from api.domain.content_items import imports as content_imports
 from api.domain.jobs.models import Job
 from api.domain.jobs.service import tracked_job_id
 from api.domain.metrics.imports import IMPORT_JOB
@@ -45,11 +46,12 @@ class Requeue:
 def requeue_of(job: Job) -> Requeue:
     organisation, tracked = str(job.organisation_id), str(job.id)
     if job.kind == "import":
+        of_content = job.params.get("of") == content_imports.OF
         return Requeue(
             job.id,
             job.status,
             "default",
-            IMPORT_JOB,
+            content_imports.IMPORT_JOB if of_content else IMPORT_JOB,
             (organisation, tracked),
             tracked_job_id(job.id),
         )

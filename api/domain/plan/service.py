@@ -91,7 +91,20 @@ def _filtered(stmt, filters: PlanFilter, start: date, end: date):
     return stmt
 
 
-def build_plan(*, uow: UnitOfWork, start: date, months: int, filters: PlanFilter) -> Plan:
+# What the CSV export adds to each item (texts are long: the JSON plan leaves them out).
+EXPORT_COLUMNS = (
+    ContentItem.text,
+    ContentItem.brief,
+    Campaign.utm_campaign,
+    Channel.handle.label("channel_handle"),
+)
+
+
+def build_plan(
+    *, uow: UnitOfWork, start: date, months: int, filters: PlanFilter, for_export: bool = False
+) -> Plan:
+    """The plan; ``for_export`` also selects each item's texts, its campaign's UTM code and
+    its channel's handle, in the same query."""
     start = start.replace(day=1)
     check_plan_range(start=start, months=months)
     end = add_months(start, months)
@@ -120,6 +133,7 @@ def build_plan(*, uow: UnitOfWork, start: date, months: int, filters: PlanFilter
                 Resource.id.label("owner_id"),
                 Resource.name.label("owner_name"),
                 results.headline(ContentItem.id).label("engagements"),
+                *(EXPORT_COLUMNS if for_export else ()),
             )
             .join(Campaign, Campaign.id == ContentItem.campaign_id)
             .join(Channel, Channel.id == ContentItem.channel_id)

@@ -55,6 +55,7 @@ BLUEPRINTS = (
     campaigns.blp,
     content_items.blp,
     content_series.blp,
+    content_items.imports_blp,
     media.blp,
     plan.blp,
     plan_feeds.blp,

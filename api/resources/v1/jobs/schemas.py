@@ -30,9 +30,10 @@ class JobSchema(Schema):
         values=ma.fields.Integer(),
         dump_only=True,
         metadata={
-            "description": "What the job did so far; an import counts rows, inserted, "
-            "updated, rejected (invalid rows) and skipped (invalid rows left out with "
-            "`on_error=skip`)"
+            "description": "What the job did so far; an import counts rows, inserted "
+            "(points written, or content items created), updated, rejected (invalid rows) "
+            "and skipped (invalid rows left out with `on_error=skip`). A content import "
+            "creates its items in one transaction at its end: until then, inserted is 0"
         },
     )
     error = ma.fields.String(
@@ -43,6 +44,16 @@ class JobSchema(Schema):
         dump_only=True,
         allow_none=True,
         metadata={"description": "The uploaded file's name, for imports"},
+    )
+    imports = ma.fields.Function(
+        lambda job: job.params.get("of", "metric_points") if job.kind == "import" else None,
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "For imports, what the file's rows become: metric_points "
+            "(`POST …/imports`) or content_items (`POST …/content-items/imports`)",
+            "type": "string",
+        },
     )
     on_error = ma.fields.Function(
         lambda job: job.params.get("on_error"),

@@ -3,10 +3,12 @@ from flask import jsonify
 from flask.views import MethodView
 
 from api.domain.base import utcnow
+from api.domain.content_items.import_rows import COLUMNS
 from api.domain.plan.service import MAX_MONTHS, Plan, PlanFilter, build_plan
 from api.http.blueprint import Blueprint
 from api.http.context import uow
 from api.http.schema import Month, Schema
+from api.resources.v1.reports.csv import CSV_RESPONSE, as_csv, wants_csv
 
 blp = Blueprint(
     "plan",
@@ -14,6 +16,16 @@ blp = Blueprint(
     url_prefix="/v1/organisations/<uuid:organisation_id>/plan",
     description="The rolling content plan, month by month, with the team's wiggle room.",
 )
+
+# The export: the import's columns (references by id), then what people read them by.
+EXPORT_COLUMNS = [
+    "id",
+    *COLUMNS,
+    "plan_date",
+    "channel_handle",
+    "campaign_utm",
+    "owner_name",
+]
 
 
 class PlanArgsSchema(Schema):
@@ -100,6 +112,18 @@ class ContentPlan(MethodView):
     @blp.operation("plan_get", scope="content:read")
     @blp.arguments(PlanArgsSchema, location="query")
     @blp.response(200, PlanSchema)
+    @blp.doc(
+        responses={
+            200: {
+                "content": {
+                    "text/csv": {
+                        **CSV_RESPONSE["content"]["text/csv"],
+                        "example": ",".join(EXPORT_COLUMNS) + "\n",
+                    }
+                }
+            }
+        }
+    )
     def get(self, args):
         """The rolling content plan
 
@@ -107,6 +131,14 @@ class ContentPlan(MethodView):
         item sits on its scheduled day, else its due date), counts by channel and
         by status, and per resource the planned effort against its capacity with
         an `over_capacity` flag.
+
+        With `Accept: text/csv`, the plan's items as CSV, one row each, in the
+        columns `POST …/content-items/imports` reads (`channel`, `campaign` and
+        `owner` by id), so an exported plan can be edited and imported again, plus
+        `id`, `plan_date`, `channel_handle`, `campaign_utm` and `owner_name` for
+        people (the import ignores them). A text cell that a spreadsheet would run
+        as a formula (starting with `=`, `+`, `-`, `@`, a tab or a carriage return)
+        is written after a `'`, which the import removes again.
         """
         start = args["start"] if "start" in args else utcnow().date()
         filters = PlanFilter(
@@ -114,8 +146,37 @@ class ContentPlan(MethodView):
             channel_id=args.get("channel_id"),
             owner_id=args.get("owner_id"),
         )
-        plan = build_plan(uow=uow(), start=start, months=args["months"], filters=filters)
+        exporting = wants_csv()
+        plan = build_plan(
+            uow=uow(), start=start, months=args["months"], filters=filters, for_export=exporting
+        )
+        if exporting:
+            return as_csv(plan_rows(plan), EXPORT_COLUMNS)
         return jsonify(plan_body(plan))
+
+
+def plan_rows(plan: Plan):
+    """The plan's items as rows of the CSV export (references by id, names beside them)."""
+    for month in plan.months:
+        for row in month.items:
+            yield {
+                "id": str(row["id"]),
+                "title": row["title"],
+                "channel": str(row["channel_id"]),
+                "campaign": str(row["campaign_id"]),
+                "owner": _str(row["owner_id"]),
+                "due_date": _iso(row["due_date"]),
+                "scheduled_at": _iso(row["scheduled_at"]),
+                "text": row["text"],
+                "status": row["status"],
+                "format": row["format"],
+                "effort_hours": float(row["effort_hours"]),
+                "brief": row["brief"],
+                "plan_date": row["plan_date"].isoformat(),
+                "channel_handle": row["channel_handle"],
+                "campaign_utm": row["utm_campaign"],
+                "owner_name": row["owner_name"],
+            }
 
 
 def _iso(value) -> str | None:

@@ -11,12 +11,12 @@ from functools import wraps
 from flask import Response, request
 
 from api.domain import money
+from api.domain.imports.csv_file import FORMULA_STARTS
 
 CSV = "text/csv"
 
-# OWASP's rule for CSV injection: a spreadsheet runs a cell that starts with one of
-# these as a formula, so such a cell is prefixed with a quote and read as text.
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+# A cell that starts with one of FORMULA_STARTS (OWASP's rule for CSV injection) would
+# run as a formula in a spreadsheet, so it is prefixed with a quote and read as text.
 
 
 def wants_csv() -> bool:
@@ -26,10 +26,12 @@ def wants_csv() -> bool:
     )
 
 
-def as_csv(rows: Iterable[dict]) -> Response:
+def as_csv(rows: Iterable[dict], columns: list[str] | None = None) -> Response:
+    """The rows as CSV; ``columns`` fixes the header (else the rows' keys, in order)."""
     rows = list(rows)
     out = io.StringIO()
-    columns = list(dict.fromkeys(key for row in rows for key in row))
+    if columns is None:
+        columns = list(dict.fromkeys(key for row in rows for key in row))
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
     for row in rows:
