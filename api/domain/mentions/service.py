@@ -21,6 +21,7 @@ from api.domain.channels.models import Channel
 from api.domain.editing import apply_changes
 from api.domain.errors import RuleViolation
 from api.domain.inputs import UNSET, Changes, Draft, Unset
+from api.domain.key_messages import matching
 from api.domain.mentions import derived, sentiment
 from api.domain.mentions.models import Mention
 from api.domain.metrics.rollup_requests import request_rollup
@@ -188,9 +189,13 @@ def _by_external_id(uow: UnitOfWork, keys: set[tuple[uuid.UUID, str]]) -> dict:
     return {key: mention for key, mention in by_key.items() if key in keys}
 
 
-def _save(uow: UnitOfWork, slots: Iterable[derived.Slot]) -> None:
-    """Flush, bring the derived metric points in step, queue a rollup and commit."""
+def _save(uow: UnitOfWork, slots: Iterable[derived.Slot], mentions: Sequence[Mention]) -> None:
+    """Flush, link the key messages the mentions carry, bring the derived metric points
+    in step, queue a rollup and commit.
+
+    Every way in (the API, a batch, a sync, a correction) comes through here."""
     uow.flush()
+    matching.link_mentions(uow=uow, mentions=mentions)
     derived.refresh(uow.session, uow.tenant.organisation_id, slots)
     request_rollup(uow=uow)
     uow.commit()
@@ -217,7 +222,7 @@ def create_mention(*, uow: UnitOfWork, draft: MentionDraft) -> tuple[Mention, bo
         slots.add(derived.slot_of(mention))
         _change(mention, _editable(draft))
     slots.add(derived.slot_of(mention))
-    _save(uow, slots)
+    _save(uow, slots, [mention])
     return mention, created
 
 
@@ -280,7 +285,7 @@ def create_batch(
         slots.add(derived.slot_of(mention))
         written.append((index, mention, outcome))
     if written:
-        _save(uow, slots)
+        _save(uow, slots, list({id(m): m for _, m, _ in written}.values()))
     return BatchResult(
         accepted=[Accepted(index, mention.id, outcome) for index, mention, outcome in written],
         rejected=sorted(rejected, key=lambda r: r.index),
@@ -300,5 +305,5 @@ def update_mention(
     slots = {derived.slot_of(mention)}
     _change(mention, changes.given())
     slots.add(derived.slot_of(mention))
-    _save(uow, slots)
+    _save(uow, slots, [mention])
     return mention

@@ -1,6 +1,14 @@
 """Reports: one module per report, all routed on the `reports` blueprint by the list below."""
 
-from api.resources.v1.reports import alignment, channels, funnel, lift, roi, share_of_voice
+from api.resources.v1.reports import (
+    alignment,
+    channels,
+    funnel,
+    lift,
+    message_pull_through,
+    roi,
+    share_of_voice,
+)
 from api.resources.v1.reports.blueprint import blp
 
 ROUTES = (
@@ -10,6 +18,7 @@ ROUTES = (
     ("/funnel", funnel.Funnel),
     ("/lift", lift.Lift),
     ("/share-of-voice", share_of_voice.ShareOfVoice),
+    ("/message-pull-through", message_pull_through.MessagePullThrough),
 )
 for path, view in ROUTES:
     blp.route(path)(view)
