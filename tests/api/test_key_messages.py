@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
+
 import pytest
 
 from tests.api import builders
@@ -324,3 +326,31 @@ def test_a_message_cannot_name_another_organisations_objective_or_audience(
             thief.url(f"/key-messages/{made['id']}"), headers=thief.headers, json={field: [ref]}
         )
         assert response.status_code == 404, (field, response.get_data(as_text=True))
+
+
+def test_mentions_from_a_sync_are_matched(
+    client, org, strategy, database_url, redis_url, empty_queues
+):
+    channel = builders.channel(client, org, kind="bluesky", name="Bluesky")
+    connection = {"provider": "sandbox", "account": "@clover", "credentials": {"access_token": "t"}}
+    client.put(
+        org.url(f"/channels/{channel['id']}/connection"), headers=org.headers, json=connection
+    )
+    message(client, org, strategy["id"], {"name": "Pricing", "phrases": ["changed the pricing"]})
+
+    client.post(org.url(f"/channels/{channel['id']}/sync"), headers=org.headers)
+    run_worker(database_url, redis_url, "sync", "default")
+
+    said = client.get(
+        org.url("/mentions?topic=company&q=changed%20the%20pricing&limit=200"), headers=org.headers
+    ).get_json()["items"]
+    today = date.today()
+    response = client.get(
+        org.url(
+            f"/reports/message-pull-through?strategy_id={strategy['id']}"
+            f"&from={today - timedelta(days=120)}&to={today}"
+        ),
+        headers=org.headers,
+    )
+    assert len(said) > 0
+    assert response.get_json()["messages"][0]["overall"]["company_mentions_carrying"] == len(said)
