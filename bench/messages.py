@@ -15,7 +15,7 @@ Measured, on the same texts in the same run:
 - (a) the bare matcher: ``PhraseMatcher.find_many`` over the texts in memory;
 - (b) Clover's arrival path, ``matching.link_mentions`` on batches of 1,000 mentions
   (the largest batch the API takes), each in its own unit of work: the matcher of
-  the organisation (cached by its messages' versions), the deletion of the batch's
+  the organisation (cached while its messages' phrases stay the same), the deletion of the batch's
   old links, matching, one INSERT of the links, the commit;
 - (c) the re-matching job for one message, ``matching.rematch``: its links deleted,
   every mention read in chunks, matched and linked, against (d) the bare matcher of
@@ -372,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(
         "vs bare: (b)/(a) and (c)/(d), the same texts in the same run. Arrival adds per batch"
-        " a unit of work, the matcher's version check, the old links' DELETE, one INSERT and"
+        " a unit of work, reading the messages' phrases, the old links' DELETE, one INSERT and"
         " the commit; the job adds reading the texts in chunks and writing the links."
     )
     print(f"Run: {finished - started:.1f} s in all (seeding {seeded - started:.1f} s).")

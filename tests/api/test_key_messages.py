@@ -221,6 +221,20 @@ def test_a_published_item_is_matched_when_published(client, org, strategy):
     assert (period["own_posts"], period["own_posts_carrying"], period["own_share"]) == (1, 1, 1)
 
 
+def test_new_phrases_match_the_next_mention_at_once(client, org, strategy, empty_queues):
+    channel = builders.channel(client, org)
+    made = message(client, org, strategy["id"], phrases=["easy to set up"])
+    mention(client, org, channel, "easy to set up")  # the organisation's matcher is built
+    client.patch(
+        org.url(f"/key-messages/{made['id']}"), headers=org.headers, json={"phrases": ["no fuss"]}
+    )
+
+    mention(client, org, channel, "No fuss at all")
+
+    # No worker ran: the first mention keeps its old link until the job re-links history.
+    assert october(client, org, strategy["id"])[0]["periods"][0]["company_mentions_carrying"] == 2
+
+
 # Re-matching history in a worker
 
 

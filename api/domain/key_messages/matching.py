@@ -28,10 +28,10 @@ from api.domain.uow import UnitOfWork
 
 REMATCH_JOB = "workers.jobs.rematch_key_message"
 CHUNK = 5_000
-# Built matchers, per organisation, while its messages keep their versions: building
-# is the costly part (reading the messages' ids and versions is one small query).
+# Built matchers, per organisation, while its messages keep their phrases: building
+# is the costly part (reading the messages' phrases is one small query).
 _CACHED = 256
-_matchers: OrderedDict[uuid.UUID, tuple[frozenset, PhraseMatcher]] = OrderedDict()
+_matchers: OrderedDict[uuid.UUID, tuple[tuple, PhraseMatcher]] = OrderedDict()
 _lock = threading.Lock()
 
 
@@ -42,18 +42,21 @@ def content_text(title: str, text: str) -> str:
 
 def matcher(*, uow: UnitOfWork) -> PhraseMatcher[uuid.UUID] | None:
     """A matcher of every key message of the organisation; None when it has none."""
-    rows = uow.session.execute(select(KeyMessage.id, KeyMessage.version)).all()
+    rows = uow.session.execute(
+        select(KeyMessage.id, KeyMessage.phrases).order_by(KeyMessage.id)
+    ).all()
     if not rows:
         return None
     organisation_id = uow.tenant.organisation_id
-    fingerprint = frozenset(rows)
+    # The phrases themselves, not the messages' versions: a version rolled back and
+    # reused for other phrases cannot leave a stale matcher behind.
+    fingerprint = tuple((message, tuple(phrases)) for message, phrases in rows)
     with _lock:
         cached = _matchers.get(organisation_id)
         if cached is not None and cached[0] == fingerprint:
             _matchers.move_to_end(organisation_id)
             return cached[1]
-    phrases = dict(uow.session.execute(select(KeyMessage.id, KeyMessage.phrases)).all())
-    built = PhraseMatcher.build(phrases)
+    built = PhraseMatcher.build(dict(rows))
     with _lock:
         _matchers[organisation_id] = (fingerprint, built)
         _matchers.move_to_end(organisation_id)
