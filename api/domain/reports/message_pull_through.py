@@ -5,8 +5,9 @@ For each key message of a strategy and each week or month: how often we said it
 it (the share of the mentions of us, topic ``company``, carrying it, and their
 sentiment) and the same for what is said about competitors (topic
 ``competitor``). Read from the links matching stores as texts arrive
-(``api/domain/key_messages/matching.py``): four grouped queries (posts, posts
-carrying a message, mentions, mentions carrying a message) whatever the number of
+(``api/domain/key_messages/matching.py``) and, for all mentions, from the derived
+metric points kept in step with them: four grouped queries (posts, posts carrying
+a message, mentions, mentions carrying a message) whatever the number of
 messages, periods or rows.
 
 Each period is compared with the one before it (the first with the whole period
@@ -27,7 +28,9 @@ from api.domain import periods
 from api.domain.content_items.models import ContentItem
 from api.domain.errors import RuleViolation
 from api.domain.key_messages.models import ContentMessage, KeyMessage, MentionMessage
+from api.domain.mentions import derived
 from api.domain.mentions.models import Mention
+from api.domain.metrics.models import MetricPoint
 from api.domain.reports import shares
 from api.domain.reports.figures import Figure
 from api.domain.reports.shares import Trend
@@ -302,16 +305,28 @@ def _counts(
         .where(ContentMessage.key_message_id.in_(message_ids), *published)
         .group_by(post_period, ContentMessage.key_message_id)
     ).all()
-    mention_period = periods.bucket(_utc_day(Mention.posted_at, dialect), period)
-    talked = (Mention.topic.in_((COMPANY, COMPETITOR)), within(Mention.posted_at))
+    # All mentions of us and of competitors: the derived points Clover keeps in step with
+    # the mentions (per channel and UTC day), as the share-of-voice report reads them,
+    # rather than a scan of the mentions themselves.
+    point_period = periods.bucket(MetricPoint.day, period)
+    totals = {"mentions": COMPANY, "competitor_mentions": COMPETITOR}  # of derived.KEYS
     mentions: dict[tuple[date, str], int] = {
-        (start, topic): n
-        for start, topic, n in uow.session.execute(
-            select(mention_period, Mention.topic, func.count(Mention.id))
-            .where(*talked)
-            .group_by(mention_period, Mention.topic)
+        (start, totals[key]): round(n)
+        for start, key, n in uow.session.execute(
+            select(point_period, MetricPoint.metric_key, func.sum(MetricPoint.value))
+            .where(
+                MetricPoint.source == derived.SOURCE,
+                MetricPoint.metric_key.in_(totals),
+                or_(
+                    MetricPoint.day.between(previous, current - timedelta(days=1)),
+                    MetricPoint.day.between(first, last),
+                ),
+            )
+            .group_by(point_period, MetricPoint.metric_key)
         )
     }
+    mention_period = periods.bucket(_utc_day(Mention.posted_at, dialect), period)
+    talked = (Mention.topic.in_((COMPANY, COMPETITOR)), within(Mention.posted_at))
     carrying_mentions = uow.session.execute(
         select(
             mention_period,
