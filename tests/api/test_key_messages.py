@@ -130,6 +130,33 @@ def test_a_message_is_renamed_relinked_and_deleted(client, org, strategy):
     )
 
 
+def test_listing_messages_runs_the_same_queries_for_a_bigger_page(
+    client, org, strategy, count_queries
+):
+    objective = builders.objective(client, org, strategy["id"])
+    audience = builders.audience(client, org)
+    for n in range(4):
+        message(
+            client,
+            org,
+            strategy["id"],
+            name=f"Message {n}",
+            objective_ids=[objective["id"]],
+            audience_ids=[audience["id"]],
+        )
+    url = org.url(f"/strategies/{strategy['id']}/key-messages")
+    client.get(url, headers=org.headers)
+
+    counts = []
+    for limit in (1, 4):
+        with count_queries() as counter:
+            items = client.get(f"{url}?limit={limit}", headers=org.headers).get_json()["items"]
+        assert len(items) == limit and items[0]["audience_ids"] == [audience["id"]]
+        counts.append(counter.count)
+
+    assert counts[0] == counts[1]
+
+
 @pytest.mark.parametrize(
     ("body", "field"),
     [
