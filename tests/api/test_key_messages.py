@@ -7,7 +7,8 @@ from datetime import date, timedelta
 import pytest
 
 from tests.api import builders
-from tests.factories import bearer
+from tests.factories import Factory, bearer
+from tests.helpers import embedded_app
 from tests.workers.conftest import run_worker
 
 EASY = {"name": "Easy to set up", "phrases": ["easy to set up", "easy setup"]}
@@ -395,3 +396,26 @@ def test_mentions_from_a_sync_are_matched(
     )
     assert len(said) > 0
     assert response.get_json()["messages"][0]["overall"]["company_mentions_carrying"] == len(said)
+
+
+def test_the_embedded_default_matches_rematches_and_reports(tmp_path):
+    """SQLite, jobs in-process: the re-matching job runs before the answer."""
+    with embedded_app(tmp_path) as app:
+        client = app.test_client()
+        org = Factory(app.extensions["clover"].database).organisation("Embedded")
+        strategy = builders.strategy(client, org)
+        campaign, channel = builders.running_campaign(client, org)
+        mention(client, org, channel, "Easy to set up!")
+        made = message(client, org, strategy["id"])  # matched by the job, in-process
+        mention(client, org, channel, "An easy setup", "2026-10-20T09:00:00Z")
+        publish(client, org, campaign, channel, "Easy setups", "2026-10-21T09:00:00Z")
+        client.patch(
+            org.url(f"/key-messages/{made['id']}"),
+            headers=org.headers,
+            json={"phrases": ["easy to set up"]},
+        )
+
+        period = october(client, org, strategy["id"])[0]["periods"][0]
+
+    assert (period["company_mentions"], period["company_mentions_carrying"]) == (2, 1)
+    assert (period["own_posts"], period["own_posts_carrying"]) == (1, 0)
