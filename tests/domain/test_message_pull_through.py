@@ -81,3 +81,12 @@ def test_without_mentions_of_us_there_is_not_enough_data():
     assert message.answer == (
         "Not enough data: nobody mentioned us in the month from 2026-12-01 to 2026-12-31."
     )
+
+
+def test_without_posts_of_ours_the_answer_says_so():
+    message = last_of({DECEMBER: counts(posts=0, ours=0, us=10, theirs_of_us=3)})
+
+    assert message.answer == (
+        "Yes: 'Easy to set up' is in none of our posts (we published none) and in 30 % of "
+        "what people say about us (the month from 2026-12-01 to 2026-12-31)."
+    )

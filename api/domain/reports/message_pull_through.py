@@ -236,7 +236,9 @@ def answer(*, name: str, verdict: str, last: PullPeriod, period: str) -> str:
         return f"Not enough data: nobody mentioned us in {when}."
     said = p.own_share.value
     ours = (
-        f"in {_percent(said)} of our posts" if said is not None else "in none of our posts (none)"
+        f"in {_percent(said)} of our posts"
+        if said is not None
+        else "in none of our posts (we published none)"
     )
     earned = f"in {_percent(p.company_share.value)} of what people say about us"
     before = last.previous_company_share.value
