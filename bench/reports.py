@@ -63,7 +63,7 @@ from api.domain.metrics.definitions import BUILT_IN, MetricDefinitionDraft
 from api.domain.metrics.models import dimensions_of
 from api.domain.resources.service import ResourceDraft, create_resource
 from api.domain.strategies.models import Objective, Strategy
-from bench import metrics
+from bench import messages, metrics
 from bench.common import (
     counting,
     environment,
@@ -185,6 +185,7 @@ class Seeded:
     campaign_points: int
     derived_points: int
     rollup_s: float
+    messages: messages.PullThroughSeed | None = None
 
 
 @dataclass
@@ -312,12 +313,20 @@ def seed(factory: Factory, raw: psycopg.Connection, days: int, scale: float) -> 
         uow.commit()
 
     campaign_points, derived_points = copy_extra_points(raw, history, campaigns, links)
+    said = messages.seed_pull_through(raw, ws, strategy_id, first, scale)
     metrics.load_history(raw, history, first)  # ~2 M points, then VACUUM (ANALYZE)
     started = time.perf_counter()
     metrics.full_rollup(history)()  # so that KPI values exist
     rollup_s = time.perf_counter() - started
     return Seeded(
-        history, strategy_id, campaigns, len(items), campaign_points, derived_points, rollup_s
+        history,
+        strategy_id,
+        campaigns,
+        len(items),
+        campaign_points,
+        derived_points,
+        rollup_s,
+        said,
     )
 
 
@@ -478,6 +487,14 @@ def reports_of(seeded: Seeded) -> list[Report]:
             "campaign × key sums of the strategy's campaigns over its whole period",
             windowed=False,
         ),
+        Report(
+            "message-pull-through",
+            "/reports/message-pull-through",
+            lambda first, last: window(first, last) | {"strategy_id": str(seeded.strategy_id)},
+            messages.RAW_PULL_THROUGH,
+            lambda first, last: messages.pull_through_params(org, seeded.messages.ids, first, last),
+            "month × message (× topic) counts of posts, mentions and their message links",
+        ),
     ]
 
 
@@ -602,6 +619,13 @@ def report_figures(
         f" mention points ({MENTION_CHANNELS} channels); {seeded.items:,} content items,"
         f" {RESOURCES} resources; 30 KPIs rolled up (full rollup {seeded.rollup_s:.1f} s)."
     )
+    if seeded.messages:
+        said = seeded.messages
+        print(
+            f"Key messages: {len(said.ids)} of the strategy, {said.mentions:,} mentions"
+            f" ({said.mention_links:,} carrying one), {said.content_links:,} published items"
+            " carrying one."
+        )
     print(
         f"Windows: {', '.join(f'{label} ({first} to {LAST_DAY})' for label, first in WINDOWS)}."
         f" Method: Flask test client in-process, {WARMUP} warm-up calls, then {rounds}"

@@ -17,7 +17,8 @@ ingestion and KPI rollups on ~2 million points, a few minutes; ``--no-metrics``
 skips it), then the reports benchmark (``bench/reports.py``, the report endpoints
 over the same ~2 million points; ``--no-reports`` skips it), then the batch benchmark
 (``bench/batches.py``, 500 content items in one request against 500 single creates;
-``--no-batches`` skips it).
+``--no-batches`` skips it), then the key-message matching benchmark (``bench/messages.py``
+on 20,000 texts; ``--no-messages`` skips it).
 """
 
 from __future__ import annotations
@@ -35,7 +36,7 @@ import psycopg
 from flask import Flask
 
 from api.domain.access import ROLES
-from bench import batches, metrics, plan, reports
+from bench import batches, messages, metrics, plan, reports
 from bench.common import (
     counting,
     environment,
@@ -53,6 +54,7 @@ OTHER_MEMBERS = 20  # in the second organisation, so the tenant filter has rows 
 ROUNDS = 5  # each operation's iterations are split over rounds run in turn
 WARMUP = 50  # requests per operation before any timing
 COUNT_PASS = 20  # requests per operation with the statement counter attached
+MESSAGE_TEXTS = 20_000  # mention texts of the key-message matching benchmark
 
 # The columns the member page serialises (MemberSchema), in keyset order.
 RAW_MEMBER_PAGE = """
@@ -242,7 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-batches",
         action="store_true",
-        help="skip the batch benchmark (python -m bench.batches) that otherwise runs last",
+        help="skip the batch benchmark (python -m bench.batches) that otherwise runs next",
+    )
+    parser.add_argument(
+        "--no-messages",
+        action="store_true",
+        help="skip the key-message matching benchmark (python -m bench.messages), run last",
     )
     args = parser.parse_args(argv)
     status = requests(args.scale)
@@ -258,6 +265,11 @@ def main(argv: list[str] | None = None) -> int:
     if status == 0 and not args.no_batches:
         print(flush=True)
         status = batches.main([])
+    if status == 0 and not args.no_messages:
+        print(flush=True)
+        # A fiftieth of its default million texts: Snowball's pure-Python stemmer matches a
+        # few hundred texts a second here, and the ratios are what this run compares.
+        status = messages.main(["--texts", str(MESSAGE_TEXTS)])
     return status
 
 

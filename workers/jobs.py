@@ -14,6 +14,7 @@ from rq import get_current_job
 from api.domain.competitors import service as competitors
 from api.domain.content_items import imports as content_imports
 from api.domain.jobs import service as jobs
+from api.domain.key_messages import matching
 from api.domain.kpis import rollups
 from api.domain.metrics import imports
 from api.domain.organisations import service as organisations
@@ -125,3 +126,9 @@ def _run_import(kind, organisation_id: str, job_id: str) -> dict:
                 error=f"the import stopped unexpectedly ({type(error).__name__}); it was logged",
             )
         raise
+
+
+def rematch_key_message(organisation_id: str, key_message_id: str) -> dict | None:
+    """Re-link a key message's history after its phrases changed (safe to run twice)."""
+    with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
+        return matching.rematch(uow=uow, key_message_id=uuid.UUID(key_message_id))

@@ -19,6 +19,13 @@ from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
 from api.domain.invitations.models import Invitation
 from api.domain.jobs.models import Job, JobError
+from api.domain.key_messages.models import (
+    ContentMessage,
+    KeyMessage,
+    KeyMessageAudience,
+    KeyMessageObjective,
+    MentionMessage,
+)
 from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
 from api.domain.media.models import Media
 from api.domain.mentions.models import Mention
@@ -47,18 +54,23 @@ __all__ = [
     "Connection",
     "ContentItem",
     "ContentItemMedia",
+    "ContentMessage",
     "ContentSeries",
     "ContentStatusChange",
     "IdempotencyRecord",
     "Invitation",
     "Job",
     "JobError",
+    "KeyMessage",
+    "KeyMessageAudience",
+    "KeyMessageObjective",
     "Kpi",
     "KpiStatusChange",
     "KpiValue",
     "Media",
     "Membership",
     "Mention",
+    "MentionMessage",
     "MetricPoint",
     "OAuthClient",
     "OAuthGrant",

@@ -10,6 +10,7 @@ from api.db import database_for
 from api.domain.access import system_tenant
 from api.domain.base import utcnow
 from api.domain.jobs.service import create_job
+from api.domain.key_messages.service import KeyMessageDraft, create_message
 from api.domain.webhooks.models import WebhookDelivery, WebhookEvent
 from tests.api import builders, oauth_helpers
 from tests.factories import Factory
@@ -75,6 +76,15 @@ def first_org(app, settings):
         work.open_for(system_tenant(org.id))
         job_id = str(create_job(uow=work, kind="import").id)
         work.commit()
+    with factory.uow() as work:  # a key message, without queuing its re-matching job
+        work.open_for(system_tenant(org.id))
+        key_message_id = str(
+            create_message(
+                uow=work,
+                strategy_id=uuid.UUID(strategy["id"]),
+                draft=KeyMessageDraft(name="First", phrases=["first"]),
+            ).id
+        )
     mention = builders.created(
         client.post(
             org.url("/mentions"), headers=org.headers, json={**MENTION, "channel_id": channel["id"]}
@@ -112,6 +122,7 @@ def first_org(app, settings):
         "assessment_id": assessment["id"],
         "metric_key": definition["key"],
         "job_id": job_id,
+        "key_message_id": key_message_id,
         "mention_id": mention["id"],
         "media_id": builders.medium(client, org)["id"],
         "competitor_id": builders.created(
@@ -364,6 +375,16 @@ OPERATIONS = [
         "/reports/audience-channel-fit?strategy_id={strategy_id}&from=2027-01-01&to=2027-12-31",
         None,
     ),
+    (
+        "GET",
+        "/reports/message-pull-through?strategy_id={strategy_id}&from=2027-01-01&to=2027-12-31",
+        None,
+    ),
+    ("GET", "/strategies/{strategy_id}/key-messages", None),
+    ("POST", "/strategies/{strategy_id}/key-messages", {"name": "Taken", "phrases": ["taken"]}),
+    ("GET", "/key-messages/{key_message_id}", None),
+    ("PATCH", "/key-messages/{key_message_id}", {"phrases": ["taken"]}),
+    ("DELETE", "/key-messages/{key_message_id}", None),
     ("GET", "/webhook-endpoints", None),
     ("POST", "/webhook-endpoints", {"url": "https://93.184.215.14/x", "events": ["sync.failed"]}),
     ("GET", "/webhook-endpoints/{endpoint_id}", None),

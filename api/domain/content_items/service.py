@@ -22,6 +22,7 @@ from api.domain.content_items.models import (
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict, PermissionDenied, RuleViolation
 from api.domain.inputs import UNSET, Changes, Draft, Unset
+from api.domain.key_messages import matching
 from api.domain.media.models import Media
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.publishing import service as publishing
@@ -373,6 +374,9 @@ def step(
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     audit.mark(uow.session, item, f"move_to_{to}")
     record_step(uow=uow, item=item, before=before, comment=transition.comment)
+    if to == "published":
+        uow.flush()
+        matching.link_items(uow=uow, items=[item])
     if to in ("approved", "published"):
         events.emit(
             uow=uow, type="content_item.status_changed", payload=item.status_changed(before, to)

@@ -22,6 +22,8 @@ class Mention(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     __tablename__ = "mentions"
     __audit_type__ = "mention"
     __table_args__ = (
+        # Rows referring to a mention (its key messages) use composite keys.
+        UniqueConstraint("organisation_id", "id"),
         UniqueConstraint("organisation_id", "channel_id", "external_id"),
         tenant_fk("channel_id", "channels"),
         tenant_fk("competitor_id", "competitors"),

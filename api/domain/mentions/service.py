@@ -19,11 +19,12 @@ from sqlalchemy import select
 from api.domain import tenancy
 from api.domain.base import check_version
 from api.domain.channels.models import Channel
-from api.domain.competitors import matching
+from api.domain.competitors import matching as competitor_matching
 from api.domain.competitors.models import Competitor
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import RuleViolation
 from api.domain.inputs import UNSET, Changes, Draft, Unset
+from api.domain.key_messages import matching as message_matching
 from api.domain.mentions import derived, sentiment
 from api.domain.mentions.models import Mention
 from api.domain.metrics.rollup_requests import request_rollup
@@ -160,7 +161,10 @@ def _topic_errors(fields: MentionChanges) -> dict:
     """A mention that names its competitor is about it: its topic is competitor."""
     if fields.or_("competitor_id", None) is None:
         return {}
-    if fields.or_("topic", matching.COMPETITOR_TOPIC) != matching.COMPETITOR_TOPIC:
+    if (
+        fields.or_("topic", competitor_matching.COMPETITOR_TOPIC)
+        != competitor_matching.COMPETITOR_TOPIC
+    ):
         return {"competitor_id": ["A mention naming a competitor has the topic competitor."]}
     return {}
 
@@ -168,7 +172,7 @@ def _topic_errors(fields: MentionChanges) -> dict:
 def _with_topic(values: dict) -> dict:
     """A mention naming its competitor is of the competitor topic unless it says otherwise."""
     if values.get("competitor_id") is not None:
-        return {"topic": matching.COMPETITOR_TOPIC, **values}
+        return {"topic": competitor_matching.COMPETITOR_TOPIC, **values}
     return values
 
 
@@ -177,7 +181,7 @@ def _name_competitor(mention: Mention, values: dict) -> None:
     if "competitor_id" in values:
         given = values.pop("competitor_id")
         mention.competitor_id = given
-        mention.competitor_source = matching.GIVEN if given else None
+        mention.competitor_source = competitor_matching.GIVEN if given else None
 
 
 def _new(draft: MentionDraft) -> Mention:
@@ -227,9 +231,13 @@ def _by_external_id(uow: UnitOfWork, keys: set[tuple[uuid.UUID, str]]) -> dict:
 
 
 def _save(uow: UnitOfWork, slots: Iterable[derived.Slot], mentions: Sequence[Mention]) -> None:
-    """Match competitors, flush, bring the derived points in step, queue a rollup, commit."""
-    matching.assign(uow.session, mentions)
+    """Match competitors, flush, link the key messages the mentions carry, bring the
+    derived metric points in step, queue a rollup and commit.
+
+    Every way in (the API, a batch, a sync, a correction) comes through here."""
+    competitor_matching.assign(uow.session, mentions)
     uow.flush()
+    message_matching.link_mentions(uow=uow, mentions=mentions)
     derived.refresh(uow.session, uow.tenant.organisation_id, slots)
     request_rollup(uow=uow)
     uow.commit()
@@ -338,7 +346,7 @@ def create_batch(
         slots.add(derived.slot_of(mention))
         written.append((index, mention, outcome))
     if written:
-        _save(uow, slots, [mention for _, mention, _ in written])
+        _save(uow, slots, list({id(m): m for _, m, _ in written}.values()))
     return BatchResult(
         accepted=[Accepted(index, mention.id, outcome) for index, mention, outcome in written],
         rejected=sorted(rejected, key=lambda r: r.index),

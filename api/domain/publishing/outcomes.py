@@ -13,6 +13,7 @@ from datetime import datetime
 from api.domain import tenancy
 from api.domain.channels import sync as connections
 from api.domain.content_items.models import PUBLISHER, ContentItem, ContentStatusChange
+from api.domain.key_messages import matching
 from api.domain.publishing.models import PublishAttempt
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import events
@@ -70,6 +71,8 @@ def sent(
     item.published_url, item.published_at = url, published_at
     item.publish_error = item.publish_retryable = None
     step(uow=uow, item=item, before=before, comment=f"published on the network as {external_id}")
+    uow.flush()
+    matching.link_items(uow=uow, items=[item])
     payload = {
         "content_item_id": item.id,
         "campaign_id": item.campaign_id,

@@ -6,6 +6,7 @@ from api.resources.v1.reports import (
     channels,
     funnel,
     lift,
+    message_pull_through,
     roi,
     share_of_voice,
 )
@@ -19,6 +20,7 @@ ROUTES = (
     ("/lift", lift.Lift),
     ("/share-of-voice", share_of_voice.ShareOfVoice),
     ("/audience-channel-fit", audience_fit.AudienceChannelFit),
+    ("/message-pull-through", message_pull_through.MessagePullThrough),
 )
 for path, view in ROUTES:
     blp.route(path)(view)

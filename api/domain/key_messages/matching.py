@@ -1,0 +1,171 @@
+"""Which key messages a text carries, stored as links so that reports are grouped queries.
+
+Mentions are linked as they arrive (the mentions' use cases) and Clover's own content
+items when they are published (by hand or by the publisher): every message of the
+organisation is matched in one pass per text (``PhraseMatcher``: Aho-Corasick over
+Snowball stems). A message whose phrases change re-links its whole history in a job
+(``rematch``), chunk by chunk with ``find_many``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Iterable, Sequence
+
+from sqlalchemy import delete, select
+from sqlalchemy.dialects import postgresql, sqlite
+
+from api.domain import tenancy
+from api.domain.content_items.models import ContentItem
+from api.domain.key_messages.models import ContentMessage, KeyMessage, MentionMessage
+from api.domain.mentions.models import Mention
+from api.domain.phrases import PhraseMatcher
+from api.domain.uow import UnitOfWork
+
+REMATCH_JOB = "workers.jobs.rematch_key_message"
+CHUNK = 5_000
+# Built matchers, per organisation, while its messages keep their phrases: building
+# is the costly part (reading the messages' phrases is one small query).
+_CACHED = 256
+_matchers: OrderedDict[uuid.UUID, tuple[tuple, PhraseMatcher]] = OrderedDict()
+_lock = threading.Lock()
+
+
+def content_text(title: str, text: str) -> str:
+    """What an item says: its title too (a press release or an event may have no text)."""
+    return f"{title}\n{text}"
+
+
+def matcher(*, uow: UnitOfWork) -> PhraseMatcher[uuid.UUID] | None:
+    """A matcher of every key message of the organisation; None when it has none."""
+    rows = uow.session.execute(
+        select(KeyMessage.id, KeyMessage.phrases).order_by(KeyMessage.id)
+    ).all()
+    if not rows:
+        return None
+    organisation_id = uow.tenant.organisation_id
+    # The phrases themselves, not the messages' versions: a version rolled back and
+    # reused for other phrases cannot leave a stale matcher behind.
+    fingerprint = tuple((message, tuple(phrases)) for message, phrases in rows)
+    with _lock:
+        cached = _matchers.get(organisation_id)
+        if cached is not None and cached[0] == fingerprint:
+            _matchers.move_to_end(organisation_id)
+            return cached[1]
+    built = PhraseMatcher.build(dict(rows))
+    with _lock:
+        _matchers[organisation_id] = (fingerprint, built)
+        _matchers.move_to_end(organisation_id)
+        while len(_matchers) > _CACHED:
+            _matchers.popitem(last=False)
+    return built
+
+
+def _insert(uow: UnitOfWork, model, column: str, pairs: Iterable[tuple[uuid.UUID, uuid.UUID]]):
+    """One INSERT of the (text id, message id) links; a link already there is kept."""
+    organisation_id = uow.tenant.organisation_id
+    rows = [
+        {"organisation_id": organisation_id, column: ref, "key_message_id": message}
+        for ref, message in pairs
+    ]
+    if not rows:
+        return 0
+    dialect = postgresql if uow.session.get_bind().dialect.name == "postgresql" else sqlite
+    # A mention arriving while a job re-links its message may be linked by both.
+    stmt = dialect.insert(model.__table__).on_conflict_do_nothing()
+    uow.session.execute(tenancy.statement(stmt, organisation_id=organisation_id), rows)
+    return len(rows)
+
+
+def _pairs(ids: Sequence[uuid.UUID], found: Sequence[set[uuid.UUID]]):
+    return (
+        (ref, message) for ref, messages in zip(ids, found, strict=True) for message in messages
+    )
+
+
+def link_mentions(*, uow: UnitOfWork, mentions: Sequence[Mention]) -> int:
+    """Link flushed mentions to the messages they carry (replacing their links); the count."""
+    if not mentions:
+        return 0
+    ids = [mention.id for mention in mentions]
+    uow.session.execute(delete(MentionMessage).where(MentionMessage.mention_id.in_(ids)))
+    found = matcher(uow=uow)
+    if found is None:
+        return 0
+    texts = found.find_many(mention.text for mention in mentions)
+    return _insert(uow, MentionMessage, "mention_id", _pairs(ids, texts))
+
+
+def link_items(*, uow: UnitOfWork, items: Sequence[ContentItem]) -> int:
+    """Link published content items to the messages they carry (replacing their links)."""
+    if not items:
+        return 0
+    ids = [item.id for item in items]
+    uow.session.execute(delete(ContentMessage).where(ContentMessage.content_item_id.in_(ids)))
+    found = matcher(uow=uow)
+    if found is None:
+        return 0
+    texts = found.find_many(content_text(item.title, item.text) for item in items)
+    return _insert(uow, ContentMessage, "content_item_id", _pairs(ids, texts))
+
+
+def request_rematch(*, uow: UnitOfWork, message: KeyMessage) -> None:
+    """Re-link the message's history once this unit of work commits.
+
+    The job id names the message and its phrases: asking twice for the same phrases
+    queues one job, and the job reads the phrases it finds when it runs.
+    """
+    phrases = hashlib.sha256(json.dumps(message.phrases).encode()).hexdigest()[:16]
+    uow.after_commit(
+        "default",
+        REMATCH_JOB,
+        str(uow.tenant.organisation_id),
+        str(message.id),
+        job_id=f"rematch-{message.id}-{phrases}",
+    )
+
+
+def _chunks(uow: UnitOfWork, *columns, where=()):
+    """Rows of ``columns`` (the first is the id) in id order, CHUNK at a time."""
+    after = None
+    while True:
+        stmt = select(*columns).where(*where).order_by(columns[0]).limit(CHUNK)
+        if after is not None:
+            stmt = stmt.where(columns[0] > after)
+        rows = uow.session.execute(stmt).all()
+        if not rows:
+            return
+        yield rows
+        after = rows[-1][0]
+
+
+def rematch(*, uow: UnitOfWork, key_message_id: uuid.UUID) -> dict[str, int] | None:
+    """Re-link one message's history: every mention and published item, in one transaction.
+
+    Safe to run twice (its links are deleted and written again). None when the message
+    is gone (its links went with it).
+    """
+    message = uow.session.get(KeyMessage, key_message_id)
+    if message is None:
+        return None
+    single = PhraseMatcher.build({message.id: message.phrases})
+    uow.session.execute(delete(MentionMessage).where(MentionMessage.key_message_id == message.id))
+    uow.session.execute(delete(ContentMessage).where(ContentMessage.key_message_id == message.id))
+    counts = {"mentions": 0, "content_items": 0}
+    for rows in _chunks(uow, Mention.id, Mention.text):
+        found = single.find_many(text for _, text in rows)
+        counts["mentions"] += _insert(
+            uow, MentionMessage, "mention_id", _pairs([r[0] for r in rows], found)
+        )
+    published = (ContentItem.status == "published",)
+    for rows in _chunks(uow, ContentItem.id, ContentItem.title, ContentItem.text, where=published):
+        found = single.find_many(content_text(title, text) for _, title, text in rows)
+        counts["content_items"] += _insert(
+            uow, ContentMessage, "content_item_id", _pairs([r[0] for r in rows], found)
+        )
+    uow.commit()
+    return counts
