@@ -41,7 +41,7 @@ class Running:
     hours: dict  # (audience id, channel id) → float
 
 
-def running(uow: UnitOfWork, strategy_id: uuid.UUID, span: Window, currency: str) -> Running:
+def running(*, uow: UnitOfWork, strategy_id: uuid.UUID, span: Window, currency: str) -> Running:
     campaigns = list(
         uow.session.execute(
             select(
@@ -129,7 +129,7 @@ def _hours(uow: UnitOfWork, ids: list[uuid.UUID]) -> dict[uuid.UUID, dict[uuid.U
     return found
 
 
-def results(uow: UnitOfWork, ids: list[uuid.UUID], span: Window) -> dict:
+def results(*, uow: UnitOfWork, ids: list[uuid.UUID], span: Window) -> dict:
     """(audience id, channel id) → metric key → its attributed sum, in one grouped query.
 
     The points are summed per campaign × channel × key first, then shared out over the

@@ -138,8 +138,8 @@ def audience_channel_fit(
             f"more than {MAX_CELLS} audience × channel cells",
             errors={"strategy_id": [f"At most {MAX_CELLS} audiences × channels in one report."]},
         )
-    running = attribution.running(uow, strategy.id, span, currency)
-    results = attribution.results(uow, running.ids, span)
+    running = attribution.running(uow=uow, strategy_id=strategy.id, span=span, currency=currency)
+    results = attribution.results(uow=uow, ids=running.ids, span=span)
     rows = [
         AudienceRow(
             audience_id=id_,
