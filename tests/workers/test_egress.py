@@ -1,11 +1,17 @@
 """Outbound connections go only where the policy allows, to the address that was checked."""
 
 import contextlib
+import datetime
+import ssl
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import httpx
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import hashes, serialization
+from cryptography.hazmat.primitives.asymmetric import ec
+from cryptography.x509.oid import NameOID
 
 from api.domain.outbound import UrlPolicy, destination, system_resolver, url_problems
 from workers.egress import checked_client
@@ -32,6 +38,52 @@ def receiver():
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     yield server.server_address[1]
+    server.shutdown()
+    server.server_close()
+
+
+def certificate_for(name: str, folder) -> tuple[str, str]:
+    """A self-signed certificate valid for ``name`` only (its PEM file, its key's)."""
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = datetime.datetime.now(datetime.UTC)
+    certificate = (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(subject)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now - datetime.timedelta(minutes=5))
+        .not_valid_after(now + datetime.timedelta(hours=1))
+        .add_extension(x509.SubjectAlternativeName([x509.DNSName(name)]), critical=False)
+        .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+        .sign(key, hashes.SHA256())
+    )
+    cert_file, key_file = folder / "cert.pem", folder / "key.pem"
+    cert_file.write_bytes(certificate.public_bytes(serialization.Encoding.PEM))
+    key_file.write_bytes(
+        key.private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+    )
+    return str(cert_file), str(key_file)
+
+
+@pytest.fixture
+def tls_receiver(tmp_path):
+    """An https server on loopback for hooks.example: its port, its certificate, the SNI names."""
+    Receiver.received = []
+    cert_file, key_file = certificate_for("hooks.example", tmp_path)
+    names: list[str | None] = []
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    context.load_cert_chain(cert_file, key_file)
+    context.sni_callback = lambda _socket, name, _context: names.append(name)
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
+    server.socket = context.wrap_socket(server.socket, server_side=True)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    yield server.server_address[1], cert_file, names
     server.shutdown()
     server.server_close()
 
@@ -131,3 +183,16 @@ def test_a_resolver_that_finds_nothing_refuses_the_url():
     assert url_problems("https://nowhere.example/", policy) == [
         "The host 'nowhere.example' does not resolve."
     ]
+
+
+def test_a_pinned_send_keeps_the_host_name_for_tls_and_host(tls_receiver):
+    port, cert_file, names = tls_receiver
+    policy = UrlPolicy(allow_private=True, resolve=lambda host, port: ["127.0.0.1"])
+    url = f"https://hooks.example:{port}/hello"
+    trusting = ssl.create_default_context(cafile=cert_file)
+
+    with checked_client(policy, pinned=destination(url, policy), verify=trusting) as client:
+        assert client.get(url).status_code == 200  # the certificate names hooks.example only
+
+    assert names == ["hooks.example"]
+    assert Receiver.received == [("/hello", f"hooks.example:{port}")]
