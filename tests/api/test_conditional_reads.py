@@ -119,6 +119,32 @@ def test_pages_of_one_list_have_different_etags(client, factory):
     assert second.headers["ETag"] != first.headers["ETag"]
 
 
+def test_a_hand_written_list_answers_304_until_an_item_on_it_changes(client, factory):
+    org = factory.organisation()
+    strategy = builders.strategy(client, org)
+    first = _get(client, org, "/strategies")
+
+    unchanged = _get(client, org, "/strategies", first.headers["ETag"])
+    client.patch(
+        org.url(f"/strategies/{strategy['id']}"), headers=org.headers, json={"name": "Renamed"}
+    )
+    changed = _get(client, org, "/strategies", first.headers["ETag"])
+
+    assert unchanged.status_code == 304
+    assert changed.status_code == 200
+
+
+def test_a_head_request_is_answered_304_too(client, factory):
+    org = factory.organisation()
+    audience = builders.audience(client, org)
+    path = org.url(f"/audiences/{audience['id']}")
+    tag = _get(client, org, f"/audiences/{audience['id']}").headers["ETag"]
+
+    response = client.head(path, headers={**org.headers, "If-None-Match": tag})
+
+    assert response.status_code == 304
+
+
 def test_a_write_is_not_answered_304(client, factory):
     org = factory.organisation()
     audience = builders.audience(client, org)
