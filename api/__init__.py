@@ -15,7 +15,7 @@ from api.db import Database, database_for
 from api.domain import models  # noqa: F401  (every model mapped before the first query)
 from api.domain.media.storage import DiskStorage, MediaStorage
 from api.errors import CloverApi
-from api.http import access_log, context, cors, limits
+from api.http import access_log, conditional, context, cors, limits
 from api.jobs import dispatcher
 from api.resources import health
 from api.resources.v1 import BLUEPRINTS
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     context.init_app(app)
     access_log.init_app(app)
     limits.init_app(app)  # rate limits: before any view, headers on every answer
+    conditional.init_app(app)  # If-None-Match on every GET with an ETag: 304
     if settings.cors_origins:
         CORS(
             app,
@@ -123,7 +124,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         # Browsers ask every host for one; answer rather than log a 404 per docs visit.
         return send_from_directory(swagger_ui_path, "favicon-32x32.png", mimetype="image/png")
 
-    api = CloverApi(app)
+    api = CloverApi(app, spec_kwargs={"extra_plugins": [conditional.ConditionalReadsPlugin()]})
     api.register_blueprint(health.blp)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)

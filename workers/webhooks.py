@@ -18,7 +18,7 @@ from rq.exceptions import DuplicateJobError
 
 from api import logs
 from api.crypto import cipher_for
-from api.domain.outbound import UrlPolicy
+from api.domain.outbound import Destination, UrlPolicy
 from api.domain.webhooks import delivery
 from api.domain.webhooks.events import DISPATCH_JOB, dispatch_job_id
 from api.domain.webhooks.service import DELIVER_JOB
@@ -35,20 +35,27 @@ log = logging.getLogger("clover.webhooks")
 def sender(policy: UrlPolicy, *, timeout_seconds: float):
     """``send`` for ``delivery.attempt``, connecting only to addresses ``policy`` allows."""
 
-    def send(url: str, headers: dict[str, str], body: bytes) -> tuple[int | None, str | None]:
-        return _send(url, headers, body, policy, timeout_seconds)
+    def send(
+        url: str, headers: dict[str, str], body: bytes, where: Destination
+    ) -> tuple[int | None, str | None]:
+        return _send(url, headers, body, where, policy, timeout_seconds)
 
     return send
 
 
 def _send(
-    url: str, headers: dict[str, str], body: bytes, policy: UrlPolicy, timeout_seconds: float
+    url: str,
+    headers: dict[str, str],
+    body: bytes,
+    where: Destination,
+    policy: UrlPolicy,
+    timeout_seconds: float,
 ) -> tuple[int | None, str | None]:
     try:
         # Streamed and never read: only the status matters, whatever the receiver sends.
-        # The connection goes to the address checked at connect time (no DNS rebinding).
+        # The connection goes only to the addresses the attempt checked (no DNS rebinding).
         with (
-            checked_client(policy, timeout=timeout_seconds) as client,
+            checked_client(policy, pinned=where, timeout=timeout_seconds) as client,
             client.stream("POST", url, content=body, headers=headers) as response,
         ):
             pass

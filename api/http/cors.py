@@ -25,7 +25,10 @@ log = logging.getLogger("clover.cors")
 EXTENSION = "clover.client_origins"
 TTL_SECONDS = 30.0
 EXPOSED_HEADERS = "ETag, Link, Location, X-Request-ID"
-ALLOWED_HEADERS = "Authorization, Content-Type, If-Match, Idempotency-Key, X-Request-ID"
+# If-None-Match: a browser app revalidates what it holds (a 304) like any client.
+ALLOWED_HEADERS = (
+    "Authorization, Content-Type, If-Match, If-None-Match, Idempotency-Key, X-Request-ID"
+)
 ALLOWED_METHODS = "GET, POST, PUT, PATCH, DELETE"
 PREFLIGHT_MAX_AGE = "600"
 

@@ -8,6 +8,7 @@ import marshmallow as ma
 from flask import request
 
 from api.domain.pagination import DEFAULT_LIMIT, MAX_LIMIT, Page, PageRequest
+from api.http.conditional import PAGE_ETAG, validate_page
 from api.http.schema import Schema
 
 _page_schemas: dict[str, type[ma.Schema]] = {}
@@ -49,7 +50,8 @@ def page_schema(item_schema: type[ma.Schema], name: str) -> type[ma.Schema]:
 
 
 def paged(page: Page):
-    """The view's return value for a page: body and Link header."""
+    """The view's return value for a page: body and Link header (and an ETag of the page)."""
+    validate_page()
     headers = {}
     if page.next_cursor:
         query = {k: v for k, v in request.args.items() if k != "cursor"}
@@ -58,9 +60,12 @@ def paged(page: Page):
     return {"items": page.items, "next_cursor": page.next_cursor}, 200, headers
 
 
+# The headers of a page (the name is older than its ETag): the Link to the next page
+# and the page's validator (``api.http.conditional``).
 LINK_HEADER = {
     "Link": {
         "description": 'RFC 8288 link to the next page (`rel="next"`), when there is one',
         "schema": {"type": "string"},
-    }
+    },
+    **PAGE_ETAG,
 }

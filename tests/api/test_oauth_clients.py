@@ -216,6 +216,7 @@ def test_cors_answers_registered_origins_of_active_public_clients(settings, fact
     assert preflight.headers["Access-Control-Allow-Origin"] == origin
     assert "POST" in preflight.headers["Access-Control-Allow-Methods"]
     assert "Authorization" in preflight.headers["Access-Control-Allow-Headers"]
+    assert "If-None-Match" in preflight.headers["Access-Control-Allow-Headers"]
 
     http.delete(org.url(f"/oauth-clients/{made['id']}"), headers=org.headers)
     after = http.get("/healthz", headers={"Origin": origin})

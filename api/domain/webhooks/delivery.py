@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 
 from api.domain import audit
 from api.domain.base import utcnow
-from api.domain.outbound import UrlPolicy, url_problems
+from api.domain.outbound import AddressRefused, Destination, UrlPolicy, destination
 from api.domain.uow import UnitOfWork
 from api.domain.webhooks import signing
 from api.domain.webhooks.models import WebhookDelivery, WebhookEndpoint, WebhookEvent
@@ -36,8 +36,9 @@ RETRY_SCHEDULE: tuple[timedelta, ...] = (
 )
 FAN_OUT_BATCH = 500
 
-# send(url, headers, body) -> (status code or None, error or None)
-Send = Callable[[str, dict[str, str], bytes], tuple[int | None, str | None]]
+# send(url, headers, body, where) -> (status code or None, error or None); ``where`` holds
+# the addresses checked for the URL's host, the only ones the send may connect to.
+Send = Callable[[str, dict[str, str], bytes, Destination], tuple[int | None, str | None]]
 
 
 def fan_out(*, uow: UnitOfWork) -> list[uuid.UUID]:
@@ -113,14 +114,17 @@ def attempt(
     event = session.get(WebhookEvent, delivery.event_id)
     if not endpoint.enabled:
         return _settle(uow, delivery, "failed", None, "the endpoint is disabled", now)
-    problems = url_problems(endpoint.url, policy)  # again: a name can resolve elsewhere now
-    if problems:
-        code, error = None, problems[0]
+    try:
+        # Again (a name can resolve elsewhere now), and once: the send connects only to
+        # the addresses checked here, so a second answer of the name is never used.
+        where = destination(endpoint.url, policy)
+    except AddressRefused as refused:
+        code, error = None, str(refused)
     else:
         secret = cipher.decrypt(endpoint.secret_encrypted).decode()
         body = message(event)
         headers = signing.headers(secret, str(event.id), int(now.timestamp()), body)
-        code, error = send(endpoint.url, headers, body)
+        code, error = send(endpoint.url, headers, body, where)
     delivery.attempts += 1
     delivery.last_attempt_at = now
     delivery.last_status_code = code

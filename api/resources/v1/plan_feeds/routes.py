@@ -1,4 +1,4 @@
-from flask import make_response, request, url_for
+from flask import make_response, url_for
 from flask.views import MethodView
 
 from api.domain.plan import feeds
@@ -120,8 +120,8 @@ class PlanFeedCalendar(MethodView):
         response = make_response(body)
         response.headers["Content-Type"] = ICALENDAR
         response.headers["Cache-Control"] = "private, no-cache"
-        response.add_etag()
-        return response.make_conditional(request)
+        response.add_etag()  # a matching If-None-Match makes it a 304 (api.http.conditional)
+        return response
 
 
 def _item_url(item_id) -> str:
