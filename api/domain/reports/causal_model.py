@@ -116,6 +116,8 @@ def causal_fit(
         return CausalFit.refused("The period has no days.")
     if not np.all(np.isfinite(y_pre)) or not np.all(np.isfinite(y_post)):
         return CausalFit.refused("The metric has days without data; it needs a value every day.")
+    if x_pre is not None and not (np.all(np.isfinite(x_pre)) and np.all(np.isfinite(x_post))):
+        return CausalFit.refused("A control has days without data; it needs a value every day.")
     if np.std(y_pre) == 0:
         return CausalFit.refused(
             "The metric is constant in the pre-period: nothing to learn a counterfactual from."
