@@ -17,7 +17,9 @@ ingestion and KPI rollups on ~2 million points, a few minutes; ``--no-metrics``
 skips it), then the reports benchmark (``bench/reports.py``, the report endpoints
 over the same ~2 million points; ``--no-reports`` skips it), then the batch benchmark
 (``bench/batches.py``, 500 content items in one request against 500 single creates;
-``--no-batches`` skips it).
+``--no-batches`` skips it), then the causal-lift benchmark (``bench/causal.py``, five
+years of daily data with five controls against the raw fetch of the same series;
+``--no-causal`` skips it).
 """
 
 from __future__ import annotations
@@ -35,7 +37,7 @@ import psycopg
 from flask import Flask
 
 from api.domain.access import ROLES
-from bench import batches, metrics, plan, reports
+from bench import batches, causal, metrics, plan, reports
 from bench.common import (
     counting,
     environment,
@@ -242,7 +244,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-batches",
         action="store_true",
-        help="skip the batch benchmark (python -m bench.batches) that otherwise runs last",
+        help="skip the batch benchmark (python -m bench.batches) that otherwise runs next",
+    )
+    parser.add_argument(
+        "--no-causal",
+        action="store_true",
+        help="skip the causal-lift benchmark (python -m bench.causal) that otherwise runs last",
     )
     args = parser.parse_args(argv)
     status = requests(args.scale)
@@ -258,6 +265,9 @@ def main(argv: list[str] | None = None) -> int:
     if status == 0 and not args.no_batches:
         print(flush=True)
         status = batches.main([])
+    if status == 0 and not args.no_causal:
+        print(flush=True)
+        status = causal.main([])
     return status
 
 
