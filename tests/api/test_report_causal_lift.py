@@ -131,6 +131,20 @@ def test_a_short_pre_period_gives_nulls_with_the_reason(client, campaign_with_da
     assert "pre-period has 19 days" in body["absolute_lift_reason"]
 
 
+def test_too_few_days_with_data_give_nulls_with_the_reason(client, factory):
+    org = factory.organisation()
+    campaign, _ = builders.running_campaign(client, org)
+    _, metric = simulated(EFFECT)
+    sparse = [p for i, p in enumerate(points(metric, campaign_id=campaign["id"])) if i % 4 == 0]
+    ingest(client, org, sparse)
+
+    body = reported(client, org, f"metric={INTERACTIONS}&campaign_id={campaign['id']}&{PERIOD}")
+
+    assert body["verdict"] == "not_enough_data"
+    assert body["probability"] is None
+    assert body["probability_reason"].startswith("Too little data: points on 15 days")
+
+
 def test_the_daily_series_comes_as_csv(client, campaign_with_data):
     org, campaign, _ = campaign_with_data
     headers = {**org.headers, "Accept": "text/csv"}

@@ -72,8 +72,10 @@ def test_a_season_alone_is_not_lift_though_the_naive_window_comparison_says_it_i
         current=rates.Figure(float(y_post.mean())),
         baseline=rates.Figure(float(metric[90:120].mean())),
     )
-    assert naive.relative.value > 0.05  # "Yes: up 5 % or more"
-    assert not claims_effect(fit)
+    # As run: the naive report says up 8.5 %; the causal one +2.6 % (−2.0 % to 7.9 %),
+    # probability of an effect 70 %: no lift claimed.
+    assert naive.relative.value > 0.08, naive
+    assert not claims_effect(fit), fit.absolute
     assert fit.absolute.lower < 0 < fit.absolute.upper
     assert abs(fit.relative.value) < naive.relative.value / 3
 

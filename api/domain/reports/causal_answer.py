@@ -21,7 +21,8 @@ def answer(name, scope, period, verdict, figures, fit: CausalFit) -> str:
         f"{lift._number(figures['actual'].value)} a day on average {when} against "
         f"{lift._number(figures['counterfactual'].value)} expected without it"
     )
-    probability = lift._percent(figures["probability"].value)
+    chance = figures["probability"].value
+    probability = "over 99.9 %" if chance > 0.999 else lift._percent(chance)
     if verdict == "lift":
         return (
             f"Yes: {subject} rose {change} a day above what was expected without the "

@@ -15,6 +15,9 @@ estimated from its pre-period and from control series (``causal_model``).
   is not on), those whose pre-period correlation with the metric is at least
   ``MIN_CORRELATION``, the ``MAX_CONTROLS`` best by correlation. No default control
   qualifying, the counterfactual comes from the pre-period alone (and says so).
+- **Too little data**: points on fewer than ``MIN_PRE_DAYS_WITH_DATA`` days of the
+  pre-period, or on no day of the period, give reasons instead of figures (zeros filled
+  in for a flow's empty days would otherwise teach the model a quiet metric).
 - **Figures** are per day (the period's average effect), as the lift report's daily
   averages, plus the total for flows.
 """
@@ -37,7 +40,7 @@ from api.domain.metrics.definitions import Definition
 from api.domain.metrics.models import MetricPoint
 from api.domain.reports import causal_model, lift
 from api.domain.reports.causal_answer import answer, assumptions
-from api.domain.reports.causal_model import MIN_CORRELATION
+from api.domain.reports.causal_model import MIN_CORRELATION, CausalFit
 from api.domain.reports.figures import Figure
 from api.domain.reports.window import Window, window
 from api.domain.uow import UnitOfWork
@@ -46,6 +49,8 @@ MAX_CONTROLS = 5
 VERDICTS = ("lift", "drop", "no_clear_effect", "not_enough_data")
 # The default pre-period: this many times the period, at least ``MIN_DEFAULT_PRE`` days.
 PRE_FACTOR, MIN_DEFAULT_PRE = 3, 28
+# Days with points the pre-period needs (besides its length, see ``causal_model``).
+MIN_PRE_DAYS_WITH_DATA = causal_model.MIN_PRE_DAYS
 
 
 @dataclass(frozen=True)
@@ -159,19 +164,32 @@ def causal_lift_report(
     where = [MetricPoint.channel_id == channel_id] if channel_id is not None else []
     if campaign_id is not None:
         where.append(MetricPoint.campaign_id == campaign_id)
-    y = _by(uow, definition, days, where, None, campaign_id=campaign_id)[None]
+    measured = _by(uow, definition, days, where, None, campaign_id=campaign_id)[None]
     split = pre.days
+    y = _filled(definition, measured)
     if controls:
         chosen, x = _given_controls(uow, definition, days, controls, untouchable)
     else:
         chosen, x = _default_controls(uow, definition, days, untouchable, y[:split])
-    fit = causal_model.causal_fit(
-        y[:split],
-        y[split:],
-        None if x is None else x[:split],
-        None if x is None else x[split:],
-        control_names=tuple(c.name for c in chosen),
+    seen_pre, seen = (
+        int(np.isfinite(measured[:split]).sum()),
+        int(np.isfinite(measured[split:]).sum()),
     )
+    too_short = split < causal_model.MIN_PRE_DAYS  # the model says so, with the lengths
+    if not too_short and (seen_pre < MIN_PRE_DAYS_WITH_DATA or seen == 0):
+        # Zeros filled in for days without points would teach the model a quiet metric.
+        fit = CausalFit.refused(
+            f"Too little data: points on {seen_pre} days of the pre-period (at least "
+            f"{MIN_PRE_DAYS_WITH_DATA} needed) and on {seen} days of the period (at least 1)."
+        )
+    else:
+        fit = causal_model.causal_fit(
+            y[:split],
+            y[split:],
+            None if x is None else x[:split],
+            None if x is None else x[split:],
+            control_names=tuple(c.name for c in chosen),
+        )
     if fit.correlations:
         chosen = [
             Control(c.kind, c.name, c.channel_id, c.metric, round(r, 4))
@@ -184,9 +202,9 @@ def causal_lift_report(
 
 
 def _by(uow, definition: Definition, days, where, group, *, campaign_id=None) -> dict:
-    """One grouped query: ``{group value: daily values}`` over ``days`` (see the module).
+    """One grouped query: ``{group value: daily values}`` over ``days``, NaN without points.
 
-    ``group`` None: one series, under the key None, empty days included.
+    ``group`` None: one series, under the key None, even without any point.
     """
     value = func.avg if definition.kind == "ratio" else func.sum
     groups = [] if group is None else [group]
@@ -201,9 +219,10 @@ def _by(uow, definition: Definition, days, where, group, *, campaign_id=None) ->
         .group_by(*groups, MetricPoint.day)
     )
     index = {d: i for i, d in enumerate(days)}
-    out: dict = {} if group is not None else {None: _empty(definition, days)}
+    out: dict = {} if group is not None else {None: np.full(len(days), np.nan)}
     for row in rows:
-        series = out.setdefault(row[0] if group is not None else None, _empty(definition, days))
+        key = row[0] if group is not None else None
+        series = out.setdefault(key, np.full(len(days), np.nan))
         series[index[row[-2]]] = float(row[-1])
     return out
 
@@ -219,7 +238,8 @@ def _default_controls(uow, definition, days, untouchable, y_pre):
         return [], None
     series = _by(uow, definition, days, [MetricPoint.channel_id.in_(names)], MetricPoint.channel_id)
     ranked = []
-    for channel_id, values in series.items():
+    for channel_id, measured in series.items():
+        values = _filled(definition, measured)
         if not np.all(np.isfinite(values)):
             continue  # a level or ratio with days unmeasured cannot be a regressor
         (r,) = causal_model.correlations(y_pre, values[: len(y_pre), None])
@@ -256,16 +276,18 @@ def _given_controls(uow, definition, days, controls, untouchable):
         )
         for c in channel_ids:
             chosen.append(Control("channel", channels[c].name, c, definition.key, None))
-            columns.append(series.get(c, _empty(definition, days)))
+            columns.append(_filled(definition, series.get(c, np.full(len(days), np.nan))))
     for other in keys:
         chosen.append(Control("metric", other.name, None, other.key, None))
-        columns.append(_by(uow, other, days, [], None)[None])
+        columns.append(_filled(other, _by(uow, other, days, [], None)[None]))
     return chosen, np.column_stack(columns)
 
 
-def _empty(definition: Definition, days) -> np.ndarray:
-    missing = definition.kind == "ratio" or definition.behaviour == "level"
-    return np.full(len(days), np.nan if missing else 0.0)
+def _filled(definition: Definition, values: np.ndarray) -> np.ndarray:
+    """A flow's days without points are days of 0; a level's or ratio's stay unmeasured."""
+    if definition.kind == "ratio" or definition.behaviour == "level":
+        return values
+    return np.nan_to_num(values, nan=0.0)
 
 
 def _report(
