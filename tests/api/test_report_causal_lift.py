@@ -182,6 +182,8 @@ def test_the_daily_series_comes_as_csv(client, campaign_with_data):
             "controls",
         ),
         (f"metric={INTERACTIONS}&channel_id={{channel}}&{PERIOD}&controls={{channel}}", "controls"),
+        (f"metric={INTERACTIONS}&channel_id={{channel}}&{PERIOD}&controls=nope", "controls"),
+        (f"metric={INTERACTIONS}&channel_id={{channel}}&from=1970-01-10&to=1970-01-20", "from"),
     ],
 )
 def test_bad_parameters_are_refused(client, factory, query, field):

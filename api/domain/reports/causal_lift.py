@@ -32,6 +32,7 @@ import numpy as np
 from sqlalchemy import func, select
 
 from api.domain import tenancy
+from api.domain.bounds import MIN_DAY
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
 from api.domain.errors import RuleViolation
@@ -42,12 +43,13 @@ from api.domain.reports import causal_model, lift
 from api.domain.reports.causal_answer import answer, assumptions
 from api.domain.reports.causal_model import MIN_CORRELATION, CausalFit
 from api.domain.reports.figures import Figure
-from api.domain.reports.window import Window, window
+from api.domain.reports.window import MAX_DAYS, Window, window
 from api.domain.uow import UnitOfWork
 
 MAX_CONTROLS = 5
 VERDICTS = ("lift", "drop", "no_clear_effect", "not_enough_data")
-# The default pre-period: this many times the period, at least ``MIN_DEFAULT_PRE`` days.
+# The default pre-period: this many times the period, at least ``MIN_DEFAULT_PRE`` days
+# and at most the longest window (5 years).
 PRE_FACTOR, MIN_DEFAULT_PRE = 3, 28
 # Days with points the pre-period needs (besides its length, see ``causal_model``).
 MIN_PRE_DAYS_WITH_DATA = causal_model.MIN_PRE_DAYS
@@ -108,9 +110,19 @@ def periods(
     """The period, the pre-period (given, or the default before it), and whether defaulted."""
     period = window(day_from, day_to)
     if pre_from is None and pre_to is None:
-        days = max(PRE_FACTOR * period.days, MIN_DEFAULT_PRE)
+        days = min(max(PRE_FACTOR * period.days, MIN_DEFAULT_PRE), MAX_DAYS)
         start = period.start - timedelta(days=days)
-        return period, window(start, period.start - timedelta(days=1), names=("from", "from")), True
+        if start < MIN_DAY:
+            raise RuleViolation(
+                "the default pre-period starts before the first day",
+                errors={
+                    "from": [
+                        f"The pre-period (the {days} days before) would start before "
+                        f"{MIN_DAY.isoformat()}; give pre_from and pre_to."
+                    ]
+                },
+            )
+        return period, Window(start, period.start - timedelta(days=1)), True
     if pre_from is None or pre_to is None:
         missing = "pre_from" if pre_from is None else "pre_to"
         raise RuleViolation(
@@ -260,7 +272,13 @@ def _given_controls(uow, definition, days, controls, untouchable):
         try:
             channel_ids.append(uuid.UUID(control))
         except ValueError:
-            keys.append(lift._definition(uow, control))
+            try:
+                keys.append(lift._definition(uow, control))
+            except RuleViolation:
+                raise RuleViolation(
+                    f"control {control!r} is neither a channel id nor a metric key",
+                    errors={"controls": [f"Item {i}: not a channel id or a metric key."]},
+                ) from None
         else:
             if channel_ids[-1] in untouchable:
                 raise RuleViolation(
