@@ -50,13 +50,13 @@ def points(values, **fields) -> list[dict]:
 def campaign_with_data(client, factory):
     """A campaign on LinkedIn with an injected effect; a blog it is not on, as the control."""
     org = factory.organisation()
-    campaign, _ = builders.running_campaign(client, org)
+    campaign, linkedin = builders.running_campaign(client, org)
     blog = builders.channel(client, org, kind="blog", name="Blog")
     control, metric = simulated(EFFECT)
     ingest(
         client,
         org,
-        points(control, channel_id=blog["id"]) + points(metric, campaign_id=campaign["id"]),
+        points(control, channel_id=blog["id"]) + points(metric, channel_id=linkedin["id"]),
     )
     return org, campaign, blog
 
@@ -120,6 +120,45 @@ def test_a_control_that_tracks_the_metric_badly_gives_nulls_with_the_reason(
     assert body["answer"].startswith("Not enough to say")
 
 
+def test_a_campaign_reads_its_channels_totals_not_its_own_points(client, factory):
+    org = factory.organisation()
+    campaign, linkedin = builders.running_campaign(client, org)
+    blog = builders.channel(client, org, kind="blog", name="Blog")
+    control, metric = simulated(0.0)
+    ingest(
+        client,
+        org,
+        points(control, channel_id=blog["id"])
+        + points(metric, channel_id=linkedin["id"])
+        # The campaign's own points, only while it runs: no pre-period of their own.
+        + [
+            {"metric_key": INTERACTIONS, "day": f"2027-03-{d:02}", "value": 500.0,
+             "campaign_id": campaign["id"]}
+            for d in range(1, 22)
+        ],
+    )  # fmt: skip
+
+    body = reported(client, org, f"metric={INTERACTIONS}&campaign_id={campaign['id']}&{PERIOD}")
+
+    assert body["days"][0]["actual"] == metric[0]
+    assert body["days"][-1]["actual"] == metric[-1]  # not + 500
+    assert body["verdict"] == "no_clear_effect", body["answer"]
+    assert body["answer"].startswith("Not clearly: customer interactions for the campaign")
+
+
+def test_a_campaign_on_no_channel_gives_the_reason(client, factory):
+    org = factory.organisation()
+    campaign = builders.campaign(client, org, builders.strategy(client, org)["id"])
+
+    body = reported(client, org, f"metric={INTERACTIONS}&campaign_id={campaign['id']}&{PERIOD}")
+
+    assert body["verdict"] == "not_enough_data"
+    assert (
+        body["absolute_lift_reason"]
+        == "The campaign is on no channel: there is no series to compare."
+    )
+
+
 def test_a_short_pre_period_gives_nulls_with_the_reason(client, campaign_with_data):
     org, campaign, _ = campaign_with_data
     query = "from=2027-03-01&to=2027-03-21&pre_from=2027-02-10&pre_to=2027-02-28"
@@ -133,9 +172,9 @@ def test_a_short_pre_period_gives_nulls_with_the_reason(client, campaign_with_da
 
 def test_too_few_days_with_data_give_nulls_with_the_reason(client, factory):
     org = factory.organisation()
-    campaign, _ = builders.running_campaign(client, org)
+    campaign, linkedin = builders.running_campaign(client, org)
     _, metric = simulated(EFFECT)
-    sparse = [p for i, p in enumerate(points(metric, campaign_id=campaign["id"])) if i % 4 == 0]
+    sparse = [p for i, p in enumerate(points(metric, channel_id=linkedin["id"])) if i % 4 == 0]
     ingest(client, org, sparse)
 
     body = reported(client, org, f"metric={INTERACTIONS}&campaign_id={campaign['id']}&{PERIOD}")

@@ -5,10 +5,12 @@ and chance count as effect. This report compares the period with a
 *counterfactual*: what the metric would have done without the intervention,
 estimated from its pre-period and from control series (``causal_model``).
 
-- **Series**: the metric's daily values for the campaign (its points) or the
-  channel, and each control's, from ``pre_from`` to ``to``: flows and levels add
-  up per day (a day without points is 0 for a flow and missing for a level), ratios
-  average. The overlap rules apply (``overlap``): a channel's series is its totals.
+- **Series**: the metric's daily values on the channel, or on the campaign's channels
+  (what it acted on: their totals, before and during it; the campaign's own points
+  exist only while it runs), and each control's, from ``pre_from`` to ``to``: flows
+  and levels add up per day (a day without points is 0 for a flow and missing for a
+  level), ratios average. The overlap rules apply (``overlap``): a channel's series is
+  its totals, its posts' synced points left out.
 - **Controls**: the user's (a channel id: that channel's same metric; a metric key:
   that metric over the organisation's channels), at most ``MAX_CONTROLS``; by default
   the organisation's other channels' same metric (for a campaign: the channels it
@@ -173,10 +175,10 @@ def causal_lift_report(
         scope = f" on {tenancy.get(uow.session, Channel, channel_id, what='channel').name}"
         untouchable = {channel_id}
     days = [pre.start + timedelta(days=i) for i in range(pre.days + period.days)]
-    where = [MetricPoint.channel_id == channel_id] if channel_id is not None else []
-    if campaign_id is not None:
-        where.append(MetricPoint.campaign_id == campaign_id)
-    measured = _by(uow, definition, days, where, None, campaign_id=campaign_id)[None]
+    # What the campaign acted on is its channels: their totals, before and during it
+    # (its own points exist only while it runs, so they have no pre-period).
+    treated = sorted(untouchable, key=str)
+    measured = _by(uow, definition, days, [MetricPoint.channel_id.in_(treated)], None)[None]
     split = pre.days
     y = _filled(definition, measured)
     if controls:
@@ -188,7 +190,9 @@ def causal_lift_report(
         int(np.isfinite(measured[split:]).sum()),
     )
     too_short = split < causal_model.MIN_PRE_DAYS  # the model says so, with the lengths
-    if not too_short and (seen_pre < MIN_PRE_DAYS_WITH_DATA or seen == 0):
+    if not treated:
+        fit = CausalFit.refused("The campaign is on no channel: there is no series to compare.")
+    elif not too_short and (seen_pre < MIN_PRE_DAYS_WITH_DATA or seen == 0):
         # Zeros filled in for days without points would teach the model a quiet metric.
         fit = CausalFit.refused(
             f"Too little data: points on {seen_pre} days of the pre-period (at least "

@@ -19,7 +19,9 @@ class CausalLiftArgsSchema(Schema):
         validate=ma.validate.Length(min=1, max=64),
         metadata={"description": "A built-in metric key or one the organisation defined"},
     )
-    campaign_id = ma.fields.UUID(metadata={"description": "The campaign's points (or channel_id)"})
+    campaign_id = ma.fields.UUID(
+        metadata={"description": "The campaign's channels' points (or channel_id)"}
+    )
     channel_id = ma.fields.UUID(metadata={"description": "The channel's points (or campaign_id)"})
     day_from = ma.fields.Date(
         required=True, data_key="from", metadata={"description": "First day of the period"}
@@ -144,8 +146,9 @@ class CausalLift(MethodView):
         """Causal lift: the metric against what it would have done without the intervention
 
         The lift report counts season, trend and chance as effect; this one compares
-        the period `from`..`to` of a campaign (`campaign_id`) or a channel
-        (`channel_id`, exactly one) with a **counterfactual**: a structural time
+        the period `from`..`to` on a channel (`channel_id`) or on a campaign's channels
+        (`campaign_id`, exactly one; their totals, before and during the campaign)
+        with a **counterfactual**: a structural time
         series (local level, day-of-week pattern, the controls as regressors) fitted
         on the pre-period and forecast over the period with the controls' actual
         values, as CausalImpact does.
