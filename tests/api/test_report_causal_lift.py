@@ -292,3 +292,18 @@ def test_a_review_can_take_a_causal_lift_snapshot_of_its_window(client, campaign
     assert "days" not in snapshot
     assert read.get_json()["kpi_snapshot"] == []
     assert plain.get_json()["causal_lift_snapshot"] is None
+
+
+def test_a_review_asking_a_bad_causal_lift_is_refused_and_not_made(client, campaign_with_data):
+    org, campaign, _ = campaign_with_data
+    url = org.url(f"/campaigns/{campaign['id']}")
+    for _ in range(2):
+        client.post(f"{url}/advance", headers=org.headers)
+
+    refused = client.post(
+        f"{url}/reviews", headers=org.headers, json={"causal_lift": {"metric": "nope"}}
+    )
+
+    assert refused.status_code == 422
+    assert "metric" in refused.get_json()["errors"]["causal_lift"]
+    assert client.get(f"{url}/reviews", headers=org.headers).get_json()["items"] == []

@@ -4,7 +4,10 @@ Each simulation: 70 pre-period days and 21 post-period days of a metric that
 follows a control (a random walk with a weekly pattern) plus noise; the post-period
 gets a known effect added (or none). N = 100 simulations per property; with the
 true rates 95 % and 5 %, a binomial 100 lands in 0.88–0.99 and at most 0.12 with
-probability above 99 %.
+probability above 99 %. As run (seeded, so every run): coverage 0.92, an effect
+claimed in 0.10 — the parameters are taken at their estimates, so the intervals are a
+little narrow (drawing them from their asymptotic distribution instead gave 1.00 and
+0.02: too wide, and slower).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from api.domain import tenancy
 from api.domain.base import check_version
 from api.domain.campaigns.models import Campaign, CampaignChannel, CampaignObjective, Review
 from api.domain.editing import apply_changes
-from api.domain.errors import Conflict
+from api.domain.errors import Conflict, RuleViolation
 from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.kpis.models import Kpi
 from api.domain.kpis.values import latest_values
@@ -97,16 +97,21 @@ def causal_snapshot(uow: UnitOfWork, campaign: Campaign, asked: CausalLiftReques
 
     Its figures and answer without the daily series (they are the report's to give).
     """
-    report = causal_lift_report(
-        uow=uow,
-        metric=asked.metric,
-        day_from=asked.day_from or campaign.start_date,
-        day_to=asked.day_to or campaign.end_date,
-        pre_from=asked.pre_from,
-        pre_to=asked.pre_to,
-        campaign_id=campaign.id,
-        controls=asked.controls,
-    )
+    try:
+        report = causal_lift_report(
+            uow=uow,
+            metric=asked.metric,
+            day_from=asked.day_from or campaign.start_date,
+            day_to=asked.day_to or campaign.end_date,
+            pre_from=asked.pre_from,
+            pre_to=asked.pre_to,
+            campaign_id=campaign.id,
+            controls=asked.controls,
+        )
+    except RuleViolation as error:
+        # The report's field errors, nested under the review's `causal_lift` as
+        # marshmallow nests a field's errors.
+        raise RuleViolation(error.detail, errors={"causal_lift": error.errors}) from None
     data = asdict(report)
     data.pop("days")
     return _plain(data)

@@ -14,8 +14,11 @@ pre-period drawn from its filtered distribution, then state and observation nois
 seeded, so a report is deterministic. The 95 % intervals of the cumulative effect
 are the 2.5 and 97.5 percentiles of actual sum − simulated sum. The parameters are
 taken at their estimates (not drawn from a posterior, as CausalImpact's Bayesian
-fit does), so the intervals are a little narrow with a short pre-period; the
-validation tests measure the coverage.
+fit does), so the intervals are a little narrow with a short pre-period: on the
+validation's simulations (70 pre-period days) they cover the true effect 92 % of the
+time, and an effect is claimed where there is none 10 % of the time. Drawing the
+parameters from their estimates' asymptotic distribution was tried and gave intervals
+far too wide (100 % and 2 %), the numerical Hessian being loose on the variances.
 
 The probability of a causal effect is 1 − p, where p is the two-sided share of
 simulated counterfactual sums at least as far out as the actual sum
