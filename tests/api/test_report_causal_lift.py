@@ -307,3 +307,24 @@ def test_a_review_asking_a_bad_causal_lift_is_refused_and_not_made(client, campa
     assert refused.status_code == 422
     assert "metric" in refused.get_json()["errors"]["causal_lift"]
     assert client.get(f"{url}/reviews", headers=org.headers).get_json()["items"] == []
+
+
+def test_more_controls_run_no_more_statements(client, factory, count_queries):
+    def statements(controls: int) -> tuple[int, int]:
+        org = factory.organisation()
+        target = builders.channel(client, org, name="Target")
+        control, metric = simulated(EFFECT)
+        made = []
+        for n in range(controls):
+            channel = builders.channel(client, org, kind="blog", name=f"Blog {n}")
+            made += points(control + n, channel_id=channel["id"])
+        ingest(client, org, made + points(metric, channel_id=target["id"]))
+        query = f"metric={INTERACTIONS}&channel_id={target['id']}&{PERIOD}"
+        with count_queries() as counter:
+            body = reported(client, org, query)
+        return counter.count, len(body["controls"])
+
+    one, four = statements(1), statements(4)
+
+    assert (one[1], four[1]) == (1, 4)
+    assert one[0] == four[0]
