@@ -328,3 +328,28 @@ def test_more_controls_run_no_more_statements(client, factory, count_queries):
 
     assert (one[1], four[1]) == (1, 4)
     assert one[0] == four[0]
+
+
+def test_a_level_is_compared_a_day_and_never_totalled_over_days(client, factory):
+    org = factory.organisation()
+    page = builders.channel(client, org, name="Page")
+    blog = builders.channel(client, org, kind="blog", name="Blog")
+    control, metric = simulated(EFFECT)
+    ingest(
+        client,
+        org,
+        points(control + 1000, metric_key="followers", channel_id=blog["id"])
+        + points(metric + 1000, metric_key="followers", channel_id=page["id"])[:-1],
+    )
+    query = f"metric=followers&channel_id={page['id']}&{PERIOD}"
+
+    gap = reported(client, org, query)  # the last day unmeasured
+    ingest(client, org, points(metric + 1000, metric_key="followers", channel_id=page["id"]))
+    body = reported(client, org, query)
+
+    assert gap["verdict"] == "not_enough_data"
+    assert "days without data" in gap["absolute_lift_reason"]
+    assert body["verdict"] == "lift"
+    assert body["total_lift"] is None
+    assert body["total_lift_reason"] == "a ratio or level does not add up over days"
+    assert body["absolute_lift_lower"] < EFFECT < body["absolute_lift_upper"]
