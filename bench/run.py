@@ -18,7 +18,9 @@ skips it), then the reports benchmark (``bench/reports.py``, the report endpoint
 over the same ~2 million points; ``--no-reports`` skips it), then the batch benchmark
 (``bench/batches.py``, 500 content items in one request against 500 single creates;
 ``--no-batches`` skips it), then the key-message matching benchmark (``bench/messages.py``
-on 20,000 texts; ``--no-messages`` skips it).
+on 20,000 texts; ``--no-messages`` skips it), then the causal-lift benchmark
+(``bench/causal.py``, five years of daily data with five controls against the raw fetch
+of the same series; ``--no-causal`` skips it).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import psycopg
 from flask import Flask
 
 from api.domain.access import ROLES
-from bench import batches, messages, metrics, plan, reports
+from bench import batches, causal, messages, metrics, plan, reports
 from bench.common import (
     counting,
     environment,
@@ -249,7 +251,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-messages",
         action="store_true",
-        help="skip the key-message matching benchmark (python -m bench.messages), run last",
+        help="skip the key-message matching benchmark (python -m bench.messages) that runs next",
+    )
+    parser.add_argument(
+        "--no-causal",
+        action="store_true",
+        help="skip the causal-lift benchmark (python -m bench.causal) that otherwise runs last",
     )
     args = parser.parse_args(argv)
     status = requests(args.scale)
@@ -267,9 +274,12 @@ def main(argv: list[str] | None = None) -> int:
         status = batches.main([])
     if status == 0 and not args.no_messages:
         print(flush=True)
-        # A fiftieth of its default million texts: Snowball's pure-Python stemmer matches a
-        # few hundred texts a second here, and the ratios are what this run compares.
+        # A fiftieth of its default million texts: the ratios are what this run compares,
+        # and a million texts take minutes.
         status = messages.main(["--texts", str(MESSAGE_TEXTS)])
+    if status == 0 and not args.no_causal:
+        print(flush=True)
+        status = causal.main([])
     return status
 
 

@@ -361,6 +361,16 @@ OPERATIONS = [
     ),
     (
         "GET",
+        "/reports/causal-lift?metric=reach&campaign_id={campaign_id}&from=2027-03-01&to=2027-03-21",
+        None,
+    ),
+    (
+        "GET",
+        "/reports/causal-lift?metric=reach&channel_id={channel_id}&from=2027-03-01&to=2027-03-21",
+        None,
+    ),
+    (
+        "GET",
         "/reports/funnel?campaign_id={campaign_id}&channel_id={channel_id}"
         "&from=2027-01-01&to=2027-12-31",
         None,

@@ -121,3 +121,5 @@ class Review(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     actions: Mapped[list[str]] = mapped_column(JSON, default=list)
     quick_win: Mapped[bool] = mapped_column(default=False)
     kpi_snapshot: Mapped[list[dict]] = mapped_column(JSON, default=list)
+    # The causal-lift report of the cycle's window, when the review asked for one.
+    causal_lift_snapshot: Mapped[dict | None] = mapped_column(JSON)

@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import date
 
 from sqlalchemy import exists, select
 
@@ -11,11 +12,12 @@ from api.domain import tenancy
 from api.domain.base import check_version
 from api.domain.campaigns.models import Campaign, CampaignChannel, CampaignObjective, Review
 from api.domain.editing import apply_changes
-from api.domain.errors import Conflict
+from api.domain.errors import Conflict, RuleViolation
 from api.domain.inputs import UNSET, Changes, Draft, Unset
 from api.domain.kpis.models import Kpi
 from api.domain.kpis.values import latest_values
 from api.domain.pagination import Page, PageRequest, paginate
+from api.domain.reports.causal_lift import causal_lift_report
 from api.domain.uow import UnitOfWork
 
 FIELDS = ("what_worked", "what_did_not_work", "actions", "quick_win")
@@ -29,9 +31,23 @@ class ReviewChanges(Changes):
     quick_win: bool | Unset = UNSET
 
 
+@dataclass(frozen=True)
+class CausalLiftRequest:
+    """A causal-lift snapshot asked for with the review; the window defaults to the campaign's."""
+
+    metric: str
+    day_from: date | None = None
+    day_to: date | None = None
+    pre_from: date | None = None
+    pre_to: date | None = None
+    controls: list[str] | None = None
+
+
 @dataclass(frozen=True, kw_only=True)
 class ReviewDraft(ReviewChanges, Draft):
     """No finding is required: an empty review still closes the cycle's check phase."""
+
+    causal_lift: CausalLiftRequest | Unset | None = UNSET
 
 
 def review_exists(*, uow: UnitOfWork, campaign: Campaign) -> bool:
@@ -76,6 +92,42 @@ def kpi_snapshot(*, uow: UnitOfWork, campaign: Campaign) -> list[dict]:
     return snapshot
 
 
+def causal_snapshot(uow: UnitOfWork, campaign: Campaign, asked: CausalLiftRequest) -> dict:
+    """The causal-lift report of the campaign's window (or the one asked for), as plain data.
+
+    Its figures and answer without the daily series (they are the report's to give).
+    """
+    try:
+        report = causal_lift_report(
+            uow=uow,
+            metric=asked.metric,
+            day_from=asked.day_from or campaign.start_date,
+            day_to=asked.day_to or campaign.end_date,
+            pre_from=asked.pre_from,
+            pre_to=asked.pre_to,
+            campaign_id=campaign.id,
+            controls=asked.controls,
+        )
+    except RuleViolation as error:
+        # The report's field errors, nested under the review's `causal_lift` as
+        # marshmallow nests a field's errors.
+        raise RuleViolation(error.detail, errors={"causal_lift": error.errors}) from None
+    data = asdict(report)
+    data.pop("days")
+    return _plain(data)
+
+
+def _plain(value):
+    """JSON-ready: figures as their value and reason, dates and ids as text."""
+    if isinstance(value, dict):
+        return {k: _plain(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain(v) for v in value]
+    if isinstance(value, date | uuid.UUID):
+        return str(value)
+    return value
+
+
 def create_review(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ReviewDraft) -> Review:
     campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
     if campaign.pdca_phase != "check":
@@ -85,11 +137,14 @@ def create_review(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ReviewDraft
         )
     if review_exists(uow=uow, campaign=campaign):
         raise Conflict(f"cycle {campaign.pdca_cycle} already has a review; update it instead")
+    fields = draft.given()
+    asked = fields.pop("causal_lift", None)
     review = Review(
         campaign_id=campaign.id,
         cycle=campaign.pdca_cycle,
         kpi_snapshot=kpi_snapshot(uow=uow, campaign=campaign),
-        **draft.given(),
+        causal_lift_snapshot=None if asked is None else causal_snapshot(uow, campaign, asked),
+        **fields,
     )
     uow.session.add(review)
     uow.commit()

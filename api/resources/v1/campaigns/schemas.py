@@ -1,7 +1,7 @@
 import marshmallow as ma
 
 from api.domain.campaigns.models import CAMPAIGN_STATUSES
-from api.domain.campaigns.reviews import ReviewChanges, ReviewDraft
+from api.domain.campaigns.reviews import CausalLiftRequest, ReviewChanges, ReviewDraft
 from api.domain.campaigns.service import CampaignChanges, CampaignDraft
 from api.http.schema import Schema
 from api.resources.common import EntitySchema, name_field
@@ -100,6 +100,26 @@ class KpiSnapshotEntrySchema(Schema):
     )
 
 
+class CausalLiftRequestSchema(Schema):
+    into = CausalLiftRequest
+
+    class Meta:
+        name = "ReviewCausalLiftRequest"
+
+    metric = ma.fields.String(required=True, validate=ma.validate.Length(min=1, max=64))
+    day_from = ma.fields.Date(
+        data_key="from", metadata={"description": "Default: the campaign's start date"}
+    )
+    day_to = ma.fields.Date(data_key="to", metadata={"description": "Default: its end date"})
+    pre_from = ma.fields.Date(metadata={"description": "As in the causal-lift report"})
+    pre_to = ma.fields.Date()
+    controls = ma.fields.List(
+        ma.fields.String(validate=ma.validate.Length(min=1, max=64)),
+        validate=ma.validate.Length(max=5),
+        metadata={"description": "Channel ids or metric keys; default as in the report"},
+    )
+
+
 class ReviewSchema(EntitySchema, ReviewFields):
     into = ReviewDraft
 
@@ -114,6 +134,20 @@ class ReviewSchema(EntitySchema, ReviewFields):
         metadata={
             "description": "Latest KPI values of the objectives served, taken at creation "
             "(empty until KPI values are computed)"
+        },
+    )
+    causal_lift = ma.fields.Nested(
+        CausalLiftRequestSchema,
+        load_only=True,
+        allow_none=True,
+        metadata={"description": "Take a causal-lift snapshot of the cycle's window too"},
+    )
+    causal_lift_snapshot = ma.fields.Dict(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "The causal-lift report (GET …/reports/causal-lift, without its "
+            "daily series) taken at creation when asked for; null otherwise"
         },
     )
     version = ma.fields.Integer(dump_only=True)

@@ -3,6 +3,7 @@
 from api.resources.v1.reports import (
     alignment,
     audience_fit,
+    causal_lift,
     channels,
     funnel,
     lift,
@@ -18,6 +19,7 @@ ROUTES = (
     ("/channels", channels.ChannelReport),
     ("/funnel", funnel.Funnel),
     ("/lift", lift.Lift),
+    ("/causal-lift", causal_lift.CausalLift),
     ("/share-of-voice", share_of_voice.ShareOfVoice),
     ("/audience-channel-fit", audience_fit.AudienceChannelFit),
     ("/message-pull-through", message_pull_through.MessagePullThrough),
