@@ -344,7 +344,7 @@ def step(
     if not rules.may_move(item.status, to):
         raise Conflict(f"a content item cannot move from {item.status} to {to}")
     if to == "published":
-        publishing.refuse_manual_publication(connection=context.connection(item))
+        publishing.refuse_manual_publication(connection=context.connection_for(item))
     if transition.published_at is not None:
         _refuse_dates(context.campaign(item), published_at=transition.published_at)
     check_role(uow=uow, to=to)
@@ -358,7 +358,7 @@ def step(
     if to == "approved":
         publishing.check_fits(
             item=item,
-            connection=context.connection(item),
+            connection=context.connection_for(item),
             channel=context.channel(item),
             media=context.media_of(item),
         )
@@ -370,7 +370,7 @@ def step(
     if before == "publish_failed":
         item.publish_error = item.publish_retryable = None
     if to == "scheduled":
-        publishing.schedule(uow=uow, item=item, connection=context.connection(item))
+        publishing.schedule(uow=uow, item=item, connection=context.connection_for(item))
     item.plan_date = rules.plan_date(item.scheduled_at, item.due_date)
     audit.mark(uow.session, item, f"move_to_{to}")
     record_step(uow=uow, item=item, before=before, comment=transition.comment)

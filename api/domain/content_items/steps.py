@@ -38,7 +38,7 @@ class StepContext:
     # By item id, in each item's order; read when approving on a connected channel.
     media: Mapping[uuid.UUID, list[MediaFacts]] = field(default_factory=dict)
 
-    def connection(self, item: ContentItem) -> Connection | None:
+    def connection_for(self, item: ContentItem) -> Connection | None:
         return self.connections.get(item.channel_id)
 
     def campaign(self, item: ContentItem) -> Campaign:
