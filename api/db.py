@@ -10,8 +10,10 @@ from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import credentials
 from api.config import Settings
 from api.domain import audit, tenancy
+from api.domain import credentials as credential_changes
 
 
 class Database:
@@ -21,6 +23,9 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         tenancy.install(self.sessions)
         audit.install(self.sessions)
+        # Kept principals are dropped everywhere once a commit changes someone's rights.
+        credentials.watch(self.url, settings.redis_url)
+        credential_changes.install(self.sessions, lambda: credentials.changed(self.url))
 
     def session(self) -> Session:
         return self.sessions()
