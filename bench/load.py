@@ -68,8 +68,8 @@ def run_wrk(port: int, target, seconds: int, delay_ms: float | None) -> Result:
         command += ["-s", script.name, f"http://127.0.0.1:{port}"]
         out = subprocess.run(command, capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))
-    p50 = _ms(re.search(r"50%\s+(\S+)", out).group(1), out)
-    p99 = _ms(re.search(r"99%\s+(\S+)", out).group(1), out)
+    p50 = _ms(re.search(r"^\s*50%\s+(\S+)", out, re.M).group(1), out)
+    p99 = _ms(re.search(r"^\s*99%\s+(\S+)", out, re.M).group(1), out)
     errors = sum(int(n) for n in re.findall(r"(?:connect|read|write|timeout) (\d+)", out))
     non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     return Result(rps, p50, p99, errors + (int(non_2xx.group(1)) if non_2xx else 0))
