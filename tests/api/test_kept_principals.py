@@ -119,3 +119,20 @@ def test_without_a_rate_limit_check_nothing_is_kept(
 
     # No generation to check a kept principal against: the key is read every time.
     assert costs == [(200, 3), (200, 2), (200, 2)]
+
+
+def test_when_redis_loses_the_generation_kept_principals_are_read_again(
+    two_processes, factory, count_queries, database_url, redis_url
+):
+    from api.credentials import generation_key
+    from api.redis import redis_connection
+
+    _, second = two_processes
+    org = factory.organisation()
+    warm(count_queries, second, org.url(), org.headers)
+
+    redis_connection(redis_url).delete(generation_key(database_url))  # as a Redis restart would
+
+    # The script sets a new random generation: no kept principal was read under it.
+    status, count = statements(count_queries, lambda: second.get(org.url(), headers=org.headers))
+    assert (status, count) == (200, 2)
