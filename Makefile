@@ -56,8 +56,11 @@ spec-check: install
 sdk: install
 	$(BIN)/python -m sdk.generate
 
+# The HTTP benchmark (bench/http.py) wants wrk: scripts/bench-tools installs it when it can.
 bench: install
+	scripts/bench-tools
 	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.http
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache build/sdk sdk/typescript/node_modules

@@ -31,6 +31,7 @@ from limits.storage import MemoryStorage
 from limits.storage.base import TimestampedSlidingWindow
 from redis.exceptions import RedisError
 
+from api.credentials import new_generation
 from api.redis import redis_connection
 
 log = logging.getLogger("clover.limits")
@@ -94,6 +95,7 @@ class Count:
 class Decision:
     allowed: bool
     counts: list[Count]
+    generation: str | None = None  # the watched key's value (api/credentials.py), if asked
 
 
 def _counts(entries: list[Entry], now: float, raw: list[tuple[int, int]]) -> list[Count]:
@@ -123,8 +125,13 @@ class MemoryCounters:
         self.storage = MemoryStorage()  # expires its keys itself
         self._lock = threading.Lock()
 
-    def acquire(self, entries: list[Entry], now: float, cost: int = 1) -> Decision:
-        """Count ``cost`` against every budget if all have room (``cost=0`` only looks)."""
+    def acquire(
+        self, entries: list[Entry], now: float, cost: int = 1, watch: str | None = None
+    ) -> Decision:
+        """Count ``cost`` against every budget if all have room (``cost=0`` only looks).
+
+        ``watch`` is ignored: without Redis no generation is read, so nothing is kept.
+        """
         with self._lock:
             keys = [entry.window_keys(now) for entry in entries]
             raw = [(self.storage.get(p), self.storage.get(c)) for p, c in keys]
@@ -145,16 +152,20 @@ class MemoryCounters:
                     self.storage.clear(key)
 
 
-# KEYS: previous and current window counter of each budget.
-# ARGV: cost, then per budget: its requests, its counter lifetime (ms), its previous weight.
-# → {allowed, previous1, current1, previous2, current2, …}: counts after this request when
-# it is allowed, as they stand when refused (or when cost is 0). The decision uses the
-# arithmetic of the Python side (_fits), and the same doubles: ARGV carries repr(weight).
+# KEYS: previous and current window counter of each budget, then, when watched, the
+# credentials' generation (an odd count of keys says so).
+# ARGV: cost, then per budget: its requests, its counter lifetime (ms), its previous weight;
+# then the generation to set when the watched key is missing.
+# → {allowed, previous1, current1, previous2, current2, …[, generation]}: counts after this
+# request when it is allowed, as they stand when refused (or when cost is 0). The decision
+# uses the arithmetic of the Python side (_fits), and the same doubles: ARGV carries
+# repr(weight).
 ACQUIRE = """
 local cost = tonumber(ARGV[1])
 local counts = {}
 local allowed = 1
-for i = 1, #KEYS / 2 do
+local budgets = math.floor(#KEYS / 2)
+for i = 1, budgets do
   local previous = tonumber(redis.call('GET', KEYS[2 * i - 1]) or '0')
   local current = tonumber(redis.call('GET', KEYS[2 * i]) or '0')
   counts[2 * i - 1] = previous
@@ -165,13 +176,21 @@ for i = 1, #KEYS / 2 do
   end
 end
 if allowed == 1 and cost > 0 then
-  for i = 1, #KEYS / 2 do
+  for i = 1, budgets do
     local n = redis.call('INCRBY', KEYS[2 * i], cost)
     if n == cost then redis.call('PEXPIRE', KEYS[2 * i], ARGV[3 * i]) end
     counts[2 * i] = n
   end
 end
 table.insert(counts, 1, allowed)
+if #KEYS % 2 == 1 then
+  local generation = redis.call('GET', KEYS[#KEYS])
+  if not generation then
+    generation = ARGV[#ARGV]
+    redis.call('SET', KEYS[#KEYS], generation)
+  end
+  table.insert(counts, generation)
+end
 return counts
 """
 
@@ -198,7 +217,10 @@ class RedisCounters:
             log.warning("%s: Redis reachable again", self.purpose)
             self._down_until = 0.0
 
-    def acquire(self, entries: list[Entry], now: float, cost: int = 1) -> Decision | None:
+    def acquire(
+        self, entries: list[Entry], now: float, cost: int = 1, watch: str | None = None
+    ) -> Decision | None:
+        """As MemoryCounters', and with ``watch`` (a key) its value comes back too."""
         if not self._reachable():
             return None
         keys: list[str] = []
@@ -206,14 +228,21 @@ class RedisCounters:
         for entry in entries:
             keys += entry.window_keys(now)
             args += [entry.item.amount, 2000 * entry.item.get_expiry(), repr(entry.weight(now))]
+        if watch is not None:
+            keys.append(watch)
+            args.append(new_generation())
         try:
             allowed, *flat = self.script(keys=keys, args=args)
         except RedisError as error:
             self._failed(error)
             return None
         self._succeeded()
+        generation = None
+        if watch is not None:
+            *flat, value = flat
+            generation = value.decode() if isinstance(value, bytes) else value
         raw = [(int(flat[i]), int(flat[i + 1])) for i in range(0, len(flat), 2)]
-        return Decision(bool(allowed), _counts(entries, now, raw))
+        return Decision(bool(allowed), _counts(entries, now, raw), generation)
 
     def clear(self, entries: list[Entry], now: float) -> None:
         if not self._reachable():

@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 import threading
+import time
 from pathlib import Path
 
-from sqlalchemy import create_engine, event
+from sqlalchemy import create_engine, event, exc
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session, sessionmaker
 
+from api import credentials
 from api.config import Settings
 from api.domain import audit, tenancy
+from api.domain import credentials as credential_changes
 
 
 class Database:
@@ -20,6 +23,9 @@ class Database:
         self.sessions = sessionmaker(self.engine, expire_on_commit=False)
         tenancy.install(self.sessions)
         audit.install(self.sessions)
+        # Kept principals are dropped everywhere once a commit changes someone's rights.
+        credentials.watch(self.url, settings.redis_url)
+        credential_changes.install(self.sessions, lambda: credentials.changed(self.url))
 
     def session(self) -> Session:
         return self.sessions()
@@ -51,14 +57,56 @@ def _make_engine(settings: Settings) -> Engine:
     options = f"-c statement_timeout={settings.statement_timeout_ms}"
     # Statement parameters never reach a log or an error message: they hold password
     # and key hashes, secrets' ciphertexts and email addresses.
-    return create_engine(
+    engine = create_engine(
         url,
         hide_parameters=True,
-        pool_pre_ping=True,
         pool_size=10,
         max_overflow=10,
+        # Older connections are replaced rather than trusted (a proxy or firewall may
+        # have dropped them silently).
+        pool_recycle=RECYCLE_SECONDS,
         connect_args={"options": options},
     )
+    ping_after_idle(engine)
+    return engine
+
+
+# A connection back in the pool less than this long ago is used without a ping: on a busy
+# worker that is every checkout, and a ping is a round trip (BEGIN; SELECT 1) per request.
+PING_AFTER_IDLE_SECONDS = 5.0
+RECYCLE_SECONDS = 1800
+
+
+def ping_after_idle(engine: Engine, seconds: float = PING_AFTER_IDLE_SECONDS) -> None:
+    """Ping a pooled connection at checkout only when it has been idle ``seconds`` or more.
+
+    A server restart or a dropped connection is met after a quiet spell, where it is
+    found by the ping: the pool then drops every older connection and hands out a new
+    one, and the request never sees it. One that breaks while the worker is busy fails
+    the request that meets it (the error also makes the pool drop every older
+    connection), which a pre-ping on every checkout would not prevent either unless
+    the break came exactly between two requests.
+    """
+    clock = time.monotonic
+
+    @event.listens_for(engine, "connect")
+    def _fresh(_dbapi_connection, record):
+        record.info["checked_in_at"] = clock()
+
+    @event.listens_for(engine, "checkin")
+    def _checked_in(_dbapi_connection, record):
+        if record is not None:
+            record.info["checked_in_at"] = clock()
+
+    @event.listens_for(engine, "checkout")
+    def _ping_if_idle(dbapi_connection, record, _proxy):
+        if clock() - record.info.get("checked_in_at", 0.0) < seconds:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except engine.dialect.loaded_dbapi.Error as error:
+            # The pool replaces this connection (and every older one) and checks out again.
+            raise exc.InvalidatePoolError(str(error)) from error
 
 
 _databases: dict[tuple[str, int], Database] = {}

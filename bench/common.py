@@ -121,7 +121,7 @@ def counting(engine) -> Iterator[dict[str, int]]:
     def statement(*_args):
         counts["statements"] += 1
 
-    def checkout(*_args):  # every checkout pings the server first (pool_pre_ping)
+    def checkout(*_args):  # pinged only after an idle spell (api/db.py)
         counts["checkouts"] += 1
 
     def transaction_end(*_args):

@@ -208,8 +208,8 @@ def report(operations: list[Operation], header: list[str]) -> None:
     print("Per request besides those statements (same pass):")
     for op in extras:
         print(
-            f"  {op.label}: {number(op.checkouts)} pool checkout(s) (each pre-pings the"
-            f" server), {number(op.transaction_ends)} COMMIT/ROLLBACK"
+            f"  {op.label}: {number(op.checkouts)} pool checkout(s) (pinged only when idle,"
+            f" api/db.py), {number(op.transaction_ends)} COMMIT/ROLLBACK"
         )
     lists = [op for op in operations if op.kind == "api" and op.raw]
     if len(lists) == 2:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from api.domain.errors import NotFound, PermissionDenied
 
@@ -99,6 +100,8 @@ class Principal:
     api_key_id: uuid.UUID | None = None
     client_id: str | None = None
     plan_feed_id: uuid.UUID | None = None
+    # When the credential stops working by itself (an API key's expiry), if it does.
+    expires_at: datetime | None = None
 
     @property
     def identity(self) -> str:

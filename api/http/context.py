@@ -20,6 +20,7 @@ from api.domain.oauth.tokens import authenticate_oauth_token
 from api.domain.plan.feeds import authenticate_plan_feed, record_plan_feed_use
 from api.domain.uow import UnitOfWork
 from api.errors import problem
+from api.http import principals
 from api.http.schema import bad_text
 
 REQUEST_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
@@ -51,7 +52,9 @@ def current_principal() -> Principal:
         if bad_text(token):
             raise Unauthenticated("the bearer token is not valid")
         if token.startswith(KEY_PREFIX + "_"):
+            generation = principals.generation_before_read()
             g.principal = authenticate_api_key(uow().session, token, record_use=_record_key_use)
+            principals.keep(token, g.principal, generation)
         else:
             g.principal = authenticate_oauth_token(uow().session, token)
         logs.bind(caller=g.principal.identity)

@@ -40,6 +40,7 @@ from api.config import (
 from api.counters import Entry, MemoryCounters, RedisCounters, budget, counters_for
 from api.domain.errors import DomainError
 from api.errors import problem
+from api.http import principals
 from api.http.context import current_principal
 
 # The counter stores are api/counters.py's; named here too, beside the limiter that uses them.
@@ -90,8 +91,8 @@ class RateLimiter:
             return self.limits
         return {**self.limits, **self.plans.get(plan, {})}
 
-    def check(self, applicable: list[Limit], now: float | None = None):
-        """(allowed, usages) for these limits; None when no decision could be made."""
+    def check(self, applicable: list[Limit], now: float | None = None, watch: str | None = None):
+        """(allowed, usages, the watched key's value) for these limits; None when undecided."""
         if not applicable:
             return None
         now = self.clock() if now is None else now
@@ -99,14 +100,14 @@ class RateLimiter:
             Entry(budget(self.prefix, lim.requests, lim.seconds), (lim.name, lim.subject))
             for lim in applicable
         ]
-        decision = self.counters.acquire(entries, now)
+        decision = self.counters.acquire(entries, now, watch=watch)
         if decision is None:
             return None
         usages = [
             Usage(lim, count.remaining, count.reset)
             for lim, count in zip(applicable, decision.counts, strict=True)
         ]
-        return decision.allowed, usages
+        return decision.allowed, usages, decision.generation
 
 
 def limiter() -> RateLimiter:
@@ -126,6 +127,9 @@ def _principal():
     scheme, _, token = request.headers.get("Authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         return None
+    kept = principals.peek(token.strip())  # confirmed or dropped once the check has run
+    if kept is not None:
+        return kept
     try:
         return current_principal()
     except DomainError:
@@ -180,10 +184,12 @@ def init_app(app: Flask) -> None:
         if _exempt():
             return None
         rate = limiter()
-        decision = rate.check(applicable_limits(rate))
+        decision = rate.check(applicable_limits(rate), watch=principals.watched_key())
         if decision is None:
+            principals.settle(None)
             return None
-        allowed, usages = decision
+        allowed, usages, generation = decision
+        principals.settle(generation)
         g.rate_limit_usages = usages
         if allowed:
             return None

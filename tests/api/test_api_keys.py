@@ -303,9 +303,19 @@ def test_scopes_beyond_the_creators_own_grant_stay_forbidden(client, factory):
     assert response.status_code == 403
 
 
-def test_authenticating_a_personal_key_is_one_statement(client, factory, count_queries):
-    """The member's current role comes with the key, in the same statement: no cache,
-    and no more statements than an organisation key, which has no member to look at."""
+def test_authenticating_a_personal_key_is_one_statement(
+    factory, count_queries, database_url, redis_url
+):
+    """The member's current role comes with the key, in the same statement, and no more
+    statements than an organisation key, which has no member to look at. (With rate limits
+    off no principal is kept, so every request reads its key: tests/api/test_kept_principals.py.)"""
+    from api import create_app
+    from api.config import Settings
+
+    settings = Settings.build(
+        database_url=database_url, redis_url=redis_url, environment="test", rate_limits="off"
+    )
+    client = create_app(settings).test_client()
     org = factory.organisation()
     personal = bearer(factory.member(org, "admin"))
     organisation = bearer(create_key(client, org, kind="organisation").get_json()["token"])

@@ -277,6 +277,7 @@ def authenticate_api_key(
         # An organisation key acts as the organisation, not as whoever made it.
         user_id=key.created_by_user_id if key.kind == "personal" else None,
         api_key_id=key.id,
+        expires_at=key.expires_at,
     )
 
 
@@ -292,7 +293,8 @@ def record_api_key_use(*, uow: UnitOfWork, key_id: uuid.UUID, at: datetime) -> N
             or_(ApiKey.last_used_at.is_(None), ApiKey.last_used_at < at - LAST_USED_RESOLUTION),
         )
         .values(last_used_at=at)
-        .execution_options(synchronize_session=False)
+        # A key's use changes no one's rights: kept principals stay (api/domain/credentials.py).
+        .execution_options(synchronize_session=False, credentials_unchanged=True)
     )
     uow.commit()
 
