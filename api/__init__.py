@@ -15,7 +15,7 @@ from api.db import Database, database_for
 from api.domain import models  # noqa: F401  (every model mapped before the first query)
 from api.domain.media.storage import DiskStorage, MediaStorage
 from api.errors import CloverApi
-from api.http import access_log, context, cors, limits
+from api.http import access_log, context, cors, limits, metrics
 from api.jobs import dispatcher
 from api.resources import health
 from api.resources.v1 import BLUEPRINTS
@@ -106,6 +106,7 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     context.init_app(app)
     access_log.init_app(app)
+    metrics.init_app(app)  # counts every answer, the rate limits' 429s too; GET /metrics
     limits.init_app(app)  # rate limits: before any view, headers on every answer
     if settings.cors_origins:
         CORS(

@@ -24,11 +24,13 @@ import time
 import redis
 from rq import Queue
 from rq import Worker as RQWorker
-from rq.exceptions import StopRequested
+from rq.exceptions import InvalidJobOperation, NoSuchJobError, StopRequested
+from rq.job import JobStatus
 from structlog.contextvars import clear_contextvars
 
 from api import logs
 from api.jobs import RQDispatcher
+from api.observability import metrics
 from workers import recovery, runtime
 
 log = logging.getLogger("clover.worker")
@@ -105,10 +107,14 @@ class Worker(RQWorker):
         super().reorder_queues(reference_queue)
 
     def execute_job(self, job, queue) -> None:
+        started = time.monotonic()
         try:
             super().execute_job(job, queue)
         finally:
             self._holding = False
+            # Counted here, in the worker, rather than in the work horse it forks per
+            # job: in multi-process mode each process writes a file of its own.
+            metrics.job_ran(queue.name, job.func_name, _outcome(job), time.monotonic() - started)
             clear_contextvars()  # the worker's own lines name no job
 
     def work(self, burst: bool = False, *args, **kwargs) -> bool:
@@ -118,6 +124,23 @@ class Worker(RQWorker):
     def _scheduler_died(self) -> bool:
         process = self.scheduler._process if self.scheduler else None
         return not self._burst and process is not None and not process.is_alive()
+
+
+OUTCOMES = {
+    JobStatus.FINISHED: "succeeded",
+    JobStatus.FAILED: "failed",
+    JobStatus.STOPPED: "stopped",
+    JobStatus.CANCELED: "stopped",
+}
+
+
+def _outcome(job) -> str:
+    """How the work horse left the job: a job RQ queued or scheduled again is retried."""
+    try:
+        status = job.get_status(refresh=True)
+    except (InvalidJobOperation, NoSuchJobError, redis.RedisError):
+        return "unknown"  # deleted meanwhile, or Redis went away
+    return OUTCOMES.get(status, "retried")
 
 
 def arm(queue: RQDispatcher, *, burst: bool) -> None:
