@@ -125,6 +125,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         return send_from_directory(swagger_ui_path, "favicon-32x32.png", mimetype="image/png")
 
     api = CloverApi(app)
+    health.init_app(app)
     api.register_blueprint(health.blp)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)
