@@ -24,7 +24,7 @@ from prometheus_client.samples import Sample
 
 from api.observability import metrics
 
-__all__ = ["CONTENT_TYPE_LATEST", "scrape"]
+__all__ = ["CONTENT_TYPE_LATEST", "merged", "scrape"]
 log = logging.getLogger("clover.metrics")
 
 
@@ -42,7 +42,7 @@ def _queue_depths(depths: Callable[[], dict[str, int]]) -> Iterable[Metric]:
     return [family]
 
 
-def _merged(families: Iterable[Metric]) -> list[Metric]:
+def merged(families: Iterable[Metric]) -> list[Metric]:
     """One family per name; samples of the same series in two sources are added up."""
     merged: dict[str, Metric] = {}
     values: dict[str, dict[tuple, Sample]] = {}
@@ -88,4 +88,4 @@ def scrape(directory: str | None, depths: Callable[[], dict[str, int]] | None) -
         families += files.collect()
     if depths is not None:
         families += _queue_depths(depths)
-    return generate_latest(_Scrape(_merged(families)))
+    return generate_latest(_Scrape(merged(families)))

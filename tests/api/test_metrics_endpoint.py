@@ -3,18 +3,45 @@ and webhook deliveries of real worker processes (multi-process mode)."""
 
 import secrets
 import uuid
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
 from api import create_app
+from api.config import Settings
+from api.db import database_for
 from tests.api import builders
 from tests.workers import test_webhooks as webhooks
 from tests.workers.conftest import run_worker
+from tests.workers.test_publish import item_of, scheduled_item
 from tests.workers.test_webhooks import receiver  # noqa: F401  (fixture)
 
 TOKEN = "metrics-" + secrets.token_hex(8)
 SCRAPE = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def database_url(fresh_database) -> str:
+    """A database of this module's own: its workers sweep every organisation's due items."""
+    return fresh_database()
+
+
+@pytest.fixture(scope="module")
+def settings(database_url, redis_url) -> Settings:
+    return Settings.build(database_url=database_url, redis_url=redis_url, environment="test")
+
+
+@pytest.fixture(scope="module")
+def app(settings):
+    return create_app(settings)
+
+
+@pytest.fixture(scope="module")
+def database(settings):
+    database = database_for(settings)
+    yield database
+    database.dispose()  # before the session drops the module's database
 
 
 @pytest.fixture
@@ -180,3 +207,21 @@ def test_scrapes_are_not_rate_limited(watched):
 
     assert [a.status_code for a in answers] == [200, 200, 200]
     assert "RateLimit-Limit" not in answers[0].headers
+
+
+def test_a_publication_by_a_worker_is_counted_by_network_and_outcome(
+    watched, factory, database_url, redis_url, metrics_dir, empty_queues
+):
+    org = factory.organisation()
+    item = scheduled_item(watched, org, datetime.now(UTC) - timedelta(seconds=5))
+
+    run_worker(database_url, redis_url, "publish", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+    after = scraped(watched)
+
+    assert item_of(watched, org, item)["status"] == "published"
+    publish = "clover_publish_attempts_total"
+    assert value(after, publish, network="sandbox", outcome="published") == 1
+    assert (
+        value(after, "clover_jobs_total", queue="publish", kind="publish_item", outcome="succeeded")
+        >= 1
+    )
