@@ -7,6 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
+from rq import Queue, Retry
 
 from api import create_app
 from api.config import Settings
@@ -225,3 +226,20 @@ def test_a_publication_by_a_worker_is_counted_by_network_and_outcome(
         value(after, "clover_jobs_total", queue="publish", kind="publish_item", outcome="succeeded")
         >= 1
     )
+
+
+def test_a_job_that_fails_is_counted_retried_then_failed(
+    watched, database_url, redis_url, metrics_dir, empty_queues
+):
+    # An organisation id that is none: the job raises on each of its two runs.
+    Queue("rollups", connection=empty_queues).enqueue(
+        "workers.jobs.rollup_kpis", "not-an-id", retry=Retry(max=1, interval=[0])
+    )
+
+    run_worker(database_url, redis_url, "rollups", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
+    after = scraped(watched)
+
+    jobs = "clover_jobs_total"
+    assert value(after, jobs, queue="rollups", kind="rollup_kpis", outcome="retried") == 1
+    assert value(after, jobs, queue="rollups", kind="rollup_kpis", outcome="failed") == 1
+    assert value(after, jobs, queue="rollups", kind="rollup_kpis", outcome="succeeded") == 0
