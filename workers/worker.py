@@ -115,7 +115,22 @@ class Worker(RQWorker):
             # Counted here, in the worker, rather than in the work horse it forks per
             # job: in multi-process mode each process writes a file of its own.
             metrics.job_ran(queue.name, job.func_name, _outcome(job), time.monotonic() - started)
+            metrics.count_held(job.meta.get(HELD, []))
             clear_contextvars()  # the worker's own lines name no job
+
+    def perform_job(self, job, queue) -> bool:
+        # In the work horse: what the job counts is held, then handed over in its meta.
+        with metrics.held() as counts:
+            self._held = counts
+            return super().perform_job(job, queue)
+
+    def handle_execution_ended(self, job, queue, heartbeat_ttl) -> None:
+        # The job has run (or raised) and RQ has not yet settled it: it still exists.
+        super().handle_execution_ended(job, queue, heartbeat_ttl)
+        held = getattr(self, "_held", None) or []
+        if held or HELD in job.meta:  # a run again (a retry) replaces its last run's counts
+            job.meta[HELD] = list(held)
+            job.save_meta()
 
     def work(self, burst: bool = False, *args, **kwargs) -> bool:
         self._burst = burst
@@ -126,6 +141,7 @@ class Worker(RQWorker):
         return not self._burst and process is not None and not process.is_alive()
 
 
+HELD = "clover_metrics"  # the job's meta key for the counts its work horse held
 OUTCOMES = {
     JobStatus.FINISHED: "succeeded",
     JobStatus.FAILED: "failed",
@@ -135,9 +151,11 @@ OUTCOMES = {
 
 
 def _outcome(job) -> str:
-    """How the work horse left the job: a job RQ queued or scheduled again is retried."""
+    """How the work horse left the job (its meta read again): a job RQ queued or
+    scheduled again is retried."""
     try:
-        status = job.get_status(refresh=True)
+        job.refresh()
+        status = job.get_status(refresh=False)
     except (InvalidJobOperation, NoSuchJobError, redis.RedisError):
         return "unknown"  # deleted meanwhile, or Redis went away
     return OUTCOMES.get(status, "retried")

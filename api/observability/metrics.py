@@ -12,6 +12,9 @@ the values live in this process's memory (``REGISTRY``).
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
 
@@ -65,6 +68,45 @@ RATE_LIMIT_REFUSALS = Counter(
 )
 
 
+# Outcomes counted while a job runs in RQ's work horse, a process forked for one job:
+# held here and handed to the worker process (``workers/worker.py``), which counts them,
+# so that multi-process mode keeps one file per worker rather than one per job.
+_held: ContextVar[list[tuple[str, tuple[str, ...]]] | None] = ContextVar(
+    "clover_metrics_held", default=None
+)
+HELD_COUNTERS = {
+    "clover_webhook_deliveries": WEBHOOK_DELIVERIES,
+    "clover_publish_attempts": PUBLISH_ATTEMPTS,
+}
+
+
+@contextmanager
+def held() -> Iterator[list[tuple[str, tuple[str, ...]]]]:
+    """Within: the outcomes counted are kept in the list given, not counted."""
+    counts: list[tuple[str, tuple[str, ...]]] = []
+    token = _held.set(counts)
+    try:
+        yield counts
+    finally:
+        _held.reset(token)
+
+
+def count_held(counts: list[tuple[str, tuple[str, ...]]]) -> None:
+    """Count what ``held`` kept (in another process)."""
+    for name, labels in counts:
+        counter = HELD_COUNTERS.get(name)
+        if counter is not None:
+            counter.labels(*labels).inc()
+
+
+def _outcome(name: str, *labels: str) -> None:
+    counts = _held.get()
+    if counts is None:
+        HELD_COUNTERS[name].labels(*labels).inc()
+    else:
+        counts.append((name, labels))
+
+
 def request_answered(operation: str, method: str, status: int, seconds: float) -> None:
     REQUESTS.labels(operation, method, str(status)).inc()
     REQUEST_SECONDS.labels(operation).observe(seconds)
@@ -77,11 +119,11 @@ def job_ran(queue: str, job: str, outcome: str, seconds: float) -> None:
 
 
 def webhook_delivered(outcome: str) -> None:
-    WEBHOOK_DELIVERIES.labels(outcome).inc()
+    _outcome("clover_webhook_deliveries", outcome)
 
 
 def publish_attempted(network: str, outcome: str) -> None:
-    PUBLISH_ATTEMPTS.labels(network, outcome).inc()
+    _outcome("clover_publish_attempts", network, outcome)
 
 
 def rate_limit_refused(limit: str) -> None:

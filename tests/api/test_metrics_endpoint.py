@@ -4,6 +4,7 @@ and webhook deliveries of real worker processes (multi-process mode)."""
 import secrets
 import uuid
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
@@ -243,3 +244,32 @@ def test_a_job_that_fails_is_counted_retried_then_failed(
     assert value(after, jobs, queue="rollups", kind="rollup_kpis", outcome="retried") == 1
     assert value(after, jobs, queue="rollups", kind="rollup_kpis", outcome="failed") == 1
     assert value(after, jobs, queue="rollups", kind="rollup_kpis", outcome="succeeded") == 0
+
+
+def test_work_horses_leave_no_metrics_files_of_their_own(
+    watched,
+    factory,
+    database_url,
+    redis_url,
+    metrics_dir,
+    empty_queues,
+    receiver,  # noqa: F811
+):
+    org = factory.organisation()
+    server = receiver(204)
+    webhooks.endpoint(watched, org, server.url)
+    strategy = builders.ready_strategy(watched, org)
+    watched.post(org.url(f"/strategies/{strategy['id']}/activate"), headers=org.headers)
+
+    run_worker(
+        database_url,
+        redis_url,
+        "webhooks",
+        PROMETHEUS_MULTIPROC_DIR=metrics_dir,
+        CLOVER_WEBHOOKS_ALLOW_PRIVATE="true",
+    )
+
+    # One worker process ran several jobs (fan-out, delivery, sweeps): one file per kind.
+    files = sorted(path.name for path in Path(metrics_dir).iterdir())
+    assert len({name.rpartition("_")[2] for name in files}) == 1, files
+    assert value(scraped(watched), "clover_webhook_deliveries_total", outcome="succeeded") == 1
