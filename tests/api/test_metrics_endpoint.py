@@ -273,3 +273,28 @@ def test_work_horses_leave_no_metrics_files_of_their_own(
     files = sorted(path.name for path in Path(metrics_dir).iterdir())
     assert len({name.rpartition("_")[2] for name in files}) == 1, files
     assert value(scraped(watched), "clover_webhook_deliveries_total", outcome="succeeded") == 1
+
+
+def test_jobs_run_in_process_are_counted_and_no_queue_is_measured(settings, factory):
+    app = create_app(settings.model_copy(update={"metrics_token": TOKEN, "redis_url": ""}))
+    client = app.test_client()
+    org = factory.organisation()
+    before = scraped(client)
+
+    assert client.post(org.url("/rollups"), headers=org.headers).status_code == 202
+    after = scraped(client)
+
+    jobs = "clover_jobs_total"
+    assert delta(before, after, jobs, queue="rollups", kind="rollup_kpis", outcome="succeeded") == 1
+    assert not any(name == "clover_queue_depth" for name, _labels in after)
+
+
+def test_a_scrape_answers_without_queue_depths_while_redis_is_unreachable(settings):
+    closed = settings.model_copy(
+        update={"metrics_token": TOKEN, "redis_url": "redis://127.0.0.1:1/0"}
+    )
+    client = create_app(closed).test_client()
+
+    samples = scraped(client)  # 200, the exposition
+
+    assert not any(name == "clover_queue_depth" for name, _labels in samples)
