@@ -15,7 +15,7 @@ from api.db import Database, database_for
 from api.domain import models  # noqa: F401  (every model mapped before the first query)
 from api.domain.media.storage import DiskStorage, MediaStorage
 from api.errors import CloverApi
-from api.http import access_log, conditional, context, cors, limits, principals
+from api.http import access_log, conditional, context, cors, limits, metrics, principals
 from api.jobs import dispatcher
 from api.resources import health
 from api.resources.v1 import BLUEPRINTS
@@ -107,6 +107,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     context.init_app(app)
     access_log.init_app(app)
     principals.init_app(app)  # API keys' principals kept while their generation holds
+    metrics.init_app(app)  # counts every answer, the rate limits' 429s too; GET /metrics
     limits.init_app(app)  # rate limits: before any view, headers on every answer
     conditional.init_app(app)  # If-None-Match on every GET with an ETag: 304
     if settings.cors_origins:
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         return send_from_directory(swagger_ui_path, "favicon-32x32.png", mimetype="image/png")
 
     api = CloverApi(app, spec_kwargs={"extra_plugins": [conditional.ConditionalReadsPlugin()]})
+    health.init_app(app)
     api.register_blueprint(health.blp)
     for blueprint in BLUEPRINTS:
         api.register_blueprint(blueprint)

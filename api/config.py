@@ -285,6 +285,11 @@ class Settings(BaseSettings):
     # The front end's page that accepts an invitation, with a {token} placeholder
     # (e.g. https://app.example.com/join?token={token}); sent in member.invited events.
     invitation_accept_url: InvitationAcceptUrl = ""
+    # The bearer token of GET /metrics (Prometheus); empty: the endpoint is not there (404).
+    metrics_token: str = Field("", repr=False)
+    # prometheus_client's multi-process folder: the processes that set it write their
+    # metrics there (gunicorn's workers, `clover worker`), and a scrape reads them all.
+    prometheus_multiproc_dir: str = Field("", validation_alias="PROMETHEUS_MULTIPROC_DIR")
 
     @classmethod
     def settings_customise_sources(

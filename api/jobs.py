@@ -11,6 +11,7 @@ import contextlib
 import contextvars
 import importlib
 import logging
+import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -23,6 +24,7 @@ from rq.job import Job, JobStatus
 
 from api import logs
 from api.config import Settings
+from api.observability import metrics
 from api.redis import redis_connection
 
 QUEUES = ("sync", "rollups", "webhooks", "publish", "default")
@@ -155,12 +157,18 @@ class InProcessDispatcher:
             return None
         # In a copy of the caller's context: the job's lines carry the request's id,
         # and what the job binds (its organisation, its Job row) stays with the job.
-        return contextvars.copy_context().run(self._run, job, args)
+        return contextvars.copy_context().run(self._run, queue, job, args)
 
-    def _run(self, job: str, args: tuple) -> object:
+    def _run(self, queue: str, job: str, args: tuple) -> object:
         logs.bind(job=job)
-        with using(self.settings):
-            return resolve(job)(*args)
+        started, outcome = time.perf_counter(), "failed"
+        try:
+            with using(self.settings):
+                result = resolve(job)(*args)
+            outcome = "succeeded"
+            return result
+        finally:
+            metrics.job_ran(queue, job, outcome, time.perf_counter() - started)
 
 
 def dispatcher(settings: Settings) -> RQDispatcher | InProcessDispatcher:

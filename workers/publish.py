@@ -33,6 +33,7 @@ from api.domain.publishing import attempts, outcomes
 from api.domain.publishing.limits import ChannelLimits
 from api.domain.publishing.service import PUBLISH_JOB
 from api.jobs import RETRY, RQDispatcher, dispatcher
+from api.observability import metrics
 from workers import runtime
 from workers.accounts import account_for
 from workers.providers import registry
@@ -87,6 +88,7 @@ def publish_item(
         log.info("publishing item %s waits %.0f s for the channel's cap", item_id, wait)
         # One waiting run per item however often the sweep finds it capped.
         _again(organisation_id, item_id, when + timedelta(seconds=wait), f"publish-{item_id}-later")
+        metrics.publish_attempted(target.provider, "capped")
         return "capped"
     with runtime.unit_of_work(organisation) as uow:
         begun = attempts.begin(uow=uow, item_id=item, now=when, grace=grace)
@@ -98,7 +100,14 @@ def publish_item(
         for m in begun.media
     )
     post = Post(key=begun.key, text=begun.text, media=media, thread=begun.as_thread)
-    return _send(organisation, target, publisher, account, post, begun, when)
+    try:
+        outcome = _send(organisation, target, publisher, account, post, begun, when)
+    except Exception:
+        # RQ tries again with backoff, or the item failed loudly: the network erred.
+        metrics.publish_attempted(target.provider, "error")
+        raise
+    metrics.publish_attempted(target.provider, outcome.replace(" ", "_"))
+    return outcome
 
 
 def _send(organisation, target, publisher: Publisher, account, post, begun, when) -> str:

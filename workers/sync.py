@@ -23,6 +23,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from rq import get_current_job
 from rq.exceptions import DuplicateJobError
 
+from api import logs
 from api.crypto import cipher_for
 from api.domain.channels import sync as channels
 from api.domain.jobs import service as jobs
@@ -208,6 +209,7 @@ def _later(organisation_id, channel_id, job_id, error: RateLimited, counts) -> d
             job_id,
             retry=RETRY,  # the continuation is retried like the sync it continues
             job_timeout=3600,
+            meta=logs.carried(),  # its lines name the request that asked for the sync too
         )
         return {**counts, "rescheduled_in": wait}
     _finish(organisation, uuid.UUID(job_id) if job_id else None, counts=counts, error=note)

@@ -23,6 +23,7 @@ from api.domain.webhooks import delivery
 from api.domain.webhooks.events import DISPATCH_JOB, dispatch_job_id
 from api.domain.webhooks.service import DELIVER_JOB
 from api.jobs import RQDispatcher, dispatcher
+from api.observability import metrics
 from workers import runtime
 from workers.egress import checked_client
 
@@ -102,6 +103,7 @@ def deliver(organisation_id: str, delivery_id: str) -> str | None:
         )
     if outcome is None:
         return None
+    metrics.webhook_delivered(outcome.status)
     # With the job's context: the request id of the change that emitted the event.
     log.info(
         "webhook delivery %s: %s",

@@ -24,11 +24,13 @@ import time
 import redis
 from rq import Queue
 from rq import Worker as RQWorker
-from rq.exceptions import StopRequested
+from rq.exceptions import InvalidJobOperation, NoSuchJobError, StopRequested
+from rq.job import JobStatus
 from structlog.contextvars import clear_contextvars
 
 from api import logs
 from api.jobs import RQDispatcher
+from api.observability import metrics
 from workers import recovery, runtime
 
 log = logging.getLogger("clover.worker")
@@ -105,11 +107,30 @@ class Worker(RQWorker):
         super().reorder_queues(reference_queue)
 
     def execute_job(self, job, queue) -> None:
+        started = time.monotonic()
         try:
             super().execute_job(job, queue)
         finally:
             self._holding = False
+            # Counted here, in the worker, rather than in the work horse it forks per
+            # job: in multi-process mode each process writes a file of its own.
+            metrics.job_ran(queue.name, job.func_name, _outcome(job), time.monotonic() - started)
+            metrics.count_held(job.meta.get(HELD, []))
             clear_contextvars()  # the worker's own lines name no job
+
+    def perform_job(self, job, queue) -> bool:
+        # In the work horse: what the job counts is held, then handed over in its meta.
+        with metrics.held() as counts:
+            self._held = counts
+            return super().perform_job(job, queue)
+
+    def handle_execution_ended(self, job, queue, heartbeat_ttl) -> None:
+        # The job has run (or raised) and RQ has not yet settled it: it still exists.
+        super().handle_execution_ended(job, queue, heartbeat_ttl)
+        held = getattr(self, "_held", None) or []
+        if held or HELD in job.meta:  # a run again (a retry) replaces its last run's counts
+            job.meta[HELD] = list(held)
+            job.save_meta()
 
     def work(self, burst: bool = False, *args, **kwargs) -> bool:
         self._burst = burst
@@ -118,6 +139,26 @@ class Worker(RQWorker):
     def _scheduler_died(self) -> bool:
         process = self.scheduler._process if self.scheduler else None
         return not self._burst and process is not None and not process.is_alive()
+
+
+HELD = "clover_metrics"  # the job's meta key for the counts its work horse held
+OUTCOMES = {
+    JobStatus.FINISHED: "succeeded",
+    JobStatus.FAILED: "failed",
+    JobStatus.STOPPED: "stopped",
+    JobStatus.CANCELED: "stopped",
+}
+
+
+def _outcome(job) -> str:
+    """How the work horse left the job (its meta read again): a job RQ queued or
+    scheduled again is retried."""
+    try:
+        job.refresh()
+        status = job.get_status(refresh=False)
+    except (InvalidJobOperation, NoSuchJobError, redis.RedisError):
+        return "unknown"  # deleted meanwhile, or Redis went away
+    return OUTCOMES.get(status, "retried")
 
 
 def arm(queue: RQDispatcher, *, burst: bool) -> None:

@@ -20,7 +20,8 @@ Which limits apply to a request:
 Every answer carries ``RateLimit-Limit``, ``RateLimit-Remaining`` and
 ``RateLimit-Reset`` (seconds) for the tightest of them (IETF httpapi ratelimit-headers
 draft), and ``RateLimit-Policy`` listing all; over a limit the answer is a 429
-problem with ``Retry-After``. Health checks, the docs and openapi.json are exempt.
+problem with ``Retry-After`` (counted in ``clover_rate_limit_refusals_total``). Health
+checks, the docs, openapi.json and the operators' ``/metrics`` are exempt.
 """
 
 from __future__ import annotations
@@ -42,11 +43,12 @@ from api.domain.errors import DomainError
 from api.errors import problem
 from api.http import principals
 from api.http.context import current_principal
+from api.observability import metrics
 
 # The counter stores are api/counters.py's; named here too, beside the limiter that uses them.
 __all__ = ["EXTENSION", "MemoryCounters", "RateLimiter", "RedisCounters", "init_app"]
 EXTENSION = "clover.limits"
-EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/favicon.ico"})
+EXEMPT_PATHS = frozenset({"/healthz", "/readyz", "/openapi.json", "/favicon.ico", "/metrics"})
 EXEMPT_PREFIXES = ("/docs",)
 AUTH_PATHS = frozenset({"/oauth/token", "/oauth/authorize", "/v1/signup"})
 HEADERS = ("RateLimit-Limit", "RateLimit-Remaining", "RateLimit-Reset", "RateLimit-Policy")
@@ -195,6 +197,7 @@ def init_app(app: Flask) -> None:
             return None
         over = tightest(usages)
         lim = over.limit
+        metrics.rate_limit_refused(lim.name)
         return problem(
             429,
             kind="rate-limited",

@@ -1,14 +1,16 @@
 """Liveness and readiness, outside /v1 and without credentials."""
 
 import marshmallow as ma
+from flask import current_app
 from flask.views import MethodView
-from sqlalchemy import text
 
 from api.http.blueprint import Blueprint
 from api.http.context import clover
 from api.http.schema import Schema
+from api.observability import readiness
 
 blp = Blueprint("health", __name__, description="Process and dependency health.")
+HEADS = "clover.schema_heads"
 
 
 class HealthSchema(Schema):
@@ -17,6 +19,50 @@ class HealthSchema(Schema):
 
     status = ma.fields.String(metadata={"description": "ok or unavailable"})
     checks = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.String())
+
+
+class DependencyCheckSchema(Schema):
+    class Meta:
+        name = "DependencyCheck"
+
+    ok = ma.fields.Boolean(required=True)
+    detail = ma.fields.String(required=True, metadata={"description": "What was found"})
+
+
+class MigrationsCheckSchema(DependencyCheckSchema):
+    class Meta:
+        name = "MigrationsCheck"
+
+    current = ma.fields.String(
+        allow_none=True,
+        required=True,
+        metadata={"description": "The database's revision(s) (null: never migrated, or unread)"},
+    )
+    head = ma.fields.String(
+        required=True, metadata={"description": "The revision(s) this code's migrations end at"}
+    )
+
+
+class ServiceReadinessChecksSchema(Schema):
+    class Meta:
+        name = "ServiceReadinessChecks"
+
+    database = ma.fields.Nested(DependencyCheckSchema, required=True)
+    redis = ma.fields.Nested(DependencyCheckSchema, required=True)
+    migrations = ma.fields.Nested(MigrationsCheckSchema, required=True)
+
+
+class ServiceReadinessSchema(Schema):
+    class Meta:
+        name = "ServiceReadiness"
+
+    status = ma.fields.String(required=True, metadata={"description": "ok or unavailable"})
+    checks = ma.fields.Nested(ServiceReadinessChecksSchema, required=True)
+
+
+def init_app(app) -> None:
+    """Read the migration head(s) once, at start."""
+    app.extensions[HEADS] = readiness.schema_heads(app.extensions["clover"].settings)
 
 
 @blp.route("/healthz")
@@ -31,28 +77,17 @@ class Live(MethodView):
 @blp.route("/readyz")
 class Ready(MethodView):
     @blp.operation("health_ready", public=True, tenant=False)
-    @blp.response(200, HealthSchema)
-    @blp.alt_response(503, schema=HealthSchema, description="A dependency is unreachable")
+    @blp.response(200, ServiceReadinessSchema)
+    @blp.alt_response(
+        503,
+        schema=ServiceReadinessSchema,
+        description="A dependency is unreachable, or the database is not at the migrations' head",
+    )
     def get(self):
-        """The database and Redis (when configured) are reachable"""
+        """The database (at the migrations' head) and Redis (when configured) are reachable"""
         ext = clover()
-        checks = {"database": _check(lambda: _ping_database(ext))}
-        if ext.settings.redis_url:
-            checks["redis"] = _check(lambda: ext.jobs.connection.ping())
-        else:
-            checks["redis"] = "not configured (jobs run in-process)"
-        ok = all(v == "ok" or v.startswith("not configured") for v in checks.values())
-        return {"status": "ok" if ok else "unavailable", "checks": checks}, 200 if ok else 503
-
-
-def _ping_database(ext) -> None:
-    with ext.database.engine.connect() as connection:
-        connection.execute(text("SELECT 1"))
-
-
-def _check(probe) -> str:
-    try:
-        probe()
-    except Exception as error:  # any failure means "not ready"; say which
-        return f"error: {type(error).__name__}"
-    return "ok"
+        connection = ext.jobs.connection if ext.settings.redis_url else None
+        body, ready = readiness.report(
+            ext.database.engine, current_app.extensions[HEADS], connection
+        )
+        return body, 200 if ready else 503

@@ -14,25 +14,6 @@ def test_healthz_needs_no_token(client):
     assert response.get_json()["status"] == "ok"
 
 
-def test_readyz_checks_database_and_redis(client):
-    body = client.get("/readyz").get_json()
-
-    assert body == {"status": "ok", "checks": {"database": "ok", "redis": "ok"}}
-
-
-def test_readyz_is_503_when_redis_is_unreachable(database_url):
-    app = create_app(
-        Settings.build(
-            database_url=database_url, redis_url="redis://127.0.0.1:1/0", environment="test"
-        )
-    )
-
-    response = app.test_client().get("/readyz")
-
-    assert response.status_code == 503
-    assert response.get_json()["checks"]["redis"].startswith("error")
-
-
 def test_cors_allows_only_configured_origins(database_url):
     app = create_app(
         Settings.build(

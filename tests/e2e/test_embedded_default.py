@@ -103,7 +103,7 @@ def test_make_run_serves_the_demo_organisation_from_a_sqlite_file(tmp_path):
 
         status, ready = get(f"{base}/readyz")
         assert status == 200, ready
-        assert ready["checks"]["redis"].startswith("not configured")
+        assert ready["checks"]["redis"]["detail"].startswith("not configured")
 
         status, me = get(f"{base}/v1/me", bearer(token))
         assert status == 200, me

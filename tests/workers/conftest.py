@@ -8,9 +8,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def worker_env(database_url: str, redis_url: str, media_dir: str | None = None) -> dict[str, str]:
+def worker_env(
+    database_url: str, redis_url: str, media_dir: str | None = None, **more: str
+) -> dict[str, str]:
     """Only the settings a worker process needs (and the API's media folder, when it reads
-    uploaded media)."""
+    uploaded media, and any ``more`` variables)."""
     env = {
         "PATH": os.environ.get("PATH", ""),
         "DATABASE_URL": database_url,
@@ -21,16 +23,16 @@ def worker_env(database_url: str, redis_url: str, media_dir: str | None = None) 
     }
     if media_dir is not None:
         env["CLOVER_MEDIA_DIR"] = media_dir
+    env.update(more)
     return env
 
 
 def run_worker(
-    database_url: str, redis_url: str, *queues: str, media_dir: str | None = None
+    database_url: str, redis_url: str, *queues: str, media_dir: str | None = None, **more: str
 ) -> str:
-    """`clover worker --burst` in its own process, with only the settings it needs.
-
-    Returns what it wrote on stderr (its log lines)."""
-    env = worker_env(database_url, redis_url, media_dir)
+    """`clover worker --burst` in its own process, with only the settings it needs (and
+    ``more`` variables). Returns what it wrote on stderr (its log lines)."""
+    env = worker_env(database_url, redis_url, media_dir, **more)
     args = [sys.executable, "-m", "workers.cli", "worker", "--burst"]
     for queue in queues:
         args += ["--queue", queue]

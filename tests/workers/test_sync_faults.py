@@ -288,8 +288,9 @@ def connect(client, org, channel, server: Instance, token: str = TOKEN):
     )
 
 
-def request_sync(client, org, channel) -> dict:
-    response = client.post(org.url(f"/channels/{channel['id']}/sync"), headers=org.headers)
+def request_sync(client, org, channel, request_id: str | None = None) -> dict:
+    headers = {**org.headers, "X-Request-ID": request_id} if request_id else org.headers
+    response = client.post(org.url(f"/channels/{channel['id']}/sync"), headers=headers)
     assert response.status_code == 202, response.get_json()
     return response.get_json()
 
@@ -444,7 +445,7 @@ def test_a_rate_limit_reschedules_the_sync_after_retry_after_and_it_resumes(
     channel = mastodon_channel(client, org, mastodon)
     mastodon.fail(STATUSES_PATH, 429, after=1, headers={"Retry-After": "2"})
 
-    job = request_sync(client, org, channel)
+    job = request_sync(client, org, channel, request_id="trace-sync-429")
     before = time.time()
     work()
     after = time.time()
@@ -459,6 +460,7 @@ def test_a_rate_limit_reschedules_the_sync_after_retry_after_and_it_resumes(
     # is still retried; a long history is not cut at RQ's default 180 s).
     assert (later.retries_left, later.retry_intervals) == (RETRY.max, RETRY.intervals)
     assert later.timeout == 3600
+    assert later.meta["request_id"] == "trace-sync-429"  # its lines name the request too
     assert before + 1 <= when.timestamp() <= after + 2  # RQ keeps whole seconds
     cursor = stored_cursor(database, channel)  # the first page of statuses is behind it
     assert cursor["phase"] == "statuses" and cursor["max_id"]
