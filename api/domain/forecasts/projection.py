@@ -103,6 +103,8 @@ def simulate(y: np.ndarray, horizon: int, rng: np.random.Generator, *, level: bo
 
 
 def _structural(y: np.ndarray, horizon: int, rng: np.random.Generator) -> np.ndarray | None:
+    # Imported when first needed: statsmodels takes a second to import, which the API's
+    # start (it never forecasts) should not pay.
     from statsmodels.tsa.statespace.structural import UnobservedComponents
 
     try:
