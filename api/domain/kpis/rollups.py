@@ -8,7 +8,8 @@ their channel's totals (``metrics.overlap``): a post is not counted twice.
 Ingestion asks for a rollup after writing points
 (``api.domain.metrics.rollup_requests``); the job it queues (coalesced per
 organisation) recomputes only the periods holding points changed since the
-previous run. A full rollup recomputes every period.
+previous run. A full rollup recomputes every period. After a KPI's values, its open
+period is forecast (``api.domain.forecasts``) when the rollup recomputed it.
 """
 
 from __future__ import annotations
