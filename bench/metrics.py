@@ -22,6 +22,8 @@ also when something fails.
    rollup. Then two what-ifs, measured on the same data (``--no-what-if`` skips
    them): one grouped query for all KPIs, and the unique index made covering
    (INCLUDE value, channel_id, campaign_id) for index-only scans.
+4. Forecasts: the same full rollup with and without forecasting the open periods
+   (``bench/forecasts.py``), the added time as a ratio of the rollup's own.
 
 The product's goals (the domain ingestion path within 3× of COPY, a full rollup
 within 1.5× of the raw queries, incremental rollups that do not grow with the
@@ -75,6 +77,7 @@ from bench.common import (
     table,
     throwaway_database,
 )
+from bench.forecasts import forecast_cost
 from tests.factories import Factory, Org
 
 # The rollup organisation's history: CHANNELS × METRIC_KEYS points per day, ending on
@@ -579,10 +582,14 @@ def load_history(raw: psycopg.Connection, history: History, first: date) -> floa
     return loaded - started
 
 
+# Sections 2 and 3 measure the rollup's own work against the raw queries; what the
+# forecasts add is section 4 (bench/forecasts.py), on a day with periods left to forecast.
+
+
 def full_rollup(history: History) -> Callable[[], object]:
     def run():
         with history.ws.uow() as uow:
-            return run_rollup(uow=uow, full=True, today=LAST_DAY)
+            return run_rollup(uow=uow, full=True, today=LAST_DAY, forecast=False)
 
     return run
 
@@ -590,7 +597,7 @@ def full_rollup(history: History) -> Callable[[], object]:
 def incremental_rollup(history: History) -> Callable[[], object]:
     def run():
         with history.ws.uow() as uow:
-            return run_rollup(uow=uow, today=LAST_DAY, lookback=timedelta(0))
+            return run_rollup(uow=uow, today=LAST_DAY, lookback=timedelta(0), forecast=False)
 
     return run
 
@@ -1155,6 +1162,7 @@ def main(argv: list[str] | None = None) -> int:
                 profile(incremental_rollup(history), "incremental rollup", args.profile)
             if not args.no_what_if:
                 what_ifs(history, raw, last, explained)
+            forecast_cost(history.ws.uow, len(history.kpis), ROUNDS)
             finished = time.perf_counter()
         finally:
             raw.close()

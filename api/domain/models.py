@@ -15,6 +15,7 @@ from api.domain.channels.models import Channel
 from api.domain.competitors.models import Competitor
 from api.domain.content_items.models import ContentItem, ContentItemMedia, ContentStatusChange
 from api.domain.content_series.models import ContentSeries
+from api.domain.forecasts.models import KpiForecast
 from api.domain.idempotency import IdempotencyRecord
 from api.domain.identity.models import ApiKey, User
 from api.domain.invitations.models import Invitation
@@ -65,6 +66,7 @@ __all__ = [
     "KeyMessageAudience",
     "KeyMessageObjective",
     "Kpi",
+    "KpiForecast",
     "KpiStatusChange",
     "KpiValue",
     "Media",

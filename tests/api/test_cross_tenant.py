@@ -316,6 +316,7 @@ OPERATIONS = [
     ("GET", "/metric-definitions/{metric_key}", None),
     ("DELETE", "/metric-definitions/{metric_key}", None),
     ("GET", "/kpis/{kpi_id}/values", None),
+    ("GET", "/kpis/{kpi_id}/forecast", None),
     ("POST", "/rollups", None),
     ("GET", "/channels/{channel_id}/connection", None),
     (

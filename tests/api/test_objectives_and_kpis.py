@@ -343,3 +343,20 @@ def test_changing_a_kpi_to_a_sum_over_a_level_is_refused(client, factory):
 
     assert response.status_code == 422
     assert "aggregation" in response.get_json()["errors"]
+
+
+def test_a_kpi_alerts_on_a_forecast_probability_between_0_and_1(client, factory):
+    org = factory.organisation()
+    objective = builders.objective(client, org, builders.strategy(client, org)["id"])
+    kpi = builders.kpi(client, org, objective["id"])
+    url = org.url(f"/kpis/{kpi['id']}")
+
+    refused = client.patch(url, headers=org.headers, json={"forecast_alert_probability": 1.5})
+    accepted = client.patch(url, headers=org.headers, json={"forecast_alert_probability": 0.4})
+    cleared = client.patch(url, headers=org.headers, json={"forecast_alert_probability": None})
+
+    assert refused.status_code == 422
+    assert "forecast_alert_probability" in refused.get_json()["errors"]
+    assert accepted.status_code == 200
+    assert accepted.get_json()["forecast_alert_probability"] == 0.4
+    assert cleared.get_json()["forecast_alert_probability"] is None

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
 from sqlalchemy import (
     CheckConstraint,
@@ -13,11 +14,14 @@ from sqlalchemy import (
     String,
     UniqueConstraint,
 )
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from api.domain.audit import Audited
 from api.domain.base import Base, IdMixin, Timestamped, Versioned, one_of, utcnow
 from api.domain.tenancy import TenantOwned, tenant_fk
+
+if TYPE_CHECKING:
+    from api.domain.forecasts.models import KpiForecast
 
 AGGREGATIONS = ("sum", "avg", "last", "ratio")
 KPI_PERIODS = ("week", "month", "quarter")
@@ -43,6 +47,11 @@ class Kpi(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
             "aggregation <> 'ratio' OR (numerator_key IS NOT NULL AND denominator_key IS NOT NULL)",
             name="ratio_keys",
         ),
+        CheckConstraint(
+            "forecast_alert_probability IS NULL OR "
+            "(forecast_alert_probability >= 0 AND forecast_alert_probability <= 1)",
+            name="forecast_alert_probability",
+        ),
     )
 
     objective_id: Mapped[uuid.UUID] = mapped_column(index=True)
@@ -58,6 +67,9 @@ class Kpi(IdMixin, Timestamped, Versioned, TenantOwned, Audited, Base):
     # Optional filters: measure only this channel's or campaign's data.
     channel_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
     campaign_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    # Early warning: kpi.forecast_changed fires when the forecast's probability of
+    # reaching the target crosses this (either way) between two forecasts.
+    forecast_alert_probability: Mapped[float | None] = mapped_column(Float)
 
 
 class KpiValue(IdMixin, TenantOwned, Base):
@@ -79,6 +91,14 @@ class KpiValue(IdMixin, TenantOwned, Base):
     attainment: Mapped[float | None] = mapped_column(Float)
     status: Mapped[str] = mapped_column(String(10))
     computed_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The open period's forecast (the rollups keep none for periods that have ended).
+    forecast: Mapped[KpiForecast | None] = relationship(
+        primaryjoin="and_(KpiValue.kpi_id == foreign(KpiForecast.kpi_id), "
+        "KpiValue.period_start == foreign(KpiForecast.period_start))",
+        viewonly=True,
+        uselist=False,
+        lazy="selectin",
+    )
 
 
 class RollupState(TenantOwned, Base):

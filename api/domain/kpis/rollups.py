@@ -8,7 +8,8 @@ their channel's totals (``metrics.overlap``): a post is not counted twice.
 Ingestion asks for a rollup after writing points
 (``api.domain.metrics.rollup_requests``); the job it queues (coalesced per
 organisation) recomputes only the periods holding points changed since the
-previous run. A full rollup recomputes every period.
+previous run. A full rollup recomputes every period. After a KPI's values, its open
+period is forecast (``api.domain.forecasts``) when the rollup recomputed it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from sqlalchemy.exc import DataError
 
 from api.domain import periods, tenancy
 from api.domain.base import new_id, utcnow
+from api.domain.forecasts import service as forecasts
 from api.domain.kpis import rules
 from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
 from api.domain.metrics import overlap
@@ -109,6 +111,7 @@ class RollupResult:
     status_changes: int
     # KPIs left as they were, each with the reason (their figures could not be computed).
     skipped: tuple[tuple[uuid.UUID, str], ...] = ()
+    forecasts: int = 0  # open periods forecast
 
 
 TOO_LARGE = (
@@ -155,15 +158,20 @@ def rollup_kpi(
     fiscal_start_month: int,
     today: date,
     changed_days: set[date] | None,
-) -> tuple[int, int]:
-    """Recompute one KPI's values; ``changed_days`` None means every period. (values, changes)"""
+    forecast: bool = True,
+) -> tuple[int, int, int]:
+    """Recompute one KPI's values; ``changed_days`` None means every period.
+
+    Then, with ``forecast``, project its open period (the one holding ``today``, when
+    it was recomputed) to its end. (values, status changes, forecasts)
+    """
     last_day = min(strategy.period_end, today)
     starts = periods.period_starts(strategy.period_start, last_day, kpi.period, fiscal_start_month)
     if changed_days is not None:
         touched = {periods.period_start(d, kpi.period, fiscal_start_month) for d in changed_days}
         starts = [s for s in starts if s in touched]
     if not starts:
-        return 0, 0
+        return 0, 0, 0
     found = actuals(uow=uow, kpi=kpi, starts=starts, fiscal_start_month=fiscal_start_month)
     # A ratio over no denominator has no value (None); it is not an overflow.
     if any(value is not None and not math.isfinite(value) for value in found.values()):
@@ -233,7 +241,19 @@ def rollup_kpi(
                 )
     _upsert(uow, rows, organisation_id=kpi.organisation_id)
     uow.session.add_all(changes)
-    return len(rows), len(changes)
+    current = periods.period_start(today, kpi.period, fiscal_start_month)
+    forecast_made = forecast and current in starts and strategy.period_end >= today
+    if forecast and (changed_days is None or forecast_made):
+        forecasts.drop_closed(uow=uow, kpi=kpi, open_start=current if forecast_made else None)
+    if forecast_made:
+        forecasts.forecast_kpi(
+            uow=uow,
+            kpi=kpi,
+            period_start=current,
+            period_end=periods.period_end(current, kpi.period),
+            today=today,
+        )
+    return len(rows), len(changes), int(forecast_made)
 
 
 def run_rollup(
@@ -242,8 +262,10 @@ def run_rollup(
     full: bool = False,
     today: date | None = None,
     lookback: timedelta = LOOKBACK,
+    forecast: bool = True,
 ) -> RollupResult:
-    """Bring the organisation's KPI values up to date (idempotent)."""
+    """Bring the organisation's KPI values up to date (idempotent), and with ``forecast``
+    the forecasts of the open periods recomputed."""
     organisation_id = uow.tenant.organisation_id
     session = uow.session
     started = utcnow()
@@ -268,7 +290,7 @@ def run_rollup(
         .where(Strategy.status != "archived")
         .order_by(Kpi.id)
     ).all()
-    values = changes = 0
+    values = changes = forecast_count = 0
     skipped: list[tuple[uuid.UUID, str]] = []
     postgres = session.get_bind().dialect.name == "postgresql"
     if changed_days is None or changed_days:
@@ -278,13 +300,14 @@ def run_rollup(
             # overflow to infinity instead, caught before anything is written.
             try:
                 with session.begin_nested() if postgres else nullcontext():
-                    written, changed = rollup_kpi(
+                    written, changed, forecast_made = rollup_kpi(
                         uow=uow,
                         kpi=kpi,
                         strategy=strategy,
                         fiscal_start_month=organisation.fiscal_year_start_month,
                         today=today,
                         changed_days=changed_days,
+                        forecast=forecast,
                     )
             except (DataError, NotComputable):
                 log.warning("rollup skipped KPI %s of %s: %s", kpi.id, organisation_id, TOO_LARGE)
@@ -292,12 +315,13 @@ def run_rollup(
                 continue
             values += written
             changes += changed
+            forecast_count += forecast_made
     if state is None:
         session.add(RollupState(organisation_id=organisation_id, rolled_up_at=started))
     else:
         state.rolled_up_at = started
     uow.commit()
-    return RollupResult(len(pairs), values, changes, tuple(skipped))
+    return RollupResult(len(pairs), values, changes, tuple(skipped), forecast_count)
 
 
 def _today(organisation: Organisation) -> date:

@@ -37,6 +37,7 @@ FIELDS = (
     "direction",
     "channel_id",
     "campaign_id",
+    "forecast_alert_probability",
 )
 CHECKED = (
     "aggregation",
@@ -63,6 +64,7 @@ class KpiChanges(Changes):
     direction: str | Unset = UNSET
     channel_id: uuid.UUID | Unset | None = UNSET
     campaign_id: uuid.UUID | Unset | None = UNSET
+    forecast_alert_probability: float | Unset | None = UNSET
 
 
 @dataclass(frozen=True, kw_only=True)

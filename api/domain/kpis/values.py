@@ -12,6 +12,8 @@ from sqlalchemy.orm import selectinload
 
 from api.domain import tenancy
 from api.domain.errors import RuleViolation
+from api.domain.forecasts import service as forecasts
+from api.domain.forecasts.models import KpiForecast
 from api.domain.kpis.models import Kpi, KpiValue
 from api.domain.organisations.models import Organisation
 from api.domain.strategies.models import Objective, Strategy
@@ -89,20 +91,30 @@ class KpiScore:
     complete: bool | None
     current: KpiValue | None
     trend: list[KpiValue]  # the last periods, newest first, with or without data
+    forecast: KpiForecast | None = None  # the open period's, as the rollups left it
 
     @property
     def status(self) -> str:
         return self.latest.status if self.latest is not None else "no_data"
 
 
-def score(kpi: Kpi, *, trend: list[KpiValue], latest: KpiValue | None, today: date) -> KpiScore:
+def score(
+    kpi: Kpi,
+    *,
+    trend: list[KpiValue],
+    latest: KpiValue | None,
+    today: date,
+    forecast: KpiForecast | None = None,
+) -> KpiScore:
     """A KPI's score from its last values and its newest value with data (pure)."""
     current = next(
         (v for v in trend if v.period_start <= today <= v.period_end and v.actual is not None),
         None,
     )
     complete = latest.period_end < today if latest is not None else None
-    return KpiScore(kpi, latest, complete, current, trend)
+    if forecast is not None and not forecast.period_start <= today <= forecast.period_end:
+        forecast = None  # a period that has ended since its last forecast
+    return KpiScore(kpi, latest, complete, current, trend, forecast)
 
 
 @dataclass(frozen=True)
@@ -130,12 +142,18 @@ def scorecard(*, uow: UnitOfWork, strategy_id: uuid.UUID, today: date | None = N
     ids = [kpi.id for kpi in kpis]
     trends = latest_values(uow=uow, kpi_ids=ids, count=TREND_PERIODS)
     with_data = latest_values(uow=uow, kpi_ids=ids, count=1, with_data=True)
+    forecast_of = {
+        kpi_id: found
+        for (kpi_id, _), found in forecasts.forecasts_of(uow=uow, kpi_ids=ids).items()
+        if found.period_start <= today <= found.period_end
+    }
     scores = {
         kpi.id: score(
             kpi,
             trend=trends.get(kpi.id, []),
             latest=next(iter(with_data.get(kpi.id, [])), None),
             today=today,
+            forecast=forecast_of.get(kpi.id),
         )
         for kpi in kpis
     }

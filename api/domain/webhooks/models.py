@@ -17,6 +17,7 @@ EVENT_TYPES = (
     "content_item.published",
     "content_item.publish_failed",
     "kpi.status_changed",
+    "kpi.forecast_changed",
     "strategy.activated",
     "sync.completed",
     "sync.failed",

@@ -1,10 +1,12 @@
 from flask.views import MethodView
 
+from api.domain.forecasts import service as forecasts
 from api.domain.kpis import service
 from api.domain.kpis import values as kpi_values
 from api.http.blueprint import ETAG_HEADER, Blueprint, expected_version, saved
 from api.http.context import uow
 from api.resources.v1.kpis.schemas import (
+    KpiForecastSchema,
     KpiSchema,
     KpiUpdateSchema,
     KpiValueArgsSchema,
@@ -60,3 +62,17 @@ class KpiValues(MethodView):
         recomputes every period.
         """
         return {"items": kpi_values.list_values(uow=uow(), kpi_id=kpi_id, **args)}
+
+
+@blp.route("/<uuid:kpi_id>/forecast")
+class KpiForecastLatest(MethodView):
+    @blp.operation("kpis_forecast", scope="metrics:read")
+    @blp.response(200, KpiForecastSchema)
+    def get(self, kpi_id):
+        """The KPI's forecast for its open period
+
+        Computed by the rollups (never at request time), after new metric points and
+        by the nightly full rollup. 404 when the KPI has no forecast yet (no rollup
+        since it was created, or no open period: its strategy has ended).
+        """
+        return forecasts.current_forecast(uow=uow(), kpi_id=kpi_id)

@@ -53,6 +53,16 @@ class KpiFields(Schema):
     campaign_id = ma.fields.UUID(
         allow_none=True, metadata={"description": "Measure only this campaign's data"}
     )
+    forecast_alert_probability = ma.fields.Float(
+        allow_none=True,
+        allow_nan=False,
+        validate=ma.validate.Range(min=0, max=1),
+        metadata={
+            "description": "Early warning: the webhook kpi.forecast_changed fires when the "
+            "forecast's probability of reaching the target crosses this (0 to 1, either "
+            "way) between two forecasts of a period. null: no alert"
+        },
+    )
 
 
 class KpiSchema(EntitySchema, KpiFields):
@@ -72,6 +82,62 @@ class KpiUpdateSchema(KpiFields):
 
     class Meta:
         name = "KpiUpdate"
+
+
+class KpiForecastSchema(Schema):
+    class Meta:
+        name = "KpiForecast"
+
+    kpi_id = ma.fields.UUID()
+    period_start = ma.fields.Date()
+    period_end = ma.fields.Date()
+    as_of = ma.fields.Date(
+        metadata={"description": "The last day observed; the days after it are forecast"}
+    )
+    target = ma.fields.Float()
+    projected = ma.fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "The KPI's figure projected for the whole period (the median of "
+            "simulated outcomes): sum KPIs the days so far plus the forecast days, avg the "
+            "mean per day, last the level on the period's last day, ratio the ratio of the "
+            "two summed flows. null: no forecast (see `reason`)"
+        },
+    )
+    lower80 = ma.fields.Float(allow_none=True, metadata={"description": "80 % interval, low"})
+    upper80 = ma.fields.Float(allow_none=True, metadata={"description": "80 % interval, high"})
+    lower95 = ma.fields.Float(allow_none=True, metadata={"description": "95 % interval, low"})
+    upper95 = ma.fields.Float(allow_none=True, metadata={"description": "95 % interval, high"})
+    probability = ma.fields.Float(
+        allow_none=True,
+        metadata={
+            "description": "Probability (0 to 1) of reaching the target at the period's end: "
+            "at or above it, or at or below it for decrease KPIs"
+        },
+    )
+    method = ma.fields.String(
+        allow_none=True,
+        metadata={
+            "description": "local_trend_weekly (a local linear trend with a weekly season, "
+            "from 21 days of history), mean_rate (shorter histories: the mean daily rate of "
+            "the last two weeks), random_walk (a level with a short history), constant (a "
+            "history that never changed), observed (the period's last day: nothing left to "
+            "forecast). null: no forecast"
+        },
+    )
+    history_days = ma.fields.Integer(
+        metadata={"description": "Days of history the forecast read (at most 84)"}
+    )
+    reason = ma.fields.String(
+        allow_none=True, metadata={"description": "Why there is no forecast, else null"}
+    )
+    answer = ma.fields.String(
+        metadata={
+            "description": 'In plain words, e.g. "projected 1,340 leads (80 % interval '
+            '1,180–1,510) against a target of 1,500: 22 % chance of making it"'
+        }
+    )
+    computed_at = ma.fields.DateTime()
 
 
 class KpiValueSchema(Schema):
@@ -97,6 +163,14 @@ class KpiValueSchema(Schema):
         }
     )
     computed_at = ma.fields.DateTime()
+    forecast = ma.fields.Nested(
+        KpiForecastSchema,
+        allow_none=True,
+        metadata={
+            "description": "The open period's forecast, computed by the rollups; null for "
+            "periods that have ended or before the first rollup of the period"
+        },
+    )
 
 
 class KpiValueListSchema(Schema):

@@ -4,7 +4,7 @@ import marshmallow as ma
 
 from api.domain.kpis.values import LATEST_RULE, Scorecard
 from api.http.schema import Schema
-from api.resources.v1.kpis.schemas import KpiSchema, KpiValueSchema
+from api.resources.v1.kpis.schemas import KpiForecastSchema, KpiSchema, KpiValueSchema
 
 
 class KpiScoreSchema(Schema):
@@ -39,6 +39,14 @@ class KpiScoreSchema(Schema):
         metadata={"description": "The open period (holding `today`) when it has data, else null"},
     )
     status = ma.fields.String(metadata={"description": "`latest`'s status, or no_data"})
+    forecast = ma.fields.Nested(
+        KpiForecastSchema,
+        allow_none=True,
+        metadata={
+            "description": "The open period's forecast (from the rollups), even before the "
+            "period has data; null when there is none"
+        },
+    )
     trend = ma.fields.List(
         ma.fields.Float(allow_none=True),
         metadata={"description": "Actuals of the last periods, oldest first (null: no data)"},
@@ -91,6 +99,7 @@ def scorecard_body(card: Scorecard) -> dict:
             "complete": scored.complete,
             "current": scored.current,
             "status": scored.status,
+            "forecast": scored.forecast,
             "trend": [v.actual for v in reversed(scored.trend)],
         }
 
