@@ -5,8 +5,8 @@ intervals, the probability of reaching the target, the method, or the reason the
 none), written by the rollups. A KPI may set the probability whose crossing fires the
 kpi.forecast_changed webhook.
 
-Revision ID: 0021_kpi_forecasts
-Revises: 0020_content_series
+Revision ID: 0023_kpi_forecasts
+Revises: 0022_review_causal_lift
 Create Date: 2026-12-02 16:00:00
 """
 
@@ -17,8 +17,8 @@ from alembic import op
 
 import api.domain.base
 
-revision: str = "0021_kpi_forecasts"
-down_revision: str | None = "0020_content_series"
+revision: str = "0023_kpi_forecasts"
+down_revision: str | None = "0022_review_causal_lift"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
