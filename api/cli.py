@@ -130,7 +130,7 @@ def serve(host: str, port: int) -> None:
 
 def build_spec() -> str:
     app = create_app(Settings.build(database_url="sqlite:///:memory:", environment="test"))
-    spec = app.extensions["clover.api"].spec.to_dict()
+    spec = app.extensions["clover.api"].document()
     return json.dumps(spec, indent=2, sort_keys=True) + "\n"
 
 
