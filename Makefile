@@ -51,7 +51,8 @@ spec: install
 spec-check: install
 	$(BIN)/clover spec --check
 
-# Python client and TypeScript types from the committed spec into build/sdk/ (not committed:
+# Python client and TypeScript types from the committed spec into build/sdk/, packed as a wheel
+# and an npm tarball in build/sdk/dist/ (not committed:
 # derived from openapi/openapi.json, so they cannot drift). Needs node and npm for TypeScript.
 sdk: install
 	$(BIN)/python -m sdk.generate

@@ -24,8 +24,11 @@ from api.domain.signup import SignupDraft, signup
 from api.domain.uow import UnitOfWork
 from api.jobs import dispatcher
 from api.migrate import alembic_config, downgrade, upgrade
+from api.spec_diff import allowed, breaking_changes, major
 
 SPEC_PATH = Path("openapi/openapi.json")
+# The last released document: what clients are written against (see api/spec_diff.py).
+RELEASED_PATH = Path("openapi/released.json")
 
 
 def load_settings() -> Settings:
@@ -130,15 +133,26 @@ def serve(host: str, port: int) -> None:
 
 def build_spec() -> str:
     app = create_app(Settings.build(database_url="sqlite:///:memory:", environment="test"))
-    spec = app.extensions["clover.api"].spec.to_dict()
+    spec = app.extensions["clover.api"].document()
     return json.dumps(spec, indent=2, sort_keys=True) + "\n"
 
 
 @main.command()
 @click.option("--output", type=click.Path(path_type=Path), default=SPEC_PATH)
 @click.option("--check", is_flag=True, help="Fail if the file differs from the code")
-def spec(output: Path, check: bool) -> None:
-    """Write the OpenAPI document generated from the code (or check it has not drifted)."""
+@click.option(
+    "--released",
+    type=click.Path(path_type=Path),
+    default=RELEASED_PATH,
+    help="The last released document, which --check compares the code's against",
+)
+@click.option("--release", is_flag=True, help="Also make the document the released one")
+def spec(output: Path, check: bool, released: Path, release: bool) -> None:
+    """Write the OpenAPI document generated from the code (or check it has not drifted).
+
+    With --check it also lists the changes that would break a client of the released
+    document, and fails on any unless the major version number has grown.
+    """
     document = build_spec()
     if check:
         current = output.read_text() if output.exists() else ""
@@ -146,7 +160,34 @@ def spec(output: Path, check: bool) -> None:
             click.echo(f"{output} is out of date with the code: run `make spec` and commit.")
             sys.exit(1)
         click.echo(f"{output} matches the code.")
+        _check_compatible(json.loads(document), released)
         return
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(document)
     click.echo(f"wrote {output}")
+    if release:
+        released.write_text(document)
+        click.echo(f"wrote {released}")
+
+
+def _check_compatible(document: dict, released: Path) -> None:
+    if not released.exists():
+        click.echo(f"{released} is missing: release a document with `clover spec --release`.")
+        sys.exit(1)
+    baseline = json.loads(released.read_text())
+    changes = breaking_changes(baseline, document)
+    versions = f"{baseline['info']['version']} → {document['info']['version']}"
+    if not changes:
+        click.echo(f"No breaking change since the released document ({versions}).")
+        return
+    click.echo(f"Breaking changes since the released document ({versions}):")
+    for change in changes:
+        click.echo(f"  - {change}")
+    if allowed(baseline, document):
+        click.echo(f"Allowed: the major version grew to {major(document)}.")
+        return
+    click.echo(
+        "Keep the change compatible, or raise the major number of API_VERSION and "
+        "release the document (`clover spec --release`) when the new version ships."
+    )
+    sys.exit(1)

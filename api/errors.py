@@ -14,6 +14,7 @@ from werkzeug.exceptions import HTTPException, InternalServerError
 
 from api.domain import errors as domain
 from api.logs import redact
+from api.spec_shape import shape, sometimes_absent
 
 PROBLEM_JSON = "application/problem+json"
 log = logging.getLogger("clover.errors")
@@ -44,11 +45,16 @@ class ProblemSchema(ma.Schema):
     )
     title = ma.fields.String(required=True, metadata={"description": "Short summary of the kind"})
     status = ma.fields.Integer(required=True, metadata={"description": "HTTP status code"})
-    detail = ma.fields.String(metadata={"description": "What went wrong in this occurrence"})
-    request_id = ma.fields.String(metadata={"description": "The X-Request-ID of the request"})
+    # Present only when there is something to say: problem() leaves them out otherwise.
+    detail = ma.fields.String(
+        metadata=sometimes_absent(description="What went wrong in this occurrence")
+    )
+    request_id = ma.fields.String(
+        metadata=sometimes_absent(description="The X-Request-ID of the request")
+    )
     errors = ma.fields.Dict(
         keys=ma.fields.String(),
-        metadata={"description": "Field name → list of messages, for invalid input"},
+        metadata=sometimes_absent(description="Field name → list of messages, for invalid input"),
     )
 
 
@@ -94,6 +100,15 @@ class CloverApi(Api):
     """flask-smorest's Api answering and documenting problem+json errors."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def document(self) -> dict:
+        """The OpenAPI document, as served and as committed (see ``api.spec_shape``)."""
+        return shape(self.spec.to_dict())
+
+    def _openapi_json(self):
+        return current_app.response_class(
+            json.dumps(self.document(), indent=2, sort_keys=False), mimetype="application/json"
+        )
 
     def _register_responses(self):
         # Same as the parent, with the problem content type for error responses.

@@ -4,8 +4,11 @@
 is not committed: it is derived from the committed spec, so it cannot drift from it.
 Each output carries a stamp (a hash of its inputs: the spec, the generator's settings
 and version) and is rebuilt only when that changes, so repeated runs cost nothing.
-Nothing is downloaded at run time except `npm ci` from the npm registry, of the
-versions pinned in sdk/typescript/package-lock.json.
+The installable clients go to build/sdk/dist/, both versioned as the API (the spec's
+``info.version``): the Python wheel ``clover_client-<version>-py3-none-any.whl`` and the
+npm package ``clover-client-<version>.tgz`` (the types, for openapi-fetch).
+Nothing is downloaded at run time except `npm ci` from the npm registry (or npm's
+cache), of the versions pinned in sdk/typescript/package-lock.json.
 """
 
 from __future__ import annotations
@@ -20,13 +23,17 @@ import subprocess
 import sys
 from pathlib import Path
 
+from sdk.wheel import build_wheel
+
 ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "openapi" / "openapi.json"
 BUILD = ROOT / "build" / "sdk"
+DIST = BUILD / "dist"
 PYTHON_CONFIG = ROOT / "sdk" / "python" / "config.yaml"
 TS_TOOLS = ROOT / "sdk" / "typescript"
 STAMP = ".clover-stamp"
-PYTHON_PACKAGE = "clover_api_client"
+PYTHON_PACKAGE = "clover_client"
+NPM_PACKAGE = "clover-client"
 NODE_HELP = (
     "node (>= 20) and npm are needed for the TypeScript SDK. Install them, e.g. "
     "`apt-get install nodejs npm` (Debian/Ubuntu), `brew install node` (macOS) or from "
@@ -73,7 +80,7 @@ def _replace(folder: Path, built: Path, key: str) -> None:
 def python_client(spec: Path = SPEC, out: Path = BUILD / "python") -> Path:
     """The generated Python client project (import it from ``out``); rebuilt if stale."""
     version = importlib.metadata.version("openapi-python-client")
-    key = _digest(spec.read_bytes(), PYTHON_CONFIG.read_bytes(), version)
+    key = _digest(spec.read_bytes(), PYTHON_CONFIG.read_bytes(), version, "meta=uv")
     if _fresh(out, key):
         return out
     building = out.with_name(f".{out.name}-{os.getpid()}")
@@ -92,6 +99,8 @@ def python_client(spec: Path = SPEC, out: Path = BUILD / "python") -> Path:
                 building,
                 "--config",
                 PYTHON_CONFIG,
+                "--meta",
+                "uv",  # a PEP 621 [project] table, which python_wheel() reads
                 "--overwrite",
             ],
             cwd=ROOT,
@@ -103,6 +112,11 @@ def python_client(spec: Path = SPEC, out: Path = BUILD / "python") -> Path:
     finally:
         shutil.rmtree(building, ignore_errors=True)
     return out
+
+
+def python_wheel(dist: Path = DIST) -> Path:
+    """The generated client as a wheel in ``dist`` (clover_client-<version>-py3-none-any.whl)."""
+    return build_wheel(python_client(), PYTHON_PACKAGE, dist)
 
 
 def node_tools() -> tuple[str, str]:
@@ -140,7 +154,7 @@ def typescript_types(spec: Path = SPEC, out: Path = BUILD / "typescript") -> Pat
         _run([node, cli, spec, "--output", building / "schema.d.ts"], cwd=ROOT)
         fetch_version = json.loads(lock)["packages"]["node_modules/openapi-fetch"]["version"]
         package = {
-            "name": "clover-api-types",
+            "name": NPM_PACKAGE,
             "version": json.loads(spec.read_bytes())["info"]["version"],
             "description": "Types of the Clover API (openapi-typescript), for openapi-fetch",
             "types": "schema.d.ts",
@@ -154,6 +168,19 @@ def typescript_types(spec: Path = SPEC, out: Path = BUILD / "typescript") -> Pat
     return out
 
 
+def npm_tarball(dist: Path = DIST) -> Path:
+    """`npm pack` of the types' package into ``dist`` (clover-client-<version>.tgz)."""
+    _, npm = node_tools()
+    package = typescript_types()
+    version = json.loads((package / "package.json").read_text())["version"]
+    dist.mkdir(parents=True, exist_ok=True)
+    _run([npm, "pack", "--pack-destination", dist, "--loglevel=error"], cwd=package)
+    tarball = dist / f"{NPM_PACKAGE}-{version}.tgz"
+    if not tarball.is_file():
+        raise SdkError(f"npm pack wrote no {tarball.name}")
+    return tarball
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--python", action="store_true", help="only the Python client")
@@ -163,8 +190,10 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if both or args.python:
             print(f"Python client:    {python_client().relative_to(ROOT)}")
+            print(f"Python wheel:     {python_wheel().relative_to(ROOT)}")
         if both or args.typescript:
             print(f"TypeScript types: {typescript_types().relative_to(ROOT)}")
+            print(f"npm package:      {npm_tarball().relative_to(ROOT)}")
     except SdkError as error:
         print(error, file=sys.stderr)
         return 1

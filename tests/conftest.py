@@ -22,6 +22,7 @@ from api.migrate import upgrade
 from api.redis import redis_connection
 from tests.factories import Factory
 from tests.helpers import DatabaseFaults, empty_rq, psycopg_url
+from tests.response_check import check_responses
 from workers import runtime
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
@@ -114,9 +115,24 @@ def settings(database_url, redis_url, media_dir) -> Settings:
     )
 
 
+# What the session's answers did not match in the document (see tests/response_check.py).
+RESPONSE_MISMATCHES: list[str] = []
+
+
 @pytest.fixture(scope="session")
 def app(settings):
-    return create_app(settings)
+    app = create_app(settings)
+    check_responses(app, RESPONSE_MISMATCHES)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def answers_match_the_document():
+    """Every JSON answer a test got is one the OpenAPI document describes."""
+    RESPONSE_MISMATCHES.clear()
+    yield
+    found, RESPONSE_MISMATCHES[:] = list(RESPONSE_MISMATCHES), []
+    assert not found, "answers the document does not describe:\n" + "\n".join(found[:20])
 
 
 @pytest.fixture

@@ -1,6 +1,6 @@
 // The README's TypeScript example; type-checked (tsc --noEmit) by tests/e2e/test_typescript_sdk.py.
 import createClient from "openapi-fetch";
-import type { paths } from "clover-api-types"; // build/sdk/typescript (make sdk)
+import type { paths } from "clover-client"; // the packed types of `make sdk` (build/sdk/dist)
 
 const API_KEY = "<your API key>";
 const organisation_id = "<your organisation id>";

@@ -28,43 +28,44 @@ def ok(response, status: int = 200):
 
 
 def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, redis_url):
-    from clover_api_client import AuthenticatedClient, Client
-    from clover_api_client.api.audiences import audiences_create
-    from clover_api_client.api.campaigns import campaigns_create, campaigns_get
-    from clover_api_client.api.channels import channels_create
-    from clover_api_client.api.content_items import content_items_create, content_items_list
-    from clover_api_client.api.kpis import kpis_values
-    from clover_api_client.api.metrics import metric_points_ingest
-    from clover_api_client.api.objectives import kpis_create
-    from clover_api_client.api.reports import reports_lift, reports_roi
-    from clover_api_client.api.resources import resources_create
-    from clover_api_client.api.signup import signup_create
-    from clover_api_client.api.strategies import (
+    from clover_client import AuthenticatedClient, Client
+    from clover_client.api.audiences import audiences_create
+    from clover_client.api.campaigns import campaigns_create, campaigns_get
+    from clover_client.api.channels import channels_create
+    from clover_client.api.content_items import content_items_create, content_items_list
+    from clover_client.api.kpis import kpis_values
+    from clover_client.api.metrics import metric_points_ingest
+    from clover_client.api.objectives import kpis_create
+    from clover_client.api.reports import reports_lift, reports_roi
+    from clover_client.api.resources import resources_create
+    from clover_client.api.signup import signup_create
+    from clover_client.api.strategies import (
         objectives_create,
         strategies_create,
         strategies_get,
         strategies_scorecard,
     )
-    from clover_api_client.models import (
-        Audience,
-        AudienceKind,
-        AudienceValueTier,
-        Campaign,
-        Channel,
-        ChannelKind,
-        ContentItem,
-        Kpi,
+    from clover_client.models import (
+        AudienceInput,
+        AudienceInputKind,
+        AudienceInputValueTier,
+        CampaignInput,
+        ChannelInput,
+        ChannelInputKind,
+        ContentItemInput,
+        KpiInput,
         LiftReportVerdict,
         MetricPointBatch,
         MetricPointInput,
-        Objective,
-        ObjectiveBusinessOutcome,
+        ObjectiveInput,
+        ObjectiveInputBusinessOutcome,
         Problem,
-        Resource,
-        ResourceKind,
+        ResourceInput,
+        ResourceInputKind,
+        ResourceInputKnownRole,
         ResourceKnownRole,
         Signup,
-        Strategy,
+        StrategyInput,
     )
 
     rollups = Queue("rollups", connection=redis_connection(redis_url))
@@ -89,7 +90,7 @@ def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, red
                 strategies_create.sync_detailed(
                     org,
                     client=api,
-                    body=Strategy(
+                    body=StrategyInput(
                         name="Grow B2B leads",
                         period_start=datetime.date(2025, 1, 1),
                         period_end=datetime.date(2025, 12, 31),
@@ -102,9 +103,9 @@ def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, red
                     org,
                     strategy.id,
                     client=api,
-                    body=Objective(
+                    body=ObjectiveInput(
                         title="More qualified leads",
-                        business_outcome=ObjectiveBusinessOutcome.LEAD_GENERATION,
+                        business_outcome=ObjectiveInputBusinessOutcome.LEAD_GENERATION,
                     ),
                 ),
                 201,
@@ -114,7 +115,7 @@ def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, red
                     org,
                     objective.id,
                     client=api,
-                    body=Kpi(name="Leads per month", metric_key="leads", target=100),
+                    body=KpiInput(name="Leads per month", metric_key="leads", target=100),
                 ),
                 201,
             )
@@ -122,10 +123,10 @@ def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, red
                 audiences_create.sync_detailed(
                     org,
                     client=api,
-                    body=Audience(
+                    body=AudienceInput(
                         name="Resellers",
-                        kind=AudienceKind.PARTNERS,
-                        value_tier=AudienceValueTier.STRATEGIC,
+                        kind=AudienceInputKind.PARTNERS,
+                        value_tier=AudienceInputValueTier.STRATEGIC,
                     ),
                 ),
                 201,
@@ -134,10 +135,10 @@ def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, red
                 resources_create.sync_detailed(
                     org,
                     client=api,
-                    body=Resource(
+                    body=ResourceInput(
                         name="Community team",
-                        kind=ResourceKind.TEAM,
-                        known_role=ResourceKnownRole.COMMUNITY_MANAGER,
+                        kind=ResourceInputKind.TEAM,
+                        known_role=ResourceInputKnownRole.COMMUNITY_MANAGER,
                         weekly_capacity_hours=32,
                         hourly_cost="55.00",
                     ),
@@ -149,7 +150,7 @@ def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, red
                 channels_create.sync_detailed(
                     org,
                     client=api,
-                    body=Channel(kind=ChannelKind.LINKEDIN, name="Company page"),
+                    body=ChannelInput(kind=ChannelInputKind.LINKEDIN, name="Company page"),
                 ),
                 201,
             )
@@ -157,7 +158,7 @@ def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, red
                 campaigns_create.sync_detailed(
                     org,
                     client=api,
-                    body=Campaign(
+                    body=CampaignInput(
                         strategy_id=strategy.id,
                         name="Spring reseller push",
                         start_date=datetime.date(2025, 3, 1),
@@ -174,7 +175,7 @@ def test_the_whole_flow_through_the_generated_client(sdk, app, database_url, red
                         org,
                         campaign.id,
                         client=api,
-                        body=ContentItem(channel_id=channel.id, title=title),
+                        body=ContentItemInput(channel_id=channel.id, title=title),
                     ),
                     201,
                 )

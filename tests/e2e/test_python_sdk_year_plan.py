@@ -38,11 +38,11 @@ def post_times() -> list[datetime.datetime]:
 def planner(sdk, app):
     """A new organisation with a strategy and a channel, and the live server's count of
     calls: (client, organisation id, strategy, channel, counted)."""
-    from clover_api_client import AuthenticatedClient, Client
-    from clover_api_client.api.channels import channels_create
-    from clover_api_client.api.signup import signup_create
-    from clover_api_client.api.strategies import strategies_create
-    from clover_api_client.models import Channel, ChannelKind, Signup, Strategy
+    from clover_client import AuthenticatedClient, Client
+    from clover_client.api.channels import channels_create
+    from clover_client.api.signup import signup_create
+    from clover_client.api.strategies import strategies_create
+    from clover_client.models import ChannelInput, ChannelInputKind, Signup, StrategyInput
 
     counted = Counted(app)
     with serving(counted) as base_url:
@@ -64,7 +64,7 @@ def planner(sdk, app):
                 strategies_create.sync_detailed(
                     org,
                     client=api,
-                    body=Strategy(
+                    body=StrategyInput(
                         name=f"Plan {YEAR}",
                         period_start=datetime.date(YEAR, 1, 1),
                         period_end=datetime.date(YEAR, 12, 31),
@@ -74,7 +74,9 @@ def planner(sdk, app):
             )
             channel = ok(
                 channels_create.sync_detailed(
-                    org, client=api, body=Channel(kind=ChannelKind.LINKEDIN, name="Company page")
+                    org,
+                    client=api,
+                    body=ChannelInput(kind=ChannelInputKind.LINKEDIN, name="Company page"),
                 ),
                 201,
             )
@@ -82,10 +84,10 @@ def planner(sdk, app):
 
 
 def new_campaign(api, org, strategy, channel, name: str):
-    from clover_api_client.api.campaigns import campaigns_create
-    from clover_api_client.models import Campaign
+    from clover_client.api.campaigns import campaigns_create
+    from clover_client.models import CampaignInput
 
-    body = Campaign(
+    body = CampaignInput(
         strategy_id=strategy.id,
         name=name,
         start_date=datetime.date(YEAR, 1, 1),
@@ -96,7 +98,7 @@ def new_campaign(api, org, strategy, channel, name: str):
 
 
 def statuses(api, org, campaign) -> list[str]:
-    from clover_api_client.api.content_items import content_items_list_for_campaign
+    from clover_client.api.content_items import content_items_list_for_campaign
 
     page = ok(
         content_items_list_for_campaign.sync_detailed(org, campaign.id, client=api, limit=100)
@@ -105,16 +107,16 @@ def statuses(api, org, campaign) -> list[str]:
 
 
 def test_a_year_of_two_posts_a_month_is_planned_approved_and_scheduled_in_4_calls(planner):
-    from clover_api_client.api.content_items import (
+    from clover_client.api.content_items import (
         content_items_create_batch,
         content_items_transition_batch,
     )
-    from clover_api_client.models import (
+    from clover_client.models import (
         ContentBatchStep,
         ContentBatchTransition,
         ContentBatchTransitionTo,
-        ContentItem,
         ContentItemBatch,
+        ContentItemInput,
     )
 
     api, org, strategy, channel, counted = planner
@@ -122,7 +124,7 @@ def test_a_year_of_two_posts_a_month_is_planned_approved_and_scheduled_in_4_call
 
     campaign = new_campaign(api, org, strategy, channel, f"Always on {YEAR}")
     drafts = [
-        ContentItem(
+        ContentItemInput(
             channel_id=channel.id, title=f"Post of {at:%d %B}", status="in_review", scheduled_at=at
         )
         for at in post_times()
@@ -148,8 +150,8 @@ def test_a_year_of_two_posts_a_month_is_planned_approved_and_scheduled_in_4_call
 
 
 def test_the_same_year_one_call_at_a_time_takes_121_calls(planner):
-    from clover_api_client.api.content_items import content_items_create, content_items_transition
-    from clover_api_client.models import ContentItem, Transition, TransitionTo
+    from clover_client.api.content_items import content_items_create, content_items_transition
+    from clover_client.models import ContentItemInput, Transition, TransitionTo
 
     api, org, strategy, channel, counted = planner
     before = len(counted.calls)
@@ -161,7 +163,7 @@ def test_the_same_year_one_call_at_a_time_takes_121_calls(planner):
                 org,
                 campaign.id,
                 client=api,
-                body=ContentItem(
+                body=ContentItemInput(
                     channel_id=channel.id, title=f"Post of {at:%d %B}", scheduled_at=at
                 ),
             ),

@@ -40,6 +40,7 @@ class IssuedInvitationSchema(InvitationSchema):
 
     token = ma.fields.String(
         dump_only=True,
+        allow_none=True,  # an Idempotency-Key replay answers it null (never stored)
         metadata={
             "description": (
                 "The one-time token, shown only in this response: send it to the invitee "
