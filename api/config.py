@@ -285,6 +285,10 @@ class Settings(BaseSettings):
     # The front end's page that accepts an invitation, with a {token} placeholder
     # (e.g. https://app.example.com/join?token={token}); sent in member.invited events.
     invitation_accept_url: InvitationAcceptUrl = ""
+    # How long an API process keeps an API key's principal, confirmed on every request by
+    # the generation the rate-limit check returns (api/http/principals.py); 0: never kept.
+    # Well under the minute at which a key's last use is recorded.
+    principals_kept_seconds: float = Field(10.0, ge=0, le=30)
     # The bearer token of GET /metrics (Prometheus); empty: the endpoint is not there (404).
     metrics_token: str = Field("", repr=False)
     # prometheus_client's multi-process folder: the processes that set it write their

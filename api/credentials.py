@@ -46,6 +46,6 @@ def changed(database_url: str) -> None:
         try:
             redis_connection(redis_url).set(generation_key(database_url), new_generation())
         except RedisError:
-            # Principals are kept at most KEEP_SECONDS (api/http/principals.py): that
+            # Principals are kept at most principals_kept_seconds (api/http/principals.py): that
             # bounds how long this change may go unseen.
             log.warning("credentials changed but Redis was not told", exc_info=True)

@@ -14,7 +14,7 @@ budget is counted); its check returns the generation; ``settle`` makes the kept
 principal the request's when the generation matches and drops it when not; a request
 that has none reads the key (``context.current_principal``) and ``keep``s what it read
 under the generation this process last saw *before* that read, so a change committed
-while it read is never hidden. A principal is kept at most ``KEEP_SECONDS`` (a change
+while it read is never hidden. A principal is kept at most ``principals_kept_seconds`` (a change
 whose announcement Redis missed is seen after that) and never past its key's expiry.
 """
 
@@ -33,7 +33,6 @@ from api.domain.access import Principal
 from api.domain.identity.secrets import KEY_PREFIX
 
 EXTENSION = "clover.principals"
-KEEP_SECONDS = 10.0  # well under the minute at which a key's last use is recorded
 MAX_KEPT = 10_000  # keys per process; past that, all are dropped and read again
 
 
@@ -45,8 +44,9 @@ class Kept:
 
 
 class KeptPrincipals:
-    def __init__(self, watch: str) -> None:
+    def __init__(self, watch: str, seconds: float) -> None:
         self.watch = watch  # the generation's key in Redis
+        self.seconds = seconds  # how long a principal is kept
         self.last_generation: str | None = None  # the latest one a check returned here
         self._kept: dict[str, Kept] = {}
         self._lock = threading.Lock()
@@ -71,7 +71,7 @@ class KeptPrincipals:
         with self._lock:
             if len(self._kept) >= MAX_KEPT:
                 self._kept.clear()
-            self._kept[self._slot(token)] = Kept(principal, generation, self.clock() + KEEP_SECONDS)
+            self._kept[self._slot(token)] = Kept(principal, generation, self.clock() + self.seconds)
 
     def drop(self, token: str) -> None:
         with self._lock:
@@ -132,8 +132,8 @@ def keep(token: str, principal: Principal, generation: str | None) -> None:
 def init_app(app: Flask) -> None:
     """Keep principals only where a check can confirm them: a Redis shared by all processes."""
     settings = app.extensions["clover"].settings
-    if settings.redis_url:
+    if settings.redis_url and settings.principals_kept_seconds > 0:
         credentials.watch(settings.database_url, settings.redis_url)
         app.extensions[EXTENSION] = KeptPrincipals(
-            credentials.generation_key(settings.database_url)
+            credentials.generation_key(settings.database_url), settings.principals_kept_seconds
         )

@@ -92,7 +92,7 @@ def kpi_snapshot(*, uow: UnitOfWork, campaign: Campaign) -> list[dict]:
     return snapshot
 
 
-def causal_snapshot(uow: UnitOfWork, campaign: Campaign, asked: CausalLiftRequest) -> dict:
+def causal_snapshot(*, uow: UnitOfWork, campaign: Campaign, asked: CausalLiftRequest) -> dict:
     """The causal-lift report of the campaign's window (or the one asked for), as plain data.
 
     Its figures and answer without the daily series (they are the report's to give).
@@ -143,7 +143,9 @@ def create_review(*, uow: UnitOfWork, campaign_id: uuid.UUID, draft: ReviewDraft
         campaign_id=campaign.id,
         cycle=campaign.pdca_cycle,
         kpi_snapshot=kpi_snapshot(uow=uow, campaign=campaign),
-        causal_lift_snapshot=None if asked is None else causal_snapshot(uow, campaign, asked),
+        causal_lift_snapshot=(
+            None if asked is None else causal_snapshot(uow=uow, campaign=campaign, asked=asked)
+        ),
         **fields,
     )
     uow.session.add(review)
