@@ -17,10 +17,21 @@ from tests.api import builders
 from tests.workers import test_webhooks as webhooks
 from tests.workers.conftest import run_worker
 from tests.workers.test_publish import item_of, scheduled_item
+from tests.workers.test_recovery_faults import OwnRedis
 from tests.workers.test_webhooks import receiver  # noqa: F401  (fixture)
 
 TOKEN = "metrics-" + secrets.token_hex(8)
 SCRAPE = {"Authorization": f"Bearer {TOKEN}"}
+
+
+@pytest.fixture(scope="module")
+def redis_url():
+    """A Redis of this module's own: its workers count only the jobs its tests queue, never
+    one another module left queued, started or scheduled in the shared test database."""
+    server = OwnRedis()
+    server.start()
+    yield server.url
+    server.kill()
 
 
 @pytest.fixture(scope="module")
