@@ -17,21 +17,10 @@ from tests.api import builders
 from tests.workers import test_webhooks as webhooks
 from tests.workers.conftest import run_worker
 from tests.workers.test_publish import item_of, scheduled_item
-from tests.workers.test_recovery_faults import OwnRedis
 from tests.workers.test_webhooks import receiver  # noqa: F401  (fixture)
 
 TOKEN = "metrics-" + secrets.token_hex(8)
 SCRAPE = {"Authorization": f"Bearer {TOKEN}"}
-
-
-@pytest.fixture(scope="module")
-def redis_url():
-    """A Redis of this module's own: its workers count only the jobs its tests queue, never
-    one another module left queued, started or scheduled in the shared test database."""
-    server = OwnRedis()
-    server.start()
-    yield server.url
-    server.kill()
 
 
 @pytest.fixture(scope="module")
@@ -190,13 +179,14 @@ def test_jobs_and_deliveries_of_a_worker_process_are_counted_and_queues_measured
     assert value(waiting, "clover_queue_depth", queue="rollups") == 1
     assert value(after, "clover_queue_depth", queue="rollups") == 0
     assert value(after, "clover_queue_depth", queue="webhooks") == 0
+    # Deltas: the scrape also reads this process's own registry, where jobs that earlier
+    # tests ran in-process are counted.
     jobs = "clover_jobs_total"
-    assert value(after, jobs, queue="rollups", kind="rollup_kpis", outcome="succeeded") == 1
-    assert value(after, jobs, queue="webhooks", kind="deliver", outcome="succeeded") == 1
-    assert (
-        value(after, "clover_job_duration_seconds_count", queue="rollups", kind="rollup_kpis") == 1
-    )
-    assert value(after, "clover_webhook_deliveries_total", outcome="succeeded") == 1
+    rollups = {"queue": "rollups", "kind": "rollup_kpis"}
+    assert delta(waiting, after, jobs, **rollups, outcome="succeeded") == 1
+    assert delta(waiting, after, jobs, queue="webhooks", kind="deliver", outcome="succeeded") == 1
+    assert delta(waiting, after, "clover_job_duration_seconds_count", **rollups) == 1
+    assert delta(waiting, after, "clover_webhook_deliveries_total", outcome="succeeded") == 1
     assert len(server.requests) == 1
 
 
@@ -228,16 +218,15 @@ def test_a_publication_by_a_worker_is_counted_by_network_and_outcome(
     org = factory.organisation()
     item = scheduled_item(watched, org, datetime.now(UTC) - timedelta(seconds=5))
 
+    before = scraped(watched)
     run_worker(database_url, redis_url, "publish", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
     after = scraped(watched)
 
     assert item_of(watched, org, item)["status"] == "published"
     publish = "clover_publish_attempts_total"
-    assert value(after, publish, network="sandbox", outcome="published") == 1
-    assert (
-        value(after, "clover_jobs_total", queue="publish", kind="publish_item", outcome="succeeded")
-        >= 1
-    )
+    assert delta(before, after, publish, network="sandbox", outcome="published") == 1
+    published = {"queue": "publish", "kind": "publish_item", "outcome": "succeeded"}
+    assert delta(before, after, "clover_jobs_total", **published) >= 1  # the sweep may run it too
 
 
 def test_a_job_that_fails_is_counted_retried_then_failed(
@@ -248,13 +237,15 @@ def test_a_job_that_fails_is_counted_retried_then_failed(
         "workers.jobs.rollup_kpis", "not-an-id", retry=Retry(max=1, interval=[0])
     )
 
+    before = scraped(watched)
     run_worker(database_url, redis_url, "rollups", PROMETHEUS_MULTIPROC_DIR=metrics_dir)
     after = scraped(watched)
 
     jobs = "clover_jobs_total"
-    assert value(after, jobs, queue="rollups", kind="rollup_kpis", outcome="retried") == 1
-    assert value(after, jobs, queue="rollups", kind="rollup_kpis", outcome="failed") == 1
-    assert value(after, jobs, queue="rollups", kind="rollup_kpis", outcome="succeeded") == 0
+    rollups = {"queue": "rollups", "kind": "rollup_kpis"}
+    assert delta(before, after, jobs, **rollups, outcome="retried") == 1
+    assert delta(before, after, jobs, **rollups, outcome="failed") == 1
+    assert delta(before, after, jobs, **rollups, outcome="succeeded") == 0
 
 
 def test_work_horses_leave_no_metrics_files_of_their_own(
