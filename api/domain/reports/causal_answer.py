@@ -8,21 +8,21 @@ from api.domain.reports.causal_model import MIN_CORRELATION, CausalFit
 
 def answer(name, scope, period, verdict, figures, fit: CausalFit) -> str:
     """ "Did the campaign cause a lift in <metric>?" answered in one sentence."""
-    subject = lift._subject(name) + scope
+    subject = lift.subject_words(name) + scope
     when = f"from {period.start} to {period.end}"
     if verdict == "not_enough_data":
         return f"Not enough to say for {subject} {when}: {fit.reason}"
     effect = figures["absolute_lift"].value
     low, high = figures["absolute_lift_lower"].value, figures["absolute_lift_upper"].value
     rel = figures["relative_lift"].value
-    change = lift._number(abs(effect)) + ("" if rel is None else f" ({_signed(rel)})")
+    change = lift.figure(abs(effect)) + ("" if rel is None else f" ({_signed(rel)})")
     interval = f"95 % interval {_n(low)} to {_n(high)} a day"
     against = (
-        f"{lift._number(figures['actual'].value)} a day on average {when} against "
-        f"{lift._number(figures['counterfactual'].value)} expected without it"
+        f"{lift.figure(figures['actual'].value)} a day on average {when} against "
+        f"{lift.figure(figures['counterfactual'].value)} expected without it"
     )
     chance = figures["probability"].value
-    probability = "over 99.9 %" if chance > 0.999 else lift._percent(chance)
+    probability = "over 99.9 %" if chance > 0.999 else lift.percentage(chance)
     if verdict == "lift":
         return (
             f"Yes: {subject} rose {change} a day above what was expected without the "
@@ -41,11 +41,11 @@ def answer(name, scope, period, verdict, figures, fit: CausalFit) -> str:
 
 
 def _signed(fraction: float) -> str:
-    return ("+" if fraction >= 0 else "−") + lift._percent(fraction)
+    return ("+" if fraction >= 0 else "−") + lift.percentage(fraction)
 
 
 def _n(x: float) -> str:
-    return ("−" if x < 0 else "") + lift._number(abs(x))
+    return ("−" if x < 0 else "") + lift.figure(abs(x))
 
 
 def assumptions(chosen: list, controls_default: bool, adds_up: bool) -> list[str]:

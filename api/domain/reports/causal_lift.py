@@ -162,7 +162,7 @@ def causal_lift_report(
         raise RuleViolation(
             "too many controls", errors={"controls": [f"At most {MAX_CONTROLS} controls."]}
         )
-    definition = lift._definition(uow, metric)
+    definition = lift.metric_definition(uow=uow, key=metric)
     if campaign_id is not None:
         campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
         scope = f" for the campaign {campaign.name}"
@@ -277,7 +277,7 @@ def _given_controls(uow, definition, days, controls, untouchable):
             channel_ids.append(uuid.UUID(control))
         except ValueError:
             try:
-                keys.append(lift._definition(uow, control))
+                keys.append(lift.metric_definition(uow=uow, key=control))
             except RuleViolation:
                 raise RuleViolation(
                     f"control {control!r} is neither a channel id nor a metric key",

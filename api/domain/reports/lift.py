@@ -79,7 +79,7 @@ def lift_report(
             "one of campaign or channel",
             errors={"channel_id": ["Give campaign_id or channel_id, not both."]},
         )
-    definition = _definition(uow, metric)
+    definition = metric_definition(uow=uow, key=metric)
     scope = ""
     if campaign_id is not None:
         campaign = tenancy.get(uow.session, Campaign, campaign_id, what="campaign")
@@ -133,7 +133,8 @@ def _baseline(current: Window, start: date | None, end: date | None) -> Window:
     return baseline
 
 
-def _definition(uow: UnitOfWork, key: str) -> Definition:
+def metric_definition(*, uow: UnitOfWork, key: str) -> Definition:
+    """The metric's definition, or a 422 on `metric` naming the key."""
     try:
         return get_definition(uow=uow, key=key)
     except NotFound:
@@ -246,7 +247,7 @@ def answer(
     change: rates.Lift,
 ) -> str:
     """The question "do you see a lift in <metric>?" answered in one sentence."""
-    subject = _subject(name) + scope
+    subject = subject_words(name) + scope
     verb = "are" if name.split(" ")[-1].endswith("s") else "is"
     if change.absolute.value is None:
         empty = current if current.daily_average.value is None else baseline
@@ -259,35 +260,35 @@ def answer(
     # Ratios and levels are averages, not amounts a day.
     per = " on average" if kind in ("ratio", "level") else " a day"
     figures = (
-        f"({_number(now)}{per} from {current.start} to {current.end} against "
-        f"{_number(before)}{per} from {baseline.start} to {baseline.end})"
+        f"({figure(now)}{per} from {current.start} to {current.end} against "
+        f"{figure(before)}{per} from {baseline.start} to {baseline.end})"
     )
     relative = change.relative.value
     if change.absolute.value > 0:
         if relative is None:
-            return f"Yes: {subject} {verb} up from {_number(before)} {figures}."
-        return f"Yes: {subject} {verb} up {_percent(relative)} {figures}."
+            return f"Yes: {subject} {verb} up from {figure(before)} {figures}."
+        return f"Yes: {subject} {verb} up {percentage(relative)} {figures}."
     if change.absolute.value == 0:
         return f"No lift: {subject} {verb} unchanged {figures}."
     if relative is None:
-        return f"No lift: {subject} {verb} down from {_number(before)} {figures}."
-    return f"No lift: {subject} {verb} down {_percent(relative)} {figures}."
+        return f"No lift: {subject} {verb} down from {figure(before)} {figures}."
+    return f"No lift: {subject} {verb} down {percentage(relative)} {figures}."
 
 
-def _subject(name: str) -> str:
+def subject_words(name: str) -> str:
     """ "Customer interactions" → "customer interactions"; "NPS" stays "NPS"."""
     if len(name) > 1 and name[0].isupper() and name[1].islower():
         return name[0].lower() + name[1:]
     return name
 
 
-def _number(x: float) -> str:
+def figure(x: float) -> str:
     if abs(x) >= 100:
         return f"{x:,.0f}"
     return f"{x:.2f}".rstrip("0").rstrip(".") or "0"
 
 
-def _percent(fraction: float) -> str:
+def percentage(fraction: float) -> str:
     p = abs(fraction) * 100
     if p < 0.1:
         return "less than 0.1 %"
