@@ -54,8 +54,9 @@ def assumptions(chosen: list, controls_default: bool, adds_up: bool) -> list[str
         "fixed day-of-week pattern"
         + (", plus the controls in the same proportions as in the pre-period." if chosen else "."),
         "Nothing else that moved the metric alone happened in the period.",
-        "The model's parameters are taken at their estimates: the intervals leave out "
-        "their uncertainty and are a little narrow with a short pre-period.",
+        "The intervals carry the uncertainty of the level, the day-of-week pattern and "
+        "the controls' proportions; the two noise variances are taken at their "
+        "estimates, which leaves out a little uncertainty with a short pre-period.",
     ]
     if chosen:
         names = ", ".join(c.name for c in chosen)
