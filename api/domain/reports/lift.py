@@ -134,7 +134,7 @@ def _baseline(current: Window, start: date | None, end: date | None) -> Window:
 
 
 def metric_definition(*, uow: UnitOfWork, key: str) -> Definition:
-    """The metric's definition, or a 422 on `metric` naming the key."""
+    """The metric's definition; a rule violation on `metric`, naming the key, when none."""
     try:
         return get_definition(uow=uow, key=key)
     except NotFound:
