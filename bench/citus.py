@@ -1,11 +1,11 @@
 """Citus readiness: what today's schema would need to be distributed by ``organisation_id``.
 
-Run with ``.venv/bin/python -m bench.citus`` (``make bench`` runs it last). Like the
-benchmarks it creates a throwaway PostgreSQL database ``bench_<random>`` on the server
-named by ``BENCH_DATABASE_URL``, migrates it to head, reads the live schema from
-``pg_catalog`` (not the models: what the migrations built is what Citus would get) and
-prints, for a move to Citus with every tenant table distributed by ``organisation_id``
-and colocated:
+Run with ``.venv/bin/python -m bench.citus`` (``make bench`` runs it at the end of
+``bench.run``). Like the benchmarks it creates a throwaway PostgreSQL database
+``bench_<random>`` on the server named by ``BENCH_DATABASE_URL``, migrates it to
+head, reads the live schema from ``pg_catalog`` (not the models: what the migrations
+built is what Citus would get) and prints, for a move to Citus with every tenant
+table distributed by ``organisation_id`` and colocated:
 
 - the distributed candidates (tables with ``organisation_id``, and the tenant table
   itself, distributed by its id) and the tables without it: reference tables (copied to
