@@ -20,7 +20,9 @@ over the same ~2 million points; ``--no-reports`` skips it), then the batch benc
 ``--no-batches`` skips it), then the key-message matching benchmark (``bench/messages.py``
 on 20,000 texts; ``--no-messages`` skips it), then the causal-lift benchmark
 (``bench/causal.py``, five years of daily data with five controls against the raw fetch
-of the same series; ``--no-causal`` skips it).
+of the same series; ``--no-causal`` skips it), then the Citus readiness of the schema
+(``bench/citus.py``, what a move to Citus distributed by ``organisation_id`` would need;
+``--no-citus`` skips it).
 """
 
 from __future__ import annotations
@@ -38,7 +40,7 @@ import psycopg
 from flask import Flask
 
 from api.domain.access import ROLES
-from bench import batches, causal, messages, metrics, plan, reports
+from bench import batches, causal, citus, messages, metrics, plan, reports
 from bench.common import (
     counting,
     environment,
@@ -256,7 +258,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-causal",
         action="store_true",
-        help="skip the causal-lift benchmark (python -m bench.causal) that otherwise runs last",
+        help="skip the causal-lift benchmark (python -m bench.causal) that otherwise runs next",
+    )
+    parser.add_argument(
+        "--no-citus",
+        action="store_true",
+        help="skip the Citus readiness of the schema (python -m bench.citus) that runs last",
     )
     args = parser.parse_args(argv)
     status = requests(args.scale)
@@ -280,6 +287,9 @@ def main(argv: list[str] | None = None) -> int:
     if status == 0 and not args.no_causal:
         print(flush=True)
         status = causal.main([])
+    if status == 0 and not args.no_citus:
+        print(flush=True)
+        status = citus.main([])
     return status
 
 
