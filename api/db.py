@@ -53,15 +53,8 @@ def _make_engine(settings: Settings) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    # A runaway query must not hold a worker forever. Statements are planned for their
-    # parameters every time: psycopg prepares a statement run five times, and the generic
-    # plan the server then caches is kept while the table grows under it (no ANALYZE has
-    # run yet). Linking 100,000 mentions spent two thirds of its time in a DELETE whose
-    # cached plan scanned the whole link table; planned each time, 16 times less
-    # (docs/performance.md). Parsing is still saved.
-    options = (
-        f"-c statement_timeout={settings.statement_timeout_ms} -c plan_cache_mode=force_custom_plan"
-    )
+    # A runaway query must not hold a worker forever.
+    options = f"-c statement_timeout={settings.statement_timeout_ms}"
     # Statement parameters never reach a log or an error message: they hold password
     # and key hashes, secrets' ciphertexts and email addresses.
     engine = create_engine(

@@ -53,22 +53,3 @@ def test_a_connection_back_in_the_pool_moments_ago_is_used_without_a_ping(databa
         assert _backend(engine) != first
     finally:
         engine.dispose()
-
-
-def test_a_statement_run_many_times_is_planned_for_its_parameters_each_time(database):
-    # A generic plan cached while a table was small outlives the table's growth (the
-    # key-message links' DELETE scanned the whole table per batch): the server plans
-    # every execution of a prepared statement for its parameters instead.
-    with database.engine.connect() as connection:
-        # psycopg prepares a statement on its sixth run; by default the server would
-        # switch to a generic plan from the sixth execution of the prepared one.
-        for n in range(16):
-            query = text("SELECT count(*) FROM organisations WHERE name = :n")
-            connection.execute(query, {"n": f"{n}"})
-        plans = connection.execute(
-            text(
-                "SELECT sum(generic_plans), sum(custom_plans) FROM pg_prepared_statements"
-                " WHERE statement LIKE '%FROM organisations WHERE name%'"
-            )
-        ).one()
-    assert plans == (0, 11)
