@@ -159,9 +159,7 @@ def test_each_kind_of_import_is_queued_again_to_its_own_job(factory, database):
     assert recovery.requeue_of(posts).queue_id == f"job-{posts.id}"
 
 
-def test_each_kind_of_rematch_is_queued_again_to_its_own_job_with_its_tracked_id(
-    factory, database
-):
+def test_each_kind_of_rematch_is_queued_again_to_its_own_job(factory, database):
     org = factory.organisation()
     message = new_job(factory, org, "rematch", of="key_message", key_message_id="m")
     rivals = new_job(factory, org, "rematch", of="competitors")
