@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 
+import pytest
 from rq import Queue
 from sqlalchemy import update
 
@@ -13,6 +14,7 @@ from tests.api import builders
 from tests.api.test_key_messages import mention, message, october, publish
 from tests.factories import bearer
 from tests.workers.conftest import run_worker
+from workers import jobs as worker_jobs
 
 JOB = "workers.jobs.rematch_key_message"
 
@@ -116,3 +118,21 @@ def test_a_rematch_of_another_organisation_is_404(client, factory, empty_queues)
         response = client.get(url, headers=bearer(other.token))
         assert response.status_code == 404, url
     assert rematches(client, other) == []
+
+
+def test_a_rematch_that_fails_says_so_without_the_database_s_words(
+    client, factory, database_faults, job_runtime, empty_queues
+):
+    org = factory.organisation()
+    strategy = builders.strategy(client, org)
+    mention(client, org, builders.channel(client, org), "Easy to set up")
+    message(client, org, strategy["id"])
+    [job] = rematches(client, org)
+    database_faults.refuse("mention_messages", message="relation secret_table: disk on fire")
+
+    with pytest.raises(Exception, match="disk on fire"):
+        worker_jobs.rematch_key_message(str(org.id), job["id"])
+
+    failed = job_of(client, org, job["id"])
+    assert (failed["status"], failed["counts"]) == ("failed", {})
+    assert failed["error"] == "the re-match stopped unexpectedly; it was logged"
