@@ -21,6 +21,10 @@ from api.domain.organisations import service as organisations
 from workers import runtime
 from workers.heartbeat import heartbeat
 
+# The queue ids of key-message re-matches queued before they had Job rows
+# (``rematch-<message>-<phrases>``); new ones are ``job-<id>``.
+UNTRACKED_REMATCH = "rematch-"
+
 
 def refresh_member_count(organisation_id: str) -> int:
     with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
@@ -159,6 +163,11 @@ def rematch_key_message(organisation_id: str, job_id: str) -> dict:
             "content_items": 0,
         }
 
+    current = get_current_job()
+    if current is not None and current.id.startswith(UNTRACKED_REMATCH):
+        # Queued before re-matches were tracked: its second argument is the message.
+        with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
+            return work(uow, {"key_message_id": job_id})
     return _run_tracked(organisation_id, job_id, "the re-match", work)
 
 

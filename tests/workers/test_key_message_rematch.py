@@ -136,3 +136,20 @@ def test_a_rematch_that_fails_says_so_without_the_database_s_words(
     failed = job_of(client, org, job["id"])
     assert (failed["status"], failed["counts"]) == ("failed", {})
     assert failed["error"] == "the re-match stopped unexpectedly; it was logged"
+
+
+def test_a_rematch_queued_before_rematches_were_tracked_still_relinks_its_message(
+    client, factory, database_url, redis_url, empty_queues
+):
+    org = factory.organisation()
+    strategy = builders.strategy(client, org)
+    mention(client, org, builders.channel(client, org), "Easy to set up")
+    made = message(client, org, strategy["id"])
+    empty_queues.flushdb()  # only the run as the previous release queued it
+    Queue("default", connection=empty_queues).enqueue(
+        JOB, str(org.id), made["id"], job_id=f"rematch-{made['id']}-0123456789abcdef"
+    )
+
+    run_worker(database_url, redis_url, "default")
+
+    assert october(client, org, strategy["id"])[0]["periods"][0]["company_mentions_carrying"] == 1
