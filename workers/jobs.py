@@ -21,17 +21,14 @@ from api.domain.organisations import service as organisations
 from workers import runtime
 from workers.heartbeat import heartbeat
 
+# The queue ids of key-message re-matches queued before they had Job rows
+# (``rematch-<message>-<phrases>``); new ones are ``job-<id>``.
+UNTRACKED_REMATCH = "rematch-"
+
 
 def refresh_member_count(organisation_id: str) -> int:
     with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
         return organisations.refresh_member_count(uow=uow)
-
-
-def rematch_competitor_mentions(organisation_id: str) -> int:
-    """Match the organisation's competitor mentions to its competitors' current handles and
-    keywords (a competitor given by the caller stays); returns how many changed."""
-    with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
-        return competitors.rematch_mentions(uow=uow)
 
 
 def _retrying() -> bool:
@@ -128,7 +125,61 @@ def _run_import(kind, organisation_id: str, job_id: str) -> dict:
         raise
 
 
-def rematch_key_message(organisation_id: str, key_message_id: str) -> dict | None:
-    """Re-link a key message's history after its phrases changed (safe to run twice)."""
-    with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
-        return matching.rematch(uow=uow, key_message_id=uuid.UUID(key_message_id))
+def _run_tracked(organisation_id: str, job_id: str, what: str, work) -> dict:
+    """One run of a tracked job whose ``work(uow, params)`` is one transaction and
+    returns the job's counts: a run that stops leaves nothing, and the next one starts over."""
+    organisation, job = uuid.UUID(organisation_id), uuid.UUID(job_id)
+    if not _begin(organisation, job):
+        return {"skipped": "the job has finished"}
+    try:
+        with heartbeat(organisation, job), runtime.unit_of_work(organisation) as uow:
+            counts = work(uow, jobs.get_job(uow=uow, job_id=job).params)
+            jobs.finish_job(uow=uow, job_id=job, counts=counts)
+    except Exception:
+        if _retrying():
+            _interrupt(organisation, job)
+        else:
+            # The tenant reads this: no SQL, no traceback, no internal names (RQ logs those).
+            with runtime.unit_of_work(organisation) as uow:
+                jobs.finish_job(
+                    uow=uow,
+                    job_id=job,
+                    counts={},
+                    error=f"{what} stopped unexpectedly; it was logged",
+                )
+        raise
+    return counts
+
+
+def rematch_key_message(organisation_id: str, job_id: str) -> dict:
+    """Re-link a key message's history with the phrases it has when the job runs, reporting
+    on its Job: the mentions and published content items that carry it (safe to run twice)."""
+
+    def work(uow, params: dict) -> dict:
+        message = uuid.UUID(params["key_message_id"])
+        # A message deleted since took its links with it: nothing carries it.
+        return matching.rematch(uow=uow, key_message_id=message) or {
+            "mentions": 0,
+            "content_items": 0,
+        }
+
+    current = get_current_job()
+    if current is not None and current.id.startswith(UNTRACKED_REMATCH):
+        # Queued before re-matches were tracked: its second argument is the message.
+        with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
+            return work(uow, {"key_message_id": job_id})
+    return _run_tracked(organisation_id, job_id, "the re-match", work)
+
+
+def rematch_competitor_mentions(organisation_id: str, job_id: str | None = None) -> dict:
+    """Match the organisation's competitor mentions to its competitors' current handles and
+    keywords (a competitor given by the caller stays), reporting how many changed on the
+    Job (without ``job_id``, a run queued before re-matches were tracked, only that)."""
+
+    def work(uow, _params: dict | None = None) -> dict:
+        return {"changed": competitors.rematch_mentions(uow=uow)}
+
+    if job_id is None:
+        with runtime.unit_of_work(uuid.UUID(organisation_id)) as uow:
+            return work(uow)
+    return _run_tracked(organisation_id, job_id, "the re-match", work)

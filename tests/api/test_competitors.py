@@ -46,6 +46,14 @@ def named(body) -> tuple:
     return body["competitor_id"], body["competitor_source"]
 
 
+def rematched(client, org) -> dict:
+    """Run the organisation's queued re-match here, as a worker would; its job as shown."""
+    listed = client.get(org.url("/jobs?kind=rematch"), headers=org.headers).get_json()["items"]
+    [queued] = [job for job in listed if job["status"] == "queued"]
+    jobs.rematch_competitor_mentions(str(org.id), queued["id"])
+    return client.get(org.url(f"/jobs/{queued['id']}"), headers=org.headers).get_json()
+
+
 @pytest.fixture
 def org(factory):
     return factory.organisation()
@@ -284,14 +292,18 @@ def test_new_keywords_match_older_mentions_but_never_override_a_given_one(
         headers=org.headers,
         json={"keywords": ["acme widget"]},
     )
-    changed = jobs.rematch_competitor_mentions(str(org.id))
+    job = rematched(client, org)
 
-    assert changed == 1
-    rematched = fetched(client, org, unmatched["id"])
-    assert named(rematched) == (globex["id"], "matched")
-    assert rematched["version"] == unmatched["version"] + 1
+    assert (job["status"], job["counts"], job["rematches"]) == (
+        "succeeded",
+        {"changed": 1},
+        "competitors",
+    )
+    matched = fetched(client, org, unmatched["id"])
+    assert named(matched) == (globex["id"], "matched")
+    assert matched["version"] == unmatched["version"] + 1
     assert fetched(client, org, given["id"]) == given
-    assert jobs.rematch_competitor_mentions(str(org.id)) == 0  # idempotent
+    assert jobs.rematch_competitor_mentions(str(org.id)) == {"changed": 0}  # idempotent
 
 
 def test_keywords_taken_away_leave_a_mention_unnamed(client, org, channel, globex, job_runtime):
@@ -300,7 +312,7 @@ def test_keywords_taken_away_leave_a_mention_unnamed(client, org, channel, globe
     client.patch(
         org.url(f"/competitors/{globex['id']}"), headers=org.headers, json={"keywords": ["Globex"]}
     )
-    jobs.rematch_competitor_mentions(str(org.id))
+    rematched(client, org)
 
     assert named(fetched(client, org, body["id"])) == (None, None)
 
@@ -316,7 +328,7 @@ def test_a_deleted_competitor_leaves_its_mentions_unnamed_and_unambiguous_ones_m
         == 204
     )
     assert named(fetched(client, org, given["id"])) == (None, None)
-    jobs.rematch_competitor_mentions(str(org.id))
+    rematched(client, org)
 
     assert named(fetched(client, org, both["id"])) == (globex["id"], "matched")
 

@@ -157,3 +157,19 @@ def test_each_kind_of_import_is_queued_again_to_its_own_job(factory, database):
     assert recovery.requeue_of(points).function == "workers.jobs.import_metric_points"
     assert recovery.requeue_of(posts).function == "workers.jobs.import_content_items"
     assert recovery.requeue_of(posts).queue_id == f"job-{posts.id}"
+
+
+def test_each_kind_of_rematch_is_queued_again_to_its_own_job(factory, database):
+    org = factory.organisation()
+    message = new_job(factory, org, "rematch", of="key_message", key_message_id="m")
+    rivals = new_job(factory, org, "rematch", of="competitors")
+
+    again = recovery.requeue_of(message)
+    assert (again.queue, again.function, again.queue_id) == (
+        "default",
+        "workers.jobs.rematch_key_message",
+        f"job-{message.id}",
+    )
+    assert again.args == (str(org.id), str(message.id))
+    assert recovery.requeue_of(rivals).function == "workers.jobs.rematch_competitor_mentions"
+    assert recovery.requeue_of(rivals).args == (str(org.id), str(rivals.id))

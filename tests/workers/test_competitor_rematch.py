@@ -1,4 +1,4 @@
-"""Changing a competitor's keywords queues a re-match that a real worker process runs."""
+"""Changing a competitor's keywords queues a tracked re-match that a real worker process runs."""
 
 from rq import Queue
 
@@ -51,14 +51,18 @@ def test_new_keywords_reach_older_mentions_through_the_worker(
         json={"keywords": ["acme widget"]},
     )
     assert changed.status_code == 200
+    [job] = client.get(org.url("/jobs?kind=rematch"), headers=org.headers).get_json()["items"]
+    assert (job["status"], job["rematches"]) == ("queued", "competitors")
     queued = [j for j in default.get_jobs() if j.func_name == JOB]
-    assert [j.args for j in queued] == [(str(org.id),)]
+    assert [(j.id, j.args) for j in queued] == [(f"job-{job['id']}", (str(org.id), job["id"]))]
     assert named(client, org, older) == (None, None)  # nothing ran the job yet
 
     run_worker(database_url, redis_url, "default")
 
     assert queued[0].get_status(refresh=True) == "finished"
-    assert queued[0].return_value() == 1
+    assert queued[0].return_value() == {"changed": 1}
+    done = client.get(org.url(f"/jobs/{job['id']}"), headers=org.headers).get_json()
+    assert (done["status"], done["counts"], done["attempts"]) == ("succeeded", {"changed": 1}, 1)
     assert named(client, org, older) == (globex["id"], "matched")
     assert named(client, org, given) == (other["id"], "given")
 
@@ -73,3 +77,5 @@ def test_a_change_of_name_alone_queues_nothing(client, factory, empty_queues):
 
     default = Queue("default", connection=empty_queues)
     assert [j for j in default.get_jobs() if j.func_name == JOB] == []
+    jobs = client.get(org.url("/jobs?kind=rematch"), headers=org.headers).get_json()["items"]
+    assert jobs == []

@@ -25,7 +25,6 @@ from api.domain.phrases import PhraseMatcher
 
 GIVEN, MATCHED = "given", "matched"
 COMPETITOR_TOPIC = "competitor"
-REMATCH_JOB = "workers.jobs.rematch_competitor_mentions"
 _REMATCH_CHUNK = 1000
 
 

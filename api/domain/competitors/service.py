@@ -2,9 +2,9 @@
 
 Mentions of the competitor topic are matched to a competitor on arrival
 (``matching``). A new competitor, one whose handles or keywords change, and one that
-goes can each change which competitor older mentions are about: a job matches them
-again after the commit (``matching.rematch``), never touching a competitor the
-caller gave.
+goes can each change which competitor older mentions are about: a tracked job (kind
+``rematch``) matches them again after the commit (``matching.rematch``), never touching
+a competitor the caller gave.
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ from api.domain.competitors.models import Competitor
 from api.domain.editing import apply_changes, refuse
 from api.domain.errors import Conflict
 from api.domain.inputs import UNSET, Changes, Draft, Unset
+from api.domain.jobs import rematches
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.phrases import EmptyPhrase, PhraseMatcher
 from api.domain.uow import UnitOfWork
@@ -77,8 +78,7 @@ def _refuse_taken(uow: UnitOfWork, name: str, competitor_id: uuid.UUID | None = 
 
 
 def _rematch_after_commit(uow: UnitOfWork) -> None:
-    organisation = str(uow.tenant.organisation_id)
-    uow.after_commit("default", matching.REMATCH_JOB, organisation)
+    rematches.request_rematch(uow=uow, of=rematches.COMPETITORS)
 
 
 def create_competitor(*, uow: UnitOfWork, draft: CompetitorDraft) -> Competitor:

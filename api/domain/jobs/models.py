@@ -1,4 +1,5 @@
-"""Jobs a tenant can see: asynchronous work (imports, rollups, syncs) and its outcome.
+"""Jobs a tenant can see: asynchronous work (imports, rollups, syncs, re-matches) and its
+outcome.
 
 Statuses: ``queued`` (accepted, waiting for a worker), ``running`` (a worker has it
 and beats ``heartbeat_at``), ``interrupted`` (its run stopped before the end: a
@@ -18,7 +19,9 @@ from sqlalchemy.orm import Mapped, mapped_column
 from api.domain.base import Base, IdMixin, one_of, utcnow
 from api.domain.tenancy import TenantOwned, tenant_fk
 
-JOB_KINDS = ("import", "rollup", "sync")
+JOB_KINDS = ("import", "rollup", "sync", "rematch")
+# The kinds of API 1.0: a list of jobs that names no kind has only these.
+LISTED_BY_DEFAULT = ("import", "rollup", "sync")
 JOB_STATUSES = ("queued", "running", "interrupted", "succeeded", "failed")
 # Not finished: the reconciler sees that these reach a worker again.
 PENDING_STATUSES = ("queued", "running", "interrupted")

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from api.domain.base import utcnow
 from api.domain.channels.sync import SYNC_JOB, sync_job_id
 from api.domain.content_items import imports as content_imports
+from api.domain.jobs import rematches
 from api.domain.jobs.models import Job
 from api.domain.jobs.service import tracked_job_id
 from api.domain.metrics.imports import IMPORT_JOB
@@ -63,6 +64,15 @@ def requeue_of(job: Job) -> Requeue:
             "rollups",
             ROLLUP_JOB,
             (organisation, full, tracked),
+            tracked_job_id(job.id),
+        )
+    if job.kind == rematches.KIND:
+        return Requeue(
+            job.id,
+            job.status,
+            rematches.QUEUE,
+            rematches.REMATCH_JOBS[job.params["of"]],
+            (organisation, tracked),
             tracked_job_id(job.id),
         )
     channel = job.params["channel_id"]

@@ -3,14 +3,12 @@
 Mentions are linked as they arrive (the mentions' use cases) and Clover's own content
 items when they are published (by hand or by the publisher): every message of the
 organisation is matched in one pass per text (``PhraseMatcher``: Aho-Corasick over
-Snowball stems). A message whose phrases change re-links its whole history in a job
-(``rematch``), chunk by chunk with ``find_many``.
+Snowball stems). A message whose phrases change re-links its whole history in a tracked
+job (``rematch``, kind ``rematch``), chunk by chunk with ``find_many``.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 import threading
 import uuid
 from collections import OrderedDict
@@ -21,12 +19,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 
 from api.domain import tenancy
 from api.domain.content_items.models import ContentItem
+from api.domain.jobs import rematches
+from api.domain.jobs.models import Job
 from api.domain.key_messages.models import ContentMessage, KeyMessage, MentionMessage
 from api.domain.mentions.models import Mention
 from api.domain.phrases import PhraseMatcher
 from api.domain.uow import UnitOfWork
 
-REMATCH_JOB = "workers.jobs.rematch_key_message"
 CHUNK = 5_000
 # Built matchers, per organisation, while its messages keep their phrases: building
 # is the costly part (reading the messages' phrases is one small query).
@@ -128,20 +127,11 @@ def link_items(*, uow: UnitOfWork, items: Sequence[ContentItem]) -> int:
     return _insert(uow, ContentMessage, "content_item_id", _pairs(ids, texts))
 
 
-def request_rematch(*, uow: UnitOfWork, message: KeyMessage) -> None:
-    """Re-link the message's history once this unit of work commits.
-
-    The job id names the message and its phrases: asking twice for the same phrases
-    queues one job, and the job reads the phrases it finds when it runs.
-    """
-    phrases = hashlib.sha256(json.dumps(message.phrases).encode()).hexdigest()[:16]
-    uow.after_commit(
-        "default",
-        REMATCH_JOB,
-        str(uow.tenant.organisation_id),
-        str(message.id),
-        job_id=f"rematch-{message.id}-{phrases}",
-    )
+def request_rematch(*, uow: UnitOfWork, message: KeyMessage) -> Job:
+    """Re-link the message's history in a tracked job, queued once this unit of work
+    commits (or the re-match of the message still waiting: it reads the phrases it finds
+    when it runs)."""
+    return rematches.request_rematch(uow=uow, of=rematches.KEY_MESSAGE, key_message_id=message.id)
 
 
 def _chunks(uow: UnitOfWork, *columns, where=()):

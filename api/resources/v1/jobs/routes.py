@@ -11,7 +11,7 @@ blp = Blueprint(
     __name__,
     url_prefix="/v1/organisations/<uuid:organisation_id>/jobs",
     description=(
-        "Asynchronous work (imports, rollups, syncs): its status, progress, counts "
+        "Asynchronous work (imports, rollups, syncs, re-matches): its status, progress, counts "
         "and the rows it could not take."
     ),
 )
