@@ -20,6 +20,7 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from functools import cache
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import case, distinct, func, select
@@ -120,15 +121,13 @@ TOO_LARGE = (
 )
 
 
-def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) -> None:
-    if not rows:
-        return
-    dialect = uow.session.get_bind().dialect.name
+@cache
+def _upsert_statement(dialect: str):
+    """The KPI values upsert, built once per dialect: its column proxies cost more than
+    the few rows an incremental rollup writes per KPI."""
     insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
-    # One cached statement, the rows as parameters (executemany), rather than a VALUES
-    # list compiled afresh for every KPI.
     stmt = insert(KpiValue)
-    stmt = stmt.on_conflict_do_update(
+    return stmt.on_conflict_do_update(
         index_elements=[KpiValue.kpi_id, KpiValue.period_start],
         set_={
             name: stmt.excluded[name]
@@ -143,6 +142,14 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
             )
         },
     )
+
+
+def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) -> None:
+    if not rows:
+        return
+    # One cached statement, the rows as parameters (executemany), rather than a VALUES
+    # list compiled afresh for every KPI.
+    stmt = _upsert_statement(uow.session.get_bind().dialect.name)
     uow.session.execute(tenancy.statement(stmt, organisation_id=organisation_id), rows)
 
 
