@@ -19,9 +19,8 @@ also when something fails.
    the Python around them, EXPLAIN (ANALYZE, BUFFERS) of the rollup's queries
    against the raw ones (which index, how many pages), the table's indexes and
    their use; with ``--profile N``, cProfile of one full and one incremental
-   rollup. Then two what-ifs, measured on the same data (``--no-what-if`` skips
-   them): one grouped query for all KPIs, and the unique index made covering
-   (INCLUDE value, channel_id, campaign_id) for index-only scans.
+   rollup. Then a what-if, measured on the same data (``--no-what-if`` skips
+   it): one grouped query for all KPIs.
 4. Forecasts: the same full rollup with and without forecasting the open periods
    (``bench/forecasts.py``), the added time as a ratio of the rollup's own.
 
@@ -926,7 +925,7 @@ def pages(buffers: str) -> int:
     return sum(int(p.split("=")[1]) for p in shared.split() if p.startswith(("hit=", "read=")))
 
 
-def explain_rollup(history: History, raw: psycopg.Connection, log: Logged) -> dict:
+def explain_rollup(history: History, raw: psycopg.Connection, log: Logged) -> None:
     captured = [(s, p) for _, s, p in log.statements if is_actuals(s)]
     if len(captured) != len(history.kpis):
         raise RuntimeError(f"{len(captured)} grouped queries for {len(history.kpis)} KPIs")
@@ -957,7 +956,6 @@ def explain_rollup(history: History, raw: psycopg.Connection, log: Logged) -> di
     print(f"Plan of {kpi.name!r} ({kpi.aggregation}, {kpi.period}) as run_rollup sends it:")
     for line in first["lines"]:
         print(f"  {line}")
-    return {"captured": captured[0], "pages": pages(first["buffers"]), "ms": first["ms"]}
 
 
 def index_usage(raw: psycopg.Connection) -> None:
@@ -970,6 +968,18 @@ def index_usage(raw: psycopg.Connection) -> None:
     print(f"metric_points: table {size}; its indexes, with their scans in this run and size:")
     for name, scans, pretty in rows:
         print(f"  {name:<64} {scans:>7,}  {pretty:>8}")
+    # Migration 0025 made the unique constraint's index covering (the old what-if (ii)).
+    definition = raw.execute(
+        "SELECT pg_get_indexdef(conindid) FROM pg_constraint"
+        " WHERE conrelid = 'metric_points'::regclass AND contype = 'u'"
+    ).fetchone()[0]
+    included = definition.partition(" INCLUDE ")[2]
+    print(
+        f"The unique index covers {included} (migration 0025): the grouped queries can be"
+        " index-only scans."
+        if included
+        else "The unique index covers no columns: the grouped queries read the table's pages."
+    )
 
 
 PHASES = (
@@ -1023,20 +1033,13 @@ FROM metric_points
 WHERE organisation_id = %(org)s AND day >= %(first)s AND day <= %(last)s
 GROUP BY 1, 2, 3, 4
 """
-UNIQUE = "uq_metric_points_organisation_id_metric_key_day_source__a24d"
-COVERING = f"""
-CREATE UNIQUE INDEX bench_uq_covering ON metric_points
-    (organisation_id, metric_key, day, source, dimensions) INCLUDE (value, channel_id, campaign_id);
-ALTER TABLE metric_points DROP CONSTRAINT {UNIQUE};
-ALTER TABLE metric_points ADD CONSTRAINT {UNIQUE} UNIQUE USING INDEX bench_uq_covering;
-"""
 
 
-def what_ifs(history: History, raw: psycopg.Connection, last: Step, explained: dict) -> None:
+def what_ifs(history: History, raw: psycopg.Connection, last: Step) -> None:
     raw_ms = median_ms(last.raw)
     full_ms = median_ms(last.full)
     print()
-    print("What-ifs, measured on the same data after the figures above:")
+    print("What-if, measured on the same data after the figures above:")
 
     # One scan for every KPI: group once by key, channel, week and month.
     one_pass: list[float] = []
@@ -1048,43 +1051,6 @@ def what_ifs(history: History, raw: psycopg.Connection, last: Step, explained: d
         " and month (what the sum and ratio KPIs of every period need; avg and last need"
         f" days too): {median_ms(one_pass):,.0f} ms, against {raw_ms:,.0f} ms for the"
         f" {len(history.kpis)} per-KPI raw queries and {full_ms:,.0f} ms for the full rollup."
-    )
-
-    # The unique index, covering the columns the rollup reads: index-only scans.
-    before = raw.execute(f"SELECT pg_relation_size('{UNIQUE}')").fetchone()[0]
-    started = time.perf_counter()
-    with raw.transaction():
-        for statement in COVERING.strip().split(";\n"):
-            raw.execute(statement.strip().rstrip(";"))
-    built = time.perf_counter() - started
-    raw.execute("VACUUM (ANALYZE) metric_points")
-    after = raw.execute(f"SELECT pg_relation_size('{UNIQUE}')").fetchone()[0]
-    full, baseline = full_rollup(history), raw_run(raw, raw_queries(history))
-    full_samples: list[float] = []
-    raw_samples: list[float] = []
-    interleaved([(full, full_samples), (baseline, raw_samples)], 2)
-    batches = Batches(history)
-    batches.sent = 100  # values no earlier batch sent
-    incremental: list[float] = []
-    for _ in range(3):
-        batches.send()  # ON CONFLICT still finds its arbiter
-        interleaved([(incremental_rollup(history), incremental)], 1)
-    plan = explain(raw, *explained["captured"])
-    print(
-        f"  (ii) the unique index {UNIQUE} rebuilt with INCLUDE (value, channel_id,"
-        f" campaign_id) in {built:.1f} s ({after / 2**20:,.0f} MB built in one go; the index"
-        f" as grown by the loads: {before / 2**20:,.0f} MB), then VACUUM (ANALYZE):"
-    )
-    print(
-        f"       full rollup {median_ms(full_samples):,.0f} ms (was {full_ms:,.0f}), raw"
-        f" queries {median_ms(raw_samples):,.0f} ms (was {raw_ms:,.0f}), full/raw"
-        f" {median_ms(full_samples) / median_ms(raw_samples):.2f}; incremental rollup"
-        f" {median_ms(incremental):,.0f} ms (median of 3; was {median_ms(last.incremental):,.0f})."
-    )
-    print(
-        f"       {history.kpis[0].name!r}: {'; '.join(plan['scans'])},"
-        f" {pages(plan['buffers']):,} pages, {plan['ms']:.1f} ms"
-        f" (was {explained['pages']:,} pages, {explained['ms']:.1f} ms)."
     )
 
 
@@ -1112,7 +1078,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--no-what-if",
         action="store_true",
-        help="skip the what-ifs at the end (one grouped pass; a covering unique index)",
+        help="skip the what-if at the end (one grouped query for every KPI)",
     )
     args = parser.parse_args(argv)
     if not 0 < args.scale <= 4:
@@ -1154,14 +1120,14 @@ def main(argv: list[str] | None = None) -> int:
             print()
             report_split("One full rollup", last.full_log)
             report_split("One incremental rollup", last.incremental_log)
-            explained = explain_rollup(history, raw, last.full_log)
+            explain_rollup(history, raw, last.full_log)
             index_usage(raw)
             if args.profile:
                 profile(full_rollup(history), "full rollup", args.profile)
                 Batches(history).send()
                 profile(incremental_rollup(history), "incremental rollup", args.profile)
             if not args.no_what_if:
-                what_ifs(history, raw, last, explained)
+                what_ifs(history, raw, last)
             forecast_cost(history.ws.uow, len(history.kpis), ROUNDS)
             finished = time.perf_counter()
         finally:

@@ -181,3 +181,39 @@ def test_existing_keys_become_personal_when_a_person_made_them(backend, request)
         kinds = dict(connection.execute(text("SELECT name, kind FROM api_keys")).all())
     engine.dispose()
     assert kinds == {"mine": "personal", "server": "organisation"}
+
+
+def _unique_index_of_metric_points(url: str) -> tuple[str, str]:
+    """(constraint kind, index definition) of the metric points' unique constraint."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            return connection.execute(
+                text(
+                    "SELECT c.contype, pg_get_indexdef(c.conindid) FROM pg_constraint c"
+                    " WHERE c.conrelid = 'metric_points'::regclass AND c.contype = 'u'"
+                )
+            ).one()
+    finally:
+        engine.dispose()
+
+
+def test_postgres_metric_points_unique_constraint_covers_what_the_rollups_read(fresh_postgres):
+    """0025: INCLUDE (value, channel, campaign, content item), still the ON CONFLICT arbiter."""
+    from api.domain.metrics.models import MetricPoint
+
+    (constraint,) = [
+        c for c in MetricPoint.__table__.constraints if c.name and c.name.startswith("uq_")
+    ]
+    covered = ", ".join(constraint.dialect_options["postgresql"]["include"])
+    upgrade(fresh_postgres)
+
+    kind, definition = _unique_index_of_metric_points(fresh_postgres.database_url)
+    assert kind == "u"
+    assert definition.endswith(
+        f"(organisation_id, metric_key, day, source, dimensions) INCLUDE ({covered})"
+    )
+
+    downgrade(fresh_postgres, _before("0025_covering_metric_index"))
+    kind, definition = _unique_index_of_metric_points(fresh_postgres.database_url)
+    assert kind == "u" and "INCLUDE" not in definition

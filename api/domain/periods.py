@@ -12,6 +12,7 @@ from datetime import date, timedelta
 from sqlalchemy import Date
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.sql.visitors import InternalTraversal
 
 GRANULARITIES = ("day", "week", "month")
 
@@ -19,11 +20,17 @@ GRANULARITIES = ("day", "week", "month")
 class sql_period_start(FunctionElement):
     """The first day of the week (Monday), month or fiscal quarter holding a date, in SQL.
 
-    Its period is part of the SQL text, so statements holding it are not cached.
+    Its period and fiscal shift are part of the SQL text, so they are part of its
+    cache key: statements holding it are compiled once per period and shift.
     """
 
     type = Date()
-    inherit_cache = False
+    inherit_cache = True
+    _traverse_internals = [
+        *FunctionElement._traverse_internals,
+        ("period", InternalTraversal.dp_string),
+        ("shift", InternalTraversal.dp_plain_obj),
+    ]
 
     def __init__(self, day, period: str, fiscal_start_month: int = 1):
         if period not in ("week", "month", "quarter") or not 1 <= fiscal_start_month <= 12:

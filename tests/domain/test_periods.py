@@ -5,6 +5,7 @@ from itertools import pairwise
 
 import pytest
 from sqlalchemy import Date, create_engine, literal, select
+from sqlalchemy.engine.interfaces import CacheStats
 from sqlalchemy.orm import Session
 
 from api.db import database_for
@@ -80,3 +81,19 @@ def test_periods_at_the_end_of_the_calendar_do_not_overflow():
         date(9999, 12, 30),
         date.max,
     ]
+
+
+def test_a_period_bucket_is_compiled_once_per_period_and_fiscal_shift(session):
+    """Statements holding one are served from the compiled cache, each shift with its SQL."""
+    day = literal(date(2026, 5, 20), Date)
+
+    def quarter_start(fiscal_start_month: int):
+        return session.execute(select(periods.sql_period_start(day, "quarter", fiscal_start_month)))
+
+    quarter_start(4)
+    again = quarter_start(4)
+
+    assert again.context.cache_hit == CacheStats.CACHE_HIT
+    assert again.scalar_one() == date(2026, 4, 1)
+    assert quarter_start(2).scalar_one() == date(2026, 5, 1)
+    assert quarter_start(3).scalar_one() == date(2026, 3, 1)

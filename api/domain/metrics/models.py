@@ -54,7 +54,16 @@ class MetricPoint(IdMixin, TenantOwned, Base):
 
     __tablename__ = "metric_points"
     __table_args__ = (
-        UniqueConstraint("organisation_id", "metric_key", "day", "source", "dimensions"),
+        # Covering on PostgreSQL: the rollups' and reports' grouped queries read a key's
+        # points from the index alone (index-only scans), not from most of the heap.
+        UniqueConstraint(
+            "organisation_id",
+            "metric_key",
+            "day",
+            "source",
+            "dimensions",
+            postgresql_include=["value", "channel_id", "campaign_id", "content_item_id"],
+        ),
         # The rollup finds what changed since it last ran.
         Index("ix_metric_points_updated", "organisation_id", "updated_at"),
         tenant_fk("channel_id", "channels"),
