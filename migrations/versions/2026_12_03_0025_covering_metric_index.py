@@ -8,7 +8,7 @@ queries are index-only scans. The constraint keeps its name, so ON CONFLICT stil
 finds it as its arbiter. SQLite has no INCLUDE: its unique index stays as it is.
 
 Revision ID: 0025_covering_metric_index
-Revises: 0023_kpi_forecasts
+Revises: 0024_rematch_jobs
 Create Date: 2026-12-03 14:30:00
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Sequence
 from alembic import op
 
 revision: str = "0025_covering_metric_index"
-down_revision: str | None = "0023_kpi_forecasts"
+down_revision: str | None = "0024_rematch_jobs"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
