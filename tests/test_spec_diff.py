@@ -150,3 +150,16 @@ def test_the_spec_check_fails_on_a_breaking_change_unless_the_major_version_grew
 
     code, output = _check(tmp_path, released)
     assert code == 0 and "No breaking change" in output, output
+
+
+def test_a_field_removed_from_the_error_bodies_is_breaking(released, current):
+    del schemas(current)["Problem"]["properties"]["request_id"]
+    changes = found(released, current)
+    assert f"GET {CAMPAIGN} 404.request_id: field removed" in changes
+    assert f"PATCH {CAMPAIGN} 422.request_id: field removed" in changes
+    assert all("request_id: field removed" in change for change in changes)
+
+
+def test_an_error_status_no_longer_documented_is_not_breaking(released, current):
+    del current["paths"][CAMPAIGN]["get"]["responses"]["404"]
+    assert found(released, current) == []
