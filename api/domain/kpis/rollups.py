@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError
 
 from api.domain import periods, tenancy
-from api.domain.base import new_id, utcnow
+from api.domain.base import new_id, unnested_rows, utcnow
 from api.domain.forecasts import service as forecasts
 from api.domain.kpis import rules
 from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
@@ -147,10 +147,7 @@ def _upsert_statement(dialect: str):
     """
     table = KpiValue.__table__
     if dialect == "postgresql":
-        arrays = [
-            bindparam(name, type_=postgresql.ARRAY(table.c[name].type)) for name in VALUE_COLUMNS
-        ]
-        values = func.unnest(*arrays).table_valued(*VALUE_COLUMNS).render_derived()
+        values = unnested_rows(table, VALUE_COLUMNS)
         organisation = bindparam("organisation_id", type_=table.c.organisation_id.type)
         stmt = postgresql.insert(table).from_select(
             ["organisation_id", *VALUE_COLUMNS],

@@ -15,12 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Boolean, bindparam, cast, func, literal_column, select, tuple_
+from sqlalchemy import Boolean, func, literal_column, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.dialects.postgresql import ARRAY
 
 from api.domain import tenancy
-from api.domain.base import new_id, utcnow
+from api.domain.base import new_id, unnested_rows, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
 from api.domain.content_items.models import ContentItem
@@ -197,11 +196,7 @@ def _upsert_statement(dialect: str):
     """INSERT … ON CONFLICT (identity) DO UPDATE, built once per dialect and cached compiled."""
     table = MetricPoint.__table__
     if dialect == "postgresql":
-        # One array parameter per column, unnested into rows: the statement stays short
-        # whatever the chunk size (a VALUES list of 1,000 rows with 12,000 parameters costs
-        # several times more to build and parse than to run).
-        arrays = [cast(bindparam(c), ARRAY(table.c[c].type)) for c in COLUMNS]
-        rows = func.unnest(*arrays).table_valued(*COLUMNS).render_derived()
+        rows = unnested_rows(table, COLUMNS)
         stmt = postgresql.insert(table).from_select(COLUMNS, select(*(rows.c[c] for c in COLUMNS)))
     else:
         stmt = sqlite.insert(table)  # run with one parameter set per row
