@@ -19,6 +19,8 @@ from api.domain.metrics.models import MetricPoint, dimensions_of
 from api.domain.strategies import objectives, service
 from api.domain.strategies.objectives import ObjectiveDraft
 from api.domain.strategies.service import StrategyDraft
+from tests.factories import Factory
+from tests.helpers import embedded_app
 
 YEAR_END = date(2027, 12, 31)
 
@@ -273,7 +275,30 @@ POINTS = st.lists(
 # A ratio whose denominator is 0 has no value: the rollup stores none rather than failing.
 @example(points=[("leads", date(2027, 1, 1), 0.0)], aggregation="ratio", period="week")
 def test_sql_rollups_match_a_python_reference(factory, points, aggregation, period):
-    world = World(factory)
+    matches_the_reference(World(factory), points, aggregation, period)
+
+
+@pytest.fixture(scope="module")
+def sqlite_factory(tmp_path_factory):
+    with embedded_app(tmp_path_factory.mktemp("rollups")) as app:
+        yield Factory(app.extensions["clover"].database)
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    points=POINTS,
+    aggregation=st.sampled_from(["sum", "avg", "last", "ratio"]),
+    period=st.sampled_from(["week", "month", "quarter"]),
+)
+def test_on_sqlite_rollups_match_the_python_reference(sqlite_factory, points, aggregation, period):
+    matches_the_reference(World(sqlite_factory), points, aggregation, period)
+
+
+def test_on_sqlite_last_takes_each_channels_latest_day(sqlite_factory):
+    test_last_takes_each_channels_latest_day_so_levels_of_two_channels_add_up(World(sqlite_factory))
+
+
+def matches_the_reference(world, points, aggregation, period):
     fields = (
         {"metric_key": "leads"}
         if aggregation != "ratio"
@@ -291,3 +316,120 @@ def test_sql_rollups_match_a_python_reference(factory, points, aggregation, peri
     assert actual.keys() == {d for d, v in expected.items() if v is not None}
     for day, value in actual.items():
         assert value == pytest.approx(expected[day])
+
+
+def computed(world, kpi_id) -> dict:
+    return {d: v.computed_at for d, v in world.values(kpi_id).items()}
+
+
+def test_an_incremental_rollup_recomputes_the_kpis_of_the_changed_keys_alone(world):
+    leads = world.kpi(metric_key="leads")
+    engagements = world.kpi(metric_key="engagements")
+    followers = world.kpi(metric_key="followers", aggregation="last")
+    per_lead = world.kpi(
+        metric_key=None,
+        aggregation="ratio",
+        numerator_key="conversions",
+        denominator_key="leads",
+        target=0.1,
+    )
+    per_engagement = world.kpi(
+        metric_key=None,
+        aggregation="ratio",
+        numerator_key="clicks",
+        denominator_key="engagements",
+        target=0.1,
+    )
+    world.points(
+        [
+            ("leads", date(2027, 5, 2), 10.0),
+            ("conversions", date(2027, 5, 2), 2.0),
+            ("engagements", date(2027, 5, 2), 40.0),
+            ("clicks", date(2027, 5, 2), 4.0),
+            ("followers", date(2027, 5, 2), 100.0),
+        ]
+    )
+    world.rollup(full=True)
+    before = {kpi: computed(world, kpi) for kpi in (leads, engagements, followers, per_lead)}
+    before[per_engagement] = computed(world, per_engagement)
+
+    world.points([("leads", date(2027, 5, 20), 30.0)])  # one key: leads
+    result = world.rollup(lookback=timedelta(0))
+
+    may = date(2027, 5, 1)
+    assert result.values == 2  # May of the leads KPI and of the ratio over leads
+    assert world.values(leads)[may].actual == 40.0
+    assert world.values(per_lead)[may].actual == pytest.approx(2 / 40)
+    for kpi in (leads, per_lead):
+        after = computed(world, kpi)
+        assert after[may] > before[kpi][may]
+        assert {d: t for d, t in after.items() if d != may} == {
+            d: t for d, t in before[kpi].items() if d != may
+        }
+    for kpi in (engagements, followers, per_engagement):
+        assert computed(world, kpi) == before[kpi]
+    leads_after = computed(world, leads)
+
+    # The ratio's numerator changing recomputes it too, and leaves the leads KPI be.
+    world.points([("conversions", date(2027, 5, 21), 6.0)])
+    result = world.rollup(lookback=timedelta(0))
+
+    assert result.values == 1
+    assert world.values(per_lead)[may].actual == pytest.approx(8 / 40)
+    assert computed(world, leads) == leads_after
+
+
+def statements_of(count_queries, run) -> list[str]:
+    with count_queries() as counter:
+        run()
+    return counter.statements
+
+
+def test_a_rollup_costs_one_grouped_query_per_kpi_and_a_fixed_number_of_other_statements(
+    factory, count_queries
+):
+    def rolled_up(kpis: int) -> tuple[list[str], list[str]]:
+        world = World(factory)
+        for n in range(kpis):
+            world.kpi(metric_key="leads", period=("week", "month", "quarter")[n % 3])
+        world.points([("leads", date(2027, 5, 2), 10.0)])
+        full = statements_of(count_queries, lambda: world.rollup(full=True, forecast=False))
+        world.points([("leads", date(2027, 5, 3), 10.0)])
+        incremental = statements_of(
+            count_queries, lambda: world.rollup(lookback=timedelta(0), forecast=False)
+        )
+        return full, incremental
+
+    def others(statements: list[str]) -> list[str]:
+        return [s for s in statements if "FROM metric_points" not in s or "GROUP BY" not in s]
+
+    one, six = rolled_up(1), rolled_up(6)
+
+    for few, many in zip(one, six, strict=True):
+        assert len(many) - len(few) == 5  # one grouped query per KPI more, nothing else
+        assert len(others(many)) == len(others(few))
+        # Previous statuses and values: one statement each for every KPI together.
+        assert sum(s.startswith("INSERT INTO kpi_values") for s in many) == 1
+        assert sum("FROM kpi_values" in s and s.startswith("SELECT") for s in many) == 1
+        # No savepoint per KPI: one around all the grouped queries.
+        assert sum(s.startswith("SAVEPOINT") for s in many) <= 1
+
+
+HUGE = 1.7e308
+
+
+def test_an_overflowing_kpi_keeps_its_values_and_the_others_roll_up(world, factory):
+    leads = world.kpi(metric_key="leads")
+    engagements = world.kpi(metric_key="engagements")
+    world.points([("leads", date(2027, 2, 3), 5.0), ("engagements", date(2027, 2, 3), 7.0)])
+    world.rollup(full=True)
+    for day in (date(2027, 2, 10), date(2027, 2, 11)):
+        factory.stored_metric_point(world.org, "leads", day, HUGE)
+    world.points([("engagements", date(2027, 2, 4), 1.0)])
+
+    result = world.rollup(full=True)
+
+    [(skipped, why)] = result.skipped
+    assert skipped == leads and "more than a number can hold" in why
+    assert world.values(leads)[date(2027, 2, 1)].actual == 5.0  # as it was
+    assert world.values(engagements)[date(2027, 2, 1)].actual == 8.0

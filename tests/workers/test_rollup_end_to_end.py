@@ -1,7 +1,13 @@
 """Ingest through the API, a real worker rolls up, KPI values are read through the API."""
 
-from rq import Queue
+from datetime import timedelta
 
+from rq import Queue
+from sqlalchemy import update
+
+from api.domain.access import system_tenant
+from api.domain.base import utcnow
+from api.domain.metrics.models import MetricPoint
 from tests.api import builders
 from tests.workers.conftest import run_worker
 
@@ -58,3 +64,71 @@ def test_a_requested_full_rollup_is_a_job(client, factory, database_url, redis_u
     job = client.get(job_url, headers=org.headers).get_json()
     assert job["status"] == "succeeded"
     assert job["counts"] == {"kpis": 1, "values": 12, "status_changes": 12, "skipped_kpis": 0}
+
+
+def values_of(client, org, kpi) -> dict:
+    items = client.get(
+        org.url(f"/kpis/{kpi['id']}/values?from=2025-01-01&to=2025-12-31"), headers=org.headers
+    ).get_json()["items"]
+    return {v["period_start"]: (v["actual"], v["computed_at"]) for v in items}
+
+
+def test_a_batch_of_one_key_recomputes_the_kpis_of_that_key_and_leaves_the_others_be(
+    client, factory, database_url, redis_url, empty_queues
+):
+    org = factory.organisation()
+    strategy = builders.strategy(client, org, period_start="2025-01-01", period_end="2025-12-31")
+    objective = builders.objective(client, org, strategy["id"])["id"]
+    leads = builders.kpi(client, org, objective, metric_key="leads", name="Leads")
+    engagements = builders.kpi(client, org, objective, metric_key="engagements", name="Eng.")
+    per_engagement = builders.kpi(
+        client,
+        org,
+        objective,
+        name="Leads per engagement",
+        metric_key=None,
+        aggregation="ratio",
+        numerator_key="leads",
+        denominator_key="engagements",
+        target=0.5,
+        baseline=0.1,
+    )
+    first = [
+        {"metric_key": "leads", "day": "2025-03-03", "value": 10},
+        {"metric_key": "engagements", "day": "2025-03-03", "value": 40},
+    ]
+    assert (
+        client.post(
+            org.url("/metric-points/batch"), headers=org.headers, json={"points": first}
+        ).status_code
+        == 200
+    )
+    # Older than the rollups' look-back: only the next batch is a change.
+    with factory.uow() as uow:
+        uow.open_for(system_tenant(org.id))
+        uow.session.execute(
+            update(MetricPoint)
+            .where(MetricPoint.organisation_id == org.id)
+            .values(updated_at=utcnow() - timedelta(hours=1))
+        )
+        uow.commit()
+    assert client.post(org.url("/rollups"), headers=org.headers).status_code == 202
+    run_worker(database_url, redis_url, "rollups")
+    before = {k["id"]: values_of(client, org, k) for k in (leads, engagements, per_engagement)}
+
+    batch = [{"metric_key": "engagements", "day": "2025-03-10", "value": 10}]
+    assert (
+        client.post(
+            org.url("/metric-points/batch"), headers=org.headers, json={"points": batch}
+        ).status_code
+        == 200
+    )
+    run_worker(database_url, redis_url, "rollups")
+
+    assert values_of(client, org, leads) == before[leads["id"]]
+    for kpi, actual in ((engagements, 50.0), (per_engagement, 10 / 50)):
+        after = values_of(client, org, kpi)
+        assert after["2025-03-01"][0] == actual
+        assert after["2025-03-01"][1] > before[kpi["id"]]["2025-03-01"][1]
+        del after["2025-03-01"]
+        assert after == {d: v for d, v in before[kpi["id"]].items() if d != "2025-03-01"}

@@ -119,6 +119,9 @@ TOO_LARGE = (
     "was not rolled up: its metric points add up to more than a number can hold "
     "(its earlier values were kept)"
 )
+NO_FORECAST = (
+    "was rolled up but not forecast: its daily figures add up to more than a number can hold"
+)
 
 
 # A KPI value's columns besides its organisation, and those a recomputation replaces.
@@ -173,51 +176,148 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
         uow.session.execute(stmt, rows)
 
 
-class NotComputable(Exception):
-    """A KPI's figures overflow what a number can hold."""
+# Which KPIs an incremental rollup recomputes
 
 
-def rollup_kpi(
-    *,
-    uow: UnitOfWork,
+def kpi_keys(kpi: Kpi) -> tuple[str, ...]:
+    """The metric keys a KPI's actual is computed from: its own, or its ratio's two.
+
+    Nothing else enters it: a part (``part_of``) is not added to its parent's KPIs,
+    derived keys (mention counts) are metric points of their own that change when
+    what they are derived from does, and the channel, campaign and content-item
+    filters (``metrics.overlap``) only narrow the points of these keys.
+    """
+    if kpi.aggregation == "ratio":
+        return (kpi.numerator_key, kpi.denominator_key)
+    return (kpi.metric_key,)
+
+
+def days_to_recompute(kpi: Kpi, changed: dict[str, set[date]] | None) -> set[date] | None:
+    """The days whose periods the KPI recomputes, from the changed days of each key.
+
+    ``changed`` None is a full rollup (every period: None); a KPI none of whose keys
+    changed gets no day, and is left as it is.
+    """
+    if changed is None:
+        return None
+    days: set[date] = set()
+    for key in kpi_keys(kpi):
+        days |= changed.get(key, set())
+    return days
+
+
+def changed_keys(*, uow: UnitOfWork, since: datetime) -> dict[str, set[date]]:
+    """metric key → the days of its points written after ``since``, in one query."""
+    changed: dict[str, set[date]] = {}
+    rows = uow.session.execute(
+        select(MetricPoint.metric_key, MetricPoint.day)
+        .where(MetricPoint.updated_at > since)
+        .distinct()
+    )
+    for key, day in rows:
+        changed.setdefault(key, set()).add(_as_date(day))
+    return changed
+
+
+# The rollup
+
+
+@dataclass
+class _Work:
+    """One KPI's share of a rollup: the periods to recompute and what was found."""
+
+    kpi: Kpi
+    strategy: Strategy
+    starts: list[date]
+    found: dict | None = None  # period start → actual; None when not computable
+
+
+def _starts(
     kpi: Kpi,
     strategy: Strategy,
+    *,
     fiscal_start_month: int,
     today: date,
-    changed_days: set[date] | None,
-    forecast: bool = True,
-) -> tuple[int, int, int]:
-    """Recompute one KPI's values; ``changed_days`` None means every period.
-
-    Then, with ``forecast``, project its open period (the one holding ``today``, when
-    it was recomputed) to its end. (values, status changes, forecasts)
-    """
+    days: set[date] | None,
+) -> list[date]:
+    """The KPI's periods to recompute: all up to today, or those holding ``days``."""
+    if days is not None and not days:
+        return []
     last_day = min(strategy.period_end, today)
     starts = periods.period_starts(strategy.period_start, last_day, kpi.period, fiscal_start_month)
-    if changed_days is not None:
-        touched = {periods.period_start(d, kpi.period, fiscal_start_month) for d in changed_days}
+    if days is not None:
+        touched = {periods.period_start(d, kpi.period, fiscal_start_month) for d in days}
         starts = [s for s in starts if s in touched]
-    if not starts:
-        return 0, 0, 0
-    found = actuals(uow=uow, kpi=kpi, starts=starts, fiscal_start_month=fiscal_start_month)
-    # A ratio over no denominator has no value (None); it is not an overflow.
-    if any(value is not None and not math.isfinite(value) for value in found.values()):
-        raise NotComputable(kpi.id)  # SQLite sums overflow to infinity instead of failing
-    before = dict(
-        uow.session.execute(
-            select(KpiValue.period_start, KpiValue.status).where(
-                KpiValue.kpi_id == kpi.id, KpiValue.period_start.in_(starts)
-            )
-        ).all()
+    return starts
+
+
+def _compute(uow: UnitOfWork, work: _Work, fiscal_start_month: int) -> dict | None:
+    found = actuals(
+        uow=uow, kpi=work.kpi, starts=work.starts, fiscal_start_month=fiscal_start_month
     )
-    now = utcnow()
+    # A ratio over no denominator has no value (None); it is not an overflow. SQLite
+    # sums overflow to infinity instead of failing.
+    if any(value is not None and not math.isfinite(value) for value in found.values()):
+        return None
+    return found
+
+
+def _compute_all(uow: UnitOfWork, work: list[_Work], fiscal_start_month: int) -> None:
+    """Every KPI's actuals, or None for a KPI whose figures cannot be computed.
+
+    One KPI whose figures overflow must not stop the others. On PostgreSQL its
+    grouped query fails (DataError) and takes the transaction with it: all the
+    queries run under one savepoint, and only when one fails are they run again,
+    each under a savepoint of its own (a savepoint per KPI costs two round trips
+    each, on every rollup, for a failure that is rare).
+    """
+    session = uow.session
+    postgres = session.get_bind().dialect.name == "postgresql"
+    if postgres:
+        try:
+            with session.begin_nested():
+                for item in work:
+                    item.found = _compute(uow, item, fiscal_start_month)
+            return
+        except DataError:
+            pass
+    for item in work:
+        try:
+            with session.begin_nested() if postgres else nullcontext():
+                item.found = _compute(uow, item, fiscal_start_month)
+        except DataError:
+            item.found = None
+
+
+def _previous_statuses(uow: UnitOfWork, work: list[_Work], *, full: bool) -> dict:
+    """(KPI id, period start) → status before this rollup, for every KPI in one query."""
+    if not work:
+        return {}
+    stmt = select(KpiValue.kpi_id, KpiValue.period_start, KpiValue.status).where(
+        KpiValue.kpi_id.in_([item.kpi.id for item in work])
+    )
+    if not full:
+        starts = sorted({start for item in work for start in item.starts})
+        stmt = stmt.where(KpiValue.period_start.in_(starts))
+    return {
+        (kpi_id, _as_date(start)): status for kpi_id, start, status in uow.session.execute(stmt)
+    }
+
+
+def _values(
+    uow: UnitOfWork, item: _Work, before: dict, *, today: date, now: datetime
+) -> tuple[list[dict], list[KpiStatusChange]]:
+    """One KPI's value rows and status changes (webhook events for the changes)."""
+    kpi = item.kpi
+    target = float(kpi.target)
+    baseline = float(kpi.baseline) if kpi.baseline is not None else None
     rows, changes = [], []
-    for start in starts:
+    for start in item.starts:
         end = periods.period_end(start, kpi.period)
-        actual = found.get(start)
+        actual = item.found.get(start)
         evaluation = rules.evaluate(
             actual=actual,
-            target=float(kpi.target),
+            target=target,
             direction=kpi.direction,
             aggregation=kpi.aggregation,
             start=start,
@@ -232,45 +332,54 @@ def rollup_kpi(
                 "period_start": start,
                 "period_end": end,
                 "actual": actual,
-                "target": float(kpi.target),
-                "baseline": float(kpi.baseline) if kpi.baseline is not None else None,
+                "target": target,
+                "baseline": baseline,
                 "attainment": evaluation.attainment,
                 "status": evaluation.status,
                 "computed_at": now,
             }
         )
-        if before.get(start) != evaluation.status:
-            changes.append(
-                KpiStatusChange(
-                    organisation_id=kpi.organisation_id,
-                    kpi_id=kpi.id,
-                    period_start=start,
-                    from_status=before.get(start),
-                    to_status=evaluation.status,
-                )
+        previous = before.get((kpi.id, start))
+        if previous == evaluation.status:
+            continue
+        changes.append(
+            KpiStatusChange(
+                organisation_id=kpi.organisation_id,
+                kpi_id=kpi.id,
+                period_start=start,
+                from_status=previous,
+                to_status=evaluation.status,
             )
-            if before.get(start) is not None:  # a change, not a first computation
-                events.emit(
-                    uow=uow,
-                    type="kpi.status_changed",
-                    payload={
-                        "kpi_id": kpi.id,
-                        "name": kpi.name,
-                        "period_start": start,
-                        "period_end": end,
-                        "from": before.get(start),
-                        "to": evaluation.status,
-                        "actual": actual,
-                        "target": float(kpi.target),
-                        "attainment": evaluation.attainment,
-                    },
-                    organisation_id=kpi.organisation_id,
-                )
-    _upsert(uow, rows, organisation_id=kpi.organisation_id)
-    uow.session.add_all(changes)
+        )
+        if previous is not None:  # a change, not a first computation
+            events.emit(
+                uow=uow,
+                type="kpi.status_changed",
+                payload={
+                    "kpi_id": kpi.id,
+                    "name": kpi.name,
+                    "period_start": start,
+                    "period_end": end,
+                    "from": previous,
+                    "to": evaluation.status,
+                    "actual": actual,
+                    "target": target,
+                    "attainment": evaluation.attainment,
+                },
+                organisation_id=kpi.organisation_id,
+            )
+    return rows, changes
+
+
+def _forecast(
+    uow: UnitOfWork, item: _Work, *, fiscal_start_month: int, today: date, full: bool
+) -> int:
+    """Project the KPI's open period (the one holding ``today``, when it was recomputed)
+    to its end, and forget the forecasts of periods that have ended. 1 when forecast."""
+    kpi, strategy = item.kpi, item.strategy
     current = periods.period_start(today, kpi.period, fiscal_start_month)
-    forecast_made = forecast and current in starts and strategy.period_end >= today
-    if forecast and (changed_days is None or forecast_made):
+    forecast_made = current in item.starts and strategy.period_end >= today
+    if full or forecast_made:
         forecasts.drop_closed(uow=uow, kpi=kpi, open_start=current if forecast_made else None)
     if forecast_made:
         forecasts.forecast_kpi(
@@ -280,7 +389,7 @@ def rollup_kpi(
             period_end=periods.period_end(current, kpi.period),
             today=today,
         )
-    return len(rows), len(changes), int(forecast_made)
+    return int(forecast_made)
 
 
 def run_rollup(
@@ -292,7 +401,13 @@ def run_rollup(
     forecast: bool = True,
 ) -> RollupResult:
     """Bring the organisation's KPI values up to date (idempotent), and with ``forecast``
-    the forecasts of the open periods recomputed."""
+    the forecasts of the open periods recomputed.
+
+    A full rollup recomputes every period of every KPI; an incremental one, only the
+    KPIs whose keys have points changed since the previous run, and of those only
+    the periods holding the changed days of their keys (``days_to_recompute``). The
+    actuals of all KPIs are computed first, then their values written in one upsert.
+    """
     organisation_id = uow.tenant.organisation_id
     session = uow.session
     started = utcnow()
@@ -300,16 +415,12 @@ def run_rollup(
     if organisation is None:
         return RollupResult(0, 0, 0)
     state = session.get(RollupState, organisation_id)
-    changed_days: set[date] | None = None
+    changed: dict[str, set[date]] | None = None
     if state is not None and not full:
-        changed_days = set(
-            session.scalars(
-                select(MetricPoint.day)
-                .where(MetricPoint.updated_at > state.rolled_up_at - lookback)
-                .distinct()
-            )
-        )
+        changed = changed_keys(uow=uow, since=state.rolled_up_at - lookback)
+    full = changed is None
     today = today or _today(organisation)
+    fiscal = organisation.fiscal_year_start_month
     pairs = session.execute(
         select(Kpi, Strategy)
         .join(Objective, Objective.id == Kpi.objective_id)
@@ -317,38 +428,41 @@ def run_rollup(
         .where(Strategy.status != "archived")
         .order_by(Kpi.id)
     ).all()
-    values = changes = forecast_count = 0
+    work = []
+    for kpi, strategy in pairs:
+        days = days_to_recompute(kpi, changed)
+        starts = _starts(kpi, strategy, fiscal_start_month=fiscal, today=today, days=days)
+        if starts:
+            work.append(_Work(kpi, strategy, starts))
+    _compute_all(uow, work, fiscal)
     skipped: list[tuple[uuid.UUID, str]] = []
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if changed_days is None or changed_days:
-        for kpi, strategy in pairs:
-            # One KPI whose figures cannot be computed must not stop the others. On
-            # PostgreSQL its failed statement is undone by a savepoint; SQLite's sums
-            # overflow to infinity instead, caught before anything is written.
-            try:
-                with session.begin_nested() if postgres else nullcontext():
-                    written, changed, forecast_made = rollup_kpi(
-                        uow=uow,
-                        kpi=kpi,
-                        strategy=strategy,
-                        fiscal_start_month=organisation.fiscal_year_start_month,
-                        today=today,
-                        changed_days=changed_days,
-                        forecast=forecast,
-                    )
-            except (DataError, NotComputable):
-                log.warning("rollup skipped KPI %s of %s: %s", kpi.id, organisation_id, TOO_LARGE)
-                skipped.append((kpi.id, f"KPI {kpi.name!r} ({kpi.id}) {TOO_LARGE}"))
-                continue
-            values += written
-            changes += changed
-            forecast_count += forecast_made
+    for item in work:
+        if item.found is None:
+            log.warning("rollup skipped KPI %s of %s: %s", item.kpi.id, organisation_id, TOO_LARGE)
+            skipped.append((item.kpi.id, f"KPI {item.kpi.name!r} ({item.kpi.id}) {TOO_LARGE}"))
+    work = [item for item in work if item.found is not None]
+    before = _previous_statuses(uow, work, full=full)
+    now = utcnow()
+    rows: list[dict] = []
+    changes: list[KpiStatusChange] = []
+    for item in work:
+        kpi_rows, kpi_changes = _values(uow, item, before, today=today, now=now)
+        rows += kpi_rows
+        changes += kpi_changes
+    _upsert(uow, rows, organisation_id=organisation_id)
+    session.add_all(changes)
+    forecast_count = 0
+    if forecast:
+        for item in work:
+            forecast_count += _forecast(
+                uow, item, fiscal_start_month=fiscal, today=today, full=full
+            )
     if state is None:
         session.add(RollupState(organisation_id=organisation_id, rolled_up_at=started))
     else:
         state.rolled_up_at = started
     uow.commit()
-    return RollupResult(len(pairs), values, changes, tuple(skipped), forecast_count)
+    return RollupResult(len(pairs), len(rows), len(changes), tuple(skipped), forecast_count)
 
 
 def _today(organisation: Organisation) -> date:
