@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, distinct, func, select
+from sqlalchemy import bindparam, case, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError
 
@@ -74,8 +74,16 @@ def actuals(*, uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month
     if kpi.aggregation == "sum":
         value = func.sum(MetricPoint.value)
     elif kpi.aggregation == "avg":
-        # Average per day with data, from the sum and the count: never an average of averages.
-        value = func.sum(MetricPoint.value) / func.count(distinct(MetricPoint.day))
+        # Average per day with data: each day's total, then their average (never an average
+        # of averages). A count(DISTINCT day) instead sorted each period's rows.
+        daily = (
+            select(bucket.label("start"), func.sum(MetricPoint.value).label("total"))
+            .where(*where)
+            .group_by(MetricPoint.day, bucket)
+            .subquery()
+        )
+        stmt = select(daily.c.start, func.avg(daily.c.total)).group_by(daily.c.start)
+        return _found(uow, stmt, starts)
     elif kpi.aggregation == "ratio":
         numerator = func.sum(
             case((MetricPoint.metric_key == kpi.numerator_key, MetricPoint.value), else_=0.0)
@@ -89,7 +97,10 @@ def actuals(*, uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month
         # summed across channels (the followers of two pages that report on different days).
         stmt = latest_levels(where=where, groups=[bucket])
         return {_as_date(p): float(v) for p, _, v in uow.session.execute(stmt) if p is not None}
-    stmt = select(bucket, value).where(*where).group_by(bucket)
+    return _found(uow, select(bucket, value).where(*where).group_by(bucket), starts)
+
+
+def _found(uow: UnitOfWork, stmt, starts: list[date]) -> dict:
     wanted = set(starts)
     return {
         _as_date(p): (float(v) if v is not None else None)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, and_, func, select
 
 from api.domain.metrics.models import MetricPoint
 
@@ -21,37 +21,33 @@ def latest_levels(*, where: Sequence[ColumnElement], groups: Sequence[ColumnElem
 
     ``groups`` are columns or expressions of ``MetricPoint`` (a period bucket, the
     campaign); the channel partitions the latest day whether it is a group or not.
-    One scan: the day totals of each partition, the partition's latest day beside
-    them (a window), then the totals of those days (a join back to the table for
-    the latest day read every row twice).
+    The rows are read twice (the latest days, then their points); one scan with a
+    window over the day totals was measured slower for an organisation's levels (its
+    sort spills past a 4 MB work_mem) and is not used (docs/performance.md).
     """
     partition = list(groups)
     if not any(g is MetricPoint.channel_id for g in partition):
         partition.append(MetricPoint.channel_id)
     partition.append(MetricPoint.metric_key)
     names = [f"p{i}" for i in range(len(partition))]
-    totals = (
+    latest = (
         select(
             *(col.label(name) for col, name in zip(partition, names, strict=True)),
-            MetricPoint.day.label("day"),
-            func.sum(MetricPoint.value).label("total"),
+            func.max(MetricPoint.day).label("day"),
         )
         .where(*where)
-        .group_by(*partition, MetricPoint.day)
+        .group_by(*partition)
         .subquery()
     )
-    # A window's partitions are null-safe: points of no channel or no campaign form
-    # a partition of their own.
-    latest = select(
-        totals,
-        func.max(totals.c.day)
-        .over(partition_by=[totals.c[name] for name in names])
-        .label("latest"),
-    ).subquery()
+    # Null-safe: points of no channel or no campaign form a partition of their own.
+    same = [
+        col.is_not_distinct_from(latest.c[name]) for col, name in zip(partition, names, strict=True)
+    ]
     outputs = [latest.c[name] for name in names[: len(groups)]]
-    key = latest.c[names[-1]]
     return (
-        select(*outputs, key, func.sum(latest.c.total))
-        .where(latest.c.day == latest.c.latest)
-        .group_by(*outputs, key)
+        select(*outputs, MetricPoint.metric_key, func.sum(MetricPoint.value))
+        .select_from(MetricPoint)
+        .join(latest, and_(MetricPoint.day == latest.c.day, *same))
+        .where(*where)
+        .group_by(*outputs, MetricPoint.metric_key)
     )
