@@ -1,10 +1,15 @@
-"""Which KPIs an incremental rollup recomputes: those whose own keys changed (pure)."""
+"""Which KPIs and periods an incremental rollup recomputes: those of the changed keys (pure)."""
 
 import uuid
-from datetime import date
+from datetime import date, timedelta
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from api.domain import periods
 from api.domain.kpis.models import Kpi
-from api.domain.kpis.rollups import days_to_recompute, kpi_keys
+from api.domain.kpis.rollups import _starts, days_to_recompute, kpi_keys
+from api.domain.strategies.models import Strategy
 
 MAY_2, MAY_3 = date(2027, 5, 2), date(2027, 5, 3)
 
@@ -66,3 +71,25 @@ def test_a_part_or_its_parent_changing_does_not_touch_the_other():
 
     assert days_to_recompute(sum_of("engagements"), changed) == set()
     assert days_to_recompute(sum_of("clicks"), {"engagements": {MAY_2}}) == set()
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    first=st.dates(min_value=date(2020, 1, 1), max_value=date(2030, 12, 31)),
+    length=st.integers(min_value=-10, max_value=800),
+    today=st.dates(min_value=date(2020, 1, 1), max_value=date(2031, 12, 31)),
+    days=st.sets(st.dates(min_value=date(2019, 6, 1), max_value=date(2032, 6, 1)), max_size=6),
+    period=st.sampled_from(["week", "month", "quarter"]),
+    fiscal=st.integers(min_value=1, max_value=12),
+)
+def test_the_periods_of_changed_days_are_those_of_the_strategy_holding_them(
+    first, length, today, days, period, fiscal
+):
+    kpi = Kpi(aggregation="sum", metric_key="leads", period=period)
+    strategy = Strategy(period_start=first, period_end=first + timedelta(days=length))
+    every = _starts(kpi, strategy, fiscal_start_month=fiscal, today=today, days=None)
+    touched = {periods.period_start(d, period, fiscal) for d in days}
+
+    found = _starts(kpi, strategy, fiscal_start_month=fiscal, today=today, days=days)
+
+    assert found == [start for start in every if start in touched]

@@ -252,14 +252,18 @@ def _starts(
     days: set[date] | None,
 ) -> list[date]:
     """The KPI's periods to recompute: all up to today, or those holding ``days``."""
-    if days is not None and not days:
-        return []
     last_day = min(strategy.period_end, today)
-    starts = periods.period_starts(strategy.period_start, last_day, kpi.period, fiscal_start_month)
-    if days is not None:
-        touched = {periods.period_start(d, kpi.period, fiscal_start_month) for d in days}
-        starts = [s for s in starts if s in touched]
-    return starts
+    if days is None:
+        return periods.period_starts(
+            strategy.period_start, last_day, kpi.period, fiscal_start_month
+        )
+    if not days or last_day < strategy.period_start:
+        return []
+    # The changed days' periods, without listing the strategy's hundreds of weeks first.
+    lowest = periods.period_start(strategy.period_start, kpi.period, fiscal_start_month)
+    highest = periods.period_start(last_day, kpi.period, fiscal_start_month)
+    touched = {periods.period_start(d, kpi.period, fiscal_start_month) for d in days}
+    return sorted(s for s in touched if lowest <= s <= highest)
 
 
 def _compute(uow: UnitOfWork, work: _Work, fiscal_start_month: int) -> dict | None:
