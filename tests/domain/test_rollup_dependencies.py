@@ -7,8 +7,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from api.domain import periods
+from api.domain.kpis.actuals import days_to_recompute, kpi_keys
 from api.domain.kpis.models import Kpi
-from api.domain.kpis.rollups import _starts, days_to_recompute, kpi_keys
+from api.domain.kpis.rollups import _starts
 from api.domain.strategies.models import Strategy
 
 MAY_2, MAY_3 = date(2027, 5, 2), date(2027, 5, 3)

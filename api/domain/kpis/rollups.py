@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, case, func, select
+from sqlalchemy import bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError
 
@@ -31,10 +31,8 @@ from api.domain import periods, tenancy
 from api.domain.base import new_id, unnested_rows, utcnow
 from api.domain.forecasts import service as forecasts
 from api.domain.kpis import rules
+from api.domain.kpis.actuals import actuals, as_date, changed_keys, days_to_recompute
 from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
-from api.domain.metrics import overlap
-from api.domain.metrics.levels import latest_levels
-from api.domain.metrics.models import MetricPoint
 from api.domain.organisations.models import Organisation
 from api.domain.strategies.models import Objective, Strategy
 from api.domain.uow import UnitOfWork
@@ -46,71 +44,6 @@ log = logging.getLogger("clover.rollups")
 # earlier updated_at than its start; looking this far back catches them (a rollup
 # twice over the same period is harmless).
 LOOKBACK = timedelta(minutes=5)
-
-
-# Actuals
-
-
-def actuals(*, uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month: int) -> dict:
-    """period start → actual, for the periods of ``starts`` that have data."""
-    if not starts:
-        return {}
-    first = starts[0]
-    last = periods.period_end(starts[-1], kpi.period)
-    bucket = periods.sql_period_start(MetricPoint.day, kpi.period, fiscal_start_month)
-    keys = (
-        [kpi.numerator_key, kpi.denominator_key] if kpi.aggregation == "ratio" else [kpi.metric_key]
-    )
-    where = [
-        MetricPoint.metric_key.in_(keys),
-        MetricPoint.day >= first,
-        MetricPoint.day <= last,
-        *overlap.counted(campaign_id=kpi.campaign_id),
-    ]
-    if kpi.channel_id:
-        where.append(MetricPoint.channel_id == kpi.channel_id)
-    if kpi.campaign_id:
-        where.append(MetricPoint.campaign_id == kpi.campaign_id)
-    if kpi.aggregation == "sum":
-        value = func.sum(MetricPoint.value)
-    elif kpi.aggregation == "avg":
-        # Average per day with data: each day's total, then their average (never an average
-        # of averages). A count(DISTINCT day) instead sorted each period's rows.
-        daily = (
-            select(bucket.label("start"), func.sum(MetricPoint.value).label("total"))
-            .where(*where)
-            .group_by(MetricPoint.day, bucket)
-            .subquery()
-        )
-        stmt = select(daily.c.start, func.avg(daily.c.total)).group_by(daily.c.start)
-        return _found(uow, stmt, starts)
-    elif kpi.aggregation == "ratio":
-        numerator = func.sum(
-            case((MetricPoint.metric_key == kpi.numerator_key, MetricPoint.value), else_=0.0)
-        )
-        denominator = func.sum(
-            case((MetricPoint.metric_key == kpi.denominator_key, MetricPoint.value), else_=0.0)
-        )
-        value = numerator / func.nullif(denominator, 0.0)
-    else:
-        # last: on each channel, the total of its latest day with data in the period,
-        # summed across channels (the followers of two pages that report on different days).
-        stmt = latest_levels(where=where, groups=[bucket])
-        return {_as_date(p): float(v) for p, _, v in uow.session.execute(stmt) if p is not None}
-    return _found(uow, select(bucket, value).where(*where).group_by(bucket), starts)
-
-
-def _found(uow: UnitOfWork, stmt, starts: list[date]) -> dict:
-    wanted = set(starts)
-    return {
-        _as_date(p): (float(v) if v is not None else None)
-        for p, v in uow.session.execute(stmt)
-        if _as_date(p) in wanted
-    }
-
-
-def _as_date(value) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 # The rollup
@@ -185,52 +118,6 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
         uow.session.execute(stmt, {"organisation_id": organisation_id, **columns})
     else:
         uow.session.execute(stmt, rows)
-
-
-# Which KPIs an incremental rollup recomputes
-
-
-def kpi_keys(kpi: Kpi) -> tuple[str, ...]:
-    """The metric keys a KPI's actual is computed from: its own, or its ratio's two.
-
-    Nothing else enters it: a part (``part_of``) is not added to its parent's KPIs,
-    derived keys (mention counts) are metric points of their own that change when
-    what they are derived from does, and the channel, campaign and content-item
-    filters (``metrics.overlap``) only narrow the points of these keys.
-    """
-    if kpi.aggregation == "ratio":
-        return (kpi.numerator_key, kpi.denominator_key)
-    return (kpi.metric_key,)
-
-
-def days_to_recompute(kpi: Kpi, changed: dict[str, set[date]] | None) -> set[date] | None:
-    """The days whose periods the KPI recomputes, from the changed days of each key.
-
-    ``changed`` None is a full rollup (every period: None); a KPI none of whose keys
-    changed gets no day, and is left as it is.
-    """
-    if changed is None:
-        return None
-    days: set[date] = set()
-    for key in kpi_keys(kpi):
-        days |= changed.get(key, set())
-    return days
-
-
-def changed_keys(*, uow: UnitOfWork, since: datetime) -> dict[str, set[date]]:
-    """metric key → the days of its points written after ``since``, in one query."""
-    changed: dict[str, set[date]] = {}
-    rows = uow.session.execute(
-        select(MetricPoint.metric_key, MetricPoint.day)
-        .where(MetricPoint.updated_at > since)
-        .distinct()
-    )
-    for key, day in rows:
-        changed.setdefault(key, set()).add(_as_date(day))
-    return changed
-
-
-# The rollup
 
 
 @dataclass
@@ -314,9 +201,7 @@ def _previous_statuses(uow: UnitOfWork, work: list[_Work], *, full: bool) -> dic
     if not full:
         starts = sorted({start for item in work for start in item.starts})
         stmt = stmt.where(KpiValue.period_start.in_(starts))
-    return {
-        (kpi_id, _as_date(start)): status for kpi_id, start, status in uow.session.execute(stmt)
-    }
+    return {(kpi_id, as_date(start)): status for kpi_id, start, status in uow.session.execute(stmt)}
 
 
 def _values(
