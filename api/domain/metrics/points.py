@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Boolean, func, literal_column, select, tuple_
+from sqlalchemy import Boolean, bindparam, cast, func, literal_column, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from api.domain import tenancy
-from api.domain.base import new_id, unnested_rows, utcnow
+from api.domain.base import array_literal, new_id, unnested_rows, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
 from api.domain.content_items.models import ContentItem
@@ -45,6 +45,8 @@ MAX_BATCH = 10_000
 # The largest magnitude a metric point may have. A quadrillion leaves room to sum
 # billions of points in double precision; 1e308-sized values overflow any sum.
 MAX_VALUE = 1e15
+# SQLite's upsert, and the count before it, go by chunks: the count's IN names 4
+# parameters per point, under SQLite's limit of 32,766. PostgreSQL takes a batch at once.
 CHUNK = 1_000
 # What clients may send; "derived" points are written by Clover itself.
 CLIENT_SOURCES = ("api", "import", "sync")
@@ -62,6 +64,9 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
+# What PostgreSQL's upsert gets one array of; the organisation and the timestamps are
+# one value for the whole batch.
+PER_POINT = tuple(c for c in COLUMNS if c not in ("organisation_id", "created_at", "updated_at"))
 REFERENCES = (
     ("channel_id", Channel, "channel"),
     ("campaign_id", Campaign, "campaign"),
@@ -193,11 +198,23 @@ def _identity(row: dict) -> tuple:
 
 @cache
 def _upsert_statement(dialect: str):
-    """INSERT … ON CONFLICT (identity) DO UPDATE, built once per dialect and cached compiled."""
+    """INSERT … ON CONFLICT (identity) DO UPDATE, built once per dialect and cached compiled.
+
+    On PostgreSQL, one statement for a whole batch that answers one number: how many
+    of its rows it inserted.
+    """
     table = MetricPoint.__table__
     if dialect == "postgresql":
-        rows = unnested_rows(table, COLUMNS)
-        stmt = postgresql.insert(table).from_select(COLUMNS, select(*(rows.c[c] for c in COLUMNS)))
+        rows = unnested_rows(table, PER_POINT, literals=True)
+        stmt = postgresql.insert(table).from_select(
+            COLUMNS,
+            select(
+                *(
+                    rows.c[c] if c in PER_POINT else cast(bindparam(c), table.c[c].type)
+                    for c in COLUMNS
+                )
+            ),
+        )
     else:
         stmt = sqlite.insert(table)  # run with one parameter set per row
     stmt = stmt.on_conflict_do_update(
@@ -208,12 +225,13 @@ def _upsert_statement(dialect: str):
     )
     if dialect == "postgresql":
         # xmax is 0 on a row this statement inserted (an updated row holds a transaction id).
-        stmt = stmt.returning(literal_column("xmax = 0", Boolean).label("inserted"))
+        written = stmt.returning(literal_column("xmax = 0", Boolean).label("inserted")).cte()
+        return select(func.count()).select_from(written).where(written.c.inserted)
     return stmt
 
 
 def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) -> int:
-    """Insert or replace ``rows`` (distinct identities); returns how many were new.
+    """Insert or replace ``rows`` (distinct identities, in lock order); returns how many were new.
 
     The others replaced an existing point (counted as updated even when the value
     was already the same, in which case the row is left untouched).
@@ -222,16 +240,22 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
     dialect = session.get_bind().dialect.name
     stmt = tenancy.statement(_upsert_statement(dialect), organisation_id=organisation_id)
     if dialect == "postgresql":
-        columns = {c: [row[c] for row in rows] for c in COLUMNS}
-        return sum(1 for new in session.scalars(stmt, columns) if new)
-    # No xmax on SQLite: count the identities already stored first (same transaction).
-    already = session.scalar(
-        select(func.count())
-        .select_from(MetricPoint)
-        .where(tuple_(*_identity_columns(MetricPoint)).in_([_identity(r) for r in rows]))
-    )
-    session.execute(stmt, rows)
-    return len(rows) - already
+        first = rows[0] if rows else {}
+        params = {c: array_literal([row[c] for row in rows]) for c in PER_POINT}
+        params |= {c: first.get(c) for c in ("organisation_id", "created_at", "updated_at")}
+        return session.scalar(stmt, params)
+    inserted = 0
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        # No xmax on SQLite: count the identities already stored first (same transaction).
+        already = session.scalar(
+            select(func.count())
+            .select_from(MetricPoint)
+            .where(tuple_(*_identity_columns(MetricPoint)).in_([_identity(r) for r in chunk]))
+        )
+        session.execute(stmt, chunk)
+        inserted += len(chunk) - already
+    return inserted
 
 
 def invalid_points(*, uow: UnitOfWork, points: list[PointDraft]) -> list[tuple[int, str]]:
@@ -277,11 +301,7 @@ def ingest_points(*, uow: UnitOfWork, points: list[PointDraft], atomic: bool) ->
     replaced_in_batch = len(points) - len(refused) - len(latest)
     # A stable order makes concurrent batches lock their rows in the same order.
     rows = sorted(latest.values(), key=_identity)
-    inserted = 0
-    for start in range(0, len(rows), CHUNK):
-        inserted += _upsert(
-            uow, rows[start : start + CHUNK], organisation_id=uow.tenant.organisation_id
-        )
+    inserted = _upsert(uow, rows, organisation_id=uow.tenant.organisation_id) if rows else 0
     if rows:
         request_rollup(uow=uow)
         uow.commit()
