@@ -114,17 +114,22 @@ def unnested_rows(table, columns: tuple[str, ...], *, literals: bool = False):
 
 
 def array_literal(values: Iterable[object]) -> str:
-    """A PostgreSQL array literal (``{"a","b",NULL}``) of ``values``, for ``unnested_rows``.
+    """A PostgreSQL array literal (``{"a",1.5,NULL}``) of ``values``, for ``unnested_rows``.
 
     psycopg adapts a list element by element in Python (a dumper call and a regular
-    expression each): for a 10,000-point batch that took longer than the INSERT.
-    PostgreSQL reads back the ``str()`` of a UUID, a date, a float (shortest exact
-    form) or a string as the element; every element is quoted, None is NULL.
+    expression each), which for a 10,000-point batch cost more than building these.
+    PostgreSQL reads the ``str()`` of a UUID, a date, a datetime or a number (a
+    float's is its shortest exact form) back as the element: none holds a quote, a
+    comma or a brace. Strings are quoted and escaped; None is NULL.
     """
     return (
         "{"
         + ",".join(
-            "NULL" if v is None else '"' + str(v).replace("\\", "\\\\").replace('"', '\\"') + '"'
+            '"' + v.replace("\\", "\\\\").replace('"', '\\"') + '"'
+            if isinstance(v, str)
+            else "NULL"
+            if v is None
+            else str(v)
             for v in values
         )
         + "}"

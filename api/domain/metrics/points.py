@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
@@ -169,31 +170,21 @@ def _problems(
     return problems
 
 
-def _row(organisation_id: uuid.UUID, point: PointDraft, now) -> dict:
-    return {
-        "id": new_id(),
-        # Set here: tenancy's flush hook does not see a statement-level insert.
-        "organisation_id": organisation_id,
-        "metric_key": point.metric_key,
-        "day": point.day,
-        "value": float(point.value),
-        "channel_id": point.channel_id,
-        "campaign_id": point.campaign_id,
-        "content_item_id": point.content_item_id,
-        "source": point.source,
-        "dimensions": dimensions_of(point.channel_id, point.campaign_id, point.content_item_id),
-        "created_at": now,
-        "updated_at": now,
-    }
+def _latest(points: Iterable[PointDraft]) -> dict[tuple, PointDraft]:
+    """Each identity's last point among ``points`` (a later one replaces an earlier one)."""
+    latest = {}
+    spelled: dict[tuple, str] = {}  # a batch names few distinct references: spelled once each
+    for point in points:
+        refs = (point.channel_id, point.campaign_id, point.content_item_id)
+        if (dimensions := spelled.get(refs)) is None:
+            dimensions = spelled[refs] = dimensions_of(*refs)
+        latest[(point.metric_key, point.day, point.source, dimensions)] = point
+    return latest
 
 
 def _identity_columns(columns) -> tuple:
     """A point's identity within its organisation, as columns of ``columns``."""
     return (columns.metric_key, columns.day, columns.source, columns.dimensions)
-
-
-def _identity(row: dict) -> tuple:
-    return (row["metric_key"], row["day"], row["source"], row["dimensions"])
 
 
 @cache
@@ -230,8 +221,8 @@ def _upsert_statement(dialect: str):
     return stmt
 
 
-def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) -> int:
-    """Insert or replace ``rows`` (distinct identities, in lock order); returns how many were new.
+def _upsert(uow: UnitOfWork, latest: dict[tuple, PointDraft], *, organisation_id: uuid.UUID) -> int:
+    """Insert or replace each identity's point of ``latest``; returns how many were new.
 
     The others replaced an existing point (counted as updated even when the value
     was already the same, in which case the row is left untouched).
@@ -239,11 +230,31 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
     session = uow.session
     dialect = session.get_bind().dialect.name
     stmt = tenancy.statement(_upsert_statement(dialect), organisation_id=organisation_id)
+    # A stable order makes concurrent batches lock their rows in the same order.
+    identities = sorted(latest)
+    drafts = [latest[identity] for identity in identities]
+    keys, days, sources, dimensions = zip(*identities, strict=True)
+    columns = {
+        "id": [new_id() for _ in identities],
+        "metric_key": keys,
+        "day": days,
+        "value": [float(p.value) for p in drafts],
+        "channel_id": [p.channel_id for p in drafts],
+        "campaign_id": [p.campaign_id for p in drafts],
+        "content_item_id": [p.content_item_id for p in drafts],
+        "source": sources,
+        "dimensions": dimensions,
+    }
+    # Set here: tenancy's flush hook does not see a statement-level insert.
+    batch = {"organisation_id": organisation_id, "created_at": utcnow()}
+    batch["updated_at"] = batch["created_at"]
     if dialect == "postgresql":
-        first = rows[0] if rows else {}
-        params = {c: array_literal([row[c] for row in rows]) for c in PER_POINT}
-        params |= {c: first.get(c) for c in ("organisation_id", "created_at", "updated_at")}
-        return session.scalar(stmt, params)
+        params = {column: array_literal(values) for column, values in columns.items()}
+        return session.scalar(stmt, params | batch)
+    rows = [
+        dict(zip(columns, values, strict=True), **batch)
+        for values in zip(*columns.values(), strict=True)
+    ]
     inserted = 0
     for start in range(0, len(rows), CHUNK):
         chunk = rows[start : start + CHUNK]
@@ -251,7 +262,7 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
         already = session.scalar(
             select(func.count())
             .select_from(MetricPoint)
-            .where(tuple_(*_identity_columns(MetricPoint)).in_([_identity(r) for r in chunk]))
+            .where(tuple_(*_identity_columns(MetricPoint)).in_(identities[start : start + CHUNK]))
         )
         session.execute(stmt, chunk)
         inserted += len(chunk) - already
@@ -292,19 +303,13 @@ def ingest_points(*, uow: UnitOfWork, points: list[PointDraft], atomic: bool) ->
             errors={"points": {str(index): [reason] for index, reason in rejected}},
         )
     refused = {index for index, _ in rejected}
-    now = utcnow()
-    latest: dict[tuple, dict] = {}
-    for index, point in enumerate(points):
-        if index not in refused:
-            row = _row(uow.tenant.organisation_id, point, now)
-            latest[_identity(row)] = row  # a later point with the same identity wins
-    replaced_in_batch = len(points) - len(refused) - len(latest)
-    # A stable order makes concurrent batches lock their rows in the same order.
-    rows = sorted(latest.values(), key=_identity)
-    inserted = _upsert(uow, rows, organisation_id=uow.tenant.organisation_id) if rows else 0
-    if rows:
+    kept = [p for index, p in enumerate(points) if index not in refused] if refused else points
+    latest = _latest(kept)
+    inserted = _upsert(uow, latest, organisation_id=uow.tenant.organisation_id) if latest else 0
+    if latest:
         request_rollup(uow=uow)
         uow.commit()
+    replaced_in_batch = len(kept) - len(latest)
     return BatchResult(inserted, len(latest) - inserted + replaced_in_batch, rejected)
 
 
