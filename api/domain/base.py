@@ -6,6 +6,7 @@ import uuid
 from collections.abc import Iterable
 from datetime import UTC, datetime
 
+import uuid_utils
 from sqlalchemy import CheckConstraint, DateTime, MetaData, bindparam, cast, func, types
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import DeclarativeBase, Mapped, declared_attr, mapped_column
@@ -60,6 +61,14 @@ def new_id() -> uuid.UUID:
     orders ids of the same millisecond); ``compat`` gives the standard ``uuid.UUID``.
     """
     return uuid7()
+
+
+def new_id_texts(count: int) -> list[str]:
+    """``count`` new ids, spelled: the same sequence as ``new_id``, for an array literal.
+
+    uuid-utils spells its own UUIDs in Rust, four times quicker than ``str(new_id())``.
+    """
+    return [str(uuid_utils.uuid7()) for _ in range(count)]
 
 
 class IdMixin:

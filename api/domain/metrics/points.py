@@ -20,7 +20,7 @@ from sqlalchemy import Boolean, bindparam, cast, func, literal_column, select, t
 from sqlalchemy.dialects import postgresql, sqlite
 
 from api.domain import tenancy
-from api.domain.base import array_literal, new_id, unnested_rows, utcnow
+from api.domain.base import array_literal, new_id, new_id_texts, unnested_rows, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
 from api.domain.content_items.models import ContentItem
@@ -235,7 +235,9 @@ def _upsert(uow: UnitOfWork, latest: dict[tuple, PointDraft], *, organisation_id
     drafts = [latest[identity] for identity in identities]
     keys, days, sources, dimensions = zip(*identities, strict=True)
     columns = {
-        "id": [new_id() for _ in identities],
+        "id": new_id_texts(len(identities))
+        if dialect == "postgresql"
+        else [new_id() for _ in identities],
         "metric_key": keys,
         "day": days,
         "value": [float(p.value) for p in drafts],
