@@ -217,3 +217,52 @@ def test_postgres_metric_points_unique_constraint_covers_what_the_rollups_read(f
     downgrade(fresh_postgres, _before("0025_covering_metric_index"))
     kind, definition = _unique_index_of_metric_points(fresh_postgres.database_url)
     assert kind == "u" and "INCLUDE" not in definition
+
+
+def _secondary_indexes_of_metric_points(url: str) -> dict[str, str]:
+    """Index name → definition, for the metric points' indexes other than the unique one."""
+    engine = create_engine(url.replace("postgresql://", "postgresql+psycopg://", 1))
+    try:
+        with engine.connect() as connection:
+            if engine.dialect.name == "postgresql":
+                rows = connection.execute(
+                    text(
+                        "SELECT indexname, indexdef FROM pg_indexes"
+                        " WHERE tablename = 'metric_points' AND indexname LIKE 'ix_%'"
+                    )
+                )
+            else:
+                rows = connection.execute(
+                    text(
+                        "SELECT name, sql FROM sqlite_master WHERE type = 'index'"
+                        " AND tbl_name = 'metric_points' AND name LIKE 'ix_%'"
+                    )
+                )
+            return dict(rows.all())
+    finally:
+        engine.dispose()
+
+
+@pytest.mark.parametrize("backend", ["fresh_postgres", "fresh_sqlite"])
+def test_metric_points_campaign_and_content_item_indexes_are_partial(backend, request):
+    """0026: no index of the organisation alone; campaign and content item indexes skip NULLs."""
+    settings = request.getfixturevalue(backend)
+    upgrade(settings)
+
+    indexes = _secondary_indexes_of_metric_points(settings.database_url)
+    assert set(indexes) == {
+        "ix_metric_points_campaign_id",
+        "ix_metric_points_channel_id",
+        "ix_metric_points_content_item_id",
+        "ix_metric_points_day",
+        "ix_metric_points_updated",
+    }
+    for column in ("campaign_id", "content_item_id"):
+        where = indexes[f"ix_metric_points_{column}"].replace("(", "").replace(")", "")
+        assert where.endswith(f"WHERE {column} IS NOT NULL")
+    assert "WHERE" not in indexes["ix_metric_points_channel_id"]
+
+    downgrade(settings, _before("0026_lighter_metric_indexes"))
+    indexes = _secondary_indexes_of_metric_points(settings.database_url)
+    assert "ix_metric_points_organisation_id" in indexes
+    assert not any("WHERE" in definition for definition in indexes.values())

@@ -264,6 +264,22 @@ def test_a_full_batch_with_ids_is_over_the_default_body_limit_and_accepted(
     assert result == {"inserted": 10_000, "updated": 0, "rejected": []}
 
 
+def test_a_full_batch_is_upserted_in_one_statement_and_counted_exactly(
+    client, factory, count_queries
+):
+    org = factory.organisation()
+    channel = builders.channel(client, org)
+    ingested(client, org, many_points(4_000, channel_id=channel["id"]))
+    points = many_points(10_000, channel_id=channel["id"])
+
+    with count_queries() as counter:
+        result = ingested(client, org, points)
+
+    writes = [s for s in counter.statements if "INSERT INTO metric_points" in s]
+    assert len(writes) == 1
+    assert result == {"inserted": 6_000, "updated": 4_000, "rejected": []}
+
+
 def test_a_batch_body_over_4_mb_is_413(client, factory):
     org = factory.organisation()
     padding = "x" * (4 * 1024 * 1024)
@@ -381,3 +397,14 @@ def test_on_sqlite_batches_are_upserted_and_counted_the_same(embedded):
     assert first == {"inserted": 2, "updated": 1, "rejected": []}
     assert again == {"inserted": 1, "updated": 2, "rejected": []}
     assert values_by_day(listed(client, org)) == {"2027-01-04": 1, "2027-01-05": 1, "2027-01-06": 3}
+
+
+def test_on_sqlite_a_batch_larger_than_a_chunk_is_counted_the_same(embedded):
+    app, sqlite_factory = embedded
+    client = app.test_client()
+    org = sqlite_factory.organisation()
+    ingested(client, org, many_points(1_500))
+
+    result = ingested(client, org, many_points(2_500))
+
+    assert result == {"inserted": 1_000, "updated": 1_500, "rejected": []}

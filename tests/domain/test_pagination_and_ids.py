@@ -3,7 +3,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 
-from api.domain.base import new_id
+from api.domain.base import new_id, new_id_texts
 from api.domain.errors import RuleViolation
 from api.domain.pagination import decode_cursor, encode_cursor
 
@@ -14,6 +14,14 @@ def test_ids_are_uuid7_and_strictly_increasing():
     assert all(i.version == 7 for i in ids)
     assert ids == sorted(ids)
     assert len(set(ids)) == len(ids)
+
+
+def test_ids_spelled_for_bulk_inserts_are_uuid7_in_the_same_sequence_as_new_id():
+    made = [new_id(), *map(uuid.UUID, new_id_texts(1000)), new_id()]
+
+    assert all(i.version == 7 for i in made)
+    assert made == sorted(made)
+    assert len(set(made)) == len(made)
 
 
 def test_cursor_round_trips():

@@ -5,7 +5,7 @@ from __future__ import annotations
 import uuid
 from datetime import date, datetime
 
-from sqlalchemy import Float, Index, String, Text, UniqueConstraint
+from sqlalchemy import Float, ForeignKey, Index, String, Text, UniqueConstraint, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from api.domain.audit import Audited
@@ -71,14 +71,30 @@ class MetricPoint(IdMixin, TenantOwned, Base):
         tenant_fk("content_item_id", "content_items"),
         one_of("source", SOURCES),
         Index("ix_metric_points_day", "organisation_id", "day"),
+        # Most points name no campaign and no content item; every query on these (and the
+        # foreign keys' checks when one is deleted) looks for a non-null id (migration 0026).
+        *(
+            Index(
+                f"ix_metric_points_{column}",
+                column,
+                postgresql_where=text(f"{column} IS NOT NULL"),
+                sqlite_where=text(f"{column} IS NOT NULL"),
+            )
+            for column in ("campaign_id", "content_item_id")
+        ),
     )
 
+    # Not indexed alone: it leads the day and the unique indexes, which serve it, and every
+    # ingested point would be written into one more index (migration 0026).
+    organisation_id: Mapped[uuid.UUID] = mapped_column(
+        ForeignKey("organisations.id", ondelete="CASCADE")
+    )
     metric_key: Mapped[str] = mapped_column(String(64))
     day: Mapped[date]
     value: Mapped[float] = mapped_column(Float)
     channel_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    campaign_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
-    content_item_id: Mapped[uuid.UUID | None] = mapped_column(index=True)
+    campaign_id: Mapped[uuid.UUID | None]
+    content_item_id: Mapped[uuid.UUID | None]
     source: Mapped[str] = mapped_column(String(10), default="api")
     dimensions: Mapped[str] = mapped_column(String(120))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)

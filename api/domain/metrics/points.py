@@ -11,15 +11,16 @@ from __future__ import annotations
 
 import math
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from functools import cache
 
-from sqlalchemy import Boolean, func, literal_column, select, tuple_
+from sqlalchemy import Boolean, bindparam, cast, func, literal_column, select, tuple_
 from sqlalchemy.dialects import postgresql, sqlite
 
 from api.domain import tenancy
-from api.domain.base import new_id, unnested_rows, utcnow
+from api.domain.base import array_literal, new_id, new_id_texts, unnested_rows, utcnow
 from api.domain.campaigns.models import Campaign, CampaignChannel
 from api.domain.channels.models import Channel
 from api.domain.content_items.models import ContentItem
@@ -45,6 +46,8 @@ MAX_BATCH = 10_000
 # The largest magnitude a metric point may have. A quadrillion leaves room to sum
 # billions of points in double precision; 1e308-sized values overflow any sum.
 MAX_VALUE = 1e15
+# SQLite's upsert, and the count before it, go by chunks: the count's IN names 4
+# parameters per point, under SQLite's limit of 32,766. PostgreSQL takes a batch at once.
 CHUNK = 1_000
 # What clients may send; "derived" points are written by Clover itself.
 CLIENT_SOURCES = ("api", "import", "sync")
@@ -62,6 +65,9 @@ COLUMNS = (
     "created_at",
     "updated_at",
 )
+# What PostgreSQL's upsert gets one array of; the organisation and the timestamps are
+# one value for the whole batch.
+PER_POINT = tuple(c for c in COLUMNS if c not in ("organisation_id", "created_at", "updated_at"))
 REFERENCES = (
     ("channel_id", Channel, "channel"),
     ("campaign_id", Campaign, "campaign"),
@@ -164,22 +170,16 @@ def _problems(
     return problems
 
 
-def _row(organisation_id: uuid.UUID, point: PointDraft, now) -> dict:
-    return {
-        "id": new_id(),
-        # Set here: tenancy's flush hook does not see a statement-level insert.
-        "organisation_id": organisation_id,
-        "metric_key": point.metric_key,
-        "day": point.day,
-        "value": float(point.value),
-        "channel_id": point.channel_id,
-        "campaign_id": point.campaign_id,
-        "content_item_id": point.content_item_id,
-        "source": point.source,
-        "dimensions": dimensions_of(point.channel_id, point.campaign_id, point.content_item_id),
-        "created_at": now,
-        "updated_at": now,
-    }
+def _latest(points: Iterable[PointDraft]) -> dict[tuple, PointDraft]:
+    """Each identity's last point among ``points`` (a later one replaces an earlier one)."""
+    latest = {}
+    spelled: dict[tuple, str] = {}  # a batch names few distinct references: spelled once each
+    for point in points:
+        refs = (point.channel_id, point.campaign_id, point.content_item_id)
+        if (dimensions := spelled.get(refs)) is None:
+            dimensions = spelled[refs] = dimensions_of(*refs)
+        latest[(point.metric_key, point.day, point.source, dimensions)] = point
+    return latest
 
 
 def _identity_columns(columns) -> tuple:
@@ -187,17 +187,25 @@ def _identity_columns(columns) -> tuple:
     return (columns.metric_key, columns.day, columns.source, columns.dimensions)
 
 
-def _identity(row: dict) -> tuple:
-    return (row["metric_key"], row["day"], row["source"], row["dimensions"])
-
-
 @cache
 def _upsert_statement(dialect: str):
-    """INSERT … ON CONFLICT (identity) DO UPDATE, built once per dialect and cached compiled."""
+    """INSERT … ON CONFLICT (identity) DO UPDATE, built once per dialect and cached compiled.
+
+    On PostgreSQL, one statement for a whole batch that answers one number: how many
+    of its rows it inserted.
+    """
     table = MetricPoint.__table__
     if dialect == "postgresql":
-        rows = unnested_rows(table, COLUMNS)
-        stmt = postgresql.insert(table).from_select(COLUMNS, select(*(rows.c[c] for c in COLUMNS)))
+        rows = unnested_rows(table, PER_POINT, literals=True)
+        stmt = postgresql.insert(table).from_select(
+            COLUMNS,
+            select(
+                *(
+                    rows.c[c] if c in PER_POINT else cast(bindparam(c), table.c[c].type)
+                    for c in COLUMNS
+                )
+            ),
+        )
     else:
         stmt = sqlite.insert(table)  # run with one parameter set per row
     stmt = stmt.on_conflict_do_update(
@@ -208,12 +216,13 @@ def _upsert_statement(dialect: str):
     )
     if dialect == "postgresql":
         # xmax is 0 on a row this statement inserted (an updated row holds a transaction id).
-        stmt = stmt.returning(literal_column("xmax = 0", Boolean).label("inserted"))
+        written = stmt.returning(literal_column("xmax = 0", Boolean).label("inserted")).cte()
+        return select(func.count()).select_from(written).where(written.c.inserted)
     return stmt
 
 
-def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) -> int:
-    """Insert or replace ``rows`` (distinct identities); returns how many were new.
+def _upsert(uow: UnitOfWork, latest: dict[tuple, PointDraft], *, organisation_id: uuid.UUID) -> int:
+    """Insert or replace each identity's point of ``latest``; returns how many were new.
 
     The others replaced an existing point (counted as updated even when the value
     was already the same, in which case the row is left untouched).
@@ -221,17 +230,45 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
     session = uow.session
     dialect = session.get_bind().dialect.name
     stmt = tenancy.statement(_upsert_statement(dialect), organisation_id=organisation_id)
+    # A stable order makes concurrent batches lock their rows in the same order.
+    identities = sorted(latest)
+    drafts = [latest[identity] for identity in identities]
+    keys, days, sources, dimensions = zip(*identities, strict=True)
+    columns = {
+        "id": new_id_texts(len(identities))
+        if dialect == "postgresql"
+        else [new_id() for _ in identities],
+        "metric_key": keys,
+        "day": days,
+        "value": [float(p.value) for p in drafts],
+        "channel_id": [p.channel_id for p in drafts],
+        "campaign_id": [p.campaign_id for p in drafts],
+        "content_item_id": [p.content_item_id for p in drafts],
+        "source": sources,
+        "dimensions": dimensions,
+    }
+    # Set here: tenancy's flush hook does not see a statement-level insert.
+    batch = {"organisation_id": organisation_id, "created_at": utcnow()}
+    batch["updated_at"] = batch["created_at"]
     if dialect == "postgresql":
-        columns = {c: [row[c] for row in rows] for c in COLUMNS}
-        return sum(1 for new in session.scalars(stmt, columns) if new)
-    # No xmax on SQLite: count the identities already stored first (same transaction).
-    already = session.scalar(
-        select(func.count())
-        .select_from(MetricPoint)
-        .where(tuple_(*_identity_columns(MetricPoint)).in_([_identity(r) for r in rows]))
-    )
-    session.execute(stmt, rows)
-    return len(rows) - already
+        params = {column: array_literal(values) for column, values in columns.items()}
+        return session.scalar(stmt, params | batch)
+    rows = [
+        dict(zip(columns, values, strict=True), **batch)
+        for values in zip(*columns.values(), strict=True)
+    ]
+    inserted = 0
+    for start in range(0, len(rows), CHUNK):
+        chunk = rows[start : start + CHUNK]
+        # No xmax on SQLite: count the identities already stored first (same transaction).
+        already = session.scalar(
+            select(func.count())
+            .select_from(MetricPoint)
+            .where(tuple_(*_identity_columns(MetricPoint)).in_(identities[start : start + CHUNK]))
+        )
+        session.execute(stmt, chunk)
+        inserted += len(chunk) - already
+    return inserted
 
 
 def invalid_points(*, uow: UnitOfWork, points: list[PointDraft]) -> list[tuple[int, str]]:
@@ -268,23 +305,13 @@ def ingest_points(*, uow: UnitOfWork, points: list[PointDraft], atomic: bool) ->
             errors={"points": {str(index): [reason] for index, reason in rejected}},
         )
     refused = {index for index, _ in rejected}
-    now = utcnow()
-    latest: dict[tuple, dict] = {}
-    for index, point in enumerate(points):
-        if index not in refused:
-            row = _row(uow.tenant.organisation_id, point, now)
-            latest[_identity(row)] = row  # a later point with the same identity wins
-    replaced_in_batch = len(points) - len(refused) - len(latest)
-    # A stable order makes concurrent batches lock their rows in the same order.
-    rows = sorted(latest.values(), key=_identity)
-    inserted = 0
-    for start in range(0, len(rows), CHUNK):
-        inserted += _upsert(
-            uow, rows[start : start + CHUNK], organisation_id=uow.tenant.organisation_id
-        )
-    if rows:
+    kept = [p for index, p in enumerate(points) if index not in refused] if refused else points
+    latest = _latest(kept)
+    inserted = _upsert(uow, latest, organisation_id=uow.tenant.organisation_id) if latest else 0
+    if latest:
         request_rollup(uow=uow)
         uow.commit()
+    replaced_in_batch = len(kept) - len(latest)
     return BatchResult(inserted, len(latest) - inserted + replaced_in_batch, rejected)
 
 
