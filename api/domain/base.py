@@ -108,17 +108,14 @@ def one_of(column: str, values: tuple[str, ...]) -> CheckConstraint:
     return CheckConstraint(f"{column} IN ({listed})", name=column)
 
 
-def unnested_rows(table, columns: tuple[str, ...], *, literals: bool = False):
+def unnested_rows(table, columns: tuple[str, ...]):
     """PostgreSQL: rows from one array parameter per column, each named as its column.
 
     A bulk INSERT … SELECT from these stays one short statement whatever the number
     of rows (a VALUES list of a thousand rows costs more to build and parse than to run).
-    With ``literals``, each parameter is one ``array_literal`` string instead of a list.
+    Each parameter is one ``array_literal`` string.
     """
-    if literals:
-        arrays = [cast(bindparam(c, type_=types.Text), ARRAY(table.c[c].type)) for c in columns]
-    else:
-        arrays = [cast(bindparam(c), ARRAY(table.c[c].type)) for c in columns]
+    arrays = [cast(bindparam(c, type_=types.Text), ARRAY(table.c[c].type)) for c in columns]
     return func.unnest(*arrays).table_valued(*columns).render_derived()
 
 

@@ -28,7 +28,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError
 
 from api.domain import periods, tenancy
-from api.domain.base import new_id, unnested_rows, utcnow
+from api.domain.base import array_literal, new_id, unnested_rows, utcnow
 from api.domain.forecasts import service as forecasts
 from api.domain.kpis import rules
 from api.domain.kpis.actuals import actuals, as_date, changed_keys, days_to_recompute
@@ -88,9 +88,10 @@ RECOMPUTED = ("period_end", "actual", "target", "baseline", "attainment", "statu
 def _upsert_statement(dialect: str):
     """The KPI values upsert, built and compiled once per dialect.
 
-    On PostgreSQL one statement writes a KPI's values, each column's values as one
-    array (``unnest``): a row at a time, a full rollup's thousands of values cost
-    five times as long. SQLite takes the rows as parameters (executemany).
+    On PostgreSQL one statement writes the values, each column's values as one array
+    literal (``unnest``): a row at a time, a full rollup's thousands of values cost
+    five times as long, and as lists psycopg adapts them one element at a time.
+    SQLite takes the rows as parameters (executemany).
     """
     table = KpiValue.__table__
     if dialect == "postgresql":
@@ -114,7 +115,7 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
     dialect = uow.session.get_bind().dialect.name
     stmt = tenancy.statement(_upsert_statement(dialect), organisation_id=organisation_id)
     if dialect == "postgresql":
-        columns = {name: [row[name] for row in rows] for name in VALUE_COLUMNS}
+        columns = {name: array_literal(row[name] for row in rows) for name in VALUE_COLUMNS}
         uow.session.execute(stmt, {"organisation_id": organisation_id, **columns})
     else:
         uow.session.execute(stmt, rows)

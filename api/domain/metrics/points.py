@@ -196,7 +196,7 @@ def _upsert_statement(dialect: str):
     """
     table = MetricPoint.__table__
     if dialect == "postgresql":
-        rows = unnested_rows(table, PER_POINT, literals=True)
+        rows = unnested_rows(table, PER_POINT)
         stmt = postgresql.insert(table).from_select(
             COLUMNS,
             select(
