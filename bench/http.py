@@ -15,7 +15,11 @@ every request pays for its check as in production. Each target is driven by ``wr
 the output says, whose figures are lower and noisier. Then the GET by id is driven again
 at 70 % of the rate it reached, to read p99 against p50 under a load that is not the
 maximum. ``--profile N`` first runs N in-process GETs by id under cProfile and prints the
-top functions. Nothing passes or fails on time (see docs/performance.md).
+top functions; ``--cpu N`` first runs each GET target N times in-process (Flask's test
+client, no server) and prints the CPU time of this process per request against that of
+bare ``/row``: what a request costs in Python alone, the bound on its ratio once the
+server's CPUs are the bottleneck. Nothing passes or fails on time (see
+docs/performance.md).
 """
 
 from __future__ import annotations
@@ -40,6 +44,7 @@ from pathlib import Path
 from cryptography.fernet import Fernet
 
 from api.domain.access import ROLES
+from bench import http_apps
 from bench.common import environment, psycopg_url, quiet_app, table, throwaway_database
 from bench.load import Result, drive
 from tests.factories import Factory
@@ -190,6 +195,28 @@ def profile(app, org, count: int) -> str:
     return re.sub(r"\n{3,}", "\n\n", out.getvalue())
 
 
+def cpu_costs(app, bare_app, gets: list[Target], count: int) -> list[list[str]]:
+    """Wall and CPU milliseconds per request in this process, and CPU against ``/row``'s."""
+    clients = [(bare_app.test_client(), Target("bare Flask /ping", "/ping")),
+               (bare_app.test_client(), Target("bare Flask /row", "/row"))]  # fmt: skip
+    clients += [(app.test_client(), target) for target in gets]
+    measured = []
+    for client, target in clients:
+        for _ in range(count // 10 + 1):  # warm: compiled statements, kept principals
+            client.get(target.path, headers=target.headers)
+        wall, cpu = time.perf_counter(), time.process_time()
+        for _ in range(count):
+            response = client.get(target.path, headers=target.headers)
+            assert response.status_code == 200, (target.label, response.status_code)
+        wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        measured.append((target.label, 1000 * wall / count, 1000 * cpu / count))
+    row_cpu = measured[1][2]
+    return [
+        [label, f"{wall:.2f}", f"{cpu:.2f}", f"{cpu / row_cpu:.2f}", f"{row_cpu / cpu:.2f}"]
+        for label, wall, cpu in measured
+    ]
+
+
 def line(server_name: str, target: Target, result: Result, ping: Result, row: Result) -> list[str]:
     return [
         f"{server_name} {target.label}",
@@ -206,6 +233,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--duration", type=int, default=5, help="seconds per target")
     parser.add_argument("--profile", type=int, default=0, help="cProfile N in-process GETs")
+    parser.add_argument("--cpu", type=int, default=0, help="CPU per request, N in-process")
     parser.add_argument("--servers", default="gunicorn,granian")
     args = parser.parse_args(argv)
     generator = "wrk" if shutil.which("wrk") else "python"
@@ -244,7 +272,18 @@ def main(argv: list[str] | None = None) -> int:
         if args.profile:
             print(f"\ncProfile of {args.profile} in-process GET /v1/organisations/{{id}}:")
             print(profile(app, org, args.profile))
+        if args.cpu:
+            os.environ.update(
+                BENCH_ROW_DATABASE_URL=env["BENCH_ROW_DATABASE_URL"], BENCH_ROW_ID=str(org.id)
+            )
+            all_targets = targets(org, audiences, cursor, replay, replay_headers)
+            gets = [t for t in all_targets if t.method == "GET"]
+            print(f"\nIn-process, {args.cpu} requests each (CPU: this process's time):")
+            columns = ["operation", "wall ms", "CPU ms", "CPU ÷ /row", "/row ÷ CPU"]
+            table(columns, cpu_costs(app, http_apps.bare(), gets, args.cpu))
         db.database.dispose()
+        if args.servers == "none":
+            return 0
         print(f"bench.http: {environment(db.server_version)}; load: {generator}, ", end="")
         print(f"{CONNECTIONS} connections, {args.duration} s per target; {WORKERS} workers")
         print("load average at start (other work on this machine skews every figure): ", end="")

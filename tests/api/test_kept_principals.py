@@ -136,3 +136,31 @@ def test_when_redis_loses_the_generation_kept_principals_are_read_again(
     # The script sets a new random generation: no kept principal was read under it.
     status, count = statements(count_queries, lambda: second.get(org.url(), headers=org.headers))
     assert (status, count) == (200, 2)
+
+
+def test_a_change_is_announced_on_every_redis_that_keeps_principals_for_the_database(
+    database_url, redis_url, factory
+):
+    """Two app instances of one process on one database, each with a Redis of its own:
+    the database is shared (one pool), and a change must reach both Redis servers."""
+    from api.credentials import generation_key
+    from api.domain.access import ROLES
+    from api.redis import redis_connection
+
+    base, _, number = redis_url.rpartition("/")
+    other_url = f"{base}/{(int(number or 0) + 1) % 16}"
+    for url in (redis_url, other_url):
+        create_app(Settings.build(database_url=database_url, redis_url=url, environment="test"))
+    before = [
+        redis_connection(url).get(generation_key(database_url)) for url in (redis_url, other_url)
+    ]
+
+    org = factory.organisation()
+    user_id, _ = factory.user()
+    factory.membership(org, user_id, ROLES[-1])
+
+    after = [
+        redis_connection(url).get(generation_key(database_url)) for url in (redis_url, other_url)
+    ]
+    assert all(a is not None and a != b for a, b in zip(after, before, strict=True))
+    redis_connection(other_url).delete(generation_key(database_url))
