@@ -97,7 +97,9 @@ def reconcile(reschedule: bool = True) -> dict:
     for item in waiting:
         if _held(queue.connection, item):
             continue
-        queue.enqueue(item.queue, item.function, *item.args, job_id=item.queue_id)
+        queue.enqueue(
+            item.queue, item.function, *item.args, job_id=item.queue_id, carrying=item.carried
+        )
         requeued += 1
     webhooks = _requeue_webhooks(queue, settings)
     if reschedule:
