@@ -55,6 +55,7 @@ def carried_by(job: Job) -> dict[str, str]:
 
 
 def requeue_of(job: Job) -> Requeue:
+    """How ``job`` is queued again: as when accepted, under the request that created it."""
     return replace(_requeue_of(job), carried=carried_by(job))
 
 
