@@ -75,6 +75,7 @@ class RQDispatcher:
         *args: object,
         job_id: str | None = None,
         at: datetime | None = None,
+        carrying: dict[str, str] | None = None,
     ):
         """Queue ``job``; with a ``job_id``, coalesce with a run of that id that is still waiting.
 
@@ -85,11 +86,14 @@ class RQDispatcher:
         is in progress queues the other, so a run always follows the last change. Ids
         stay bounded, and one call costs a fixed number of Redis round trips however
         many changes came before (a run that has ended is replaced, not chained).
+
+        With ``carrying``, the run carries that log context instead of the caller's: the
+        reconciler queues a lost run again under the request that created its job.
         """
         target = self.queue(queue)
         # The job's log lines name the request (and organisation) that queued it; a
         # waiting run that coalesces later changes keeps the first one's.
-        meta = logs.carried()
+        meta = logs.carried() if carrying is None else dict(carrying)
         if at is not None:
             with contextlib.suppress(DuplicateJobError):
                 return target.enqueue_at(

@@ -55,6 +55,13 @@ def bind(**fields: object) -> None:
     bind_contextvars(**{name: value for name, value in fields.items() if value is not None})
 
 
+def request_id() -> str | None:
+    """The id of the request the work at hand stems from: the request's own, or in a job
+    the one that queued it (None for periodic work)."""
+    value = get_contextvars().get("request_id")
+    return value if isinstance(value, str) else None
+
+
 def carried() -> dict[str, object]:
     """The fields a job queued now takes along (into RQ's job meta).
 

@@ -266,3 +266,48 @@ def test_metric_points_campaign_and_content_item_indexes_are_partial(backend, re
     indexes = _secondary_indexes_of_metric_points(settings.database_url)
     assert "ix_metric_points_organisation_id" in indexes
     assert not any("WHERE" in definition for definition in indexes.values())
+
+
+@pytest.mark.parametrize("backend", ["fresh_postgres", "fresh_sqlite"])
+def test_jobs_from_before_the_request_id_keep_working_without_one(backend, request):
+    """0027: a job row already there has no request id (NULL) and survives the way back."""
+    import uuid
+    from datetime import UTC, datetime
+
+    settings = request.getfixturevalue(backend)
+    upgrade(settings, _before("0027_job_request_id"))
+    now, org, job = datetime.now(UTC).replace(tzinfo=None), uuid.uuid4().hex, uuid.uuid4().hex
+    # 32 hex digits: how SQLite stores a UUID, and a form PostgreSQL's uuid accepts.
+    url = settings.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
+    engine = create_engine(url)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO organisations (id, name, slug, timezone, currency,"
+                " fiscal_year_start_month, member_count, version, created_at, updated_at)"
+                " VALUES (:id, 'Old', 'old', 'UTC', 'EUR', 1, 1, 1, :now, :now)"
+            ),
+            {"id": org, "now": now},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO jobs (id, organisation_id, kind, status, progress, params, counts,"
+                " created_at, attempts) VALUES (:id, :org, 'rollup', 'queued', 0, '{}', '{}',"
+                " :now, 0)"
+            ),
+            {"id": job, "org": org, "now": now},
+        )
+    engine.dispose()
+
+    upgrade(settings, "0027_job_request_id")
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        kept = connection.execute(text("SELECT kind, request_id FROM jobs")).one()
+    engine.dispose()
+    assert tuple(kept) == ("rollup", None)
+
+    downgrade(settings, _before("0027_job_request_id"))
+    engine = create_engine(url)
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM jobs")).scalar() == 1
+    engine.dispose()

@@ -8,7 +8,8 @@ A running job beats its heartbeat (``workers.heartbeat``).
 - interrupts running jobs whose heartbeat is older than ``CLOVER_JOB_STALE_SECONDS``
   (their worker is gone) and forgets their dead run in Redis;
 - queues again, with the same deterministic id, every interrupted job and every
-  queued job older than one heartbeat interval that Redis no longer holds;
+  queued job older than one heartbeat interval that Redis no longer holds, its meta
+  naming the request that created the job (``jobs.request_id``) as the first run's did;
 - requeues outbox events and webhook deliveries whose jobs were lost (as the
   webhook sweep does, sooner);
 - re-arms the periodic work (nightly rollups, periodic syncs, the webhook and
@@ -97,7 +98,9 @@ def reconcile(reschedule: bool = True) -> dict:
     for item in waiting:
         if _held(queue.connection, item):
             continue
-        queue.enqueue(item.queue, item.function, *item.args, job_id=item.queue_id)
+        queue.enqueue(
+            item.queue, item.function, *item.args, job_id=item.queue_id, carrying=item.carried
+        )
         requeued += 1
     webhooks = _requeue_webhooks(queue, settings)
     if reschedule:

@@ -692,6 +692,28 @@ def test_another_organisations_job_and_its_errors_are_404(api, factory, queues):
         assert api.get(org.url(path), headers=other.headers).status_code == 404
 
 
+def test_a_job_shows_the_request_id_of_the_upload_that_created_it(api, factory, queues):
+    org = factory.organisation("Traced Uploads Ltd")
+    traced = {**org.headers, "X-Request-ID": "trace-upload-21"}
+
+    job = accepted(upload(api, org, GOOD, headers=traced))
+
+    assert job["request_id"] == "trace-upload-21"
+    assert job_of(api, org, job["id"])["request_id"] == "trace-upload-21"
+    [listed] = api.get(org.url("/jobs"), headers=org.headers).get_json()["items"]
+    assert listed["request_id"] == "trace-upload-21"  # not the id of the request reading it
+
+
+def test_a_job_shows_the_request_id_clover_gave_an_upload_that_sent_none(api, factory, queues):
+    org = factory.organisation("Untraced Uploads Ltd")
+
+    response = upload(api, org, GOOD)
+
+    job = accepted(response)
+    assert job["request_id"] == response.headers["X-Request-ID"]
+    assert job_of(api, org, job["id"])["request_id"] == response.headers["X-Request-ID"]
+
+
 def test_importing_needs_metrics_write(api, factory, queues):
     org = factory.organisation("Read Only Ltd")
     analyst = {"Authorization": f"Bearer {factory.member(org, 'analyst')}"}

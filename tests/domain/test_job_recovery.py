@@ -9,6 +9,7 @@ from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
+from structlog.contextvars import bound_contextvars, clear_contextvars
 
 from api.config import Settings, SettingsError
 from api.db import database_for
@@ -173,3 +174,26 @@ def test_each_kind_of_rematch_is_queued_again_to_its_own_job(factory, database):
     assert again.args == (str(org.id), str(message.id))
     assert recovery.requeue_of(rivals).function == "workers.jobs.rematch_competitor_mentions"
     assert recovery.requeue_of(rivals).args == (str(org.id), str(rivals.id))
+
+
+def test_a_job_keeps_the_request_id_it_was_created_under_and_a_run_queued_again_carries_it(
+    factory, database
+):
+    org = factory.organisation()
+    with bound_contextvars(request_id="trace-created-1", organisation_id=str(org.id)):
+        job = new_job(factory, org, "rollup", full=True)
+
+    assert current(database, job).request_id == "trace-created-1"
+    assert recovery.requeue_of(job).carried == {
+        "request_id": "trace-created-1",
+        "organisation_id": str(org.id),
+    }
+
+
+def test_a_job_no_request_created_is_queued_again_carrying_nothing(factory, database):
+    org = factory.organisation()
+    clear_contextvars()  # periodic work: no request's id in the context
+    job = new_job(factory, org, "rollup", full=True)
+
+    assert current(database, job).request_id is None
+    assert recovery.requeue_of(job).carried == {}  # as logs.carried() gives outside a request

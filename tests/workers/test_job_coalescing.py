@@ -6,6 +6,7 @@ import pytest
 from redis import Redis
 from rq import SimpleWorker
 from rq.job import Job, JobStatus
+from structlog.contextvars import bound_contextvars
 
 from api.jobs import RQDispatcher
 
@@ -85,3 +86,21 @@ def test_a_real_worker_runs_the_coalesced_job_and_the_slot_is_reused(empty_queue
     again = dispatcher.enqueue("default", "builtins.len", "abc", job_id=key)
     assert again.id == job.id == key
     assert again.get_status() == JobStatus.QUEUED
+
+
+def test_a_run_queued_with_a_context_of_its_own_carries_it_not_the_callers(empty_queues, key):
+    """The reconciler queues a lost run under its job's request, whatever its own context."""
+    dispatcher = RQDispatcher(empty_queues)
+    carried = {"request_id": "trace-created-2", "organisation_id": "org"}
+
+    with bound_contextvars(request_id="trace-of-the-caller", organisation_id="its-org"):
+        again = dispatcher.enqueue("default", JOB, "a", job_id=key, carrying=carried)
+        unnamed = dispatcher.enqueue("default", JOB, "b", job_id=f"{key}-b", carrying={})
+        queued = dispatcher.enqueue("default", JOB, "c", job_id=f"{key}-c")
+
+    assert Job.fetch(again.id, connection=empty_queues).meta == carried
+    assert Job.fetch(unnamed.id, connection=empty_queues).meta == {}  # a job no request made
+    assert Job.fetch(queued.id, connection=empty_queues).meta == {
+        "request_id": "trace-of-the-caller",
+        "organisation_id": "its-org",
+    }

@@ -232,8 +232,9 @@ def upload(client, org, rows: int) -> dict:
     return response.get_json()
 
 
-def rollup(client, org) -> dict:
-    response = client.post(org.url("/rollups"), headers=org.headers)
+def rollup(client, org, request_id: str | None = None) -> dict:
+    traced = {"X-Request-ID": request_id} if request_id else {}
+    response = client.post(org.url("/rollups"), headers={**org.headers, **traced})
     assert response.status_code == 202, response.get_data(as_text=True)
     return response.get_json()
 
@@ -253,6 +254,12 @@ def sandbox_sync(client, org) -> dict:
 
 def job_of(client, org, job: dict) -> dict:
     return client.get(org.url(f"/jobs/{job['id']}"), headers=org.headers).get_json()
+
+
+def lines_of_run(output: str, job: dict) -> list[dict]:
+    """The worker's log lines (JSON, one a line) written for the run of ``job``."""
+    lines = [json.loads(line) for line in output.splitlines() if line.startswith("{")]
+    return [line for line in lines if line.get("rq_job_id") == f"job-{job['id']}"]
 
 
 def points(database, org) -> tuple[int, float]:
@@ -392,7 +399,7 @@ def test_a_rollup_killed_with_its_horse_is_interrupted_then_run_again(
     with database.engine.connect() as blocker:
         # The rollup's writes wait behind this lock: it is running when killed.
         blocker.execute(text("LOCK TABLE kpi_values IN EXCLUSIVE MODE"))
-        job = rollup(client, org)
+        job = rollup(client, org, request_id="trace-killed-rollup-5")
         worker = workers()
         first = wait_for(
             lambda: (shown := job_of(client, org, job))["status"] == "running" and shown,
@@ -405,12 +412,18 @@ def test_a_rollup_killed_with_its_horse_is_interrupted_then_run_again(
     interrupted = reconcile_until_interrupted(client, org, settings, job)
     measured("rollup killed → interrupted ", killed)
     assert interrupted["attempts"] == 1
-    burst(settings, "rollups")
+    output = burst(settings, "rollups")
 
     done = job_of(client, org, job)
     assert done["status"] == "succeeded", done
     assert done["attempts"] == 2 and done["started_at"] == first["started_at"]
     assert done["counts"] == {"kpis": 1, "values": 12, "status_changes": 12, "skipped_kpis": 0}
+    # The run queued again still names the request that created the job.
+    assert done["request_id"] == "trace-killed-rollup-5"
+    again = lines_of_run(output, job)
+    assert any("Successfully completed" in line["message"] for line in again)
+    assert all(line["request_id"] == "trace-killed-rollup-5" for line in again)
+    assert all(line["organisation_id"] == str(org.id) for line in again)
 
 
 def test_a_sync_killed_with_its_horse_is_interrupted_then_resumed_exactly(

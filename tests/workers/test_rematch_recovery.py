@@ -10,7 +10,7 @@ from __future__ import annotations
 from sqlalchemy import text
 
 from tests.api import builders
-from tests.api.test_key_messages import mention, message, october
+from tests.api.test_key_messages import EASY, mention, message, october
 from tests.workers.test_recovery_faults import (  # noqa: F401
     TIMEOUT,
     app,
@@ -20,6 +20,7 @@ from tests.workers.test_recovery_faults import (  # noqa: F401
     database_url,
     fresh_redis,
     job_of,
+    lines_of_run,
     own_redis,
     reconcile_until_interrupted,
     settings,
@@ -47,8 +48,15 @@ def test_a_rematch_redis_lost_is_queued_again_by_the_reconciler_and_succeeds(
     strategy = builders.strategy(client, org)
     channel = builders.channel(client, org)
     mention(client, org, channel, "Easy to set up, really")
-    message(client, org, strategy["id"])
+    builders.created(
+        client.post(
+            org.url(f"/strategies/{strategy['id']}/key-messages"),
+            headers={**org.headers, "X-Request-ID": "trace-lost-rematch-6"},
+            json=EASY,
+        )
+    )
     job = queued_rematch(client, org)
+    assert job["request_id"] == "trace-lost-rematch-6"
     key = f"rq:job:job-{job['id']}"
     assert fresh_redis.exists(key)
 
@@ -60,10 +68,15 @@ def test_a_rematch_redis_lost_is_queued_again_by_the_reconciler_and_succeeds(
         return bool(fresh_redis.exists(key))
 
     wait_for(requeued, timeout=TIMEOUT, what="the reconciler to queue the re-match again")
-    burst(settings, "default")
+    output = burst(settings, "default")
 
     done = job_of(client, org, job)
     assert (done["status"], done["attempts"]) == ("succeeded", 1), done
+    # The run queued again (Redis kept no meta) still names the request that created it.
+    again = lines_of_run(output, job)
+    assert any("Successfully completed" in line["message"] for line in again)
+    assert all(line["request_id"] == "trace-lost-rematch-6" for line in again)
+    assert all(line["organisation_id"] == str(org.id) for line in again)
     assert done["counts"] == {"mentions": 1, "content_items": 0}
     period = october(client, org, strategy["id"])[0]["periods"][0]
     assert period["company_mentions_carrying"] == 1

@@ -6,6 +6,9 @@ and beats ``heartbeat_at``), ``interrupted`` (its run stopped before the end: a
 lost worker, a Redis that lost the job, or an error RQ retries; it is queued
 again and resumes from its checkpoint), then ``succeeded`` or ``failed``.
 ``attempts`` counts the runs that began; ``started_at`` is the first one's start.
+``request_id`` names the request that created the job (NULL for a job no request
+created, and for those created before it was kept): the recovery queues a lost run
+again under it, so its log lines still lead back to the client's request.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ LISTED_BY_DEFAULT = ("import", "rollup", "sync")
 JOB_STATUSES = ("queued", "running", "interrupted", "succeeded", "failed")
 # Not finished: the reconciler sees that these reach a worker again.
 PENDING_STATUSES = ("queued", "running", "interrupted")
+REQUEST_ID_LENGTH = 128
 
 
 class Job(IdMixin, TenantOwned, Base):
@@ -48,6 +52,8 @@ class Job(IdMixin, TenantOwned, Base):
     # means its worker is gone.
     heartbeat_at: Mapped[datetime | None]
     attempts: Mapped[int] = mapped_column(default=0)
+    # As long as a request id may be (X-Request-ID, 1..128 characters).
+    request_id: Mapped[str | None] = mapped_column(String(REQUEST_ID_LENGTH))
 
 
 class JobError(IdMixin, TenantOwned, Base):

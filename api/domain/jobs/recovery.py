@@ -11,7 +11,7 @@ work across organisations (an unscoped session): they are the system's, not a te
 from __future__ import annotations
 
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from sqlalchemy import func, or_, select
@@ -42,9 +42,24 @@ class Requeue:
     function: str
     args: tuple[object, ...]
     queue_id: str  # the dispatcher's id: its slots are this and ``<id>-next``
+    # The log context the run takes along (RQ job meta), as when the request queued it:
+    # its lines name the request that created the job. Empty for a job no request made.
+    carried: dict[str, str] = field(default_factory=dict)
+
+
+def carried_by(job: Job) -> dict[str, str]:
+    """What the run of ``job`` carries, as ``api.logs.carried()`` in its request gave it."""
+    if job.request_id is None:
+        return {}
+    return {"request_id": job.request_id, "organisation_id": str(job.organisation_id)}
 
 
 def requeue_of(job: Job) -> Requeue:
+    """How ``job`` is queued again: as when accepted, under the request that created it."""
+    return replace(_requeue_of(job), carried=carried_by(job))
+
+
+def _requeue_of(job: Job) -> Requeue:
     organisation, tracked = str(job.organisation_id), str(job.id)
     if job.kind == "import":
         of_content = job.params.get("of") == content_imports.OF

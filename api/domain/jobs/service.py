@@ -8,9 +8,10 @@ from datetime import datetime
 from sqlalchemy import select, update
 from structlog.contextvars import bind_contextvars
 
+from api import logs
 from api.domain import tenancy
 from api.domain.base import utcnow
-from api.domain.jobs.models import LISTED_BY_DEFAULT, Job, JobError
+from api.domain.jobs.models import LISTED_BY_DEFAULT, REQUEST_ID_LENGTH, Job, JobError
 from api.domain.pagination import Page, PageRequest, paginate
 from api.domain.uow import UnitOfWork
 
@@ -21,8 +22,15 @@ def tracked_job_id(job_id: uuid.UUID | str) -> str:
 
 
 def create_job(*, uow: UnitOfWork, kind: str, params: dict | None = None) -> Job:
-    """A queued job in the unit of work's organisation. The caller commits (and enqueues)."""
-    job = Job(kind=kind, status="queued", params=params or {}, counts={})
+    """A queued job in the unit of work's organisation. The caller commits (and enqueues).
+
+    It keeps the id of the request it stems from (from the log context), which the
+    recovery carries into a run it queues again.
+    """
+    request_id = logs.request_id()
+    if request_id is not None and len(request_id) > REQUEST_ID_LENGTH:
+        request_id = None  # not a request's id (those are 1..128 characters)
+    job = Job(kind=kind, status="queued", params=params or {}, counts={}, request_id=request_id)
     uow.session.add(job)
     uow.flush()
     return job

@@ -96,6 +96,17 @@ class JobSchema(Schema):
             "format": "uuid",
         },
     )
+    request_id = ma.fields.String(
+        dump_only=True,
+        allow_none=True,
+        metadata={
+            "description": "The X-Request-ID of the request that created the job (the "
+            "client's, or the one Clover gave it): the job's log lines carry it, those of "
+            "a run queued again after a lost worker or Redis too. Null for periodic work "
+            "and for jobs created before Clover kept it",
+            "maxLength": 128,
+        },
+    )
     attempts = ma.fields.Integer(
         dump_only=True, metadata={"description": "How many runs of the job have begun"}
     )
