@@ -48,16 +48,9 @@ def daily_history(*, uow: UnitOfWork, kpi: Kpi, first: date, last: date) -> dict
     keys = (
         [kpi.numerator_key, kpi.denominator_key] if kpi.aggregation == "ratio" else [kpi.metric_key]
     )
-    where = [
-        MetricPoint.metric_key.in_(keys),
-        MetricPoint.day >= first,
-        MetricPoint.day <= last,
-        *overlap.counted(campaign_id=kpi.campaign_id),
-    ]
-    if kpi.channel_id:
-        where.append(MetricPoint.channel_id == kpi.channel_id)
-    if kpi.campaign_id:
-        where.append(MetricPoint.campaign_id == kpi.campaign_id)
+    where = overlap.figure_points(
+        keys, first, last, channel_id=kpi.channel_id, campaign_id=kpi.campaign_id
+    )
     groups = [MetricPoint.metric_key, MetricPoint.day]
     if kpi.aggregation == "last":
         groups.append(MetricPoint.channel_id)

@@ -67,16 +67,9 @@ def actuals(*, uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month
     first = starts[0]
     last = periods.period_end(starts[-1], kpi.period)
     bucket = periods.sql_period_start(MetricPoint.day, kpi.period, fiscal_start_month)
-    where = [
-        MetricPoint.metric_key.in_(kpi_keys(kpi)),
-        MetricPoint.day >= first,
-        MetricPoint.day <= last,
-        *overlap.counted(campaign_id=kpi.campaign_id),
-    ]
-    if kpi.channel_id:
-        where.append(MetricPoint.channel_id == kpi.channel_id)
-    if kpi.campaign_id:
-        where.append(MetricPoint.campaign_id == kpi.campaign_id)
+    where = overlap.figure_points(
+        kpi_keys(kpi), first, last, channel_id=kpi.channel_id, campaign_id=kpi.campaign_id
+    )
     if kpi.aggregation == "sum":
         value = func.sum(MetricPoint.value)
     elif kpi.aggregation == "avg":

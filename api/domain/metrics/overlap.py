@@ -15,6 +15,8 @@ are the client's own figures, not a share of totals Clover synced.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Sequence
+from datetime import date
 
 from sqlalchemy import ColumnElement, or_
 
@@ -28,3 +30,26 @@ def counted(*, campaign_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
     if campaign_id is not None:
         return []
     return [or_(MetricPoint.content_item_id.is_(None), MetricPoint.source != POST_SOURCE)]
+
+
+def figure_points(
+    keys: Sequence[str],
+    first: date,
+    last: date,
+    *,
+    channel_id: uuid.UUID | None,
+    campaign_id: uuid.UUID | None,
+) -> list[ColumnElement[bool]]:
+    """The conditions on the points of a figure of ``keys`` from ``first`` to ``last``,
+    narrowed to a channel and a campaign when given, each point counted once."""
+    where = [
+        MetricPoint.metric_key.in_(keys),
+        MetricPoint.day >= first,
+        MetricPoint.day <= last,
+        *counted(campaign_id=campaign_id),
+    ]
+    if channel_id:
+        where.append(MetricPoint.channel_id == channel_id)
+    if campaign_id:
+        where.append(MetricPoint.campaign_id == campaign_id)
+    return where
