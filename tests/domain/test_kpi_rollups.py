@@ -6,7 +6,7 @@ from datetime import date, timedelta
 import pytest
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from api.domain import periods
 from api.domain.access import ROLE_SCOPES, Grant, Principal, Tenant
@@ -296,6 +296,95 @@ def test_on_sqlite_rollups_match_the_python_reference(sqlite_factory, points, ag
 
 def test_on_sqlite_last_takes_each_channels_latest_day(sqlite_factory):
     test_last_takes_each_channels_latest_day_so_levels_of_two_channels_add_up(World(sqlite_factory))
+
+
+def levels_of_two_channels_and_none(world):
+    """Last KPIs over points of no channel and of two channels that report on different
+    days, some days in several points (sources); their actuals, by KPI name."""
+    with world.uow() as uow:
+        other = Channel(kind="linkedin", mode="conversational", purposes=["marketing"], name="M")
+        uow.session.add(other)
+        uow.commit()
+        other_id = other.id
+    kpis_by_name = {
+        "month": world.kpi(metric_key="followers", aggregation="last"),
+        "quarter": world.kpi(metric_key="followers", aggregation="last", period="quarter"),
+        "channel": world.kpi(
+            metric_key="followers", aggregation="last", channel_id=world.channel_id
+        ),
+    }
+    rows = [
+        # (day, value, channel, source)
+        (date(2027, 3, 2), 100.0, None, "api"),
+        (date(2027, 3, 28), 110.0, None, "api"),
+        (date(2027, 3, 28), 5.0, None, "import"),  # the day's total: 115
+        (date(2027, 3, 2), 15.0, world.channel_id, "api"),
+        (date(2027, 3, 30), 20.0, world.channel_id, "api"),
+        (date(2027, 3, 30), 2.0, world.channel_id, "import"),  # the day's total: 22
+        (date(2027, 3, 31), 7.0, other_id, "api"),
+        (date(2027, 2, 27), 9.0, other_id, "api"),
+        (date(2027, 2, 28), 30.0, world.channel_id, "api"),
+        (date(2027, 1, 5), 1.0, None, "api"),
+    ]
+    with world.uow() as uow:
+        for day, value, channel_id, source in rows:
+            uow.session.add(
+                MetricPoint(
+                    metric_key="followers",
+                    day=day,
+                    value=value,
+                    channel_id=channel_id,
+                    source=source,
+                    dimensions=dimensions_of(channel_id, None, None),
+                )
+            )
+        uow.commit()
+    world.rollup(full=True)
+    return {
+        name: {d: v.actual for d, v in world.values(kpi).items() if v.actual is not None}
+        for name, kpi in kpis_by_name.items()
+    }
+
+
+EXPECTED_LEVELS = {
+    "month": {
+        date(2027, 1, 1): 1.0,
+        date(2027, 2, 1): 9.0 + 30.0,
+        date(2027, 3, 1): 115.0 + 22.0 + 7.0,
+    },
+    # February's 9 and 30 are not the quarter's: each channel's latest day is in March.
+    "quarter": {date(2027, 1, 1): 115.0 + 22.0 + 7.0},
+    "channel": {date(2027, 2, 1): 30.0, date(2027, 3, 1): 22.0},
+}
+
+
+def test_last_of_two_channels_on_different_days_and_of_no_channel(world):
+    assert levels_of_two_channels_and_none(world) == EXPECTED_LEVELS
+
+
+def test_on_sqlite_last_of_two_channels_on_different_days_and_of_no_channel(sqlite_factory):
+    assert levels_of_two_channels_and_none(World(sqlite_factory)) == EXPECTED_LEVELS
+
+
+def test_on_postgresql_last_reads_the_points_once(world):
+    """No join of the points to their latest days (the rows read twice): nested aggregates."""
+    world.kpi(metric_key="followers", aggregation="last")
+    world.points([("followers", date(2027, 3, 2), 100.0)])
+    seen = []
+
+    def log(_conn, _cursor, statement, *_args):
+        if "FROM metric_points" in statement and "GROUP BY" in statement:
+            seen.append(statement)
+
+    engine = world.factory.database.engine
+    event.listen(engine, "before_cursor_execute", log)
+    try:
+        world.rollup(full=True, forecast=False)  # the actuals' statement alone
+    finally:
+        event.remove(engine, "before_cursor_execute", log)
+    assert len(seen) == 1
+    assert "JOIN" not in seen[0].upper()
+    assert seen[0].count("FROM metric_points") == 1
 
 
 def matches_the_reference(world, points, aggregation, period):

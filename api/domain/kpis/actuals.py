@@ -15,7 +15,7 @@ from sqlalchemy import case, func, select
 from api.domain import periods
 from api.domain.kpis.models import Kpi
 from api.domain.metrics import overlap
-from api.domain.metrics.levels import latest_levels
+from api.domain.metrics.levels import latest_levels, latest_levels_in_one_read
 from api.domain.metrics.models import MetricPoint
 from api.domain.uow import UnitOfWork
 
@@ -94,7 +94,10 @@ def actuals(*, uow: UnitOfWork, kpi: Kpi, starts: list[date], fiscal_start_month
     else:
         # last: on each channel, the total of its latest day with data in the period,
         # summed across channels (the followers of two pages that report on different days).
-        stmt = latest_levels(where=where, groups=[bucket])
+        # PostgreSQL reads the rows once (array comparison); SQLite keeps the join.
+        postgres = uow.session.get_bind().dialect.name == "postgresql"
+        levels = latest_levels_in_one_read if postgres else latest_levels
+        stmt = levels(where=where, groups=[bucket])
         return {as_date(p): float(v) for p, _, v in uow.session.execute(stmt) if p is not None}
     return _found(uow, select(bucket, value).where(*where).group_by(bucket), starts)
 
