@@ -16,10 +16,10 @@ the output says, whose figures are lower and noisier. Then the GET by id is driv
 at 70 % of the rate it reached, to read p99 against p50 under a load that is not the
 maximum. ``--profile N`` first runs N in-process GETs by id under cProfile and prints the
 top functions; ``--cpu N`` first runs each GET target N times in-process (Flask's test
-client, no server) and prints the CPU time of this process per request against that of
-bare ``/row``: what a request costs in Python alone, the bound on its ratio once the
-server's CPUs are the bottleneck. Nothing passes or fails on time (see
-docs/performance.md).
+client, no server) and prints the CPU time of this process per request, against that of
+bare ``/row``, and the requests per second WORKERS sync workers could serve at most on
+as many cores at that cost, however few round trips a request makes (``--servers none``
+stops there). Nothing passes or fails on time (see docs/performance.md).
 """
 
 from __future__ import annotations
@@ -212,7 +212,7 @@ def cpu_costs(app, bare_app, gets: list[Target], count: int) -> list[list[str]]:
         measured.append((target.label, 1000 * wall / count, 1000 * cpu / count))
     row_cpu = measured[1][2]
     return [
-        [label, f"{wall:.2f}", f"{cpu:.2f}", f"{cpu / row_cpu:.2f}", f"{row_cpu / cpu:.2f}"]
+        [label, f"{wall:.2f}", f"{cpu:.2f}", f"{cpu / row_cpu:.2f}", f"{WORKERS * 1000 / cpu:,.0f}"]
         for label, wall, cpu in measured
     ]
 
@@ -234,7 +234,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=5, help="seconds per target")
     parser.add_argument("--profile", type=int, default=0, help="cProfile N in-process GETs")
     parser.add_argument("--cpu", type=int, default=0, help="CPU per request, N in-process")
-    parser.add_argument("--servers", default="gunicorn,granian")
+    parser.add_argument(
+        "--servers", default="gunicorn,granian", help="comma-separated, or none (in-process only)"
+    )
     args = parser.parse_args(argv)
     generator = "wrk" if shutil.which("wrk") else "python"
     if generator == "python":
@@ -279,7 +281,13 @@ def main(argv: list[str] | None = None) -> int:
             all_targets = targets(org, audiences, cursor, replay, replay_headers)
             gets = [t for t in all_targets if t.method == "GET"]
             print(f"\nIn-process, {args.cpu} requests each (CPU: this process's time):")
-            columns = ["operation", "wall ms", "CPU ms", "CPU ÷ /row", "/row ÷ CPU"]
+            columns = [
+                "operation",
+                "wall ms",
+                "CPU ms",
+                "CPU ÷ /row",
+                f"at most req/s, {WORKERS} workers",
+            ]
             table(columns, cpu_costs(app, http_apps.bare(), gets, args.cpu))
         db.database.dispose()
         if args.servers == "none":

@@ -63,9 +63,6 @@ TOO_LARGE = (
     "was not rolled up: its metric points add up to more than a number can hold "
     "(its earlier values were kept)"
 )
-NO_FORECAST = (
-    "was rolled up but not forecast: its daily figures add up to more than a number can hold"
-)
 
 
 # A KPI value's columns besides its organisation, and those a recomputation replaces.
