@@ -206,6 +206,58 @@ class Schema(ma.Schema):
             refuse_unusable(data)
         return data
 
+    def _serialize(self, obj, *, many: bool = False):
+        """As marshmallow's, with each plain field's value read in one call.
+
+        marshmallow reads a value through four calls per field (``Field.serialize``,
+        ``Field.get_value``, ``Schema.get_attribute``, ``utils.get_value``); a page of 50
+        members makes some 450 such reads. For a field that overrides none of them the
+        same ``utils.get_value`` is called here directly, with the same default handling;
+        any other field (or a schema with its own ``get_attribute``) is read as marshmallow
+        reads it. The output is the same, key for key.
+        """
+        if many and obj is not None:
+            return [self._serialize(item) for item in obj]
+        ret = self.dict_class()
+        for key, attr_name, check_key, field in self._dump_plan():
+            if check_key is None:
+                value = field.serialize(attr_name, obj, accessor=self.get_attribute)
+            else:
+                value = ma.utils.get_value(obj, check_key, ma.missing)
+                if value is ma.missing:
+                    default = field.dump_default
+                    value = default() if callable(default) else default
+                    if value is ma.missing:
+                        continue
+                value = field._serialize(value, attr_name, obj)
+            if value is ma.missing:
+                continue
+            ret[key] = value
+        return ret
+
+    def _dump_plan(self) -> list[tuple[str, str, str | None, ma.fields.Field]]:
+        """(output key, attribute name, key to read or None for marshmallow's way, field)."""
+        cached = self.__dict__.get("_clover_dump_plan")
+        if cached is not None and cached[0] is self.dump_fields:
+            return cached[1]
+        plain_schema = type(self).get_attribute is ma.Schema.get_attribute
+        plan = []
+        for attr_name, field in self.dump_fields.items():
+            key = field.data_key if field.data_key is not None else attr_name
+            kind = type(field)
+            plain = (
+                plain_schema
+                and field._CHECK_ATTRIBUTE
+                and kind.serialize is ma.fields.Field.serialize
+                and kind.get_value is ma.fields.Field.get_value
+            )
+            check_key = (
+                (attr_name if field.attribute is None else field.attribute) if plain else None
+            )
+            plan.append((key, attr_name, check_key, field))
+        self._clover_dump_plan = (self.dump_fields, plan)
+        return plan
+
 
 MONTH = re.compile(r"^(\d{4})-(0[1-9]|1[0-2])$")  # the range is checked after, to name it
 
