@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from contextlib import suppress
 from dataclasses import dataclass
-from inspect import iscoroutinefunction
 
 from flask import Flask, send_from_directory
 from flask_cors import CORS
@@ -23,9 +21,6 @@ from api.resources import health
 from api.resources.v1 import BLUEPRINTS
 
 API_VERSION = "1.0.0"
-# Functions whose coroutine-ness CloverFlask.ensure_sync remembers: the app's hooks, views
-# and handlers are a few hundred; past this, a function made on the fly is asked each time.
-COROUTINE_CHECKS_KEPT = 4096
 DESCRIPTION = """\
 Clover runs social media marketing as a business process: a strategy tied to
 business objectives, channels, a rolling content plan, campaigns in
@@ -56,29 +51,8 @@ class CloverFlask(Flask):
     request id; Flask's logger would log it a second time, as text without one.
     """
 
-    def __init__(self, *args, **kwargs) -> None:
-        super().__init__(*args, **kwargs)
-        self._coroutine_functions: dict[object, bool] = {}
-
     def log_exception(self, exc_info) -> None:
         return None
-
-    def ensure_sync(self, func):
-        """As Flask's, asking once per function whether it is a coroutine function.
-
-        Flask asks for every hook, view and error handler of every request (some twenty
-        calls of ``inspect`` a GET); the answer for a function never changes. Bound
-        methods are keyed by their function (a new bound method is made each call).
-        """
-        key = getattr(func, "__func__", func)
-        try:
-            is_async = self._coroutine_functions[key]
-        except (KeyError, TypeError):  # not asked yet, or unhashable
-            is_async = iscoroutinefunction(func)
-            if len(self._coroutine_functions) < COROUTINE_CHECKS_KEPT:
-                with suppress(TypeError):
-                    self._coroutine_functions[key] = is_async
-        return self.async_to_sync(func) if is_async else func
 
 
 @dataclass

@@ -10,7 +10,6 @@ RQ's, or any stdlib logger of a library.
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import sys
@@ -111,13 +110,7 @@ class JsonFormatter(structlog.stdlib.ProcessorFormatter):
         )
 
     def format(self, record: logging.LogRecord) -> str:
-        if getattr(record, "_logger", None) is not None or record.exc_info or record.stack_info:
-            return redact(super().format(record))
-        # A stdlib record with no traceback (every request's access log line): the line
-        # structlog's chain makes of it, without its copy of the record and its second pass
-        # through logging.Formatter (which adds nothing to a plain ``%(message)s``).
-        entry = _entry(None, "", {"event": record.getMessage(), "_record": record})
-        return redact(json.dumps(entry, default=str))
+        return redact(super().format(record))
 
 
 def _handler() -> logging.Handler:
