@@ -1,23 +1,18 @@
 """The request path's shortcuts give what the general path gives, byte for byte.
 
 The base schema reads plain fields' values in one call (``api.http.schema.Schema``),
-log lines of plain stdlib records skip structlog's second pass (``api.logs``), and
-a request without a cookie gets Flask's empty session without a signer
+and a request without a cookie gets Flask's empty session without a signer
 (``api.oauth.LoginSessions``). Each is compared here with the way it stands in for.
 """
 
 import json
-import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 import marshmallow as ma
-import structlog
 from flask import Flask
-from structlog.contextvars import bind_contextvars, clear_contextvars
 
-from api import logs
 from api.http.schema import Schema
 from api.oauth import LoginSessions
 
@@ -109,35 +104,6 @@ def test_a_schema_reads_overridden_fields_and_accessors_their_own_way():
     assert own_accessor().dump(thing)["from"] == "from the schema"
     assert shaped().dump(thing)["defaulted"] == "none given"
     assert "absent" not in shaped().dump(thing)
-
-
-def _chain_format(formatter: logs.JsonFormatter, record: logging.LogRecord) -> str:
-    """The line as structlog's ProcessorFormatter chain alone makes it."""
-    return logs.redact(structlog.stdlib.ProcessorFormatter.format(formatter, record))
-
-
-def test_plain_records_format_as_the_structlog_chain_does():
-    formatter = logs.JsonFormatter()
-    cases = [
-        ("%s %s %s", ("GET", "/v1/plan-feeds/clvfeed_abc/x", 200), {"latency_ms": 1.5}),
-        ('ünïcode \u2028 "quoted"', (), None),
-        ("with %d", (3,), {"x": object(), "y": b"bytes", "z": {"a": [1, 2]}, "caller": None}),
-        ("%(a)s", ({"a": "a mapping"},), {"request_id": None}),
-    ]
-    contexts = [{}, {"request_id": "id", "caller": "key:1", "organisation_id": "o", "more": 5}]
-    try:
-        for context in contexts:
-            clear_contextvars()
-            bind_contextvars(**context)
-            for message, args, fields in cases:
-                record = logging.LogRecord(
-                    "clover.request", logging.INFO, "f", 1, message, args, None
-                )
-                if fields is not None:
-                    record.fields = fields
-                assert formatter.format(record) == _chain_format(formatter, record)
-    finally:
-        clear_contextvars()
 
 
 def test_a_request_without_a_cookie_gets_flasks_empty_session():
