@@ -474,7 +474,7 @@ def statements_of(count_queries, run) -> list[str]:
     return counter.statements
 
 
-def test_a_rollup_costs_one_grouped_query_per_kpi_and_a_fixed_number_of_other_statements(
+def test_a_rollup_costs_its_grouped_queries_and_a_fixed_number_of_other_statements(
     factory, count_queries
 ):
     def rolled_up(kpis: int) -> tuple[list[str], list[str]]:
@@ -494,8 +494,14 @@ def test_a_rollup_costs_one_grouped_query_per_kpi_and_a_fixed_number_of_other_st
 
     one, six = rolled_up(1), rolled_up(6)
 
+    # A full rollup: one grouped query per KPI more, nothing else. An incremental one: one
+    # statement for every KPI's grouped query, each scoped to the organisation.
+    assert len(six[0]) - len(one[0]) == 5
+    assert len(six[1]) == len(one[1])
+    [grouped] = [s for s in six[1] if s not in others(six[1])]
+    assert grouped.count("UNION ALL") == 5
+    assert grouped.count("metric_points.organisation_id = ") == 6
     for few, many in zip(one, six, strict=True):
-        assert len(many) - len(few) == 5  # one grouped query per KPI more, nothing else
         assert len(others(many)) == len(others(few))
         # Previous statuses and values: one statement each for every KPI together.
         assert sum(s.startswith("INSERT INTO kpi_values") for s in many) == 1

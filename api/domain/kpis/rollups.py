@@ -31,7 +31,13 @@ from api.domain import periods, tenancy
 from api.domain.base import array_literal, new_id, unnested_rows, utcnow
 from api.domain.forecasts import service as forecasts
 from api.domain.kpis import rules
-from api.domain.kpis.actuals import actuals, as_date, changed_keys, days_to_recompute
+from api.domain.kpis.actuals import (
+    actuals,
+    actuals_of,
+    as_date,
+    changed_keys,
+    days_to_recompute,
+)
 from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
 from api.domain.organisations.models import Organisation
 from api.domain.strategies.models import Objective, Strategy
@@ -151,10 +157,7 @@ def _starts(
     return sorted(s for s in touched if lowest <= s <= highest)
 
 
-def _compute(uow: UnitOfWork, work: _Work, fiscal_start_month: int) -> dict | None:
-    found = actuals(
-        uow=uow, kpi=work.kpi, starts=work.starts, fiscal_start_month=fiscal_start_month
-    )
+def _finite(found: dict) -> dict | None:
     # A ratio over no denominator has no value (None); it is not an overflow. SQLite
     # sums overflow to infinity instead of failing.
     if any(value is not None and not math.isfinite(value) for value in found.values()):
@@ -162,25 +165,46 @@ def _compute(uow: UnitOfWork, work: _Work, fiscal_start_month: int) -> dict | No
     return found
 
 
-def _compute_all(uow: UnitOfWork, work: list[_Work], fiscal_start_month: int) -> None:
+def _compute(uow: UnitOfWork, work: _Work, fiscal_start_month: int) -> dict | None:
+    return _finite(
+        actuals(uow=uow, kpi=work.kpi, starts=work.starts, fiscal_start_month=fiscal_start_month)
+    )
+
+
+def _compute_together(uow: UnitOfWork, work: list[_Work], fiscal_start_month: int) -> None:
+    wanted = [(item.kpi, item.starts) for item in work]
+    found = actuals_of(uow=uow, wanted=wanted, fiscal_start_month=fiscal_start_month)
+    for item, actual in zip(work, found, strict=True):
+        item.found = _finite(actual)
+
+
+def _compute_all(
+    uow: UnitOfWork, work: list[_Work], fiscal_start_month: int, *, full: bool
+) -> None:
     """Every KPI's actuals, or None for a KPI whose figures cannot be computed.
+
+    A full rollup runs one grouped query per KPI (each a long scan); an incremental
+    one, whose queries read a few days each, runs them as one statement
+    (``actuals_of``), a round trip and an execution for all of them.
 
     One KPI whose figures overflow must not stop the others. On PostgreSQL its
     grouped query fails (DataError) and takes the transaction with it: all the
     queries run under one savepoint, and only when one fails are they run again,
-    each under a savepoint of its own (a savepoint per KPI costs two round trips
-    each, on every rollup, for a failure that is rare).
+    each KPI's alone under a savepoint of its own (a savepoint per KPI costs two
+    round trips each, on every rollup, for a failure that is rare).
     """
     session = uow.session
     postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        try:
-            with session.begin_nested():
+    try:
+        with session.begin_nested() if postgres else nullcontext():
+            if full:
                 for item in work:
                     item.found = _compute(uow, item, fiscal_start_month)
-            return
-        except DataError:
-            pass
+            else:
+                _compute_together(uow, work, fiscal_start_month)
+        return
+    except DataError:
+        pass
     for item in work:
         try:
             with session.begin_nested() if postgres else nullcontext():
@@ -332,7 +356,7 @@ def run_rollup(
         starts = _starts(kpi, strategy, fiscal_start_month=fiscal, today=today, days=days)
         if starts:
             work.append(_Work(kpi, strategy, starts))
-    _compute_all(uow, work, fiscal)
+    _compute_all(uow, work, fiscal, full=full)
     skipped: list[tuple[uuid.UUID, str]] = []
     for item in work:
         if item.found is None:
