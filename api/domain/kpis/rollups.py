@@ -333,10 +333,15 @@ def run_rollup(
     organisation_id = uow.tenant.organisation_id
     session = uow.session
     started = utcnow()
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None:
+    # The organisation and its rollup state (None before the first rollup) in one query.
+    found = session.execute(
+        select(Organisation, RollupState)
+        .outerjoin(RollupState, RollupState.organisation_id == Organisation.id)
+        .where(Organisation.id == organisation_id)
+    ).first()
+    if found is None:
         return RollupResult(0, 0, 0)
-    state = session.get(RollupState, organisation_id)
+    organisation, state = found
     changed: dict[str, set[date]] | None = None
     if state is not None and not full:
         changed = changed_keys(uow=uow, since=state.rolled_up_at - lookback)
