@@ -746,10 +746,11 @@ STATEMENT_KINDS = (
     ("grouped metric_points queries (actuals)", is_actuals),
     ("changed keys and days (incremental only)", lambda s: "DISTINCT metric_points.metric" in s),
     ("previous statuses (kpi_values)", lambda s: s.startswith("SELECT") and "FROM kpi_values" in s),
-    ("KPI values upsert", lambda s: s.startswith("INSERT INTO kpi_values")),
+    # On PostgreSQL one statement: the upsert, the previous statuses, the rollup state.
+    ("KPI values upsert (and previous statuses, state)", lambda s: "INSERT INTO kpi_values" in s),
     ("status changes insert", lambda s: s.startswith("INSERT INTO kpi_status_changes")),
     ("savepoints (SAVEPOINT, RELEASE)", lambda s: s.startswith(("SAVEPOINT", "RELEASE"))),
-    ("organisation, rollup state, KPIs, state update", lambda s: True),
+    ("organisation and rollup state, KPIs (and more)", lambda s: True),
 )
 
 

@@ -23,7 +23,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import any_, bindparam, cast, select, types
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError
 
@@ -122,6 +122,74 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
         uow.session.execute(stmt, {"organisation_id": organisation_id, **columns})
     else:
         uow.session.execute(stmt, rows)
+
+
+@cache
+def _write_statement(full: bool):
+    """PostgreSQL: the KPI values upsert and the rollup state's, in one statement that
+    returns the statuses the values had before it (the statement's snapshot): one round
+    trip where the previous statuses, the upsert and the state were three.
+
+    The previous statuses are those of the KPIs given, of every period in a full rollup
+    and of the periods given in an incremental one (a superset of the rows written).
+    """
+    table, states = KpiValue.__table__, RollupState.__table__
+    organisation = bindparam("organisation_id", type_=table.c.organisation_id.type)
+    state = postgresql.insert(states).values(
+        organisation_id=organisation,
+        rolled_up_at=bindparam("rolled_up_at", type_=states.c.rolled_up_at.type),
+    )
+    state = state.on_conflict_do_update(
+        index_elements=[states.c.organisation_id],
+        set_={"rolled_up_at": state.excluded.rolled_up_at},
+    )
+    kpi_ids = cast(bindparam("kpi_ids", type_=types.Text), postgresql.ARRAY(table.c.kpi_id.type))
+    previous = select(table.c.kpi_id, table.c.period_start, table.c.status).where(
+        table.c.organisation_id == organisation, table.c.kpi_id == any_(kpi_ids)
+    )
+    if not full:
+        starts = cast(
+            bindparam("starts", type_=types.Text), postgresql.ARRAY(table.c.period_start.type)
+        )
+        previous = previous.where(table.c.period_start == any_(starts))
+    return previous.add_cte(
+        _upsert_statement("postgresql").cte("written_values"), state.cte("written_state")
+    )
+
+
+def _write(
+    uow: UnitOfWork,
+    work: list[_Work],
+    rows: list[dict],
+    *,
+    full: bool,
+    state: RollupState | None,
+    started: datetime,
+) -> dict:
+    """Write the KPIs' values and the rollup state (points up to ``started`` rolled up);
+    return (KPI id, period start) → status before, for the KPIs of ``work``."""
+    organisation_id = uow.tenant.organisation_id
+    if uow.session.get_bind().dialect.name != "postgresql":
+        before = _previous_statuses(uow, work, full=full)
+        _upsert(uow, rows, organisation_id=organisation_id)
+        if state is None:
+            uow.session.add(RollupState(organisation_id=organisation_id, rolled_up_at=started))
+        else:
+            state.rolled_up_at = started
+        return before
+    parameters = {
+        "organisation_id": organisation_id,
+        "rolled_up_at": started,
+        "kpi_ids": array_literal(item.kpi.id for item in work),
+        **{name: array_literal(row[name] for row in rows) for name in VALUE_COLUMNS},
+    }
+    if not full:
+        parameters["starts"] = array_literal(sorted({s for item in work for s in item.starts}))
+    stmt = tenancy.statement(_write_statement(full), organisation_id=organisation_id)
+    return {
+        (kpi_id, as_date(start)): status
+        for kpi_id, start, status in uow.session.execute(stmt, parameters)
+    }
 
 
 @dataclass
@@ -226,14 +294,12 @@ def _previous_statuses(uow: UnitOfWork, work: list[_Work], *, full: bool) -> dic
     return {(kpi_id, as_date(start)): status for kpi_id, start, status in uow.session.execute(stmt)}
 
 
-def _values(
-    uow: UnitOfWork, item: _Work, before: dict, *, today: date, now: datetime
-) -> tuple[list[dict], list[KpiStatusChange]]:
-    """One KPI's value rows and status changes (webhook events for the changes)."""
+def _rows(item: _Work, *, today: date, now: datetime) -> list[dict]:
+    """One KPI's value rows, a row per period recomputed."""
     kpi = item.kpi
     target = float(kpi.target)
     baseline = float(kpi.baseline) if kpi.baseline is not None else None
-    rows, changes = [], []
+    rows = []
     for start in item.starts:
         end = periods.period_end(start, kpi.period)
         actual = item.found.get(start)
@@ -261,8 +327,16 @@ def _values(
                 "computed_at": now,
             }
         )
+    return rows
+
+
+def _changes(uow: UnitOfWork, kpi: Kpi, rows: list[dict], before: dict) -> list[KpiStatusChange]:
+    """One KPI's status changes against the statuses ``before`` (webhook events for them)."""
+    changes = []
+    for row in rows:
+        start, status = row["period_start"], row["status"]
         previous = before.get((kpi.id, start))
-        if previous == evaluation.status:
+        if previous == status:
             continue
         changes.append(
             KpiStatusChange(
@@ -270,7 +344,7 @@ def _values(
                 kpi_id=kpi.id,
                 period_start=start,
                 from_status=previous,
-                to_status=evaluation.status,
+                to_status=status,
             )
         )
         if previous is not None:  # a change, not a first computation
@@ -281,16 +355,16 @@ def _values(
                     "kpi_id": kpi.id,
                     "name": kpi.name,
                     "period_start": start,
-                    "period_end": end,
+                    "period_end": row["period_end"],
                     "from": previous,
-                    "to": evaluation.status,
-                    "actual": actual,
-                    "target": target,
-                    "attainment": evaluation.attainment,
+                    "to": status,
+                    "actual": row["actual"],
+                    "target": row["target"],
+                    "attainment": row["attainment"],
                 },
                 organisation_id=kpi.organisation_id,
             )
-    return rows, changes
+    return changes
 
 
 def _forecast(
@@ -368,15 +442,13 @@ def run_rollup(
             log.warning("rollup skipped KPI %s of %s: %s", item.kpi.id, organisation_id, TOO_LARGE)
             skipped.append((item.kpi.id, f"KPI {item.kpi.name!r} ({item.kpi.id}) {TOO_LARGE}"))
     work = [item for item in work if item.found is not None]
-    before = _previous_statuses(uow, work, full=full)
     now = utcnow()
-    rows: list[dict] = []
+    rows_of = [_rows(item, today=today, now=now) for item in work]
+    rows = [row for kpi_rows in rows_of for row in kpi_rows]
+    before = _write(uow, work, rows, full=full, state=state, started=started)
     changes: list[KpiStatusChange] = []
-    for item in work:
-        kpi_rows, kpi_changes = _values(uow, item, before, today=today, now=now)
-        rows += kpi_rows
-        changes += kpi_changes
-    _upsert(uow, rows, organisation_id=organisation_id)
+    for item, kpi_rows in zip(work, rows_of, strict=True):
+        changes += _changes(uow, item.kpi, kpi_rows, before)
     session.add_all(changes)
     forecast_count = 0
     if forecast:
@@ -384,10 +456,6 @@ def run_rollup(
             forecast_count += _forecast(
                 uow, item, fiscal_start_month=fiscal, today=today, full=full
             )
-    if state is None:
-        session.add(RollupState(organisation_id=organisation_id, rolled_up_at=started))
-    else:
-        state.rolled_up_at = started
     uow.commit()
     return RollupResult(len(pairs), len(rows), len(changes), tuple(skipped), forecast_count)
 
