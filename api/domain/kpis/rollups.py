@@ -246,8 +246,13 @@ def _compute_together(uow: UnitOfWork, work: list[_Work], fiscal_start_month: in
         item.found = _finite(actual)
 
 
+class _Unsummable(Exception):
+    """A KPI's grouped query failed (DataError: its points overflow a float) and took the
+    transaction with it."""
+
+
 def _compute_all(
-    uow: UnitOfWork, work: list[_Work], fiscal_start_month: int, *, full: bool
+    uow: UnitOfWork, work: list[_Work], fiscal_start_month: int, *, full: bool, alone: bool
 ) -> None:
     """Every KPI's actuals, or None for a KPI whose figures cannot be computed.
 
@@ -256,29 +261,29 @@ def _compute_all(
     (``actuals_of``), a round trip and an execution for all of them.
 
     One KPI whose figures overflow must not stop the others. On PostgreSQL its
-    grouped query fails (DataError) and takes the transaction with it: all the
-    queries run under one savepoint, and only when one fails are they run again,
-    each KPI's alone under a savepoint of its own (a savepoint per KPI costs two
+    grouped query fails (DataError) and takes the transaction with it: the queries
+    run under no savepoint, and when one fails (``_Unsummable``) the rollup runs again
+    ``alone``, each KPI's query under a savepoint of its own (savepoints cost two
     round trips each, on every rollup, for a failure that is rare).
     """
     session = uow.session
-    postgres = session.get_bind().dialect.name == "postgresql"
-    try:
-        with session.begin_nested() if postgres else nullcontext():
-            if full:
-                for item in work:
+    if alone:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        for item in work:
+            try:
+                with session.begin_nested() if postgres else nullcontext():
                     item.found = _compute(uow, item, fiscal_start_month)
-            else:
-                _compute_together(uow, work, fiscal_start_month)
+            except DataError:
+                item.found = None
         return
-    except DataError:
-        pass
-    for item in work:
-        try:
-            with session.begin_nested() if postgres else nullcontext():
+    try:
+        if full:
+            for item in work:
                 item.found = _compute(uow, item, fiscal_start_month)
-        except DataError:
-            item.found = None
+        else:
+            _compute_together(uow, work, fiscal_start_month)
+    except DataError as error:
+        raise _Unsummable from error
 
 
 def _previous_statuses(uow: UnitOfWork, work: list[_Work], *, full: bool) -> dict:
@@ -403,7 +408,28 @@ def run_rollup(
     KPIs whose keys have points changed since the previous run, and of those only
     the periods holding the changed days of their keys (``days_to_recompute``). The
     actuals of all KPIs are computed first, then their values written in one upsert.
+
+    It needs a unit of work of its own: when a KPI's figures overflow, the transaction
+    is rolled back and the rollup runs again (``_compute_all``).
     """
+    try:
+        return _run(uow, full=full, today=today, lookback=lookback, forecast=forecast)
+    except _Unsummable:
+        # Nothing was written before the grouped queries, only read: the rollup starts
+        # again in a new transaction, each KPI's query alone under a savepoint.
+        uow.rollback()
+        return _run(uow, full=full, today=today, lookback=lookback, forecast=forecast, alone=True)
+
+
+def _run(
+    uow: UnitOfWork,
+    *,
+    full: bool,
+    today: date | None,
+    lookback: timedelta,
+    forecast: bool,
+    alone: bool = False,
+) -> RollupResult:
     organisation_id = uow.tenant.organisation_id
     session = uow.session
     started = utcnow()
@@ -435,7 +461,7 @@ def run_rollup(
         starts = _starts(kpi, strategy, fiscal_start_month=fiscal, today=today, days=days)
         if starts:
             work.append(_Work(kpi, strategy, starts))
-    _compute_all(uow, work, fiscal, full=full)
+    _compute_all(uow, work, fiscal, full=full, alone=alone)
     skipped: list[tuple[uuid.UUID, str]] = []
     for item in work:
         if item.found is None:
