@@ -1,16 +1,18 @@
 """KPI rollups: metric points → KPI values, with set-based SQL.
 
 For each KPI, one grouped query computes the actual of every period asked for
-(the KPI's aggregation, channel and campaign filters, ratio); then one query reads
-the previous statuses of every KPI and one upsert writes all their values. A
-Python loop runs over KPIs and periods, never over metric points. A KPI without a
-campaign filter leaves the posts' synced points to their channel's totals
-(``metrics.overlap``): a post is not counted twice. Ingestion asks for a rollup
-after writing points (``api.domain.metrics.rollup_requests``); the job it queues
-(coalesced per organisation) recomputes only the KPIs whose metric keys have
-points changed since the previous run, and of those only the periods holding the
-changed days. A full rollup recomputes every period. After the values, a KPI's
-open period is forecast (``api.domain.forecasts``) when the rollup recomputed it."""
+(the KPI's aggregation, channel and campaign filters, ratio); an incremental rollup
+sends those of all its KPIs as one statement. Then one query reads the previous
+statuses of every KPI and one upsert writes all their values (on PostgreSQL one
+statement does both, and records the rollup state). A Python loop runs over KPIs
+and periods, never over metric points. A KPI without a campaign filter leaves the
+posts' synced points to their channel's totals (``metrics.overlap``): a post is not
+counted twice. Ingestion asks for a rollup after writing points
+(``api.domain.metrics.rollup_requests``); the job it queues (coalesced per
+organisation) recomputes only the KPIs whose metric keys have points changed since
+the previous run, and of those only the periods holding the changed days. A full
+rollup recomputes every period. After the values, a KPI's open period is forecast
+(``api.domain.forecasts``) when the rollup recomputed it."""
 
 from __future__ import annotations
 
