@@ -25,7 +25,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import any_, bindparam, cast, select, types
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError
 
@@ -127,13 +127,14 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
 
 
 @cache
-def _write_statement(full: bool):
+def _write_statement():
     """PostgreSQL: the KPI values upsert and the rollup state's, in one statement that
     returns the statuses the values had before it (the statement's snapshot): one round
     trip where the previous statuses, the upsert and the state were three.
 
-    The previous statuses are those of the KPIs given, of every period in a full rollup
-    and of the periods given in an incremental one (a superset of the rows written).
+    The previous statuses are read by joining the rows written (``unnest`` of the same
+    arrays, once each): a filter ``= ANY(CAST(:param AS uuid[]))`` instead cast the
+    array again for every row it tested.
     """
     table, states = KpiValue.__table__, RollupState.__table__
     organisation = bindparam("organisation_id", type_=table.c.organisation_id.type)
@@ -145,15 +146,18 @@ def _write_statement(full: bool):
         index_elements=[states.c.organisation_id],
         set_={"rolled_up_at": state.excluded.rolled_up_at},
     )
-    kpi_ids = cast(bindparam("kpi_ids", type_=types.Text), postgresql.ARRAY(table.c.kpi_id.type))
-    previous = select(table.c.kpi_id, table.c.period_start, table.c.status).where(
-        table.c.organisation_id == organisation, table.c.kpi_id == any_(kpi_ids)
-    )
-    if not full:
-        starts = cast(
-            bindparam("starts", type_=types.Text), postgresql.ARRAY(table.c.period_start.type)
+    written = unnested_rows(table, ("kpi_id", "period_start"))
+    previous = (
+        select(table.c.kpi_id, table.c.period_start, table.c.status)
+        .join(
+            written,
+            and_(
+                table.c.kpi_id == written.c.kpi_id,
+                table.c.period_start == written.c.period_start,
+            ),
         )
-        previous = previous.where(table.c.period_start == any_(starts))
+        .where(table.c.organisation_id == organisation)
+    )
     return previous.add_cte(
         _upsert_statement("postgresql").cte("written_values"), state.cte("written_state")
     )
@@ -169,7 +173,7 @@ def _write(
     started: datetime,
 ) -> dict:
     """Write the KPIs' values and the rollup state (points up to ``started`` rolled up);
-    return (KPI id, period start) → status before, for the KPIs of ``work``."""
+    return (KPI id, period start) → status before, for the values written."""
     organisation_id = uow.tenant.organisation_id
     if uow.session.get_bind().dialect.name != "postgresql":
         before = _previous_statuses(uow, work, full=full)
@@ -182,12 +186,9 @@ def _write(
     parameters = {
         "organisation_id": organisation_id,
         "rolled_up_at": started,
-        "kpi_ids": array_literal(item.kpi.id for item in work),
         **{name: array_literal(row[name] for row in rows) for name in VALUE_COLUMNS},
     }
-    if not full:
-        parameters["starts"] = array_literal(sorted({s for item in work for s in item.starts}))
-    stmt = tenancy.statement(_write_statement(full), organisation_id=organisation_id)
+    stmt = tenancy.statement(_write_statement(), organisation_id=organisation_id)
     return {
         (kpi_id, as_date(start)): status
         for kpi_id, start, status in uow.session.execute(stmt, parameters)
