@@ -742,13 +742,15 @@ def is_actuals(statement: str) -> bool:
 
 
 STATEMENT_KINDS = (
-    ("grouped metric_points query per KPI (actuals)", is_actuals),
+    # One per KPI in a full rollup, one for all KPIs in an incremental one.
+    ("grouped metric_points queries (actuals)", is_actuals),
     ("changed keys and days (incremental only)", lambda s: "DISTINCT metric_points.metric" in s),
     ("previous statuses (kpi_values)", lambda s: s.startswith("SELECT") and "FROM kpi_values" in s),
-    ("KPI values upsert", lambda s: s.startswith("INSERT INTO kpi_values")),
+    # On PostgreSQL one statement: the upsert, the previous statuses, the rollup state.
+    ("KPI values upsert (and previous statuses, state)", lambda s: "INSERT INTO kpi_values" in s),
     ("status changes insert", lambda s: s.startswith("INSERT INTO kpi_status_changes")),
     ("savepoints (SAVEPOINT, RELEASE)", lambda s: s.startswith(("SAVEPOINT", "RELEASE"))),
-    ("organisation, rollup state, KPIs, state update", lambda s: True),
+    ("organisation and rollup state, KPIs (and more)", lambda s: True),
 )
 
 
@@ -1026,7 +1028,7 @@ def index_usage(raw: psycopg.Connection) -> None:
 
 
 PHASES = (
-    ("actuals(): the grouped query per KPI", "api/domain/kpis/rollups.py", "actuals"),
+    ("_compute_all(): the grouped queries", "api/domain/kpis/rollups.py", "_compute_all"),
     ("_upsert(): KPI values INSERT … ON CONFLICT", "api/domain/kpis/rollups.py", "_upsert"),
     ("rules.evaluate(): statuses", "api/domain/kpis/rules.py", "evaluate"),
     ("UnitOfWork.commit(): status changes, state", "api/domain/uow.py", "commit"),

@@ -1,16 +1,18 @@
 """KPI rollups: metric points → KPI values, with set-based SQL.
 
 For each KPI, one grouped query computes the actual of every period asked for
-(the KPI's aggregation, channel and campaign filters, ratio); then one query reads
-the previous statuses of every KPI and one upsert writes all their values. A
-Python loop runs over KPIs and periods, never over metric points. A KPI without a
-campaign filter leaves the posts' synced points to their channel's totals
-(``metrics.overlap``): a post is not counted twice. Ingestion asks for a rollup
-after writing points (``api.domain.metrics.rollup_requests``); the job it queues
-(coalesced per organisation) recomputes only the KPIs whose metric keys have
-points changed since the previous run, and of those only the periods holding the
-changed days. A full rollup recomputes every period. After the values, a KPI's
-open period is forecast (``api.domain.forecasts``) when the rollup recomputed it."""
+(the KPI's aggregation, channel and campaign filters, ratio); an incremental rollup
+sends those of all its KPIs as one statement. Then one query reads the previous
+statuses of every KPI and one upsert writes all their values (on PostgreSQL one
+statement does both, and records the rollup state). A Python loop runs over KPIs
+and periods, never over metric points. A KPI without a campaign filter leaves the
+posts' synced points to their channel's totals (``metrics.overlap``): a post is not
+counted twice. Ingestion asks for a rollup after writing points
+(``api.domain.metrics.rollup_requests``); the job it queues (coalesced per
+organisation) recomputes only the KPIs whose metric keys have points changed since
+the previous run, and of those only the periods holding the changed days. A full
+rollup recomputes every period. After the values, a KPI's open period is forecast
+(``api.domain.forecasts``) when the rollup recomputed it."""
 
 from __future__ import annotations
 
@@ -23,7 +25,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import and_, bindparam, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import DataError
 
@@ -31,7 +33,13 @@ from api.domain import periods, tenancy
 from api.domain.base import array_literal, new_id, unnested_rows, utcnow
 from api.domain.forecasts import service as forecasts
 from api.domain.kpis import rules
-from api.domain.kpis.actuals import actuals, as_date, changed_keys, days_to_recompute
+from api.domain.kpis.actuals import (
+    actuals,
+    actuals_of,
+    as_date,
+    changed_keys,
+    days_to_recompute,
+)
 from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
 from api.domain.organisations.models import Organisation
 from api.domain.strategies.models import Objective, Strategy
@@ -118,6 +126,75 @@ def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) ->
         uow.session.execute(stmt, rows)
 
 
+@cache
+def _write_statement():
+    """PostgreSQL: the KPI values upsert and the rollup state's, in one statement that
+    returns the statuses the values had before it (the statement's snapshot): one round
+    trip where the previous statuses, the upsert and the state were three.
+
+    The previous statuses are read by joining the rows written (``unnest`` of the same
+    arrays, once each): a filter ``= ANY(CAST(:param AS uuid[]))`` instead cast the
+    array again for every row it tested.
+    """
+    table, states = KpiValue.__table__, RollupState.__table__
+    organisation = bindparam("organisation_id", type_=table.c.organisation_id.type)
+    state = postgresql.insert(states).values(
+        organisation_id=organisation,
+        rolled_up_at=bindparam("rolled_up_at", type_=states.c.rolled_up_at.type),
+    )
+    state = state.on_conflict_do_update(
+        index_elements=[states.c.organisation_id],
+        set_={"rolled_up_at": state.excluded.rolled_up_at},
+    )
+    written = unnested_rows(table, ("kpi_id", "period_start"))
+    previous = (
+        select(table.c.kpi_id, table.c.period_start, table.c.status)
+        .join(
+            written,
+            and_(
+                table.c.kpi_id == written.c.kpi_id,
+                table.c.period_start == written.c.period_start,
+            ),
+        )
+        .where(table.c.organisation_id == organisation)
+    )
+    return previous.add_cte(
+        _upsert_statement("postgresql").cte("written_values"), state.cte("written_state")
+    )
+
+
+def _write(
+    uow: UnitOfWork,
+    work: list[_Work],
+    rows: list[dict],
+    *,
+    full: bool,
+    state: RollupState | None,
+    started: datetime,
+) -> dict:
+    """Write the KPIs' values and the rollup state (points up to ``started`` rolled up);
+    return (KPI id, period start) → status before, for the values written."""
+    organisation_id = uow.tenant.organisation_id
+    if uow.session.get_bind().dialect.name != "postgresql":
+        before = _previous_statuses(uow, work, full=full)
+        _upsert(uow, rows, organisation_id=organisation_id)
+        if state is None:
+            uow.session.add(RollupState(organisation_id=organisation_id, rolled_up_at=started))
+        else:
+            state.rolled_up_at = started
+        return before
+    parameters = {
+        "organisation_id": organisation_id,
+        "rolled_up_at": started,
+        **{name: array_literal(row[name] for row in rows) for name in VALUE_COLUMNS},
+    }
+    stmt = tenancy.statement(_write_statement(), organisation_id=organisation_id)
+    return {
+        (kpi_id, as_date(start)): status
+        for kpi_id, start, status in uow.session.execute(stmt, parameters)
+    }
+
+
 @dataclass
 class _Work:
     """One KPI's share of a rollup: the periods to recompute and what was found."""
@@ -151,10 +228,7 @@ def _starts(
     return sorted(s for s in touched if lowest <= s <= highest)
 
 
-def _compute(uow: UnitOfWork, work: _Work, fiscal_start_month: int) -> dict | None:
-    found = actuals(
-        uow=uow, kpi=work.kpi, starts=work.starts, fiscal_start_month=fiscal_start_month
-    )
+def _finite(found: dict) -> dict | None:
     # A ratio over no denominator has no value (None); it is not an overflow. SQLite
     # sums overflow to infinity instead of failing.
     if any(value is not None and not math.isfinite(value) for value in found.values()):
@@ -162,31 +236,57 @@ def _compute(uow: UnitOfWork, work: _Work, fiscal_start_month: int) -> dict | No
     return found
 
 
-def _compute_all(uow: UnitOfWork, work: list[_Work], fiscal_start_month: int) -> None:
+def _compute(uow: UnitOfWork, work: _Work, fiscal_start_month: int) -> dict | None:
+    return _finite(
+        actuals(uow=uow, kpi=work.kpi, starts=work.starts, fiscal_start_month=fiscal_start_month)
+    )
+
+
+def _compute_together(uow: UnitOfWork, work: list[_Work], fiscal_start_month: int) -> None:
+    wanted = [(item.kpi, item.starts) for item in work]
+    found = actuals_of(uow=uow, wanted=wanted, fiscal_start_month=fiscal_start_month)
+    for item, actual in zip(work, found, strict=True):
+        item.found = _finite(actual)
+
+
+class _Unsummable(Exception):
+    """A KPI's grouped query failed (DataError: its points overflow a float) and took the
+    transaction with it."""
+
+
+def _compute_all(
+    uow: UnitOfWork, work: list[_Work], fiscal_start_month: int, *, full: bool, alone: bool
+) -> None:
     """Every KPI's actuals, or None for a KPI whose figures cannot be computed.
 
+    A full rollup runs one grouped query per KPI (each a long scan); an incremental
+    one, whose queries read a few days each, runs them as one statement
+    (``actuals_of``), a round trip and an execution for all of them.
+
     One KPI whose figures overflow must not stop the others. On PostgreSQL its
-    grouped query fails (DataError) and takes the transaction with it: all the
-    queries run under one savepoint, and only when one fails are they run again,
-    each under a savepoint of its own (a savepoint per KPI costs two round trips
-    each, on every rollup, for a failure that is rare).
+    grouped query fails (DataError) and takes the transaction with it: the queries
+    run under no savepoint, and when one fails (``_Unsummable``) the rollup runs again
+    ``alone``, each KPI's query under a savepoint of its own (savepoints cost two
+    round trips each, on every rollup, for a failure that is rare).
     """
     session = uow.session
-    postgres = session.get_bind().dialect.name == "postgresql"
-    if postgres:
-        try:
-            with session.begin_nested():
-                for item in work:
+    if alone:
+        postgres = session.get_bind().dialect.name == "postgresql"
+        for item in work:
+            try:
+                with session.begin_nested() if postgres else nullcontext():
                     item.found = _compute(uow, item, fiscal_start_month)
-            return
-        except DataError:
-            pass
-    for item in work:
-        try:
-            with session.begin_nested() if postgres else nullcontext():
+            except DataError:
+                item.found = None
+        return
+    try:
+        if full:
+            for item in work:
                 item.found = _compute(uow, item, fiscal_start_month)
-        except DataError:
-            item.found = None
+        else:
+            _compute_together(uow, work, fiscal_start_month)
+    except DataError as error:
+        raise _Unsummable from error
 
 
 def _previous_statuses(uow: UnitOfWork, work: list[_Work], *, full: bool) -> dict:
@@ -202,14 +302,12 @@ def _previous_statuses(uow: UnitOfWork, work: list[_Work], *, full: bool) -> dic
     return {(kpi_id, as_date(start)): status for kpi_id, start, status in uow.session.execute(stmt)}
 
 
-def _values(
-    uow: UnitOfWork, item: _Work, before: dict, *, today: date, now: datetime
-) -> tuple[list[dict], list[KpiStatusChange]]:
-    """One KPI's value rows and status changes (webhook events for the changes)."""
+def _rows(item: _Work, *, today: date, now: datetime) -> list[dict]:
+    """One KPI's value rows, a row per period recomputed."""
     kpi = item.kpi
     target = float(kpi.target)
     baseline = float(kpi.baseline) if kpi.baseline is not None else None
-    rows, changes = [], []
+    rows = []
     for start in item.starts:
         end = periods.period_end(start, kpi.period)
         actual = item.found.get(start)
@@ -237,8 +335,16 @@ def _values(
                 "computed_at": now,
             }
         )
+    return rows
+
+
+def _changes(uow: UnitOfWork, kpi: Kpi, rows: list[dict], before: dict) -> list[KpiStatusChange]:
+    """One KPI's status changes against the statuses ``before`` (webhook events for them)."""
+    changes = []
+    for row in rows:
+        start, status = row["period_start"], row["status"]
         previous = before.get((kpi.id, start))
-        if previous == evaluation.status:
+        if previous == status:
             continue
         changes.append(
             KpiStatusChange(
@@ -246,7 +352,7 @@ def _values(
                 kpi_id=kpi.id,
                 period_start=start,
                 from_status=previous,
-                to_status=evaluation.status,
+                to_status=status,
             )
         )
         if previous is not None:  # a change, not a first computation
@@ -257,16 +363,16 @@ def _values(
                     "kpi_id": kpi.id,
                     "name": kpi.name,
                     "period_start": start,
-                    "period_end": end,
+                    "period_end": row["period_end"],
                     "from": previous,
-                    "to": evaluation.status,
-                    "actual": actual,
-                    "target": target,
-                    "attainment": evaluation.attainment,
+                    "to": status,
+                    "actual": row["actual"],
+                    "target": row["target"],
+                    "attainment": row["attainment"],
                 },
                 organisation_id=kpi.organisation_id,
             )
-    return rows, changes
+    return changes
 
 
 def _forecast(
@@ -305,14 +411,40 @@ def run_rollup(
     KPIs whose keys have points changed since the previous run, and of those only
     the periods holding the changed days of their keys (``days_to_recompute``). The
     actuals of all KPIs are computed first, then their values written in one upsert.
+
+    It needs a unit of work of its own: when a KPI's figures overflow, the transaction
+    is rolled back and the rollup runs again (``_compute_all``).
     """
+    try:
+        return _run(uow, full=full, today=today, lookback=lookback, forecast=forecast)
+    except _Unsummable:
+        # Nothing was written before the grouped queries, only read: the rollup starts
+        # again in a new transaction, each KPI's query alone under a savepoint.
+        uow.rollback()
+        return _run(uow, full=full, today=today, lookback=lookback, forecast=forecast, alone=True)
+
+
+def _run(
+    uow: UnitOfWork,
+    *,
+    full: bool,
+    today: date | None,
+    lookback: timedelta,
+    forecast: bool,
+    alone: bool = False,
+) -> RollupResult:
     organisation_id = uow.tenant.organisation_id
     session = uow.session
     started = utcnow()
-    organisation = session.get(Organisation, organisation_id)
-    if organisation is None:
+    # The organisation and its rollup state (None before the first rollup) in one query.
+    found = session.execute(
+        select(Organisation, RollupState)
+        .outerjoin(RollupState, RollupState.organisation_id == Organisation.id)
+        .where(Organisation.id == organisation_id)
+    ).first()
+    if found is None:
         return RollupResult(0, 0, 0)
-    state = session.get(RollupState, organisation_id)
+    organisation, state = found
     changed: dict[str, set[date]] | None = None
     if state is not None and not full:
         changed = changed_keys(uow=uow, since=state.rolled_up_at - lookback)
@@ -332,22 +464,20 @@ def run_rollup(
         starts = _starts(kpi, strategy, fiscal_start_month=fiscal, today=today, days=days)
         if starts:
             work.append(_Work(kpi, strategy, starts))
-    _compute_all(uow, work, fiscal)
+    _compute_all(uow, work, fiscal, full=full, alone=alone)
     skipped: list[tuple[uuid.UUID, str]] = []
     for item in work:
         if item.found is None:
             log.warning("rollup skipped KPI %s of %s: %s", item.kpi.id, organisation_id, TOO_LARGE)
             skipped.append((item.kpi.id, f"KPI {item.kpi.name!r} ({item.kpi.id}) {TOO_LARGE}"))
     work = [item for item in work if item.found is not None]
-    before = _previous_statuses(uow, work, full=full)
     now = utcnow()
-    rows: list[dict] = []
+    rows_of = [_rows(item, today=today, now=now) for item in work]
+    rows = [row for kpi_rows in rows_of for row in kpi_rows]
+    before = _write(uow, work, rows, full=full, state=state, started=started)
     changes: list[KpiStatusChange] = []
-    for item in work:
-        kpi_rows, kpi_changes = _values(uow, item, before, today=today, now=now)
-        rows += kpi_rows
-        changes += kpi_changes
-    _upsert(uow, rows, organisation_id=organisation_id)
+    for item, kpi_rows in zip(work, rows_of, strict=True):
+        changes += _changes(uow, item.kpi, kpi_rows, before)
     session.add_all(changes)
     forecast_count = 0
     if forecast:
@@ -355,10 +485,6 @@ def run_rollup(
             forecast_count += _forecast(
                 uow, item, fiscal_start_month=fiscal, today=today, full=full
             )
-    if state is None:
-        session.add(RollupState(organisation_id=organisation_id, rolled_up_at=started))
-    else:
-        state.rolled_up_at = started
     uow.commit()
     return RollupResult(len(pairs), len(rows), len(changes), tuple(skipped), forecast_count)
 

@@ -25,7 +25,7 @@ from api.domain.metrics.models import MetricPoint
 POST_SOURCE = "sync"
 
 
-def counted(*, campaign_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
+def counted(*, campaign_id: uuid.UUID | ColumnElement | None) -> list[ColumnElement[bool]]:
     """The conditions a figure's points meet, for a figure of ``campaign_id`` (None: any)."""
     if campaign_id is not None:
         return []
@@ -33,23 +33,26 @@ def counted(*, campaign_id: uuid.UUID | None) -> list[ColumnElement[bool]]:
 
 
 def figure_points(
-    keys: Sequence[str],
-    first: date,
-    last: date,
+    keys: Sequence[str | ColumnElement],
+    first: date | ColumnElement,
+    last: date | ColumnElement,
     *,
-    channel_id: uuid.UUID | None,
-    campaign_id: uuid.UUID | None,
+    channel_id: uuid.UUID | ColumnElement | None,
+    campaign_id: uuid.UUID | ColumnElement | None,
 ) -> list[ColumnElement[bool]]:
     """The conditions on the points of a figure of ``keys`` from ``first`` to ``last``,
-    narrowed to a channel and a campaign when given, each point counted once."""
+    narrowed to a channel and a campaign when given, each point counted once.
+
+    Each may be a value or a bound parameter (a statement built once, its values given
+    when it runs)."""
     where = [
         MetricPoint.metric_key.in_(keys),
         MetricPoint.day >= first,
         MetricPoint.day <= last,
         *counted(campaign_id=campaign_id),
     ]
-    if channel_id:
+    if channel_id is not None:
         where.append(MetricPoint.channel_id == channel_id)
-    if campaign_id:
+    if campaign_id is not None:
         where.append(MetricPoint.campaign_id == campaign_id)
     return where
