@@ -1,13 +1,13 @@
 """KPI rollups: metric points → KPI values, with set-based SQL.
 
-For each KPI, one grouped query computes the actual of every period asked for
-(the KPI's aggregation, channel and campaign filters, ratio); an incremental rollup
-sends those of all its KPIs as one statement. Then one query reads the previous
-statuses of every KPI and one upsert writes all their values (on PostgreSQL one
-statement does both, and records the rollup state). A Python loop runs over KPIs
-and periods, never over metric points. A KPI without a campaign filter leaves the
-posts' synced points to their channel's totals (``metrics.overlap``): a post is not
-counted twice. Ingestion asks for a rollup after writing points
+For each KPI, one grouped query computes the actual of every period asked for (the
+KPI's aggregation, channel and campaign filters, ratio); an incremental rollup sends
+those of all its KPIs as one statement. Then one query reads the previous statuses
+of every KPI and one upsert writes all their values (on PostgreSQL one statement
+does both, and records the rollup state: ``kpis.writes``). A Python loop runs over
+KPIs and periods, never over metric points. A KPI without a campaign filter leaves
+the posts' synced points to their channel's totals (``metrics.overlap``): a post is
+not counted twice. Ingestion asks for a rollup after writing points
 (``api.domain.metrics.rollup_requests``); the job it queues (coalesced per
 organisation) recomputes only the KPIs whose metric keys have points changed since
 the previous run, and of those only the periods holding the changed days. A full
@@ -22,25 +22,22 @@ import uuid
 from contextlib import nullcontext
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from functools import cache
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import and_, bindparam, select
-from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy import select
 from sqlalchemy.exc import DataError
 
-from api.domain import periods, tenancy
-from api.domain.base import array_literal, new_id, unnested_rows, utcnow
+from api.domain import periods
+from api.domain.base import new_id, utcnow
 from api.domain.forecasts import service as forecasts
-from api.domain.kpis import rules
+from api.domain.kpis import rules, writes
 from api.domain.kpis.actuals import (
     actuals,
     actuals_of,
-    as_date,
     changed_keys,
     days_to_recompute,
 )
-from api.domain.kpis.models import Kpi, KpiStatusChange, KpiValue, RollupState
+from api.domain.kpis.models import Kpi, KpiStatusChange, RollupState
 from api.domain.organisations.models import Organisation
 from api.domain.strategies.models import Objective, Strategy
 from api.domain.uow import UnitOfWork
@@ -71,128 +68,6 @@ TOO_LARGE = (
     "was not rolled up: its metric points add up to more than a number can hold "
     "(its earlier values were kept)"
 )
-
-
-# A KPI value's columns besides its organisation, and those a recomputation replaces.
-VALUE_COLUMNS = (
-    "id",
-    "kpi_id",
-    "period_start",
-    "period_end",
-    "actual",
-    "target",
-    "baseline",
-    "attainment",
-    "status",
-    "computed_at",
-)
-RECOMPUTED = ("period_end", "actual", "target", "baseline", "attainment", "status", "computed_at")
-
-
-@cache
-def _upsert_statement(dialect: str):
-    """The KPI values upsert, built and compiled once per dialect.
-
-    On PostgreSQL one statement writes the values, each column's values as one array
-    literal (``unnest``): a row at a time, a full rollup's thousands of values cost
-    five times as long, and as lists psycopg adapts them one element at a time.
-    SQLite takes the rows as parameters (executemany).
-    """
-    table = KpiValue.__table__
-    if dialect == "postgresql":
-        values = unnested_rows(table, VALUE_COLUMNS)
-        organisation = bindparam("organisation_id", type_=table.c.organisation_id.type)
-        stmt = postgresql.insert(table).from_select(
-            ["organisation_id", *VALUE_COLUMNS],
-            select(organisation, *(values.c[name] for name in VALUE_COLUMNS)),
-        )
-    else:
-        stmt = sqlite.insert(table)
-    return stmt.on_conflict_do_update(
-        index_elements=[table.c.kpi_id, table.c.period_start],
-        set_={name: stmt.excluded[name] for name in RECOMPUTED},
-    )
-
-
-def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) -> None:
-    if not rows:
-        return
-    dialect = uow.session.get_bind().dialect.name
-    stmt = tenancy.statement(_upsert_statement(dialect), organisation_id=organisation_id)
-    if dialect == "postgresql":
-        columns = {name: array_literal(row[name] for row in rows) for name in VALUE_COLUMNS}
-        uow.session.execute(stmt, {"organisation_id": organisation_id, **columns})
-    else:
-        uow.session.execute(stmt, rows)
-
-
-@cache
-def _write_statement():
-    """PostgreSQL: the KPI values upsert and the rollup state's, in one statement that
-    returns the statuses the values had before it (the statement's snapshot): one round
-    trip where the previous statuses, the upsert and the state were three.
-
-    The previous statuses are read by joining the rows written (``unnest`` of the same
-    arrays, once each): a filter ``= ANY(CAST(:param AS uuid[]))`` instead cast the
-    array again for every row it tested.
-    """
-    table, states = KpiValue.__table__, RollupState.__table__
-    organisation = bindparam("organisation_id", type_=table.c.organisation_id.type)
-    state = postgresql.insert(states).values(
-        organisation_id=organisation,
-        rolled_up_at=bindparam("rolled_up_at", type_=states.c.rolled_up_at.type),
-    )
-    state = state.on_conflict_do_update(
-        index_elements=[states.c.organisation_id],
-        set_={"rolled_up_at": state.excluded.rolled_up_at},
-    )
-    written = unnested_rows(table, ("kpi_id", "period_start"))
-    previous = (
-        select(table.c.kpi_id, table.c.period_start, table.c.status)
-        .join(
-            written,
-            and_(
-                table.c.kpi_id == written.c.kpi_id,
-                table.c.period_start == written.c.period_start,
-            ),
-        )
-        .where(table.c.organisation_id == organisation)
-    )
-    return previous.add_cte(
-        _upsert_statement("postgresql").cte("written_values"), state.cte("written_state")
-    )
-
-
-def _write(
-    uow: UnitOfWork,
-    work: list[_Work],
-    rows: list[dict],
-    *,
-    full: bool,
-    state: RollupState | None,
-    started: datetime,
-) -> dict:
-    """Write the KPIs' values and the rollup state (points up to ``started`` rolled up);
-    return (KPI id, period start) → status before, for the values written."""
-    organisation_id = uow.tenant.organisation_id
-    if uow.session.get_bind().dialect.name != "postgresql":
-        before = _previous_statuses(uow, work, full=full)
-        _upsert(uow, rows, organisation_id=organisation_id)
-        if state is None:
-            uow.session.add(RollupState(organisation_id=organisation_id, rolled_up_at=started))
-        else:
-            state.rolled_up_at = started
-        return before
-    parameters = {
-        "organisation_id": organisation_id,
-        "rolled_up_at": started,
-        **{name: array_literal(row[name] for row in rows) for name in VALUE_COLUMNS},
-    }
-    stmt = tenancy.statement(_write_statement(), organisation_id=organisation_id)
-    return {
-        (kpi_id, as_date(start)): status
-        for kpi_id, start, status in uow.session.execute(stmt, parameters)
-    }
 
 
 @dataclass
@@ -287,19 +162,6 @@ def _compute_all(
             _compute_together(uow, work, fiscal_start_month)
     except DataError as error:
         raise _Unsummable from error
-
-
-def _previous_statuses(uow: UnitOfWork, work: list[_Work], *, full: bool) -> dict:
-    """(KPI id, period start) → status before this rollup, for every KPI in one query."""
-    if not work:
-        return {}
-    stmt = select(KpiValue.kpi_id, KpiValue.period_start, KpiValue.status).where(
-        KpiValue.kpi_id.in_([item.kpi.id for item in work])
-    )
-    if not full:
-        starts = sorted({start for item in work for start in item.starts})
-        stmt = stmt.where(KpiValue.period_start.in_(starts))
-    return {(kpi_id, as_date(start)): status for kpi_id, start, status in uow.session.execute(stmt)}
 
 
 def _rows(item: _Work, *, today: date, now: datetime) -> list[dict]:
@@ -474,7 +336,14 @@ def _run(
     now = utcnow()
     rows_of = [_rows(item, today=today, now=now) for item in work]
     rows = [row for kpi_rows in rows_of for row in kpi_rows]
-    before = _write(uow, work, rows, full=full, state=state, started=started)
+    before = writes.write(
+        uow=uow,
+        rows=rows,
+        kpi_ids=[item.kpi.id for item in work],
+        starts=None if full else sorted({start for item in work for start in item.starts}),
+        state=state,
+        started=started,
+    )
     changes: list[KpiStatusChange] = []
     for item, kpi_rows in zip(work, rows_of, strict=True):
         changes += _changes(uow, item.kpi, kpi_rows, before)
