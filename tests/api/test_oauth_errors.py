@@ -348,6 +348,7 @@ def test_approving_without_an_organisation_of_ones_own_is_refused(client, setup,
         ("x", "invalid_request"),  # malformed
         (secrets.token_urlsafe(48), "invalid_grant"),  # another verifier
     ],
+    ids=["missing", "malformed", "another"],  # the same in every xdist worker
 )
 def test_a_missing_or_wrong_pkce_verifier_is_refused(client, setup, verifier, error):
     good, challenge = pkce()
