@@ -33,6 +33,10 @@ browser:
 
 test: browser install lint spec-check pytest
 
+# One worker per CPU, each test file whole in one worker (its module fixtures built once);
+# `make pytest PYTEST_ARGS=tests/api/test_x.py` runs a part in this process instead.
+PYTEST_ARGS ?= -n auto --dist loadfile
+
 pytest: install
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 

@@ -14,6 +14,9 @@ cache), of the versions pinned in sdk/typescript/package-lock.json.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import fcntl
+import functools
 import hashlib
 import importlib.metadata
 import json
@@ -43,6 +46,31 @@ NODE_HELP = (
 
 class SdkError(RuntimeError):
     """A generation step failed; the message says which and why."""
+
+
+_held = 0  # how deep this process is inside _one_builder (it locks once)
+
+
+def _one_builder(build):
+    """Runs ``build`` while no other process builds into build/sdk/: parallel test workers
+    (or two `make sdk`) would otherwise replace a folder another is reading or writing. The
+    second one waits, then finds the output fresh."""
+
+    @functools.wraps(build)
+    def locked(*args, **kwargs):
+        global _held
+        with contextlib.ExitStack() as stack:
+            if not _held:
+                BUILD.mkdir(parents=True, exist_ok=True)
+                lock = stack.enter_context((BUILD / ".lock").open("w"))
+                fcntl.flock(lock, fcntl.LOCK_EX)
+            _held += 1
+            try:
+                return build(*args, **kwargs)
+            finally:
+                _held -= 1
+
+    return locked
 
 
 def _digest(*parts: bytes | str) -> str:
@@ -77,6 +105,7 @@ def _replace(folder: Path, built: Path, key: str) -> None:
     built.rename(folder)
 
 
+@_one_builder
 def python_client(spec: Path = SPEC, out: Path = BUILD / "python") -> Path:
     """The generated Python client project (import it from ``out``); rebuilt if stale."""
     version = importlib.metadata.version("openapi-python-client")
@@ -114,6 +143,7 @@ def python_client(spec: Path = SPEC, out: Path = BUILD / "python") -> Path:
     return out
 
 
+@_one_builder
 def python_wheel(dist: Path = DIST) -> Path:
     """The generated client as a wheel in ``dist`` (clover_client-<version>-py3-none-any.whl)."""
     return build_wheel(python_client(), PYTHON_PACKAGE, dist)
@@ -127,6 +157,7 @@ def node_tools() -> tuple[str, str]:
     return node, npm
 
 
+@_one_builder
 def npm_ci(tools: Path = TS_TOOLS) -> Path:
     """`npm ci` of the pinned tools, skipped while node_modules matches the lock file."""
     _, npm = node_tools()
@@ -138,6 +169,7 @@ def npm_ci(tools: Path = TS_TOOLS) -> Path:
     return modules
 
 
+@_one_builder
 def typescript_types(spec: Path = SPEC, out: Path = BUILD / "typescript") -> Path:
     """schema.d.ts (openapi-typescript) in a small package; rebuilt if stale."""
     node, _ = node_tools()
@@ -168,6 +200,7 @@ def typescript_types(spec: Path = SPEC, out: Path = BUILD / "typescript") -> Pat
     return out
 
 
+@_one_builder
 def npm_tarball(dist: Path = DIST) -> Path:
     """`npm pack` of the types' package into ``dist`` (clover-client-<version>.tgz)."""
     _, npm = node_tools()

@@ -3,6 +3,10 @@
 Set TEST_DATABASE_URL (an admin URL whose server we may create databases on) and
 TEST_REDIS_URL to point elsewhere. When either is unreachable the run stops with
 a message saying how to start it: never a silent skip.
+
+Under pytest-xdist (`make test` runs ``-n auto``) every worker is a session of its own: its
+own databases, and its own Redis database (the given one for the first worker, the ones
+below it for the next), since the tests empty RQ's queues of theirs.
 """
 
 from __future__ import annotations
@@ -26,7 +30,20 @@ from tests.response_check import check_responses
 from workers import runtime
 
 ADMIN_URL = os.environ.get("TEST_DATABASE_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-REDIS_URL = os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+
+
+def _worker_redis_url(url: str) -> str:
+    """The Redis database of this xdist worker: gw0 the given one, gw1 the one below..."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker.startswith("gw"):
+        return url
+    base, slash, number = url.rpartition("/")
+    if not slash or "//" not in base or not number.isdigit():
+        base, number = url.rstrip("/"), "0"
+    return f"{base}/{(int(number) - int(worker[2:])) % 16}"
+
+
+REDIS_URL = _worker_redis_url(os.environ.get("TEST_REDIS_URL", "redis://127.0.0.1:6379/15"))
 
 HOW_TO_START = {
     "PostgreSQL": "pg_ctlcluster --skip-systemctl-redirect $(ls /etc/postgresql) main start",
