@@ -91,8 +91,13 @@ def test_a_webhook_delivery_logs_the_request_id_of_the_change(
     lines = lines_of(webhooks.run_worker(database_url, redis_url))
 
     [sent] = server.requests
-    [delivered] = [line for line in lines if line["logger"] == "clover.webhooks"]
+    # The worker's sweep may also deliver what earlier tests of this session left pending:
+    # the line of this organisation's delivery, which names it.
+    [delivered] = [
+        line
+        for line in lines
+        if line["logger"] == "clover.webhooks" and line.get("organisation_id") == str(org.id)
+    ]
     assert delivered["delivery_status"] == "succeeded"
     assert delivered["request_id"] == "trace-activate-9"
-    assert delivered["organisation_id"] == str(org.id)
     assert sent[0]["webhook-id"] != "trace-activate-9"  # the event's id, as before
