@@ -1029,9 +1029,9 @@ def index_usage(raw: psycopg.Connection) -> None:
 
 PHASES = (
     ("_compute_all(): the grouped queries", "api/domain/kpis/rollups.py", "_compute_all"),
-    ("_upsert(): KPI values INSERT … ON CONFLICT", "api/domain/kpis/rollups.py", "_upsert"),
+    ("writes.write(): values, statuses before, state", "api/domain/kpis/writes.py", "write"),
     ("rules.evaluate(): statuses", "api/domain/kpis/rules.py", "evaluate"),
-    ("UnitOfWork.commit(): status changes, state", "api/domain/uow.py", "commit"),
+    ("UnitOfWork.commit(): status changes", "api/domain/uow.py", "commit"),
     ("SQL compilation (SQLAlchemy)", "sqlalchemy/sql/elements.py", "_compiler"),
 )
 

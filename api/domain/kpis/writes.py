@@ -58,14 +58,10 @@ def _upsert_statement(dialect: str):
 
 
 def _upsert(uow: UnitOfWork, rows: list[dict], *, organisation_id: uuid.UUID) -> None:
-    if not rows:
-        return
-    dialect = uow.session.get_bind().dialect.name
-    stmt = tenancy.statement(_upsert_statement(dialect), organisation_id=organisation_id)
-    if dialect == "postgresql":
-        columns = {name: array_literal(row[name] for row in rows) for name in VALUE_COLUMNS}
-        uow.session.execute(stmt, {"organisation_id": organisation_id, **columns})
-    else:
+    """SQLite: the values upsert with the rows as parameters (PostgreSQL writes them in
+    ``_write_statement``)."""
+    if rows:
+        stmt = tenancy.statement(_upsert_statement("sqlite"), organisation_id=organisation_id)
         uow.session.execute(stmt, rows)
 
 
